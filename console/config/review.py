@@ -1,0 +1,378 @@
+"""Review rules: what would stop this deployment authenticating to Azure or answering.
+
+Each rule returns findings with a remedy. They read only the typed views and env
+references that `load()` built; none re-reads a file. Values of secrets are never quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from console.config.envsubst import ENV_PATTERN, format_path
+from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
+from console.config.yamlio import node_at
+from console.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from console.config.loader import Loaded, LoadedFile
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+TENANT_DOMAIN = re.compile(
+    r"^(?=.{4,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$"
+)
+MULTI_TENANT_ALIASES = {"common", "organizations", "consumers"}
+V1_SUFFIX = "/openai/v1"
+
+Rule = Callable[["Loaded"], Iterator[Finding]]
+
+
+def review(loaded: Loaded) -> list[Finding]:
+    """Every finding of every rule, in rule order."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings.extend(rule(loaded))
+    return findings
+
+
+def unset_variables(loaded: Loaded) -> Iterator[Finding]:
+    """A bare ``${env.VAR}`` whose variable is unset or empty: the service would not start."""
+    for ref in loaded.env_references:
+        if not ref.is_missing:
+            continue
+        yield Finding(
+            code="env-unset",
+            severity=Severity.ERROR,
+            file=ref.file,
+            line=ref.line,
+            message=f"environment variable {ref.name} is not set (used at {ref.dotted_path})",
+            remedy=(
+                f"Export {ref.name} before starting the service, or write "
+                f"${{env.{ref.name}:=default}} to give it a default."
+            ),
+        )
+
+
+def entra_block(loaded: Loaded) -> Iterator[Finding]:
+    """The azure_entra_id block: present, complete, and shaped the way Entra ID accepts."""
+    if loaded.lightspeed is None:
+        return
+    file = loaded.lightspeed.path
+    sub = loaded.lightspeed.sub
+    entra = loaded.entra
+    if entra is None:
+        has_azure = bool(loaded.azure_providers)
+        yield Finding(
+            code="entra-missing",
+            severity=Severity.WARNING if has_azure else Severity.INFO,
+            file=file,
+            line=None,
+            message="no azure_entra_id block: Lightspeed will not acquire Entra ID tokens"
+            + (" although run.yaml has a remote::azure provider" if has_azure else ""),
+            remedy=(
+                "Add azure_entra_id with tenant_id, client_id and client_secret "
+                "(as ${env.…} references) to authenticate to Azure OpenAI with Entra ID."
+            ),
+        )
+        return
+    for name in ("tenant_id", "client_id", "client_secret"):
+        path = ("azure_entra_id", name)
+        if getattr(entra, name) is None and path not in sub.unresolved_paths:
+            yield Finding(
+                code="entra-field-missing",
+                severity=Severity.ERROR,
+                file=file,
+                line=sub.line(path),
+                message=f"azure_entra_id.{name} is missing or empty",
+                remedy=f"Set azure_entra_id.{name}, e.g. {name}: ${{env.{name.upper()}}}.",
+            )
+    if not entra.scope.endswith("/.default"):
+        yield Finding(
+            code="entra-scope",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line(("azure_entra_id", "scope")),
+            message=f"scope {entra.scope!r} does not end in '/.default'",
+            remedy=(
+                "The client-credentials flow only accepts '<resource>/.default' "
+                "(Entra ID answers AADSTS1002012); use "
+                "https://cognitiveservices.azure.com/.default for Azure OpenAI."
+            ),
+        )
+    if entra.tenant_id is not None:
+        tenant = entra.tenant_id.get_secret_value().strip()
+        if tenant.lower() in MULTI_TENANT_ALIASES:
+            yield Finding(
+                code="entra-tenant-id",
+                severity=Severity.ERROR,
+                file=file,
+                line=sub.line(("azure_entra_id", "tenant_id")),
+                message=f"tenant_id is the multi-tenant alias '{tenant.lower()}'",
+                remedy="The client-credentials flow needs the tenant's GUID or its domain.",
+            )
+        elif not (GUID.match(tenant) or TENANT_DOMAIN.match(tenant)):
+            yield Finding(
+                code="entra-tenant-id",
+                severity=Severity.ERROR,
+                file=file,
+                line=sub.line(("azure_entra_id", "tenant_id")),
+                message="tenant_id is neither a GUID nor a domain name",
+                remedy=(
+                    "Use the Directory (tenant) ID from the app registration's Overview page "
+                    "(a GUID), or the tenant's domain such as contoso.onmicrosoft.com."
+                ),
+            )
+    if entra.client_id is not None and not GUID.match(entra.client_id.get_secret_value().strip()):
+        yield Finding(
+            code="entra-client-id",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line(("azure_entra_id", "client_id")),
+            message="client_id is not a GUID",
+            remedy="Use the Application (client) ID from the app registration's Overview page.",
+        )
+
+
+def entra_without_azure_provider(loaded: Loaded) -> Iterator[Finding]:
+    """Entra ID configured but nothing in run.yaml to send the token to."""
+    if loaded.entra is None or loaded.run is None or loaded.azure_providers:
+        return
+    yield Finding(
+        code="entra-no-azure-provider",
+        severity=Severity.ERROR,
+        file=loaded.run.path,
+        line=loaded.run.sub.line(("providers", "inference")),
+        message=(
+            "azure_entra_id is configured but run.yaml has no remote::azure inference provider: "
+            "Lightspeed finds no Azure base URL to send the token to"
+        ),
+        remedy=(
+            "Add a providers.inference entry with provider_type: remote::azure and "
+            "config.base_url: https://<resource>.openai.azure.com/openai/v1."
+        ),
+    )
+
+
+def azure_providers(loaded: Loaded) -> Iterator[Finding]:
+    """Each remote::azure provider: base_url present, the v1 endpoint, api_key resolvable."""
+    if loaded.run is None:
+        return
+    for provider in loaded.azure_providers:
+        yield from _azure_provider(loaded, provider)
+
+
+def _azure_provider(loaded: Loaded, provider: RunProvider) -> Iterator[Finding]:
+    assert loaded.run is not None
+    file = loaded.run.path
+    sub = loaded.run.sub
+    name = provider.provider_id or "(no provider_id)"
+    config_path = (*provider.path, "config")
+    base_url = provider.config.get("base_url")
+    if "api_base" in provider.config:
+        yield Finding(
+            code="azure-api-base",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line((*config_path, "api_base")),
+            message=f"provider {name} sets api_base, which llama-stack 0.7 does not read",
+            remedy="Rename api_base to base_url (https://<resource>.openai.azure.com/openai/v1).",
+        )
+    if not base_url:
+        if (*config_path, "base_url") in sub.unresolved_paths:
+            return  # the unset variable is reported on its own
+        yield Finding(
+            code="azure-base-url-missing",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line(config_path) or provider.line,
+            message=f"provider {name} has no config.base_url",
+            remedy="Set config.base_url to https://<resource>.openai.azure.com/openai/v1.",
+        )
+    elif not isinstance(base_url, str):
+        yield Finding(
+            code="wrong-type",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line((*config_path, "base_url")),
+            message=f"provider {name}: config.base_url is not a URL string",
+            remedy="Set config.base_url to https://<resource>.openai.azure.com/openai/v1.",
+        )
+    elif not base_url.rstrip("/").endswith(V1_SUFFIX):
+        yield Finding(
+            code="azure-base-url-not-v1",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line((*config_path, "base_url")),
+            message=(
+                f"provider {name}: base_url {base_url} does not end in {V1_SUFFIX}; "
+                "llama-stack 0.7 sends no api-version, so only the v1 endpoint answers"
+            ),
+            remedy=f"Use {base_url.rstrip('/').split('/openai')[0]}{V1_SUFFIX}.",
+        )
+    api_key_path = (*config_path, "api_key")
+    for ref in loaded.run.sub.references:
+        if ref.is_missing and _same_place(ref.path, provider, "api_key"):
+            yield Finding(
+                code="azure-api-key-unset",
+                severity=Severity.ERROR,
+                file=file,
+                line=sub.line(api_key_path) or ref.line,
+                message=(
+                    f"provider {name}: api_key references {ref.name}, which is not set; "
+                    "the Llama Stack server refuses to start"
+                ),
+                remedy=(
+                    f"Export {ref.name}, or write api_key: ${{env.{ref.name}:=}} - with Entra ID "
+                    "the token arrives in the provider-data header and no static key is needed."
+                ),
+            )
+
+
+def _same_place(ref_path: tuple[str | int, ...], provider: RunProvider, key: str) -> bool:
+    """Whether an env reference sits at ``provider.config.<key>`` (paths count items as written)."""
+    return (
+        len(ref_path) == 5
+        and ref_path[0] == "providers"
+        and ref_path[1] == provider.api
+        and ref_path[3] == "config"
+        and ref_path[4] == key
+        and provider.path[:2] == ("providers", provider.api)
+        and _written_index(ref_path) == _written_index(provider.path)
+    )
+
+
+def _written_index(path: tuple[str | int, ...]) -> str | int:
+    return path[2] if len(path) > 2 else -1
+
+
+def models_name_providers(loaded: Loaded) -> Iterator[Finding]:
+    """A registered model must name a provider that exists."""
+    if loaded.run is None:
+        return
+    known = {provider.provider_id for provider in loaded.providers if provider.provider_id}
+    for model in loaded.models:
+        if model.provider_id and model.provider_id not in known:
+            yield Finding(
+                code="model-unknown-provider",
+                severity=Severity.ERROR,
+                file=loaded.run.path,
+                line=model.line,
+                message=(
+                    f"model {model.model_id or '(no model_id)'} names provider "
+                    f"{model.provider_id}, which is not defined"
+                ),
+                remedy=(
+                    "Use one of: "
+                    + (", ".join(sorted(known)) if known else "(no providers)")
+                    + ", or add that provider under providers."
+                ),
+            )
+
+
+def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
+    """Secrets written into the file rather than referenced from the environment."""
+    places: list[tuple[LoadedFile, tuple[str | int, ...], str]] = []
+    if loaded.lightspeed is not None:
+        places.append((loaded.lightspeed, ("azure_entra_id", "client_secret"), "client_secret"))
+        places.append((loaded.lightspeed, ("llama_stack", "api_key"), "llama_stack.api_key"))
+    if loaded.run is not None:
+        for provider in loaded.providers:
+            places.append(
+                (
+                    loaded.run,
+                    (*provider.path, "config", "api_key"),
+                    f"provider {provider.provider_id}'s api_key",
+                )
+            )
+    for loaded_file, path, label in places:
+        raw = node_at(loaded_file.document, path)
+        if not isinstance(raw, str) or not raw.strip() or ENV_PATTERN.search(raw):
+            continue
+        if raw.strip() == "********":
+            continue
+        yield Finding(
+            code="secret-inline",
+            severity=Severity.WARNING,
+            file=loaded_file.path,
+            line=loaded_file.sub.line(path),
+            message=f"{label} is written inline in the file ({format_path(path)})",
+            remedy=(
+                "Keep secrets out of files: write ${env.NAME} and set NAME from a secret store "
+                "(a Kubernetes Secret, a vault); rotate the one written here."
+            ),
+        )
+
+
+def stack_mode(loaded: Loaded) -> Iterator[Finding]:
+    """Service mode needs a URL; library mode needs its run.yaml."""
+    if loaded.lightspeed is None:
+        return
+    file = loaded.lightspeed.path
+    sub = loaded.lightspeed.sub
+    stack = loaded.llama_stack
+    if stack is None:
+        yield Finding(
+            code="stack-missing",
+            severity=Severity.ERROR,
+            file=file,
+            line=None,
+            message="no llama_stack block: Lightspeed does not know how to reach Llama Stack",
+            remedy="Add llama_stack with url (service mode) or use_as_library_client: true "
+            "and library_client_config_path (library mode).",
+        )
+        return
+    if stack.use_as_library_client:
+        if not stack.library_client_config_path and (
+            ("llama_stack", "library_client_config_path") not in sub.unresolved_paths
+        ):
+            yield Finding(
+                code="stack-run-config-missing",
+                severity=Severity.ERROR,
+                file=file,
+                line=stack.line,
+                message="library mode without llama_stack.library_client_config_path",
+                remedy="Set library_client_config_path to the run.yaml the library client loads.",
+            )
+    elif not stack.url and ("llama_stack", "url") not in sub.unresolved_paths:
+        yield Finding(
+            code="stack-no-url",
+            severity=Severity.ERROR,
+            file=file,
+            line=stack.line,
+            message="service mode (use_as_library_client is not true) without llama_stack.url",
+            remedy="Set llama_stack.url to the Llama Stack server, e.g. http://localhost:8321, "
+            "or set use_as_library_client: true.",
+        )
+
+
+def provider_types(loaded: Loaded) -> Iterator[Finding]:
+    """A provider that looks like Azure but is not spelled the way Lightspeed matches it."""
+    if loaded.run is None:
+        return
+    for provider in loaded.providers:
+        kind = provider.provider_type or ""
+        if provider.api == "inference" and kind != AZURE_PROVIDER_TYPE and "azure" in kind.lower():
+            yield Finding(
+                code="azure-provider-type",
+                severity=Severity.WARNING,
+                file=loaded.run.path,
+                line=provider.line,
+                message=(
+                    f"provider {provider.provider_id} has provider_type {kind!r}; Lightspeed "
+                    f"only enriches and discovers {AZURE_PROVIDER_TYPE!r}"
+                ),
+                remedy=f"Write provider_type: {AZURE_PROVIDER_TYPE} exactly.",
+            )
+
+
+RULES: tuple[Rule, ...] = (
+    unset_variables,
+    entra_block,
+    entra_without_azure_provider,
+    azure_providers,
+    provider_types,
+    models_name_providers,
+    inline_secrets,
+    stack_mode,
+)

@@ -1,0 +1,315 @@
+"""Reading a YAML file safely, keeping comments and key order for later round-trip edits.
+
+Configuration files come from other people and other tools, so every way a file can be
+unusable (missing, a directory, unreadable, huge, binary, not UTF-8, broken YAML, duplicate
+keys, an alias bomb, not a mapping at the top) ends in one `ConfigFileError` that names the
+file and line and says what to do, never in a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from console.config.errors import ConfigFileError
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Larger than any real run.yaml by three orders of magnitude; bounds memory and time."""
+
+MAX_EXPANDED_NODES = 2_000_000
+"""Nodes a document may have once aliases are expanded (guards the walks that follow)."""
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    """A parsed YAML file: its path, text and round-trip document (a mapping)."""
+
+    path: Path
+    text: str
+    document: CommentedMap
+
+
+def round_trip_yaml() -> YAML:
+    """The one YAML configuration used to read and write: round-trip, indentation kept."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.allow_duplicate_keys = False
+    yaml.width = 4096
+    return yaml
+
+
+def read_yaml_file(path: Path) -> YamlFile:
+    """Read and parse ``path``; raise `ConfigFileError` with a remedy on any problem."""
+    text = _read_text(path)
+    document = parse_yaml_text(text, path)
+    return YamlFile(path=path, text=text, document=document)
+
+
+def parse_yaml_text(text: str, path: Path) -> CommentedMap:
+    """Parse YAML text into a round-trip mapping, or raise `ConfigFileError`."""
+    if "\x00" in text:
+        raise ConfigFileError(
+            path,
+            "the file contains NUL bytes: it is binary, not YAML",
+            "Point the console at the YAML file itself, not a compiled or archived copy.",
+        )
+    try:
+        documents = list(round_trip_yaml().load_all(io.StringIO(text)))
+    except DuplicateKeyError as exc:
+        raise _marked_error(
+            path,
+            exc,
+            "a key appears twice in the same mapping",
+            "Remove or rename one of the duplicate keys; YAML keeps only one and which one "
+            "wins differs between tools.",
+        ) from None
+    except MarkedYAMLError as exc:
+        raise _marked_error(path, exc, _describe_yaml_error(exc), _yaml_remedy(exc)) from None
+    except YAMLError as exc:
+        raise ConfigFileError(
+            path, f"not valid YAML: {exc}", "Check the file with a YAML linter."
+        ) from None
+    except RecursionError:
+        raise ConfigFileError(
+            path,
+            "the YAML nests too deeply to read",
+            "Flatten the structure; a real configuration nests a handful of levels.",
+        ) from None
+    documents = [doc for doc in documents if doc is not None]
+    if not documents:
+        raise ConfigFileError(
+            path,
+            "the file is empty (no YAML document)",
+            "Fill in the configuration, starting from the files in examples/.",
+        )
+    if len(documents) > 1:
+        raise ConfigFileError(
+            path,
+            f"the file holds {len(documents)} YAML documents separated by '---'",
+            "Keep one document per file; the services read only one.",
+        )
+    document = documents[0]
+    if not isinstance(document, CommentedMap):
+        raise ConfigFileError(
+            path,
+            f"the top level is {yaml_type_name(document)}, not a mapping of keys",
+            "The file must start with keys such as 'name:', 'service:' or 'version:'.",
+            line=1,
+        )
+    expanded = expanded_size(document)
+    if expanded > MAX_EXPANDED_NODES:
+        raise ConfigFileError(
+            path,
+            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
+            "Remove the nested '&anchor' / '*alias' references; they multiply the document.",
+        )
+    return document
+
+
+def yaml_type_name(value: Any) -> str:
+    """How a YAML value's type is named in messages meant for an operator."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "a number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def expanded_size(node: Any) -> int:
+    """Count the nodes of ``node`` with aliases expanded, in time linear in the unique nodes.
+
+    An alias bomb is cheap to parse (aliases are shared references) but explodes any walk
+    over it; measuring first lets us refuse it before walking.
+    """
+    memo: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(item: Any) -> int:
+        if not isinstance(item, dict | list):
+            return 1
+        key = id(item)
+        if key in memo:
+            return memo[key]
+        if key in in_progress:  # a recursive alias: treat as unbounded
+            return MAX_EXPANDED_NODES + 1
+        in_progress.add(key)
+        children = item.values() if isinstance(item, dict) else item
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_EXPANDED_NODES:
+                break
+        in_progress.discard(key)
+        memo[key] = total
+        return total
+
+    try:
+        return size(node)
+    except RecursionError:
+        return MAX_EXPANDED_NODES + 1
+
+
+def plain_scalar(value: Any) -> Any:
+    """A ruamel scalar (ScalarString, ScalarInt, ScalarBoolean, TaggedScalar…) as plain Python."""
+    if value is None or isinstance(value, bool):
+        return value
+    if type(value).__name__ == "ScalarBoolean":
+        return bool(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, datetime | date):
+        return value
+    inner = getattr(value, "value", None)
+    if isinstance(inner, str):  # TaggedScalar: an unknown !tag keeps its text, never runs
+        return inner
+    return str(value)
+
+
+def to_plain(node: Any) -> Any:
+    """A round-trip document as plain dicts, lists and scalars, with nothing substituted."""
+    if isinstance(node, dict):
+        return {plain_scalar(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [to_plain(item) for item in node]
+    return plain_scalar(node)
+
+
+def node_at(tree: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at ``path`` in nested mappings and lists, or None when any part is missing."""
+    node = tree
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(node, list) or part >= len(node):
+                return None
+        elif not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def line_of(container: Any, key: str | int) -> int | None:
+    """1-based line of ``key`` inside a round-trip mapping or list, if ruamel knows it."""
+    try:
+        if isinstance(container, CommentedMap):
+            return int(container.lc.key(key)[0]) + 1
+        if isinstance(container, CommentedSeq):
+            return int(container.lc.item(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None
+
+
+def line_of_node(node: Any) -> int | None:
+    """1-based line where a round-trip mapping or list starts."""
+    if isinstance(node, CommentedMap | CommentedSeq):
+        try:
+            return int(node.lc.line) + 1
+        except (TypeError, AttributeError):
+            return None
+    return None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.is_dir():
+            raise ConfigFileError(
+                path,
+                "this is a directory, not a file",
+                "Give the path of the YAML file inside it.",
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigFileError(
+            path,
+            "file not found",
+            "Check the path (relative paths are resolved against the current directory: "
+            f"{Path.cwd()}).",
+        ) from None
+    except PermissionError:
+        raise ConfigFileError(
+            path,
+            "permission denied while reading",
+            "Run as a user who can read it, or copy it somewhere readable.",
+        ) from None
+    except IsADirectoryError:
+        raise ConfigFileError(
+            path, "this is a directory, not a file", "Give the path of the YAML file inside it."
+        ) from None
+    except OSError as exc:
+        raise ConfigFileError(
+            path,
+            f"cannot be read: {exc.strerror or exc}",
+            "Check that the file exists and is a regular, readable file.",
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigFileError(
+            path,
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+            "This is not a configuration file; check the path.",
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigFileError(
+            path,
+            "the file is not UTF-8 text (binary or another encoding)",
+            "Save it as UTF-8; YAML files must be UTF-8.",
+            line=line,
+        ) from None
+
+
+def _marked_error(path: Path, exc: MarkedYAMLError, message: str, remedy: str) -> ConfigFileError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return ConfigFileError(path, message, remedy, line=line, column=column)
+
+
+def _describe_yaml_error(exc: MarkedYAMLError) -> str:
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    if _mentions_tab(problem):
+        return "a tab character is used where YAML expects spaces"
+    parts = [part for part in (context, problem) if part]
+    return "invalid YAML: " + ("; ".join(parts) if parts else str(exc).splitlines()[0])
+
+
+def _yaml_remedy(exc: MarkedYAMLError) -> str:
+    problem = (exc.problem or "") + (exc.context or "")
+    if _mentions_tab(problem):
+        return "YAML indentation must use spaces; replace the tabs with spaces."
+    if "mapping values are not allowed" in problem:
+        return "A value contains ': ' - quote the value, or fix the indentation of the key."
+    if "could not find expected ':'" in problem:
+        return "A key is missing its ':' or a quoted string is not closed."
+    if "found undefined alias" in problem:
+        return "Define the '&anchor' before the '*alias' that refers to it."
+    return "Fix the YAML at the line shown (indentation, quotes, ':' after keys)."
+
+
+def _mentions_tab(problem: str) -> bool:
+    return "\t" in problem or "'\\t'" in problem or " tab" in problem

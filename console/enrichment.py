@@ -1,0 +1,337 @@
+"""Lightspeed's Azure enrichment of run.yaml, previewed as a diff that keeps the file as written.
+
+The rule (``enrich_azure_entra_id_inference`` in lightspeed-stack): when lightspeed-stack.yaml
+has an ``azure_entra_id`` block (any value but null), every ``providers.inference`` entry whose
+``provider_type`` is exactly ``remote::azure`` gets ``config.model_validation: false``, creating
+``config`` if missing. Nothing else changes. Lightspeed rewrites the whole file with PyYAML and
+loses comments; here the change is made as a text edit at the exact lines, then checked by
+parsing the result. Only if an edit cannot be placed safely (flow-style entries, odd spacing)
+is the file re-emitted by ruamel's round-trip dumper instead, which still keeps comments.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from console.config.loader import Loaded, LoadedFile
+from console.config.views import AZURE_PROVIDER_TYPE
+from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
+
+FLAG = "model_validation"
+_NULL_TOKENS = {"null", "Null", "NULL", "~"}
+_SCALAR_TOKEN = re.compile(
+    r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#,}\]][^#,}\]\n]*?(?=\s+#|\s*[,}\]]|\s*$)"
+)
+
+
+@dataclass(frozen=True)
+class EnrichmentChange:
+    """One provider the enrichment touches."""
+
+    provider_id: str
+    line: int | None
+    action: str  # "add", "set" or "create config"
+
+
+@dataclass(frozen=True)
+class SkippedProvider:
+    """A remote::azure provider the enrichment cannot touch (Lightspeed itself would fail)."""
+
+    provider_id: str
+    line: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class EnrichmentPreview:
+    """What enriching run.yaml would change, as text and as a list of changes."""
+
+    source: Path
+    applies: bool
+    reason: str
+    original_text: str
+    enriched_text: str
+    changes: list[EnrichmentChange] = field(default_factory=list)
+    skipped: list[SkippedProvider] = field(default_factory=list)
+    method: str = "text edit"
+
+    @property
+    def changed(self) -> bool:
+        """Whether writing the enriched file would change anything."""
+        return self.enriched_text != self.original_text
+
+    def unified_diff(self, context: int = 3) -> str:
+        """The change as a unified diff that ``patch`` applies to the file as it is."""
+        return "".join(
+            difflib.unified_diff(
+                self.original_text.splitlines(keepends=True),
+                self.enriched_text.splitlines(keepends=True),
+                fromfile=str(self.source),
+                tofile=str(self.source),
+                n=context,
+            )
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            "source": str(self.source),
+            "applies": self.applies,
+            "reason": self.reason,
+            "changed": self.changed,
+            "method": self.method,
+            "changes": [change.__dict__ for change in self.changes],
+            "skipped": [skip.__dict__ for skip in self.skipped],
+            "diff": self.unified_diff(),
+        }
+
+
+def entra_configured(lightspeed_document: Any) -> bool:
+    """Lightspeed's test: ``config.get("azure_entra_id") is not None`` on the file as written."""
+    return isinstance(lightspeed_document, dict) and (
+        lightspeed_document.get("azure_entra_id") is not None
+    )
+
+
+def enrich_plain(run_config: Any, azure_entra_id: Any) -> Any:
+    """The rule on plain data, for checking the text edit (returns a new structure)."""
+    result = to_plain(run_config)
+    if azure_entra_id is None or not isinstance(result, dict):
+        return result
+    providers = result.get("providers")
+    inference = providers.get("inference") if isinstance(providers, dict) else None
+    if not isinstance(inference, list):
+        return result
+    for provider in inference:
+        if not isinstance(provider, dict) or provider.get("provider_type") != AZURE_PROVIDER_TYPE:
+            continue
+        config = provider.get("config")
+        if config is None:
+            provider["config"] = config = {}
+        if isinstance(config, dict):
+            config[FLAG] = False
+    return result
+
+
+def preview(loaded: Loaded) -> EnrichmentPreview:
+    """Preview the enrichment of ``loaded.run`` under ``loaded.lightspeed``'s settings."""
+    if loaded.run is None:
+        raise ValueError("no run.yaml was loaded; pass --run-config (or -i)")
+    lightspeed_doc = loaded.lightspeed.document if loaded.lightspeed is not None else None
+    return preview_files(loaded.run, lightspeed_doc)
+
+
+def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPreview:
+    """Preview the enrichment of one run.yaml under a lightspeed-stack.yaml document."""
+    original = run.yaml.text
+    if not entra_configured(lightspeed_document):
+        return EnrichmentPreview(
+            run.path, False,
+            "lightspeed-stack.yaml has no azure_entra_id block: Lightspeed leaves run.yaml as is",
+            original, original,
+        )
+    document = run.document
+    changes: list[EnrichmentChange] = []
+    skipped: list[SkippedProvider] = []
+    edits: list[_Edit] = []
+    for provider in _azure_entries(document):
+        name = str(provider.get("provider_id") or "(no provider_id)")
+        line = _line(provider)
+        config = provider.get("config")
+        if "config" in provider and config is not None and not isinstance(config, dict):
+            skipped.append(
+                SkippedProvider(name, line, "config is not a mapping (Lightspeed would fail here)")
+            )
+            continue
+        if isinstance(config, dict) and config.get(FLAG) is False:
+            continue
+        action = "create config" if config is None else ("set" if FLAG in config else "add")
+        changes.append(EnrichmentChange(name, line, action))
+        edits.append(_plan(provider, original))
+    expected = enrich_plain(document, lightspeed_document.get("azure_entra_id"))
+    reason = (
+        f"{len(changes)} remote::azure provider(s) get config.{FLAG}: false"
+        if changes else "already enriched: every remote::azure provider has model_validation: false"
+    )
+    if not changes:
+        if not _azure_entries(document):
+            reason = "run.yaml has no remote::azure inference provider: nothing to enrich"
+        return EnrichmentPreview(run.path, True, reason, original, original, [], skipped)
+    enriched, method = _apply(original, edits, run.path, expected)
+    return EnrichmentPreview(run.path, True, reason, original, enriched, changes, skipped, method)
+
+
+def _azure_entries(document: Any) -> list[CommentedMap]:
+    providers = document.get("providers") if isinstance(document, dict) else None
+    inference = providers.get("inference") if isinstance(providers, dict) else None
+    if not isinstance(inference, list):
+        return []
+    return [
+        item for item in inference
+        if isinstance(item, CommentedMap) and str(item.get("provider_type")) == AZURE_PROVIDER_TYPE
+    ]
+
+
+def _line(node: CommentedMap) -> int | None:
+    try:
+        return int(node.lc.line) + 1
+    except (AttributeError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """A text edit at one line: insert lines before it, or replace a span within it."""
+
+    line: int  # 0-based
+    insert: str | None = None
+    column: int | None = None
+    end_column: int | None = None
+    replacement: str | None = None
+    possible: bool = True
+
+
+_IMPOSSIBLE = _Edit(line=-1, possible=False)
+
+
+def _plan(provider: CommentedMap, text: str) -> _Edit:
+    """Where the text edit for one provider goes, or `_IMPOSSIBLE` for the dumper fallback."""
+    lines = text.splitlines(keepends=True)
+    if provider.fa.flow_style():
+        return _IMPOSSIBLE
+    try:
+        if "config" not in provider:
+            key_line, key_col = provider.lc.key("provider_type")
+            value_line, _ = provider.lc.value("provider_type")
+            if value_line != key_line:
+                return _IMPOSSIBLE
+            pad = " " * key_col
+            return _Edit(key_line + 1, insert=f"{pad}config:\n{pad}  {FLAG}: false\n")
+        config = provider["config"]
+        key_line, key_col = provider.lc.key("config")
+        if config is None:
+            source = lines[key_line]
+            after = source[key_col:].split(":", 1)[1] if ":" in source[key_col:] else ""
+            token = after.split("#", 1)[0].strip()
+            pad = " " * (key_col + 2)
+            if token == "":
+                return _Edit(key_line + 1, insert=f"{pad}{FLAG}: false\n")
+            if token in _NULL_TOKENS:
+                start = source.index(token, key_col + len("config"))
+                return _Edit(
+                    key_line, column=start, end_column=start + len(token),
+                    replacement=f"{{{FLAG}: false}}",
+                )
+            return _IMPOSSIBLE
+        if not isinstance(config, CommentedMap):
+            return _IMPOSSIBLE
+        if config.fa.flow_style() or len(config) == 0:
+            return _plan_flow(provider, config, lines)
+        if FLAG in config:
+            return _replace_value(config, FLAG, lines)
+        first = next(iter(config))
+        first_line, first_col = config.lc.key(first)
+        return _Edit(first_line, insert=f"{' ' * first_col}{FLAG}: false\n")
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError, StopIteration):
+        return _IMPOSSIBLE
+
+
+def _plan_flow(provider: CommentedMap, config: CommentedMap, lines: list[str]) -> _Edit:
+    if FLAG in config:
+        return _replace_value(config, FLAG, lines)
+    value_line, value_col = provider.lc.value("config")
+    source = lines[value_line]
+    brace = source.find("{", value_col)
+    if brace < 0:
+        return _IMPOSSIBLE
+    inner = "" if len(config) == 0 else ", "
+    if len(config) == 0:
+        close = source.find("}", brace)
+        if close < 0:
+            return _IMPOSSIBLE
+        return _Edit(
+            value_line, column=brace, end_column=close + 1, replacement=f"{{{FLAG}: false}}"
+        )
+    return _Edit(
+        value_line, column=brace + 1, end_column=brace + 1, replacement=f"{FLAG}: false{inner}"
+    )
+
+
+def _replace_value(config: CommentedMap, key: str, lines: list[str]) -> _Edit:
+    value_line, value_col = config.lc.value(key)
+    key_line, _ = config.lc.key(key)
+    if value_line != key_line:
+        return _IMPOSSIBLE
+    match = _SCALAR_TOKEN.match(lines[value_line], value_col)
+    if match is None:
+        return _IMPOSSIBLE
+    return _Edit(value_line, column=value_col, end_column=match.end(), replacement="false")
+
+
+def _apply(original: str, edits: list[_Edit], path: Path, expected: Any) -> tuple[str, str]:
+    """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper."""
+    if all(edit.possible for edit in edits):
+        lines = original.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        for edit in sorted(edits, key=lambda e: (e.line, e.column or 0), reverse=True):
+            if edit.insert is not None:
+                lines.insert(edit.line, edit.insert)
+            else:
+                source = lines[edit.line]
+                lines[edit.line] = (
+                    source[: edit.column] + (edit.replacement or "") + source[edit.end_column :]
+                )
+        candidate = "".join(lines)
+        if not original.endswith("\n") and candidate.endswith("\n"):
+            candidate = candidate[:-1]
+        if _means(candidate, path) == expected:
+            return candidate, "text edit"
+    return _dump_enriched(original, path), "round-trip dump"
+
+
+def _means(text: str, path: Path) -> Any:
+    try:
+        return to_plain(parse_yaml_text(text, path))
+    except Exception:  # any parse failure means the edit was wrong: use the fallback
+        return _Unparseable
+
+
+class _Unparseable:
+    pass
+
+
+def _dump_enriched(original: str, path: Path) -> str:
+    document = parse_yaml_text(original, path)
+    for provider in _azure_entries(document):
+        config = provider.get("config")
+        if config is None:
+            provider["config"] = config = CommentedMap()
+        if isinstance(config, dict):
+            config[FLAG] = False
+    yaml = round_trip_yaml()
+    sequence_offset = _guess_sequence_indent(document)
+    yaml.indent(mapping=2, sequence=sequence_offset + 2, offset=sequence_offset)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    return buffer.getvalue()
+
+
+def _guess_sequence_indent(document: CommentedMap) -> int:
+    """How far the file indents '- ' under its parent key (0 or 2 in practice)."""
+    for value in document.values():
+        if isinstance(value, dict):
+            for child in value.values():
+                if isinstance(child, CommentedSeq) and len(child) and isinstance(child, list):
+                    try:
+                        return max(int(child.lc.item(0)[1]) - 2 - int(value.lc.col), 0) % 4
+                    except (AttributeError, TypeError, KeyError, IndexError):
+                        return 2
+    return 2
