@@ -1,0 +1,188 @@
+"""The catalogue of faults the stand-ins can inject, by the names the CLI and tests use.
+
+Every stand-in keeps a small mutable faults object (e.g. `console.sandbox.entra.EntraFaults`)
+that its request handlers read on each request, so a fault can be switched on or off while
+the server runs. This module only maps a public name such as ``entra-429`` to the service it
+concerns and the attributes it sets on that service's faults object; it knows nothing about
+the services themselves. To add a fault, add a `FaultSpec` to `FAULTS` (or call `register`).
+
+A name may carry an argument, ``entra-latency=2.5``: the argument replaces the value of the
+spec's ``arg`` attribute, converted with ``convert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from typing import Any
+
+
+class UnknownFaultError(ValueError):
+    """A fault name that is not in the catalogue, or an argument it cannot take."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec:
+    """One named fault: which service it concerns and which attributes it sets there."""
+
+    name: str
+    service: str
+    description: str
+    sets: Mapping[str, Any]
+    arg: str | None = None
+    convert: Callable[[str], Any] = str
+    arg_help: str = ""
+
+    def values(self, argument: str | None = None) -> dict[str, Any]:
+        """The attribute values this fault sets, with ``argument`` applied if given."""
+        values = dict(self.sets)
+        if argument is not None:
+            if self.arg is None:
+                raise UnknownFaultError(f"fault {self.name!r} takes no argument")
+            try:
+                values[self.arg] = self.convert(argument)
+            except ValueError as exc:
+                raise UnknownFaultError(f"bad argument for {self.name!r}: {argument!r}") from exc
+        return values
+
+    @property
+    def usage(self) -> str:
+        return f"{self.name}[={self.arg_help or self.arg}]" if self.arg else self.name
+
+
+_ENTRA: tuple[FaultSpec, ...] = (
+    FaultSpec(
+        "entra-latency",
+        "entra",
+        "delay every Entra ID answer (discovery, token, keys) by N seconds",
+        {"latency_s": 0.5},
+        arg="latency_s",
+        convert=float,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "entra-slow",
+        "entra",
+        "delay the token endpoint by N seconds, long enough to hit client read timeouts",
+        {"token_latency_s": 15.0},
+        arg="token_latency_s",
+        convert=float,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "entra-429",
+        "entra",
+        "token endpoint answers 429 with Retry-After and AADSTS50196 (throttled)",
+        {"token_status": 429, "retry_after_s": 1},
+        arg="retry_after_s",
+        convert=int,
+        arg_help="retry-after seconds",
+    ),
+    FaultSpec(
+        "entra-503",
+        "entra",
+        "token endpoint answers 503 temporarily_unavailable with Retry-After",
+        {"token_status": 503, "retry_after_s": 1},
+        arg="retry_after_s",
+        convert=int,
+        arg_help="retry-after seconds",
+    ),
+    FaultSpec(
+        "entra-drop",
+        "entra",
+        "token endpoint closes the connection without answering",
+        {"drop": True},
+    ),
+    FaultSpec(
+        "entra-expired-secret",
+        "entra",
+        "every client secret is expired (AADSTS7000222)",
+        {"expired_secret": True},
+    ),
+    FaultSpec(
+        "entra-discovery-down",
+        "entra",
+        "OpenID discovery answers 503, so new credentials cannot find the token endpoint",
+        {"discovery_status": 503, "retry_after_s": 1},
+    ),
+    FaultSpec(
+        "entra-short-token",
+        "entra",
+        "issue tokens that live N seconds (the sync credential refetches under 5 minutes)",
+        {"token_lifetime_s": 60},
+        arg="token_lifetime_s",
+        convert=int,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "entra-wrong-audience",
+        "entra",
+        "issue tokens for another audience than the scope asked for",
+        {"wrong_audience": True},
+    ),
+    FaultSpec(
+        "entra-forged",
+        "entra",
+        "sign tokens with a key nobody trusts (invalid signature downstream)",
+        {"forge_signature": True},
+    ),
+)
+
+FAULTS: dict[str, FaultSpec] = {spec.name: spec for spec in _ENTRA}
+
+
+def register(*specs: FaultSpec) -> None:
+    """Add faults to the catalogue; a name may be registered only once."""
+    for spec in specs:
+        if spec.name in FAULTS and FAULTS[spec.name] != spec:
+            raise ValueError(f"fault {spec.name!r} is already registered")
+        FAULTS[spec.name] = spec
+
+
+def parse(text: str) -> tuple[FaultSpec, dict[str, Any]]:
+    """``"entra-latency=2"`` -> (spec, {"latency_s": 2.0})."""
+    name, sep, argument = text.strip().partition("=")
+    spec = FAULTS.get(name)
+    if spec is None:
+        known = ", ".join(sorted(FAULTS))
+        raise UnknownFaultError(f"unknown fault {name!r}; known faults: {known}")
+    return spec, spec.values(argument if sep else None)
+
+
+def apply(names: Iterable[str], targets: Mapping[str, object]) -> list[FaultSpec]:
+    """Switch on the named faults on the faults objects in ``targets`` (service -> object).
+
+    Everything is parsed and checked before anything is set, so a typo changes nothing.
+    """
+    planned: list[tuple[FaultSpec, dict[str, Any]]] = [parse(name) for name in names]
+    for spec, values in planned:
+        target = targets.get(spec.service)
+        if target is None:
+            raise UnknownFaultError(f"fault {spec.name!r} needs the {spec.service} stand-in")
+        for attribute in values:
+            if not hasattr(target, attribute):
+                raise UnknownFaultError(f"{spec.service} faults have no attribute {attribute!r}")
+    for spec, values in planned:
+        target = targets[spec.service]
+        for attribute, value in values.items():
+            setattr(target, attribute, value)
+    return [spec for spec, _ in planned]
+
+
+def reset(target: object) -> None:
+    """Switch every fault of one faults object off (back to its dataclass defaults)."""
+    if not is_dataclass(target) or isinstance(target, type):
+        raise TypeError("reset() expects a dataclass instance")
+    for f in fields(target):
+        if f.default is not MISSING:
+            setattr(target, f.name, f.default)
+        elif f.default_factory is not MISSING:
+            setattr(target, f.name, f.default_factory())
+
+
+def catalogue(service: str | None = None) -> list[FaultSpec]:
+    """The registered faults (of one service, if given), sorted by name, for help texts."""
+    return sorted(
+        (s for s in FAULTS.values() if service is None or s.service == service),
+        key=lambda s: s.name,
+    )
