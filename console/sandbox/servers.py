@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -42,6 +43,22 @@ class TlsFiles:
 
 class ServerStartError(RuntimeError):
     """The server thread ended, or did not accept connections, before start() timed out."""
+
+
+class _QuietStop(logging.Filter):
+    """Drop uvicorn's reports of the requests `LocalServer.stop` cancels on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, asyncio.CancelledError):
+            return False
+        return "timeout graceful shutdown exceeded" not in str(record.msg)
+
+
+def _install_quiet_stop() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietStop) for f in logger.filters):
+        logger.addFilter(_QuietStop())
 
 
 def _make_listening_socket(host: str, port: int) -> socket.socket:
@@ -167,6 +184,7 @@ class LocalServer:
         """Bind, start the server thread, and wait until it is accepting connections."""
         if self._thread is not None:
             raise RuntimeError(f"{self._name} server already started")
+        _install_quiet_stop()
         self._sock = _make_listening_socket(self._host, self._requested_port)
         self._port = int(self._sock.getsockname()[1])
         config = uvicorn.Config(
@@ -219,6 +237,9 @@ class LocalServer:
             transport = getattr(connection, "transport", None)
             if isinstance(transport, asyncio.BaseTransport):
                 getattr(transport, "abort", transport.close)()
+        # Requests still running (an injected delay) would hold shutdown as well.
+        for task in list(server.server_state.tasks):
+            task.cancel()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Shut down and join; idempotent. Closes the listening socket in every case.
