@@ -46,6 +46,15 @@ class Finding:
         return data
 
 
+WRONG_TYPE = "wrong-type"
+"""The code of a finding that makes the file unusable: its consumer would reject it at load."""
+
+
+def unusable(findings: list[Finding]) -> list[Finding]:
+    """Findings that mean a file cannot be used as written (the command exits 2)."""
+    return [finding for finding in findings if finding.code == WRONG_TYPE]
+
+
 def worst(findings: list[Finding]) -> Severity | None:
     """The most serious severity among ``findings``."""
     for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):

@@ -74,6 +74,21 @@ class Substitution:
     lines: dict[ConfigPath, int] = field(default_factory=dict)
     """1-based line of every key and list item, by its path in the resolved tree."""
 
+    shifted: dict[ConfigPath, int] = field(default_factory=dict)
+    """List items whose index moved because an earlier item was dropped: resolved -> written."""
+
+    def written_path(self, path: ConfigPath) -> ConfigPath:
+        """The path as written in the file, for a path in the resolved tree."""
+        if not self.shifted:
+            return path
+        out: list[str | int] = []
+        for depth, part in enumerate(path):
+            if isinstance(part, int):
+                out.append(self.shifted.get(path[: depth + 1], part))
+            else:
+                out.append(part)
+        return tuple(out)
+
     def line(self, path: ConfigPath) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
         while path:
@@ -105,7 +120,7 @@ def substitute(document: Any, file: Path, environ: Mapping[str, str] | None = No
     env = os.environ if environ is None else environ
     walker = _Walker(file, env)
     value = walker.walk(document, (), (), None)
-    return Substitution(value, walker.references, walker.unresolved, walker.lines)
+    return Substitution(value, walker.references, walker.unresolved, walker.lines, walker.shifted)
 
 
 def substitute_string(
@@ -184,6 +199,7 @@ class _Walker:
         self.references: list[EnvReference] = []
         self.unresolved: set[ConfigPath] = set()
         self.lines: dict[ConfigPath, int] = {}
+        self.shifted: dict[ConfigPath, int] = {}
 
     def walk(self, node: Any, path: ConfigPath, resolved_path: ConfigPath, line: int | None) -> Any:
         """Resolve ``node``; ``path`` counts list items as written, ``resolved_path`` as kept."""
@@ -205,6 +221,8 @@ class _Walker:
                     continue
                 child_line = line_of(node, index) or line
                 child_resolved = (*resolved_path, len(items))
+                if len(items) != index:
+                    self.shifted[child_resolved] = index
                 if child_line is not None:
                     self.lines[child_resolved] = child_line
                 items.append(self.walk(child, (*path, index), child_resolved, child_line))

@@ -86,11 +86,17 @@ class Loaded:
 
 
 def choose_run_config(
-    run_config: Path | None, llama_stack: LlamaStackSettings | None
+    run_config: Path | None,
+    llama_stack: LlamaStackSettings | None,
+    default_run_config: Path | None = None,
 ) -> RunConfigChoice:
-    """Pick the run.yaml as Lightspeed would, and say why."""
+    """Pick the run.yaml as Lightspeed would, and say why.
+
+    ``default_run_config`` is the last resort for commands that need a run.yaml even in
+    service mode (``diff``, ``enrich``: Lightspeed's enrichment CLI defaults to ./run.yaml).
+    """
     if run_config is not None:
-        return RunConfigChoice(run_config, "given with --run-config")
+        return RunConfigChoice(run_config, "given on the command line")
     configured = llama_stack.library_client_config_path if llama_stack else None
     if configured:
         path = Path(configured).expanduser()
@@ -100,6 +106,10 @@ def choose_run_config(
             Path.cwd() / path,
             "llama_stack.library_client_config_path, relative to the current directory "
             "(as Lightspeed resolves it)",
+        )
+    if default_run_config is not None:
+        return RunConfigChoice(
+            default_run_config, "the default, as in Lightspeed's enrichment CLI (-i run.yaml)"
         )
     return RunConfigChoice(
         None,
@@ -112,6 +122,8 @@ def load(
     lightspeed_config: Path | None,
     run_config: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    default_run_config: Path | None = None,
 ) -> Loaded:
     """Load and review the configuration.
 
@@ -132,7 +144,7 @@ def load(
         llama_stack = read_llama_stack(reader)
         findings.extend(reader.findings)
 
-    choice = choose_run_config(run_config, llama_stack)
+    choice = choose_run_config(run_config, llama_stack, default_run_config)
     run: LoadedFile | None = None
     providers: list[RunProvider] = []
     models: list[RegisteredModel] = []
@@ -140,7 +152,7 @@ def load(
         try:
             run = _load_file(choice.path, environ)
         except ConfigFileError as error:
-            if run_config is not None:
+            if run_config is not None or choice.path == default_run_config:
                 raise
             findings.append(_unreadable_run_config(error, lightspeed, llama_stack))
         if run is not None:

@@ -10,10 +10,10 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from console.config.envsubst import ENV_PATTERN, format_path
+from console.config.envsubst import ENV_PATTERN, ConfigPath, format_path
 from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
 from console.config.yamlio import node_at
-from console.findings import Finding, Severity
+from console.findings import WRONG_TYPE, Finding, Severity
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded, LoadedFile
@@ -62,6 +62,8 @@ def entra_block(loaded: Loaded) -> Iterator[Finding]:
     sub = loaded.lightspeed.sub
     entra = loaded.entra
     if entra is None:
+        if sub.value.get("azure_entra_id") is not None:
+            return  # written but unusable: the wrong-type finding says so
         has_azure = bool(loaded.azure_providers)
         yield Finding(
             code="entra-missing",
@@ -191,7 +193,7 @@ def _azure_provider(loaded: Loaded, provider: RunProvider) -> Iterator[Finding]:
         )
     elif not isinstance(base_url, str):
         yield Finding(
-            code="wrong-type",
+            code=WRONG_TYPE,
             severity=Severity.ERROR,
             file=file,
             line=sub.line((*config_path, "base_url")),
@@ -230,20 +232,8 @@ def _azure_provider(loaded: Loaded, provider: RunProvider) -> Iterator[Finding]:
 
 
 def _same_place(ref_path: tuple[str | int, ...], provider: RunProvider, key: str) -> bool:
-    """Whether an env reference sits at ``provider.config.<key>`` (paths count items as written)."""
-    return (
-        len(ref_path) == 5
-        and ref_path[0] == "providers"
-        and ref_path[1] == provider.api
-        and ref_path[3] == "config"
-        and ref_path[4] == key
-        and provider.path[:2] == ("providers", provider.api)
-        and _written_index(ref_path) == _written_index(provider.path)
-    )
-
-
-def _written_index(path: tuple[str | int, ...]) -> str | int:
-    return path[2] if len(path) > 2 else -1
+    """Whether an env reference sits at ``<provider>.config.<key>`` (paths as written)."""
+    return ref_path == (*provider.written_path, "config", key)
 
 
 def models_name_providers(loaded: Loaded) -> Iterator[Finding]:
@@ -272,25 +262,32 @@ def models_name_providers(loaded: Loaded) -> Iterator[Finding]:
 
 def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
     """Secrets written into the file rather than referenced from the environment."""
-    places: list[tuple[LoadedFile, tuple[str | int, ...], str]] = []
+    # (file, path as written, path as resolved, label)
+    places: list[tuple[LoadedFile, ConfigPath, ConfigPath, str]] = []
     if loaded.lightspeed is not None:
-        places.append((loaded.lightspeed, ("azure_entra_id", "client_secret"), "client_secret"))
-        places.append((loaded.lightspeed, ("llama_stack", "api_key"), "llama_stack.api_key"))
+        lightspeed_secrets: tuple[tuple[ConfigPath, str], ...] = (
+            (("azure_entra_id", "client_secret"), "client_secret"),
+            (("llama_stack", "api_key"), "llama_stack.api_key"),
+        )
+        for secret_path, label in lightspeed_secrets:
+            places.append((loaded.lightspeed, secret_path, secret_path, label))
     if loaded.run is not None:
         for provider in loaded.providers:
             places.append(
                 (
                     loaded.run,
+                    (*provider.written_path, "config", "api_key"),
                     (*provider.path, "config", "api_key"),
                     f"provider {provider.provider_id}'s api_key",
                 )
             )
-    for loaded_file, path, label in places:
-        raw = node_at(loaded_file.document, path)
+    for loaded_file, written, resolved, label in places:
+        raw = node_at(loaded_file.document, written)
         if not isinstance(raw, str) or not raw.strip() or ENV_PATTERN.search(raw):
             continue
         if raw.strip() == "********":
             continue
+        path = resolved
         yield Finding(
             code="secret-inline",
             severity=Severity.WARNING,

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from console.config.envsubst import ConfigPath, Substitution, format_path
 from console.config.yamlio import node_at, yaml_type_name
-from console.findings import Finding, Severity
+from console.findings import WRONG_TYPE, Finding, Severity
 
 DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
 AZURE_PROVIDER_TYPE = "remote::azure"
@@ -59,6 +59,9 @@ class RunProvider:
     config: dict[str, Any]
     line: int | None
     path: ConfigPath
+    """Where the provider is in the resolved tree."""
+    written_path: ConfigPath
+    """Where it is in the file as written (differs when a disabled provider came before)."""
 
     @property
     def is_azure(self) -> bool:
@@ -161,7 +164,7 @@ class TypedReader:
         found = yaml_type_name(value)
         self.findings.append(
             Finding(
-                code="wrong-type",
+                code=WRONG_TYPE,
                 severity=Severity.ERROR,
                 file=self.file,
                 line=self.line(path),
@@ -225,6 +228,7 @@ def read_providers(reader: TypedReader) -> list[RunProvider]:
                     config=config or {},
                     line=reader.line(item_path),
                     path=item_path,
+                    written_path=reader.sub.written_path(item_path),
                 )
             )
     return providers

@@ -1,0 +1,91 @@
+"""What the headless commands share: loading with narration, and printing findings."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from console.config.loader import Loaded, load
+from console.findings import Finding, Severity, unusable
+from console.output import emit, narrate, paint
+
+DEFAULT_LIGHTSPEED_CONFIG = Path("lightspeed-stack.yaml")
+DEFAULT_RUN_CONFIG = Path("run.yaml")
+
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """``-c`` and ``-i/--run-config``, named as Lightspeed's own enrichment CLI names them."""
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        metavar="LIGHTSPEED_YAML",
+        help="lightspeed-stack.yaml (default: ./lightspeed-stack.yaml)",
+    )
+    parser.add_argument(
+        "-i",
+        "--input",
+        "--run-config",
+        dest="run_config",
+        type=Path,
+        default=None,
+        metavar="RUN_YAML",
+        help="Llama Stack run.yaml (default: llama_stack.library_client_config_path)",
+    )
+
+
+class UnusableConfig(Exception):
+    """A file loaded but holds values of the wrong type where the services read them."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(f"{len(findings)} value(s) of the wrong type")
+        self.findings = findings
+
+
+def load_for(
+    args: argparse.Namespace,
+    *,
+    need_run: bool = False,
+    lightspeed_optional: bool = False,
+    allow_unusable: bool = False,
+) -> Loaded:
+    """Load the configuration for a command; say on stderr which run.yaml it read and why.
+
+    ``need_run``: commands that work on run.yaml fall back to ./run.yaml (Lightspeed's CLI
+    default) when neither ``-i`` nor ``library_client_config_path`` names one.
+    ``lightspeed_optional``: without ``-c``, a missing ./lightspeed-stack.yaml is not an error.
+    Unless ``allow_unusable``, values of the wrong type raise `UnusableConfig` (exit 2).
+    """
+    lightspeed: Path | None = args.config
+    if lightspeed is None:
+        lightspeed = DEFAULT_LIGHTSPEED_CONFIG
+        if lightspeed_optional and not lightspeed.exists():
+            lightspeed = None
+    loaded = load(
+        lightspeed,
+        args.run_config,
+        default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
+    )
+    choice = loaded.run_choice
+    narrate(f"run.yaml: {choice.path or '-'} ({choice.reason})", "dim")
+    if not allow_unusable and (bad := unusable(loaded.findings)):
+        raise UnusableConfig(bad)
+    return loaded
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """Findings, most serious first, each with its location and remedy."""
+    for finding in findings:
+        label = finding.severity.value.ljust(7)
+        emit(
+            f"{paint(label, _SEVERITY_STYLE[finding.severity], sys.stdout)}  "
+            f"{finding.location}  [{finding.code}]\n"
+        )
+        emit(f"         {finding.message}\n")
+        emit(paint(f"         remedy: {finding.remedy}", "dim", sys.stdout) + "\n")
+    counts = [sum(1 for f in findings if f.severity is s) for s in Severity]
+    emit(f"{counts[0]} error(s), {counts[1]} warning(s), {counts[2]} notice(s)\n")

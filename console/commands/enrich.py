@@ -1,0 +1,101 @@
+"""``diff`` and ``enrich``: preview and write Lightspeed's Azure enrichment of run.yaml.
+
+Flags and defaults follow Lightspeed's own enrichment CLI: ``-c lightspeed-stack.yaml
+-i run.yaml -o run_.yaml``. ``diff`` exits like diff(1): 0 nothing would change, 1 something
+would, 2 on error. ``enrich`` never overwrites without ``--force``; ``--in-place`` rewrites
+the input and keeps ``<input>.bak``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from console.atomic import write_atomic
+from console.commands.common import add_config_options, load_for
+from console.enrichment import EnrichmentPreview, preview
+from console.exitcodes import ExitCode
+from console.output import emit, emit_json, narrate
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``diff`` and ``enrich`` to the CLI."""
+    diff = commands.add_parser(
+        "diff",
+        help="show what the Azure enrichment would change in run.yaml (exit 1 if any)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_options(diff)
+    diff.add_argument("--json", action="store_true", help="print the preview as JSON")
+    diff.set_defaults(handler=run_diff)
+
+    enrich = commands.add_parser(
+        "enrich",
+        help="write the enriched run.yaml (atomic; comments kept)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_options(enrich)
+    target = enrich.add_mutually_exclusive_group()
+    target.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("run_.yaml"),
+        help="where to write the enriched file (default: run_.yaml)",
+    )
+    target.add_argument(
+        "--in-place", action="store_true", help="rewrite the input file, keeping <input>.bak"
+    )
+    enrich.add_argument("--force", action="store_true", help="replace an existing output file")
+    enrich.add_argument("--json", action="store_true", help="print what was written as JSON")
+    enrich.set_defaults(handler=run_enrich)
+
+
+def run_diff(args: argparse.Namespace) -> ExitCode:
+    """Print the diff (stdout) and the reason (stderr)."""
+    result = _preview(args)
+    if args.json:
+        emit_json(result.to_dict())
+    else:
+        narrate(result.reason)
+        emit(result.unified_diff())
+    return ExitCode.FOUND if result.changed else ExitCode.OK
+
+
+def run_enrich(args: argparse.Namespace) -> ExitCode:
+    """Write the enriched file atomically, never over an existing file without consent."""
+    result = _preview(args)
+    narrate(result.reason)
+    if args.in_place:
+        if not result.changed:
+            narrate(f"{result.source} already as enriched: left untouched")
+            if args.json:
+                emit_json({**result.to_dict(), "written": None})
+            return ExitCode.OK
+        written = write_atomic(result.source, result.enriched_text, overwrite=True, backup=True)
+    else:
+        written = write_atomic(args.output, result.enriched_text, overwrite=args.force)
+    narrate(
+        f"wrote {written.path} (mode {written.mode:04o}"
+        + (f", previous contents in {written.backup}" if written.backup else "")
+        + ")"
+    )
+    if args.json:
+        emit_json(
+            {
+                **result.to_dict(),
+                "written": str(written.path),
+                "mode": f"{written.mode:04o}",
+                "backup": str(written.backup) if written.backup else None,
+            }
+        )
+    return ExitCode.OK
+
+
+def _preview(args: argparse.Namespace) -> EnrichmentPreview:
+    loaded = load_for(args, need_run=True)
+    for skipped in (result := preview(loaded)).skipped:
+        narrate(f"skipped provider {skipped.provider_id} (line {skipped.line}): {skipped.reason}")
+    return result

@@ -1,0 +1,46 @@
+"""``review``: the findings for a deployment's configuration.
+
+Exit 0 when no finding is an error, 1 when one is, 2 when a file cannot be read at all or
+holds values of the wrong type where Lightspeed or Llama Stack read them (they would refuse it).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from console.commands.common import add_config_options, load_for, print_findings
+from console.exitcodes import ExitCode
+from console.findings import Severity, unusable
+from console.output import emit_json
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``review`` to the CLI."""
+    parser = commands.add_parser(
+        "review",
+        help="review lightspeed-stack.yaml and run.yaml: findings with file:line",
+        description=__doc__,
+    )
+    add_config_options(parser)
+    parser.add_argument("--json", action="store_true", help="print findings as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Load, review, print; the exit code says whether an error was found."""
+    loaded = load_for(args, allow_unusable=True)
+    if args.json:
+        emit_json(
+            {
+                "lightspeed_config": str(loaded.lightspeed.path) if loaded.lightspeed else None,
+                "run_config": str(loaded.run.path) if loaded.run else None,
+                "run_config_reason": loaded.run_choice.reason,
+                "findings": [finding.to_dict() for finding in loaded.findings],
+            }
+        )
+    else:
+        print_findings(loaded.findings)
+    if unusable(loaded.findings):
+        return ExitCode.ERROR
+    has_error = any(finding.severity is Severity.ERROR for finding in loaded.findings)
+    return ExitCode.FOUND if has_error else ExitCode.OK

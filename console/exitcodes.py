@@ -1,0 +1,20 @@
+"""Exit codes every command shares, so scripts can branch on them.
+
+``diff`` follows diff(1): 0 nothing would change, 1 something would. ``review`` and ``check``:
+0 all good, 1 a problem was found. 2 always means the command could not do its job (usage,
+a file that cannot be read or written). 70 is a bug in the console itself.
+"""
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes."""
+
+    OK = 0
+    FOUND = 1
+    """``review``: an error finding; ``diff``: the file would change; ``check``: a check failed."""
+    ERROR = 2
+    """Usage error, or a file that cannot be read, parsed or written."""
+    INTERNAL = 70
+    """An unexpected exception: a bug in the console (EX_SOFTWARE)."""
