@@ -119,17 +119,17 @@ def new_client_secret() -> str:
 class EntraFaults:
     """Faults read on every request; set attributes (or use `faults.apply`) while it runs."""
 
-    latency_s: float = 0.0
-    token_latency_s: float = 0.0
-    token_status: int | None = None
-    discovery_status: int | None = None
-    retry_after_s: int = 1
-    fail_count: int | None = None
-    drop: bool = False
-    expired_secret: bool = False
-    token_lifetime_s: int | None = None
-    wrong_audience: bool = False
-    forge_signature: bool = False
+    latency_s: float = 0.0  # added to every answer
+    token_latency_s: float = 0.0  # added to token answers only
+    token_status: int | None = None  # 429 (AADSTS50196) or 5xx (AADSTS90033) from the token POST
+    discovery_status: int | None = None  # 5xx from OpenID discovery
+    retry_after_s: int = 1  # Retry-After sent with either status
+    fail_count: int | None = None  # answer token_status this many times, then recover
+    drop: bool = False  # token POST: close the connection without answering
+    expired_secret: bool = False  # the right secret gets AADSTS7000222
+    token_lifetime_s: int | None = None  # overrides the stand-in's token lifetime
+    wrong_audience: bool = False  # tokens carry another aud than the scope's resource
+    forge_signature: bool = False  # tokens are signed by a key nobody trusts (same kid)
 
     def take_failure(self, lock: threading.Lock) -> bool:
         """Whether this request should get the fault status (``fail_count`` counts down)."""
@@ -144,7 +144,10 @@ class EntraFaults:
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
-    """One request as the stand-in saw it; secret form fields are masked before storing."""
+    """One request as the stand-in saw it; secret form fields are masked before storing.
+
+    ``started_at`` is wall-clock (epoch seconds); ``status`` is None for a dropped connection.
+    """
 
     method: str
     path: str
@@ -566,7 +569,7 @@ class _EntraHttp:
                 tenant=request.path_params.get("tenant"),
                 form=_mask_form(form or {}),
                 basic_auth=basic,
-                started_at=time.time(),
+                started_at=time.time() - (time.monotonic() - started),
                 duration_s=time.monotonic() - started,
                 status=None if response is None else response.status_code,
                 error_code=code,
