@@ -19,7 +19,7 @@ NEW_FILE_MODE = 0o600
 """A new run.yaml may hold inline secrets: owner read/write only, as Lightspeed writes it."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class WriteRefused(Exception):
     """The write was not attempted; nothing on disk changed."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConfigFileError(Exception):
     """A configuration file that cannot be read or parsed."""
 

@@ -1,0 +1,23 @@
+"""Shared fixtures: paths to the examples and a clean environment for env substitution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+CANARY_SECRET = "canary-Cl13nt-S3cr3t-7f3a"
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+@pytest.fixture
+def entra_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The variables the examples reference, with a recognisable secret."""
+    values = {"TENANT_ID": TENANT, "CLIENT_ID": CLIENT, "CLIENT_SECRET": CANARY_SECRET}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values

@@ -1,0 +1,182 @@
+"""The enrichment preview: Lightspeed's rule, applied as a minimal text edit that keeps the file."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from console.config.loader import load
+from console.enrichment import preview
+from tests.conftest import EXAMPLES
+
+SERVICE = EXAMPLES / "lightspeed-stack-service.yaml"
+RUN = EXAMPLES / "azure-run.yaml"
+
+
+def lightspeed_rule(run_config: dict[str, Any], lightspeed: dict[str, Any]) -> dict[str, Any]:
+    """The rule as FACTS.md states it, on plain dicts: written independently of console/."""
+    result = copy.deepcopy(run_config)
+    if lightspeed.get("azure_entra_id") is None:
+        return result
+    for provider in result.get("providers", {}).get("inference", []):
+        if provider.get("provider_type") == "remote::azure":
+            if provider.get("config") is None:
+                provider["config"] = {}
+            provider["config"]["model_validation"] = False
+    return result
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_example_diff_adds_only_model_validation(entra_env: dict[str, str]) -> None:
+    result = preview(load(SERVICE, RUN))
+    diff = result.unified_diff()
+    added = [line for line in diff.splitlines() if line.startswith("+") and line[1:2] != "+"]
+    removed = [line for line in diff.splitlines() if line.startswith("-") and line[1:2] != "-"]
+    assert [line.strip() for line in added] == ["+        model_validation: false".strip()]
+    assert removed == []
+    assert result.changed
+
+
+def test_semantics_equal_the_plain_rule(entra_env: dict[str, str]) -> None:
+    result = preview(load(SERVICE, RUN))
+    expected = lightspeed_rule(yaml.safe_load(RUN.read_text()), yaml.safe_load(SERVICE.read_text()))
+    assert yaml.safe_load(result.enriched_text) == expected
+
+
+def test_comments_and_order_survive(entra_env: dict[str, str]) -> None:
+    result = preview(load(SERVICE, RUN))
+    original_lines = RUN.read_text().splitlines()
+    enriched_lines = result.enriched_text.splitlines()
+    enriched_lines.remove("        model_validation: false")
+    assert enriched_lines == original_lines
+
+
+SHAPES = """\
+# top comment
+version: 2
+providers:
+  inference:
+  - provider_id: no-config
+    provider_type: remote::azure
+  - provider_id: empty-config   # trailing comment
+    provider_type: "remote::azure"
+    config:
+  - provider_id: null-config
+    provider_type: remote::azure
+    config: null  # explicit
+  - provider_id: flow-empty
+    provider_type: remote::azure
+    config: {}
+  - provider_id: flow
+    provider_type: remote::azure
+    config: {base_url: 'https://r.openai.azure.com/openai/v1'}
+  - provider_id: true-flag
+    provider_type: remote::azure
+    config:
+      model_validation: true   # was on
+      base_url: https://r.openai.azure.com/openai/v1
+  - provider_id: done
+    provider_type: remote::azure
+    config:
+      model_validation: false
+  - provider_id: other
+    provider_type: remote::openai
+    config: {}
+"""
+
+
+def test_every_shape_of_provider(tmp_path: Path, entra_env: dict[str, str]) -> None:
+    run = write(tmp_path, "run.yaml", SHAPES)
+    result = preview(load(SERVICE, run))
+    assert result.method == "text edit"
+    assert [c.provider_id for c in result.changes] == [
+        "no-config",
+        "empty-config",
+        "null-config",
+        "flow-empty",
+        "flow",
+        "true-flag",
+    ]
+    expected = lightspeed_rule(yaml.safe_load(SHAPES), yaml.safe_load(SERVICE.read_text()))
+    assert yaml.safe_load(result.enriched_text) == expected
+    assert "# top comment" in result.enriched_text
+    assert "# trailing comment" in result.enriched_text
+    assert "model_validation: false   # was on" in result.enriched_text
+
+
+def test_flow_style_provider_falls_back_to_round_trip_dump(
+    tmp_path: Path, entra_env: dict[str, str]
+) -> None:
+    text = (
+        "# keep me\nproviders:\n  inference:\n  - {provider_id: a, provider_type: remote::azure}\n"
+    )
+    result = preview(load(SERVICE, write(tmp_path, "run.yaml", text)))
+    assert result.method == "round-trip dump"
+    assert "# keep me" in result.enriched_text
+    assert yaml.safe_load(result.enriched_text) == lightspeed_rule(
+        yaml.safe_load(text), {"azure_entra_id": {}}
+    )
+
+
+def test_idempotent(tmp_path: Path, entra_env: dict[str, str]) -> None:
+    first = preview(load(SERVICE, write(tmp_path, "run.yaml", SHAPES)))
+    second = preview(load(SERVICE, write(tmp_path, "again.yaml", first.enriched_text)))
+    assert not second.changed
+    assert second.unified_diff() == ""
+    assert "already enriched" in second.reason
+
+
+def test_no_entra_block_means_no_change(tmp_path: Path) -> None:
+    lightspeed = write(tmp_path, "ls.yaml", "llama_stack:\n  url: http://localhost:8321\n")
+    result = preview(load(lightspeed, RUN))
+    assert not result.changed
+    assert not result.applies
+    assert "no azure_entra_id" in result.reason
+
+
+def test_null_entra_block_is_absent_as_in_lightspeed(tmp_path: Path) -> None:
+    lightspeed = write(tmp_path, "ls.yaml", "azure_entra_id:\nllama_stack:\n  url: http://x\n")
+    assert not preview(load(lightspeed, RUN)).changed
+
+
+def test_empty_entra_block_still_enriches(tmp_path: Path) -> None:
+    lightspeed = write(tmp_path, "ls.yaml", "azure_entra_id: {}\nllama_stack:\n  url: http://x\n")
+    assert preview(load(lightspeed, RUN)).changed
+
+
+def test_config_that_is_not_a_mapping_is_skipped_not_crashed(
+    tmp_path: Path, entra_env: dict[str, str]
+) -> None:
+    text = "providers:\n  inference:\n  - provider_id: a\n    provider_type: remote::azure\n    config: [1]\n"
+    result = preview(load(SERVICE, write(tmp_path, "run.yaml", text)))
+    assert not result.changed
+    assert [s.provider_id for s in result.skipped] == ["a"]
+
+
+def test_file_without_final_newline(tmp_path: Path, entra_env: dict[str, str]) -> None:
+    text = "providers:\n  inference:\n  - provider_id: a\n    provider_type: remote::azure\n    config:\n      x: 1"
+    result = preview(load(SERVICE, write(tmp_path, "run.yaml", text)))
+    assert yaml.safe_load(result.enriched_text)["providers"]["inference"][0]["config"] == {
+        "x": 1,
+        "model_validation": False,
+    }
+    assert not result.enriched_text.endswith("\n")
+
+
+def test_diff_applies_with_patch(tmp_path: Path, entra_env: dict[str, str]) -> None:
+    run = write(tmp_path, "run.yaml", SHAPES)
+    result = preview(load(SERVICE, run))
+    assert shutil.which("patch"), "patch(1) is part of the machine image"
+    diff_file = write(tmp_path, "change.diff", result.unified_diff())
+    subprocess.run(["patch", "-s", str(run), str(diff_file)], check=True, cwd=tmp_path)
+    assert run.read_text() == result.enriched_text

@@ -1,0 +1,41 @@
+"""The core stays importable without Textual, and heavy SDKs stay off the import path."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE_MODULES = [
+    "console.cli",
+    "console.config.loader",
+    "console.enrichment",
+    "console.providers",
+    "console.commands.review",
+    "console.commands.enrich",
+    "console.commands.providers",
+]
+
+
+def imported_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    import json
+
+    return set(json.loads(out))
+
+
+def test_core_does_not_import_textual() -> None:
+    modules = imported_after("\n".join(f"import {name}" for name in CORE_MODULES))
+    assert "textual" not in modules
+    assert not any(name == "screens" or name.startswith("screens.") for name in modules)
+
+
+def test_config_commands_do_not_import_heavy_sdks() -> None:
+    modules = imported_after(
+        "from console.cli import build_parser\nbuild_parser()\n"
+        "import console.config.loader, console.enrichment"
+    )
+    for heavy in ("llama_stack_client", "azure.identity", "textual", "llama_stack"):
+        assert heavy not in modules, heavy
