@@ -186,3 +186,107 @@ def catalogue(service: str | None = None) -> list[FaultSpec]:
         (s for s in FAULTS.values() if service is None or s.service == service),
         key=lambda s: s.name,
     )
+
+
+# Azure OpenAI stand-in (`console.sandbox.azure_openai.AzureFaults`).
+_AZURE: tuple[FaultSpec, ...] = (
+    FaultSpec(
+        "azure-latency",
+        "azure",
+        "delay every Azure OpenAI answer by N seconds",
+        {"latency_s": 0.5},
+        arg="latency_s",
+        convert=float,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "azure-500",
+        "azure",
+        "chat and models answer 500 server_error after authentication (Llama Stack retries 3x)",
+        {"status": 500},
+    ),
+    FaultSpec(
+        "azure-503",
+        "azure",
+        "chat and models answer 503 ServiceUnavailable after authentication",
+        {"status": 503},
+    ),
+    FaultSpec(
+        "azure-429",
+        "azure",
+        "chat and models answer 429 (token rate limit) with Retry-After",
+        {"status": 429, "retry_after_s": 1},
+        arg="retry_after_s",
+        convert=int,
+        arg_help="retry-after seconds",
+    ),
+    FaultSpec(
+        "azure-401",
+        "azure",
+        "every bearer token is refused with Azure's 401 (as for a token from another tenant)",
+        {"always_401": True},
+    ),
+    FaultSpec(
+        "azure-no-role",
+        "azure",
+        "valid tokens get 401 PermissionDenied: the app lacks the Cognitive Services OpenAI role",
+        {"no_role": True},
+    ),
+    FaultSpec(
+        "azure-slow-stream",
+        "azure",
+        "wait N seconds between streamed chunks",
+        {"stream_delay_s": 0.5},
+        arg="stream_delay_s",
+        convert=float,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "azure-drop",
+        "azure",
+        "close the connection without answering",
+        {"drop": True},
+    ),
+)
+
+# Llama Stack stand-in (`console.sandbox.llama_stack.StackFaults`).
+_STACK: tuple[FaultSpec, ...] = (
+    FaultSpec(
+        "stack-down",
+        "stack",
+        "the server is not running: connection refused (dropped if switched on while running)",
+        {"down": True},
+    ),
+    FaultSpec(
+        "stack-500",
+        "stack",
+        "every route answers 500 Internal server error",
+        {"status": 500},
+        arg="status",
+        convert=int,
+        arg_help="status",
+    ),
+    FaultSpec(
+        "stack-slow",
+        "stack",
+        "delay every Llama Stack answer by N seconds",
+        {"latency_s": 2.0},
+        arg="latency_s",
+        convert=float,
+        arg_help="seconds",
+    ),
+    FaultSpec(
+        "stack-not-json",
+        "stack",
+        "every route answers 200 with an HTML page (a proxy in the way)",
+        {"not_json": True},
+    ),
+    FaultSpec(
+        "stack-header-dropped",
+        "stack",
+        "the provider-data header is ignored, as behind a proxy that strips it",
+        {"ignore_provider_data": True},
+    ),
+)
+
+register(*_AZURE, *_STACK)
