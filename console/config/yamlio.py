@@ -9,13 +9,14 @@ file and line and says what to do, never in a traceback.
 from __future__ import annotations
 
 import io
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -26,6 +27,15 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 MAX_EXPANDED_NODES = 2_000_000
 """Nodes a document may have once aliases are expanded (guards the walks that follow)."""
+
+SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in (
+        *("null", "bool", "int", "float", "binary", "timestamp", "str"),
+        *("seq", "map", "omap", "pairs", "set"),
+    )
+)
+"""Explicit tags PyYAML's safe loader constructs; Lightspeed and Llama Stack refuse any other."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,7 @@ def parse_yaml_text(text: str, path: Path) -> CommentedMap:
             f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
             "Remove the nested '&anchor' / '*alias' references; they multiply the document.",
         )
+    _refuse_what_safe_loaders_refuse(document, path)
     return document
 
 
@@ -181,6 +192,8 @@ def plain_scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, datetime | date):
         return value
+    if isinstance(value, AbstractSet):  # !!set: a set, so a reader expecting text says so
+        return {plain_scalar(item) for item in value}
     inner = getattr(value, "value", None)
     if isinstance(inner, str):  # TaggedScalar: an unknown !tag keeps its text, never runs
         return inner
@@ -229,6 +242,50 @@ def line_of_node(node: Any) -> int | None:
         except (TypeError, AttributeError):
             return None
     return None
+
+
+def _refuse_what_safe_loaders_refuse(document: CommentedMap, path: Path) -> None:
+    """Raise on a tag or key that Lightspeed and Llama Stack (PyYAML ``safe_load``) reject.
+
+    ruamel keeps an unknown ``!tag`` as data (it never constructs or runs it), so without
+    this check such a file would review clean while both services refuse to start on it.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[Any, int | None]] = [(document, 1)]
+    while stack:
+        node, line = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            line = line_of_node(node) or line
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if isinstance(tag, str) and tag not in SAFE_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise ConfigFileError(
+                path,
+                f"the tag {shown} is not plain YAML: Lightspeed and Llama Stack read files with "
+                "PyYAML's safe loader, which refuses it",
+                "Remove the tag and write the plain value; take values from the environment "
+                "with ${env.NAME}.",
+                line=line,
+            )
+        children: list[tuple[Any, int | None]] = []
+        if isinstance(node, dict):
+            for key, child in node.items():
+                key_line = line_of(node, key) or line
+                if isinstance(key, CommentedKeySeq | CommentedKeyMap):
+                    raise ConfigFileError(
+                        path,
+                        f"a {'list' if isinstance(key, tuple) else 'mapping'} is used as a key; "
+                        "Lightspeed and Llama Stack cannot read such a key",
+                        "Use a plain string as the key.",
+                        line=key_line,
+                    )
+                children.append((child, key_line))
+        elif isinstance(node, list):
+            children = [(child, line_of(node, index) or line) for index, child in enumerate(node)]
+        stack.extend(reversed(children))  # file order: the first offending line is reported
 
 
 def _read_text(path: Path) -> str:
@@ -284,6 +341,8 @@ def _read_text(path: Path) -> str:
 
 def _marked_error(path: Path, exc: MarkedYAMLError, message: str, remedy: str) -> ConfigFileError:
     mark = exc.problem_mark or exc.context_mark
+    if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+        mark = exc.context_mark  # something left open: point where it opens, not at the end
     line = mark.line + 1 if mark is not None else None
     column = mark.column + 1 if mark is not None else None
     return ConfigFileError(path, message, remedy, line=line, column=column)
@@ -308,6 +367,13 @@ def _yaml_remedy(exc: MarkedYAMLError) -> str:
         return "A key is missing its ':' or a quoted string is not closed."
     if "found undefined alias" in problem:
         return "Define the '&anchor' before the '*alias' that refers to it."
+    if "while scanning a quoted scalar" in problem:
+        return "The quoted string that starts at the line shown is never closed; add its quote."
+    if "while parsing a flow" in problem and exc.context_mark is not None:
+        return (
+            f"The '[' or '{{' opened at line {exc.context_mark.line + 1} is not closed before "
+            "the position shown; add the closing bracket or the missing ','."
+        )
     return "Fix the YAML at the line shown (indentation, quotes, ':' after keys)."
 
 
