@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from console.config.loader import Loaded, load
+from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded, load
 from console.findings import Finding, Severity, unusable
 from console.output import emit, narrate, paint
 
@@ -39,10 +39,14 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
 
 
 class UnusableConfig(Exception):
-    """A file loaded but holds values of the wrong type where the services read them."""
+    """A configuration the command cannot work with, said as findings (file:line, remedy).
+
+    Values of the wrong type where the services read them, or no readable run.yaml for a
+    command that works on one.
+    """
 
     def __init__(self, findings: list[Finding]) -> None:
-        super().__init__(f"{len(findings)} value(s) of the wrong type")
+        super().__init__(f"{len(findings)} problem(s) make the configuration unusable")
         self.findings = findings
 
 
@@ -58,7 +62,8 @@ def load_for(
     ``need_run``: commands that work on run.yaml fall back to ./run.yaml (Lightspeed's CLI
     default) when neither ``-i`` nor ``library_client_config_path`` names one.
     ``lightspeed_optional``: without ``-c``, a missing ./lightspeed-stack.yaml is not an error.
-    Unless ``allow_unusable``, values of the wrong type raise `UnusableConfig` (exit 2).
+    Unless ``allow_unusable``, values of the wrong type raise `UnusableConfig` (exit 2), and
+    so does, with ``need_run``, a ``library_client_config_path`` that names no readable file.
     """
     lightspeed: Path | None = args.config
     if lightspeed is None:
@@ -74,6 +79,8 @@ def load_for(
     narrate(f"run.yaml: {choice.path or '-'} ({choice.reason})", "dim")
     if not allow_unusable and (bad := unusable(loaded.findings)):
         raise UnusableConfig(bad)
+    if need_run and loaded.run is None:
+        raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
     return loaded
 
 

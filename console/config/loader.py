@@ -30,6 +30,9 @@ from console.config.views import (
 from console.config.yamlio import YamlFile, read_yaml_file
 from console.findings import Finding, Severity
 
+RUN_CONFIG_UNREADABLE = "run-config-unreadable"
+"""The code of the finding for a ``library_client_config_path`` that names no readable file."""
+
 
 @dataclass(frozen=True)
 class LoadedFile:
@@ -180,7 +183,7 @@ def _unreadable_run_config(
         line = lightspeed.sub.line(("llama_stack", "library_client_config_path"))
     library = bool(llama_stack and llama_stack.use_as_library_client)
     return Finding(
-        code="run-config-unreadable",
+        code=RUN_CONFIG_UNREADABLE,
         severity=Severity.ERROR if library else Severity.WARNING,
         file=lightspeed.path if lightspeed is not None else None,
         line=line,
