@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from console.config.errors import ConfigFileError
 
@@ -83,6 +84,14 @@ def parse_yaml_text(text: str, path: Path) -> CommentedMap:
         ) from None
     except MarkedYAMLError as exc:
         raise _marked_error(path, exc, _describe_yaml_error(exc), _yaml_remedy(exc)) from None
+    except ReaderError as exc:
+        position = exc.position if isinstance(exc.position, int) else 0
+        raise ConfigFileError(
+            path,
+            f"the file contains the control character U+{exc.character:04X}, which YAML forbids",
+            "Remove it; it is usually a terminal colour code or a form feed pasted in by mistake.",
+            line=text[:position].count("\n") + 1,
+        ) from None
     except YAMLError as exc:
         raise ConfigFileError(
             path, f"not valid YAML: {exc}", "Check the file with a YAML linter."
