@@ -20,9 +20,11 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from console.config.envsubst import ENV_PATTERN
 from console.config.loader import Loaded, LoadedFile
 from console.config.views import AZURE_PROVIDER_TYPE
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
+from console.redact import is_secret_key, scrub
 
 FLAG = "model_validation"
 _NULL_TOKENS = {"null", "Null", "NULL", "~"}
@@ -61,15 +63,20 @@ class EnrichmentPreview:
     changes: list[EnrichmentChange] = field(default_factory=list)
     skipped: list[SkippedProvider] = field(default_factory=list)
     method: str = "text edit"
+    secrets: tuple[str, ...] = ()
+    """Secret values written in the file, masked wherever the diff is shown."""
 
     @property
     def changed(self) -> bool:
         """Whether writing the enriched file would change anything."""
         return self.enriched_text != self.original_text
 
-    def unified_diff(self, context: int = 3) -> str:
-        """The change as a unified diff that ``patch`` applies to the file as it is."""
-        return "".join(
+    def unified_diff(self, context: int = 3, *, reveal: bool = False) -> str:
+        """The change as a unified diff; with ``reveal``, one that ``patch`` applies as is.
+
+        Unless revealed, secrets written in the file are masked in the context lines.
+        """
+        text = "".join(
             difflib.unified_diff(
                 self.original_text.splitlines(keepends=True),
                 self.enriched_text.splitlines(keepends=True),
@@ -78,6 +85,7 @@ class EnrichmentPreview:
                 n=context,
             )
         )
+        return text if reveal else scrub(text, self.secrets)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
@@ -131,11 +139,12 @@ def preview(loaded: Loaded) -> EnrichmentPreview:
 def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPreview:
     """Preview the enrichment of one run.yaml under a lightspeed-stack.yaml document."""
     original = run.yaml.text
+    secrets = inline_secrets(run.document)
     if not entra_configured(lightspeed_document):
         return EnrichmentPreview(
             run.path, False,
             "lightspeed-stack.yaml has no azure_entra_id block: Lightspeed leaves run.yaml as is",
-            original, original,
+            original, original, secrets=secrets,
         )
     document = run.document
     changes: list[EnrichmentChange] = []
@@ -163,9 +172,36 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
     if not changes:
         if not _azure_entries(document):
             reason = "run.yaml has no remote::azure inference provider: nothing to enrich"
-        return EnrichmentPreview(run.path, True, reason, original, original, [], skipped)
+        return EnrichmentPreview(
+            run.path, True, reason, original, original, [], skipped, secrets=secrets
+        )
     enriched, method = _apply(original, edits, run.path, expected)
-    return EnrichmentPreview(run.path, True, reason, original, enriched, changes, skipped, method)
+    return EnrichmentPreview(
+        run.path, True, reason, original, enriched, changes, skipped, method, secrets
+    )
+
+
+def inline_secrets(document: Any) -> tuple[str, ...]:
+    """Values written under secret-named keys: a whole value, or a ``${env.X:=default}``."""
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict | list) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        for key, value in node.items():
+            if not (isinstance(value, str) and is_secret_key(str(key))):
+                stack.append(value)
+                continue
+            refs = list(ENV_PATTERN.finditer(value))
+            texts = [ref.group(3) for ref in refs if ref.group(2) == "="] if refs else [value]
+            found.update(str(text) for text in texts if text.strip())
+    return tuple(sorted(found, key=len, reverse=True))
 
 
 def _azure_entries(document: Any) -> list[CommentedMap]:
@@ -278,12 +314,13 @@ def _replace_value(config: CommentedMap, key: str, lines: list[str]) -> _Edit:
 def _apply(original: str, edits: list[_Edit], path: Path, expected: Any) -> tuple[str, str]:
     """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper."""
     if all(edit.possible for edit in edits):
+        newline = "\r\n" if "\r\n" in original else "\n"  # keep the file's line endings
         lines = original.splitlines(keepends=True)
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
         for edit in sorted(edits, key=lambda e: (e.line, e.column or 0), reverse=True):
             if edit.insert is not None:
-                lines.insert(edit.line, edit.insert)
+                lines.insert(edit.line, edit.insert.replace("\n", newline))
             else:
                 source = lines[edit.line]
                 lines[edit.line] = (
