@@ -13,7 +13,7 @@ which runs the same probes against this stand-in and the real server):
 - provider data comes from the ``X-LlamaStack-Provider-Data`` header (any case) and must be
   a JSON object with both ``azure_api_key`` (string) and ``azure_api_base`` (http(s) URL);
   otherwise it is dropped and the config ``api_key`` is used, or the answer is 400
-  ``API key not provided. ...``. A JSON value that is not an object gives a bare 500;
+  ``API key not provided. ...``. A JSON value that is not an object makes a chat a bare 500;
 - the request goes to ``{config.base_url}/chat/completions`` with ``Authorization: Bearer
   <key>``, no ``api-key`` header and no ``api-version``, ``model`` set to the provider's
   model id; the header's ``azure_api_base`` is not used for routing;
