@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from console.config.envsubst import ENV_PATTERN, ConfigPath, format_path
+from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, format_path
 from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
 from console.config.yamlio import node_at
 from console.findings import WRONG_TYPE, Finding, Severity
@@ -80,7 +80,7 @@ def entra_block(loaded: Loaded) -> Iterator[Finding]:
         return
     for name in ("tenant_id", "client_id", "client_secret"):
         path = ("azure_entra_id", name)
-        if getattr(entra, name) is None and path not in sub.unresolved_paths:
+        if getattr(entra, name) is None and not _unread(sub, path):
             yield Finding(
                 code="entra-field-missing",
                 severity=Severity.ERROR,
@@ -309,6 +309,8 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
     sub = loaded.lightspeed.sub
     stack = loaded.llama_stack
     if stack is None:
+        if sub.value.get("llama_stack") is not None:
+            return  # written but unusable: the wrong-type finding says so
         yield Finding(
             code="stack-missing",
             severity=Severity.ERROR,
@@ -320,8 +322,8 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
         )
         return
     if stack.use_as_library_client:
-        if not stack.library_client_config_path and (
-            ("llama_stack", "library_client_config_path") not in sub.unresolved_paths
+        if not stack.library_client_config_path and not _unread(
+            sub, ("llama_stack", "library_client_config_path")
         ):
             yield Finding(
                 code="stack-run-config-missing",
@@ -331,7 +333,7 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
                 message="library mode without llama_stack.library_client_config_path",
                 remedy="Set library_client_config_path to the run.yaml the library client loads.",
             )
-    elif not stack.url and ("llama_stack", "url") not in sub.unresolved_paths:
+    elif not stack.url and not _unread(sub, ("llama_stack", "url")):
         yield Finding(
             code="stack-no-url",
             severity=Severity.ERROR,
@@ -341,6 +343,19 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
             remedy="Set llama_stack.url to the Llama Stack server, e.g. http://localhost:8321, "
             "or set use_as_library_client: true.",
         )
+
+
+def _unread(sub: Substitution, path: ConfigPath) -> bool:
+    """A text value that is written but could not be read: an unset variable or a wrong type.
+
+    Either already has its own finding, so a rule saying "missing" would only mislead.
+    """
+    if path in sub.unresolved_paths:
+        return True
+    value = node_at(sub.value, path)
+    return value is not None and (
+        isinstance(value, bool) or not isinstance(value, str | int | float)
+    )
 
 
 def provider_types(loaded: Loaded) -> Iterator[Finding]:
