@@ -371,7 +371,10 @@ def _yaml_remedy(exc: MarkedYAMLError) -> str:
     if _mentions_tab(problem):
         return "YAML indentation must use spaces; replace the tabs with spaces."
     if "mapping values are not allowed" in problem:
-        return "A value contains ': ' - quote the value, or fix the indentation of the key."
+        return (
+            "A value contains ': ' (quote the value), a key is indented wrongly, or the key "
+            "on the line above lacks its ':'."
+        )
     if "could not find expected ':'" in problem:
         return "A key is missing its ':' or a quoted string is not closed."
     if "found undefined alias" in problem:
