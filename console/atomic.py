@@ -71,6 +71,8 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
             "or remove the link.",
         )
     if not parent.is_dir():
+        if parent.exists():
+            raise WriteRefused(target, f"{parent} is a file, not a folder", "Choose a folder.")
         raise WriteRefused(
             target, f"the folder {parent} does not exist", "Create the folder first."
         )
