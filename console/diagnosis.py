@@ -1,0 +1,77 @@
+"""`Diagnosis`: what went wrong talking to a service, in words an operator can act on.
+
+Token requests, Llama Stack calls and test inferences fail in ways the libraries report
+as exception chains and raw error text. The console turns each failure into one
+`Diagnosis` (a short code to search for, what it means, what to do, which endpoint was
+involved) so the CLI, the JSON output and the screens all say the same thing, and none of
+them shows a traceback. ``detail`` keeps the original error text for the curious, after
+`console.redact.scrub` has removed secrets and anything shaped like a token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from pydantic import SecretStr
+
+from console.redact import scrub
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One failure explained.
+
+    ``code`` is stable and searchable: an upstream code where the service gave one
+    (``AADSTS7000215``), otherwise a transport or protocol class (``TLS``, ``TIMEOUT``,
+    ``CONNECTION_REFUSED``, ``HTTP_503``, ...). ``endpoint`` is the URL involved, never with
+    a secret in it. ``detail`` is the original error text, already scrubbed.
+    """
+
+    code: str
+    title: str
+    meaning: str
+    remedy: str
+    endpoint: str | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return asdict(self)
+
+    def scrubbed(self, secrets: Iterable[SecretStr | str | None]) -> Diagnosis:
+        """The same diagnosis with ``secrets`` masked in every text field.
+
+        Every field, not only ``detail``: a value pasted into the wrong setting (a secret
+        in ``tenant_id``) ends up in an endpoint URL or a message.
+        """
+        keep = list(secrets)
+        return replace(
+            self,
+            title=scrub(self.title, keep),
+            meaning=scrub(self.meaning, keep),
+            remedy=scrub(self.remedy, keep),
+            endpoint=scrub(self.endpoint, keep) if self.endpoint is not None else None,
+            detail=scrub(self.detail, keep),
+        )
+
+    def as_text(self) -> str:
+        """A few lines for a terminal or a log: code and title, then meaning, remedy, where."""
+        lines = [f"[{self.code}] {self.title}", f"  meaning:  {self.meaning}"]
+        lines.append(f"  remedy:   {self.remedy}")
+        if self.endpoint:
+            lines.append(f"  endpoint: {self.endpoint}")
+        if self.detail:
+            first, *rest = self.detail.strip().splitlines() or [""]
+            lines.append(f"  detail:   {first}")
+            lines.extend(f"            {line}" for line in rest if line.strip())
+        return "\n".join(lines)
+
+
+class DiagnosedError(Exception):
+    """An exception that carries its `Diagnosis`, so callers never parse messages again."""
+
+    def __init__(self, diagnosis: Diagnosis) -> None:
+        super().__init__(f"{diagnosis.code}: {diagnosis.title}")
+        self.diagnosis = diagnosis
