@@ -1,0 +1,205 @@
+"""Decoding an Entra access token locally and checking its claims against the configuration.
+
+The console decodes the JWT (header and payload, base64url) WITHOUT checking its signature:
+it holds no signing keys it could trust, and the point is to show the operator what the
+token says (for which resource, which tenant, which app, until when), not to accept it.
+Azure OpenAI does the real validation. The checks catch what makes Azure refuse a token
+that Entra issued happily: the wrong resource in the scope, a token from another tenant or
+app than configured, a lifetime shorter than the refresh leeway, a clock behind Entra's.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+CheckState = Literal["pass", "fail", "unknown"]
+
+
+class NotAJwtError(ValueError):
+    """The token is not a JWT this console can read (three base64url parts, JSON inside)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedToken:
+    """A JWT's header and payload as JSON objects. The signature is NOT checked."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signature_checked: bool = False
+    """Always False: decoding is local and unverified (Azure OpenAI verifies the signature)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """One claim compared with what the configuration expects.
+
+    ``ok`` is None when the comparison cannot be made (a tenant given as a domain cannot be
+    compared with the GUID in ``tid``): shown as a warning, never counted as a failure.
+    """
+
+    name: str
+    ok: bool | None
+    expected: str
+    actual: str
+    remedy: str = ""
+
+    @property
+    def state(self) -> CheckState:
+        """``pass``, ``fail`` or ``unknown``."""
+        if self.ok is None:
+            return "unknown"
+        return "pass" if self.ok else "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``, with the state spelled out."""
+        return asdict(self) | {"state": self.state}
+
+
+def _b64url_json(part: str, what: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise NotAJwtError(f"the token's {what} is not base64url-encoded JSON") from error
+    if not isinstance(value, dict):
+        raise NotAJwtError(f"the token's {what} is not a JSON object")
+    return value
+
+
+def decode_jwt(token: str) -> DecodedToken:
+    """Header and payload of ``token``, without verifying the signature."""
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise NotAJwtError("the token is not a JWT (header.payload.signature)")
+    return DecodedToken(_b64url_json(parts[0], "header"), _b64url_json(parts[1], "payload"))
+
+
+def scope_resource(scope: str) -> str:
+    """The resource a ``.default`` scope asks for: the scope minus ``/.default``."""
+    first = next((s for s in scope.split() if s not in ("openid", "profile", "offline_access")), "")
+    return first.removesuffix("/.default").rstrip("/")
+
+
+def _guid(value: str) -> str | None:
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+def _same_resource(left: str, right: str) -> bool:
+    return left.rstrip("/").lower() == right.rstrip("/").lower()
+
+
+def check_claims(
+    payload: dict[str, Any],
+    *,
+    scope: str,
+    tenant_id: str,
+    client_id: str,
+    now: float,
+    leeway_s: float,
+) -> list[TokenCheck]:
+    """Compare the claims with the configuration and the clock; one `TokenCheck` per rule."""
+    return [
+        _check_audience(payload, scope),
+        _check_tenant(payload, tenant_id),
+        _check_app(payload, client_id),
+        _check_lifetime(payload, now, leeway_s),
+        _check_not_before(payload, now),
+    ]
+
+
+def _check_audience(payload: dict[str, Any], scope: str) -> TokenCheck:
+    expected = scope_resource(scope)
+    actual = payload.get("aud")
+    actual_text = str(actual) if actual is not None else "(no aud claim)"
+    ok = isinstance(actual, str) and _same_resource(actual, expected)
+    remedy = (
+        ""
+        if ok
+        else "The token is for another resource than Azure OpenAI will accept: set "
+        "azure_entra_id.scope to https://cognitiveservices.azure.com/.default."
+    )
+    return TokenCheck("aud", ok, expected, actual_text, remedy)
+
+
+def _check_tenant(payload: dict[str, Any], tenant_id: str) -> TokenCheck:
+    actual = payload.get("tid")
+    actual_text = str(actual) if actual is not None else "(no tid claim)"
+    expected = _guid(tenant_id)
+    if expected is None:
+        return TokenCheck(
+            "tid",
+            None,
+            tenant_id,
+            actual_text,
+            "tenant_id is a domain, and tid is the tenant's GUID: this console cannot compare "
+            "them. Put the Directory (tenant) ID in tenant_id to make the check exact.",
+        )
+    ok = isinstance(actual, str) and _guid(actual) == expected
+    remedy = (
+        ""
+        if ok
+        else "The token comes from another tenant than tenant_id names: check "
+        "azure_entra_id.tenant_id and the authority."
+    )
+    return TokenCheck("tid", ok, expected, actual_text, remedy)
+
+
+def _check_app(payload: dict[str, Any], client_id: str) -> TokenCheck:
+    name = "appid" if "appid" in payload or "azp" not in payload else "azp"
+    actual = payload.get(name)
+    actual_text = str(actual) if actual is not None else "(no appid or azp claim)"
+    expected = client_id.strip()
+    ok = isinstance(actual, str) and (
+        (_guid(actual) or actual.lower()) == (_guid(expected) or expected.lower())
+    )
+    remedy = (
+        ""
+        if ok
+        else "The token was issued to another app than client_id names: check "
+        "azure_entra_id.client_id."
+    )
+    return TokenCheck(name, ok, expected, actual_text, remedy)
+
+
+def _check_lifetime(payload: dict[str, Any], now: float, leeway_s: float) -> TokenCheck:
+    expected = f"> {leeway_s:g} s left"
+    exp = payload.get("exp")
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        return TokenCheck(
+            "lifetime", False, expected, "(no exp claim)", "Entra ID tokens carry exp."
+        )
+    left = exp - now
+    ok = left > leeway_s
+    remedy = (
+        ""
+        if ok
+        else f"The token has {left:.0f} s left, not more than the {leeway_s:g} s refresh "
+        "leeway: it would be refreshed on every use. Check this machine's clock, and any "
+        "token lifetime policy on the app."
+    )
+    return TokenCheck("lifetime", ok, expected, f"{left:.0f} s left", remedy)
+
+
+def _check_not_before(payload: dict[str, Any], now: float) -> TokenCheck:
+    nbf = payload.get("nbf")
+    expected = f"<= now ({int(now)})"
+    if nbf is None:
+        return TokenCheck("nbf", True, expected, "(no nbf claim)")
+    if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+        return TokenCheck("nbf", False, expected, repr(nbf), "nbf must be a number.")
+    ok = nbf <= now
+    remedy = (
+        ""
+        if ok
+        else f"The token is not valid for another {nbf - now:.0f} s: this machine's clock is "
+        "behind Entra ID's. Synchronise it (NTP/chrony)."
+    )
+    return TokenCheck("nbf", ok, expected, str(int(nbf)), remedy)
