@@ -1,0 +1,459 @@
+"""`TokenManager`: acquire and refresh Entra ID tokens the way Lightspeed does, and explain them.
+
+Faithful to Lightspeed's ``AzureEntraIDManager``: the sync
+``azure.identity.ClientSecretCredential`` with tenant, client and secret from the
+``azure_entra_id`` block, the configured scope, a NEW credential for every refresh, and a
+30 s leeway: the refresh point is ``expires_on - 30`` and a token is refreshed once the
+clock is past it. What the console adds, because an operator is watching:
+
+- the sync SDK call runs in a worker thread (`asyncio.to_thread`), so the event loop (the
+  TUI) never stalls, and ``azure.identity`` is imported there too, off the first frame;
+- single flight: however many callers ask during a refresh, one token request is made;
+- `TokenManager.force_refresh` (the SDK has none: it is a new credential);
+- the authority can be overridden (argument, ``AZURE_AUTHORITY_HOST``, cloud names), a
+  private CA trusted (``ca_bundle``), and timeouts and retries set. The defaults fail fast
+  (connect 5 s, read 10 s, no retries) where the SDK would retry silently for ~9 s;
+- every attempt is recorded (`Attempt`), every failure becomes a `TokenError` carrying a
+  `Diagnosis`, and every token comes back as a `TokenStatus` with its decoded claims and
+  the checks against the configuration.
+
+Tenant and client IDs are identifiers, not credentials: they are shown (as ``az`` shows
+them). The client secret and the token are only ever shown through `console.redact`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import SecretStr
+
+from console import aadsts
+from console.authority import Authority, resolve_authority
+from console.claims import DecodedToken, NotAJwtError, TokenCheck, check_claims, decode_jwt
+from console.diagnosis import Diagnosis
+from console.timefmt import az_local_time
+from console.token_errors import TokenError, TokenRequest, diagnose
+
+if TYPE_CHECKING:
+    from azure.identity import ClientSecretCredential
+
+    from console.config.views import EntraIdSettings
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT_S",
+    "DEFAULT_READ_TIMEOUT_S",
+    "DEFAULT_RETRIES",
+    "TOKEN_EXPIRATION_LEEWAY",
+    "Attempt",
+    "TokenError",
+    "TokenManager",
+    "TokenStatus",
+]
+
+TOKEN_EXPIRATION_LEEWAY = 30
+"""Seconds before ``expires_on`` at which a token counts as expired (Lightspeed's value)."""
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
+DEFAULT_READ_TIMEOUT_S = 10.0
+DEFAULT_RETRIES = 0
+HISTORY_SIZE = 100
+TOKEN_TYPE = "Bearer"  # noqa: S105  (the scheme name, not a credential)
+"""What Entra issues for client credentials; the sync SDK does not report it."""
+
+Clock = Callable[[], float]
+Outcome = Literal["ok", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One token request: when (by the manager's clock), how long, and how it ended.
+
+    ``code`` is the diagnosis code of a failure (``AADSTS7000215``, ``TIMEOUT``, ...).
+    """
+
+    started_at: float
+    duration_s: float
+    outcome: Outcome
+    code: str | None
+    forced: bool
+    expires_on: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            "startedAt": self.started_at,
+            "durationMs": round(self.duration_s * 1000, 1),
+            "outcome": self.outcome,
+            "code": self.code,
+            "forced": self.forced,
+            "expires_on": self.expires_on,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Acquired:
+    token: SecretStr
+    expires_on: int
+    acquired_at: float
+    decoded: DecodedToken | None
+    decode_error: str | None
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """A token and everything an operator wants to know about it, as of ``as_of``.
+
+    ``header`` and ``claims`` are decoded locally WITHOUT a signature check
+    (``signature_checked`` is always False); Azure OpenAI verifies the signature.
+    ``seconds_left`` counts to ``expires_on``; the manager refreshes at ``refresh_at``.
+    """
+
+    token: SecretStr
+    token_type: str
+    expires_on: int
+    refresh_at: int
+    as_of: float
+    acquired_at: float
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    tenant: str | None
+    checks: tuple[TokenCheck, ...]
+    authority: str
+    scope: str
+    signature_checked: bool = False
+
+    @property
+    def seconds_left(self) -> float:
+        """Seconds from ``as_of`` to ``expires_on`` (negative once expired)."""
+        return self.expires_on - self.as_of
+
+    @property
+    def seconds_to_refresh(self) -> float:
+        """Seconds from ``as_of`` to the refresh point."""
+        return self.refresh_at - self.as_of
+
+    @property
+    def ok(self) -> bool:
+        """No check failed (a check that cannot be decided is not a failure)."""
+        return not self.failed_checks
+
+    @property
+    def failed_checks(self) -> list[TokenCheck]:
+        """The checks whose answer is no."""
+        return [check for check in self.checks if check.ok is False]
+
+    def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
+        """``az account get-access-token``'s fields, then the console's own.
+
+        ``accessToken`` is present only when ``reveal`` is set: leaving it out (rather than
+        masking it) keeps scripts from mistaking a mask for a token.
+        """
+        data: dict[str, Any] = {}
+        if reveal:
+            data["accessToken"] = self.token.get_secret_value()
+        data |= {
+            "expiresOn": az_local_time(self.expires_on),
+            "expires_on": self.expires_on,
+            "tenant": self.tenant,
+            "tokenType": self.token_type,
+            "refreshAt": az_local_time(self.refresh_at),
+            "refresh_at": self.refresh_at,
+            "secondsLeft": int(self.seconds_left),
+            "authority": self.authority,
+            "scope": self.scope,
+            "signatureChecked": self.signature_checked,
+            "header": self.header,
+            "claims": self.claims,
+            "checks": [check.to_dict() for check in self.checks],
+        }
+        return data
+
+
+def _settings_value(value: SecretStr | None, name: str, request: TokenRequest) -> str:
+    text = value.get_secret_value() if value is not None else ""
+    if text:
+        return text
+    if name == "client_secret":
+        entry = aadsts.explain(7000218)
+        raise TokenError(
+            Diagnosis("AADSTS7000218", entry.title, entry.meaning, entry.remedy, request.token_url)
+        )
+    raise TokenError(
+        Diagnosis(
+            f"MISSING_{name.upper()}",
+            f"azure_entra_id.{name} is not set",
+            f"A token cannot be requested without {name}.",
+            f"Set azure_entra_id.{name} (usually as ${{env.{name.upper()}}}) and export the "
+            "variable.",
+            request.authority,
+        )
+    )
+
+
+def _quiet_sdk_logging() -> None:
+    """Keep the SDK's own failure warnings off stderr: the console reports failures itself.
+
+    A NullHandler only stops Python's last-resort printing; an application that configures
+    logging still receives these records.
+    """
+    for name in ("azure", "msal"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+            logger.addHandler(logging.NullHandler())
+
+
+class TokenManager:
+    """Tokens for one ``azure_entra_id`` configuration, cached until their refresh point.
+
+    Safe to share between tasks of one event loop and between loops or threads: the cache
+    and the flight in progress are guarded by a lock held only for bookkeeping, never
+    across a network call. Construction validates the settings and the authority and
+    raises `TokenError` (never a ValueError) for what the SDK would refuse.
+    """
+
+    def __init__(
+        self,
+        settings: EntraIdSettings,
+        *,
+        authority: str | None = None,
+        ca_bundle: str | Path | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
+        read_timeout: float = DEFAULT_READ_TIMEOUT_S,
+        retries: int = DEFAULT_RETRIES,
+        leeway_s: float = TOKEN_EXPIRATION_LEEWAY,
+        clock: Clock = time.time,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._authority: Authority = resolve_authority(authority, environ)
+        tenant_text = settings.tenant_id.get_secret_value() if settings.tenant_id else ""
+        self._request = TokenRequest(self._authority.url, tenant_text)
+        self._tenant_id = _settings_value(settings.tenant_id, "tenant_id", self._request)
+        self._client_id = _settings_value(settings.client_id, "client_id", self._request)
+        _settings_value(settings.client_secret, "client_secret", self._request)
+        self._client_secret: SecretStr = settings.client_secret or SecretStr("")
+        self._scope = settings.scope
+        self._ca_bundle = Path(ca_bundle) if ca_bundle is not None else None
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._retries = retries
+        self._leeway_s = leeway_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._acquired: _Acquired | None = None
+        self._flight: concurrent.futures.Future[_Acquired] | None = None
+        self._history: deque[Attempt] = deque(maxlen=HISTORY_SIZE)
+
+    # -- what the operator sees about the setup
+
+    @property
+    def authority(self) -> Authority:
+        """The authority token requests go to, and where that choice came from."""
+        return self._authority
+
+    @property
+    def request(self) -> TokenRequest:
+        """Authority and tenant: the endpoints a diagnosis names."""
+        return self._request
+
+    @property
+    def scope(self) -> str:
+        """The scope requested (from the configuration)."""
+        return self._scope
+
+    @property
+    def tenant_id(self) -> str:
+        """The configured tenant (an identifier, shown as ``az`` shows it)."""
+        return self._tenant_id
+
+    @property
+    def client_id(self) -> str:
+        """The configured client (an identifier, shown as ``az`` shows it)."""
+        return self._client_id
+
+    @property
+    def leeway_s(self) -> float:
+        """Seconds before expiry at which the token is refreshed."""
+        return self._leeway_s
+
+    @property
+    def history(self) -> tuple[Attempt, ...]:
+        """Every token request made, oldest first (the last `HISTORY_SIZE`)."""
+        with self._lock:
+            return tuple(self._history)
+
+    @property
+    def is_token_expired(self) -> bool:
+        """No token yet, or the clock is past the refresh point (Lightspeed's test)."""
+        acquired = self._acquired
+        return acquired is None or self._is_due(acquired)
+
+    def current(self) -> TokenStatus | None:
+        """The cached token's status as of now, without any request; None before the first."""
+        acquired = self._acquired
+        return self._status(acquired) if acquired is not None else None
+
+    # -- getting tokens
+
+    async def get_token(self) -> TokenStatus:
+        """The cached token, or a new one once the clock is past the refresh point.
+
+        Raises `TokenError` when a needed refresh fails (the old token stays in `current`).
+        """
+        acquired = self._acquired
+        if acquired is not None and not self._is_due(acquired):
+            return self._status(acquired)
+        return await self._refresh(forced=False)
+
+    async def force_refresh(self) -> TokenStatus:
+        """A new token from a new credential, whatever the cache holds.
+
+        A refresh already in flight is joined rather than doubled: it started after the
+        cached token and uses a new credential too.
+        """
+        return await self._refresh(forced=True)
+
+    # -- internals
+
+    def _is_due(self, acquired: _Acquired) -> bool:
+        return self._clock() > acquired.expires_on - self._leeway_s
+
+    async def _refresh(self, *, forced: bool) -> TokenStatus:
+        with self._lock:
+            flight = self._flight
+            leader = flight is None
+            if flight is None:
+                flight = concurrent.futures.Future()
+                # RUNNING futures cannot be cancelled: one impatient caller must not cancel
+                # the flight the others are waiting for.
+                flight.set_running_or_notify_cancel()
+                self._flight = flight
+        if leader:
+            # Shielded: if the leader is cancelled, the thread still completes the flight.
+            await asyncio.shield(asyncio.to_thread(self._fly, flight, forced))
+        try:
+            acquired = await asyncio.wrap_future(flight)
+        except TokenError as error:
+            raise TokenError(error.diagnosis) from None  # a fresh exception per waiter
+        return self._status(acquired)
+
+    def _fly(self, flight: concurrent.futures.Future[_Acquired], forced: bool) -> None:
+        """Run one token request in a worker thread and settle ``flight`` with its outcome."""
+        started_at = self._clock()
+        started = time.perf_counter()
+        try:
+            token, expires_on = self._request_token()
+            acquired = self._acquire(token, expires_on)
+        except Exception as error:  # every failure becomes a diagnosis, never escapes raw
+            diagnosis = self._diagnose(error)
+            elapsed = time.perf_counter() - started
+            self._settle(flight, Attempt(started_at, elapsed, "error", diagnosis.code, forced))
+            flight.set_exception(TokenError(diagnosis))
+            return
+        finally:
+            if not flight.done() and self._flight is flight:
+                with self._lock:  # only reached by a BaseException: free the next caller
+                    self._flight = None
+        elapsed = time.perf_counter() - started
+        attempt = Attempt(started_at, elapsed, "ok", None, forced, expires_on)
+        self._settle(flight, attempt, acquired)
+        flight.set_result(acquired)
+
+    def _settle(
+        self,
+        flight: concurrent.futures.Future[_Acquired],
+        attempt: Attempt,
+        acquired: _Acquired | None = None,
+    ) -> None:
+        """Record the attempt, cache a new token, and let the next refresh start a flight."""
+        with self._lock:
+            self._history.append(attempt)
+            if acquired is not None:
+                self._acquired = acquired
+            if self._flight is flight:
+                self._flight = None
+
+    def _diagnose(self, error: Exception) -> Diagnosis:
+        if isinstance(error, TokenError):
+            return error.diagnosis
+        return diagnose(error, self._request, [self._client_secret])
+
+    def _request_token(self) -> tuple[str, int]:
+        """The blocking SDK call: a new credential, one ``get_token(scope)``, closed after."""
+        credential = self._new_credential()
+        try:
+            access = credential.get_token(self._scope)
+        finally:
+            credential.close()
+        return access.token, int(access.expires_on)
+
+    def _new_credential(self) -> ClientSecretCredential:
+        from azure.identity import ClientSecretCredential  # ~0.5 s: never on the first frame
+
+        _quiet_sdk_logging()
+        options: dict[str, Any] = {
+            "authority": self._authority.url,
+            "disable_instance_discovery": self._authority.disable_instance_discovery,
+            "connection_timeout": self._connect_timeout,
+            "read_timeout": self._read_timeout,
+            "retry_total": self._retries,
+        }
+        if self._ca_bundle is not None:
+            options["connection_verify"] = str(self._ca_bundle)
+        return ClientSecretCredential(
+            self._tenant_id, self._client_id, self._client_secret.get_secret_value(), **options
+        )
+
+    def _acquire(self, token: str, expires_on: int) -> _Acquired:
+        decoded: DecodedToken | None = None
+        error: str | None = None
+        try:
+            decoded = decode_jwt(token)
+        except NotAJwtError as problem:
+            error = str(problem)
+        return _Acquired(SecretStr(token), expires_on, self._clock(), decoded, error)
+
+    def _status(self, acquired: _Acquired) -> TokenStatus:
+        now = self._clock()
+        payload = acquired.decoded.payload if acquired.decoded else {}
+        if acquired.decoded is not None:
+            checks = check_claims(
+                payload,
+                scope=self._scope,
+                tenant_id=self._tenant_id,
+                client_id=self._client_id,
+                now=now,
+                leeway_s=self._leeway_s,
+            )
+        else:
+            checks = [
+                TokenCheck(
+                    "jwt",
+                    False,
+                    "a JWT (header.payload.signature)",
+                    acquired.decode_error or "not decodable",
+                    "Entra ID access tokens for Azure OpenAI are JWTs: check the authority.",
+                )
+            ]
+        tid = payload.get("tid")
+        return TokenStatus(
+            token=acquired.token,
+            token_type=TOKEN_TYPE,
+            expires_on=acquired.expires_on,
+            refresh_at=int(acquired.expires_on - self._leeway_s),
+            as_of=now,
+            acquired_at=acquired.acquired_at,
+            header=acquired.decoded.header if acquired.decoded else {},
+            claims=payload,
+            tenant=tid if isinstance(tid, str) else self._tenant_id,
+            checks=tuple(checks),
+            authority=self._authority.url,
+            scope=self._scope,
+        )
