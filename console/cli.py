@@ -16,7 +16,7 @@ from console.exitcodes import ExitCode
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from console.commands import enrich, providers, review
+    from console.commands import enrich, providers, review, token
 
     parser = argparse.ArgumentParser(
         prog="lightspeed-console",
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(commands)
     enrich.register(commands)
     providers.register(commands)
+    token.register(commands)
     return parser
 
 

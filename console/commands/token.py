@@ -1,0 +1,235 @@
+"""``token``: acquire an Entra ID token the way Lightspeed does, decode it and check it.
+
+Like ``az account get-access-token``, with Lightspeed's settings (azure_entra_id in
+lightspeed-stack.yaml): ``--json`` prints accessToken (only with --show-token), expiresOn,
+expires_on, tenant and tokenType, then the refresh point, the decoded claims (signature not
+checked) and the checks against the configuration.
+
+Exit codes: 0 a token was acquired and every check passed; 1 the token request failed
+(the diagnosis is printed on stderr) or a check failed; 2 the configuration cannot be used
+(no azure_entra_id block, an unset variable, a missing setting).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.config.loader import Loaded
+from console.config.views import EntraIdSettings
+from console.diagnosis import Diagnosis
+from console.entra import (
+    DEFAULT_CONNECT_TIMEOUT_S,
+    DEFAULT_READ_TIMEOUT_S,
+    TokenError,
+    TokenManager,
+    TokenStatus,
+)
+from console.exitcodes import ExitCode
+from console.findings import unusable
+from console.output import emit, emit_json, narrate, paint
+from console.redact import describe
+from console.timefmt import countdown, local_time
+
+_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
+_FIELDS = ("tenant_id", "client_id", "client_secret")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``token`` to the CLI."""
+    parser = commands.add_parser(
+        "token",
+        help="acquire an Entra ID token as Lightspeed does; show its claims and checks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_options(parser)
+    parser.add_argument(
+        "--authority",
+        metavar="URL|public|usgov|china",
+        default=None,
+        help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="CA certificates to trust for the authority (a private CA or TLS proxy)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=None,
+        metavar="S",
+        help=f"connect and read timeout in seconds (default: connect "
+        f"{DEFAULT_CONNECT_TIMEOUT_S:g}, read {DEFAULT_READ_TIMEOUT_S:g})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="retries after a failed request (default: 0, fail fast)",
+    )
+    parser.add_argument(
+        "--show-token", action="store_true", help="print the access token itself (a credential)"
+    )
+    parser.add_argument("--json", action="store_true", help="print as JSON (az's field names)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Load the settings, request a token, print it; the exit code says whether all is well."""
+    loaded = load_for(args, allow_unusable=True)
+    settings = _usable_settings(loaded)
+    if settings is None:
+        return ExitCode.ERROR
+    timeouts = {}
+    if args.timeout is not None:
+        timeouts = {"connect_timeout": args.timeout, "read_timeout": args.timeout}
+    try:
+        manager = TokenManager(
+            settings,
+            authority=args.authority,
+            ca_bundle=args.ca_bundle,
+            retries=args.retries,
+            **timeouts,
+        )
+    except TokenError as error:
+        return _failed(error.diagnosis, args, [])
+    narrate(
+        f"token: client {manager.client_id} in tenant {manager.tenant_id}, scope {manager.scope}",
+        "dim",
+    )
+    narrate(f"authority: {manager.authority.url} ({manager.authority.source})", "dim")
+    try:
+        status = asyncio.run(manager.get_token())
+    except TokenError as error:
+        return _failed(error.diagnosis, args, [a.to_dict() for a in manager.history])
+    narrate(f"acquired in {manager.history[-1].duration_s * 1000:.0f} ms", "dim")
+    if args.json:
+        data = status.to_dict(reveal=args.show_token)
+        data["attempts"] = [attempt.to_dict() for attempt in manager.history]
+        emit_json(data)
+    else:
+        emit(summary(status, reveal=args.show_token))
+    if not status.ok:
+        names = ", ".join(check.name for check in status.failed_checks)
+        narrate(f"token acquired, but {len(status.failed_checks)} check(s) failed: {names}", "red")
+        return ExitCode.FOUND
+    return ExitCode.OK
+
+
+def _usable_settings(loaded: Loaded) -> EntraIdSettings | None:
+    """The azure_entra_id settings, or None after saying on stderr what is missing (exit 2)."""
+    where = loaded.lightspeed.path if loaded.lightspeed is not None else None
+    bad = [
+        finding
+        for finding in unusable(loaded.findings)
+        if finding.file == where and finding.message.startswith("azure_entra_id")
+    ]
+    if bad:
+        raise UnusableConfig(bad)
+    if loaded.entra is None:
+        narrate(f"error: {where}: no azure_entra_id block", "red")
+        narrate(
+            "  remedy: add azure_entra_id with tenant_id, client_id and client_secret "
+            "(as ${env.…} references); without it Lightspeed requests no token."
+        )
+        return None
+    problems = 0
+    references = [
+        ref
+        for ref in loaded.env_references
+        if ref.file == where and ref.path[:1] == ("azure_entra_id",)
+    ]
+    for ref in references:
+        if ref.is_missing:
+            problems += 1
+            narrate(
+                f"error: environment variable {ref.name} is not set "
+                f"(azure_entra_id.{ref.path[-1]} at {where}:{ref.line})",
+                "red",
+            )
+            narrate(f"  remedy: export {ref.name} as the service would see it, then run again.")
+    named = {ref.path[-1] for ref in references if ref.is_missing}
+    for field in _FIELDS:
+        value = getattr(loaded.entra, field)
+        if field in named or (value is not None and value.get_secret_value()):
+            continue
+        problems += 1
+        via = [ref.name for ref in references if ref.path[-1] == field]
+        source = f" ({', '.join(via)} resolved to nothing)" if via else ""
+        narrate(f"error: {where}: azure_entra_id.{field} is missing or empty{source}", "red")
+        narrate(f"  remedy: set azure_entra_id.{field}, e.g. ${{env.{field.upper()}}}.")
+    return None if problems else loaded.entra
+
+
+def _failed(diagnosis: Diagnosis, args: argparse.Namespace, attempts: list[object]) -> ExitCode:
+    """Say what went wrong on stderr (and as JSON on stdout for scripts); exit 1."""
+    first, *rest = diagnosis.as_text().splitlines()
+    narrate(f"error: {first}", "red")
+    for line in rest:
+        narrate(line)
+    if args.json:
+        emit_json({"error": diagnosis.to_dict(), "attempts": attempts})
+    return ExitCode.FOUND
+
+
+def summary(status: TokenStatus, *, reveal: bool = False) -> str:
+    """The readable view: the token masked unless revealed, times local, checks marked."""
+    claims = status.claims
+    token = status.token.get_secret_value() if reveal else describe(status.token)
+    rows: list[tuple[str, str]] = [
+        ("token", token),
+        ("type", status.token_type),
+        ("tenant", str(status.tenant)),
+        ("app", str(claims.get("appid") or claims.get("azp") or "-")),
+        ("audience", str(claims.get("aud", "-"))),
+        ("scope", status.scope),
+        ("authority", status.authority),
+    ]
+    if isinstance(claims.get("roles"), list):
+        rows.append(("roles", ", ".join(str(role) for role in claims["roles"]) or "-"))
+    if isinstance(claims.get("iat"), int):
+        rows.append(
+            ("issued", f"{local_time(claims['iat'])} ({countdown(claims['iat'] - status.as_of)})")
+        )
+    rows.append(("expires", f"{local_time(status.expires_on)} ({countdown(status.seconds_left)})"))
+    leeway = status.expires_on - status.refresh_at
+    rows.append(
+        (
+            "refresh at",
+            f"{local_time(status.refresh_at)} ({countdown(status.seconds_to_refresh)}, "
+            f"{leeway} s before expiry)",
+        )
+    )
+    width = max(len(name) for name, _ in rows) + 2
+    lines = [f"{name.ljust(width)}{value}" for name, value in rows]
+    lines.append("claims decoded locally; the signature is not checked (Azure OpenAI checks it)")
+    lines.append("checks")
+    for check in status.checks:
+        mark, style = _MARKS[check.state]
+        shown = check.actual if check.ok else f"expected {check.expected}, got {check.actual}"
+        lines.append(f"  {paint(mark, style, sys.stdout)} {check.name.ljust(9)}{shown}")
+        if check.remedy:
+            lines.append(f"    {' ' * 9}remedy: {check.remedy}")
+    return "\n".join(lines) + "\n"
