@@ -16,7 +16,7 @@ from console.exitcodes import ExitCode
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from console.commands import enrich, providers, review, token
+    from console.commands import demo, enrich, providers, review, token
 
     parser = argparse.ArgumentParser(
         prog="lightspeed-console",
@@ -31,7 +31,17 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.register(commands)
     providers.register(commands)
     token.register(commands)
+    demo.register(commands)
     return parser
+
+
+def command_names() -> set[str]:
+    """The subcommands this build offers (the demo's tour runs the ones that exist)."""
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

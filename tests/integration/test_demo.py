@@ -1,0 +1,176 @@
+"""``lightspeed-console demo``: comes up on loopback, works with the real SDKs, leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from azure.core.exceptions import ClientAuthenticationError
+from azure.identity import ClientSecretCredential
+
+from console.config.loader import load
+from console.enrichment import preview
+from console.sandbox.demo import DemoSandbox
+
+KEYS = {
+    "authority",
+    "ca_bundle",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "scope",
+    "azure_base_url",
+    "stack_url",
+    "stack_kind",
+    "lightspeed_config",
+    "run_config",
+}
+
+
+def port_open(url: str) -> bool:
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, int(port))) == 0
+
+
+@contextmanager
+def headless_demo(*extra: str) -> Iterator[tuple[dict[str, Any], subprocess.Popen[str]]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--headless", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first, process.stderr.read() if process.stderr else ""
+        yield json.loads(first), process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
+
+
+def credential(info: dict[str, Any], secret: str | None = None) -> ClientSecretCredential:
+    return ClientSecretCredential(
+        info["tenant_id"],
+        info["client_id"],
+        secret or info["client_secret"],
+        authority=info["authority"],
+        disable_instance_discovery=True,
+        connection_verify=info["ca_bundle"],
+        retry_total=0,
+    )
+
+
+def test_headless_demo_end_to_end() -> None:
+    started = time.monotonic()
+    with headless_demo() as (info, process):
+        assert set(info) == KEYS
+        assert time.monotonic() - started < 30
+        assert info["stack_kind"] == "real"  # the `stack` extra is installed in CI
+        assert info["authority"].startswith("https://127.0.0.1:")
+        for url in (info["authority"], info["azure_base_url"], info["stack_url"]):
+            assert url.split("//")[1].startswith("127.0.0.1:")
+        token = credential(info).get_token(info["scope"])
+        assert token.token.count(".") == 2
+        assert httpx.get(f"{info['stack_url']}/v1/health").json() == {"status": "OK"}
+        answer = httpx.post(
+            f"{info['stack_url']}/v1/chat/completions",
+            headers={
+                "X-LlamaStack-Provider-Data": json.dumps(
+                    {"azure_api_key": token.token, "azure_api_base": info["azure_base_url"]}
+                )
+            },
+            json={"model": "azure/gpt-4o-mini", "messages": [{"role": "user", "content": "ping"}]},
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+        assert "ping" in answer.json()["choices"][0]["message"]["content"]
+        workdir = Path(info["lightspeed_config"]).parent
+        assert workdir.is_dir()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        for url in (info["authority"], info["azure_base_url"], info["stack_url"]):
+            assert not port_open(url), url
+        assert not workdir.exists()
+
+
+def test_demo_fault_switched_on_at_start() -> None:
+    with headless_demo("--fault", "entra-expired-secret", "--stand-in") as (info, _):
+        assert info["stack_kind"] == "sandbox"
+        with pytest.raises(ClientAuthenticationError, match="AADSTS7000222"):
+            credential(info).get_token(info["scope"])
+
+
+def test_stack_fault_uses_the_stand_in() -> None:
+    with headless_demo("--fault", "stack-500") as (info, _):
+        assert info["stack_kind"] == "sandbox"
+        assert httpx.get(f"{info['stack_url']}/v1/models").status_code == 500
+
+
+def test_unknown_fault_is_a_usage_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "demo", "--headless", "--fault", "entra-nope"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "unknown fault 'entra-nope'" in result.stderr
+    assert "--list-faults" in result.stderr
+    assert result.stdout == ""
+
+
+def test_demo_configs_are_clean_and_enrichable() -> None:
+    with DemoSandbox(real_stack=False) as sandbox:
+        info = sandbox.info
+        assert info is not None
+        loaded = load(Path(info.lightspeed_config), Path(info.run_config), environ=info.environ)
+        assert loaded.findings == []
+        assert loaded.llama_stack is not None
+        assert loaded.llama_stack.url == info.stack_url
+        assert loaded.azure_providers[0].config["base_url"] == info.azure_base_url
+        assert preview(loaded).changed
+    assert not Path(info.lightspeed_config).exists()
+
+
+def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--stand-in"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    out = ""
+    assert process.stderr is not None
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        out += line
+        if "Ctrl+C stops it" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=20)
+    out += stdout + stderr
+    assert process.returncode == 0
+    assert "sandbox stopped" in out
+    assert "CLIENT_SECRET=<sandbox>" in out
+    secret_lines = [line for line in out.splitlines() if "8Q~" in line]
+    assert secret_lines == []
