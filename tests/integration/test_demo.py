@@ -125,6 +125,7 @@ def test_stack_fault_uses_the_stand_in() -> None:
 def test_unknown_fault_is_a_usage_error() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "console", "demo", "--headless", "--fault", "entra-nope"],
+        check=False,
         capture_output=True,
         text=True,
         timeout=30,
