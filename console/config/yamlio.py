@@ -102,6 +102,12 @@ def parse_yaml_text(text: str, path: Path) -> CommentedMap:
             "the YAML nests too deeply to read",
             "Flatten the structure; a real configuration nests a handful of levels.",
         ) from None
+    except Exception:  # ruamel builds some explicit tags with plain errors ('!!set x', '!!int a')
+        raise ConfigFileError(
+            path,
+            "a value cannot be built the way its explicit '!!' tag says (e.g. '!!int abc')",
+            "Remove the '!!' tags (a configuration needs none) or give each a value of its kind.",
+        ) from None
     documents = [doc for doc in documents if doc is not None]
     if not documents:
         raise ConfigFileError(
