@@ -106,6 +106,8 @@ CASES = [
     Case("ls_tag_python_name_scalar.yaml", L, 2, "the tag !!python/name:os.system", 7),
     Case("ls_tag_unknown_local.yaml", L, 2, "the tag !vault is not plain YAML", 11),
     Case("ls_complex_keys.yaml", L, 2, "a list is used as a key", 12),
+    Case("ls_tag_int_not_a_number.yaml", L, 2, "cannot be built the way its explicit '!!' tag"),
+    Case("ls_tag_set_on_scalar.yaml", L, 2, "cannot be built the way its explicit '!!' tag"),
     # encodings
     Case("ls_invalid_utf8.yaml", L, 2, NOT_UTF8, 9),
     Case("ls_latin1_encoded.yaml", L, 2, NOT_UTF8, 1),
