@@ -327,6 +327,9 @@ class TokenManager:
 
     async def _refresh(self, *, forced: bool) -> TokenStatus:
         with self._lock:
+            fresh = self._acquired
+            if not forced and self._flight is None and fresh and not self._is_due(fresh):
+                return self._status(fresh)  # a flight landed while this caller looked
             flight = self._flight
             leader = flight is None
             if flight is None:
@@ -357,10 +360,12 @@ class TokenManager:
             self._settle(flight, Attempt(started_at, elapsed, "error", diagnosis.code, forced))
             flight.set_exception(TokenError(diagnosis))
             return
-        finally:
-            if not flight.done() and self._flight is flight:
-                with self._lock:  # only reached by a BaseException: free the next caller
+        except BaseException as error:  # interpreter shutdown and the like: free the waiters
+            with self._lock:
+                if self._flight is flight:
                     self._flight = None
+            flight.set_exception(error)
+            raise
         elapsed = time.perf_counter() - started
         attempt = Attempt(started_at, elapsed, "ok", None, forced, expires_on)
         self._settle(flight, attempt, acquired)
