@@ -16,7 +16,7 @@ from console.exitcodes import ExitCode
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from console.commands import demo, enrich, providers, review, token
+    from console.commands import demo, enrich, infer, providers, review, token
 
     parser = argparse.ArgumentParser(
         prog="lightspeed-console",
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     enrich.register(commands)
     providers.register(commands)
     token.register(commands)
+    infer.register(commands)
     demo.register(commands)
     return parser
 

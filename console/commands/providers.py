@@ -1,27 +1,45 @@
-"""``providers``: the providers and registered models, with the Azure endpoint settings.
+"""``providers``: the server's providers and models next to run.yaml's, and the Azure base URL.
 
-``--static`` reads run.yaml as Llama Stack would resolve it. Whether an api_key is set is
-shown, never its value.
+By default the Llama Stack server is asked (``llama_stack.url`` or ``--url``): its version,
+``providers.list()`` and ``models.list()``, and the Azure base URL exactly as Lightspeed
+discovers it (the first remote::azure provider's config.base_url). When a run.yaml is
+loaded too, both are shown side by side and differences are flagged. In library mode
+there is no server: the console says so and shows run.yaml. ``--static`` reads run.yaml
+only. Whether an api_key is set is shown, never its value.
+
+Exit codes: 0 ok; 1 the server could not be asked (the diagnosis is on stderr), or the
+discovery found an error (a base URL mismatch, no Azure provider); 2 usage or configuration.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+from typing import TYPE_CHECKING, Any
 
-from console.commands.common import add_config_options, load_for
+from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.live import add_server_options, report_failure
+from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded
 from console.exitcodes import ExitCode
+from console.findings import Severity
 from console.output import emit, emit_json, narrate, table
-from console.providers import static_models, static_providers
+from console.providers import ModelView, ProviderView, static_models, static_providers
+
+if TYPE_CHECKING:
+    from console.discovery import Discovery
+    from console.stack import StackSurvey
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``providers`` to the CLI."""
     parser = commands.add_parser(
         "providers",
-        help="list providers, the Azure base URL and registered models",
+        help="list providers, the Azure base URL and models, live and from run.yaml",
         description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_options(parser)
+    add_server_options(parser)
     parser.add_argument(
         "--static", action="store_true", help="read run.yaml only (no server is contacted)"
     )
@@ -30,19 +48,85 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    """Print the static view of providers and models."""
-    if not args.static:
-        narrate(
-            "providers: the live listing needs a Llama Stack server connection, which this "
-            "version does not make yet; showing run.yaml (--static)",
-            "yellow",
+    """The live view (with run.yaml beside it), the library-mode notice, or ``--static``."""
+    if args.static:
+        return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
+    from console.stack import HeaderNameError, NoServer, open_session, survey
+
+    loaded = load_for(args, lightspeed_optional=True)
+    try:
+        session = open_session(
+            loaded,
+            url=args.url,
+            provider_data_header=args.provider_data_header,
+            timeout=args.timeout,
         )
-    loaded = load_for(args, need_run=True, lightspeed_optional=True)
-    providers = static_providers(loaded)
-    models = static_models(loaded)
+    except HeaderNameError as error:
+        narrate(f"error: --provider-data-header: {error}", "red")
+        return ExitCode.ERROR
+    if isinstance(session, NoServer):
+        narrate(f"providers: {session.message}", "yellow")
+        narrate(f"  {session.remedy}")
+        if session.reason != "library-mode":
+            return ExitCode.ERROR
+        if loaded.run is None:
+            raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
+        return _static(loaded, args, library=session.to_dict())
+
+    async def ask() -> StackSurvey:
+        async with session:
+            return await survey(session, loaded)
+
+    narrate(f"llama stack: {session.url}", "dim")
+    found = asyncio.run(ask())
+    static = (static_providers(loaded), static_models(loaded)) if loaded.run else ([], [])
     if args.json:
         emit_json(
             {
+                "mode": "live",
+                "run_config": str(loaded.run.path) if loaded.run else None,
+                **found.to_dict(),
+                "static": {
+                    "providers": [row.to_dict() for row in static[0]],
+                    "models": [row.to_dict() for row in static[1]],
+                },
+            }
+        )
+    if found.diagnosis is not None:
+        report_failure(found.diagnosis)
+        return ExitCode.FOUND
+    info = found.info
+    assert info is not None
+    assert found.discovery is not None
+    narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
+    narrate(f"provider-data header: {info.header_name} ({info.header_reason})", "dim")
+    if not args.json:
+        emit(_provider_table(list(found.providers), static[0]))
+        emit("\n")
+        emit(_model_table(list(found.models), static[1]))
+        emit("\n")
+        emit(_discovery_text(found.discovery))
+    for finding in found.discovery.findings:
+        style = "red" if finding.severity is Severity.ERROR else "yellow"
+        where = f"{finding.location}: " if finding.file else ""
+        narrate(f"{finding.severity.value} [{finding.code}]: {where}{finding.message}", style)
+        narrate(f"  remedy: {finding.remedy}")
+    if any(f.severity is Severity.ERROR for f in found.discovery.findings):
+        return ExitCode.FOUND
+    return ExitCode.OK
+
+
+def _static(loaded: Loaded, args: argparse.Namespace, library: Any = None) -> ExitCode:
+    """run.yaml's providers and models, as before there was a live view."""
+    providers = static_providers(loaded)
+    models = static_models(loaded)
+    if args.json:
+        data: dict[str, Any] = {}
+        if library is not None:
+            data = {"mode": "library", "no_server": library}
+        emit_json(
+            data
+            | {
                 "run_config": str(loaded.run.path) if loaded.run else None,
                 "providers": [row.to_dict() for row in providers],
                 "models": [row.to_dict() for row in models],
@@ -77,3 +161,87 @@ def run(args: argparse.Namespace) -> ExitCode:
         )
     )
     return ExitCode.OK
+
+
+def _provider_table(live: list[ProviderView], static: list[ProviderView]) -> str:
+    """One row per provider: the server's base URL beside run.yaml's, and whether they agree."""
+    from console.discovery import same_url
+
+    keys: list[tuple[str, str]] = []
+    for row in [*live, *static]:
+        if (row.api, row.provider_id) not in keys:
+            keys.append((row.api, row.provider_id))
+    rows = []
+    for api, provider_id in keys:
+        server = next((p for p in live if (p.api, p.provider_id) == (api, provider_id)), None)
+        local = next((p for p in static if (p.api, p.provider_id) == (api, provider_id)), None)
+        either = server or local
+        assert either is not None
+        if server is None:
+            state = "run.yaml only" if live else "-"
+        elif local is None:
+            state = "server only" if static else "-"
+        elif server.base_url and local.base_url and not same_url(server.base_url, local.base_url):
+            state = "MISMATCH"
+        elif server.provider_type != local.provider_type:
+            state = "MISMATCH (type)"
+        else:
+            state = "same"
+        rows.append(
+            [
+                api,
+                provider_id,
+                either.provider_type,
+                (server.base_url or "-") if server else "(absent)",
+                (local.base_url or "-") if local else "(absent)",
+                either.api_key,
+                state,
+            ]
+        )
+    headers = ["API", "ID", "TYPE", "SERVER_BASE_URL", "RUN_YAML_BASE_URL", "API_KEY", "STATE"]
+    return table(headers, rows)
+
+
+def _model_table(live: list[ModelView], static: list[ModelView]) -> str:
+    """Models by the id the server uses (``<provider_id>/<model>``), with where each is."""
+
+    def server_id(row: ModelView) -> str:
+        if row.source == "server" or row.model_id.startswith(f"{row.provider_id}/"):
+            return row.model_id
+        return f"{row.provider_id}/{row.model_id}"
+
+    ids: list[str] = []
+    for row in [*live, *static]:
+        if server_id(row) not in ids:
+            ids.append(server_id(row))
+    rows = []
+    for model_id in ids:
+        server = next((m for m in live if server_id(m) == model_id), None)
+        local = next((m for m in static if server_id(m) == model_id), None)
+        either = server or local
+        assert either is not None
+        where = "both" if server and local else ("server" if server else "run.yaml")
+        rows.append(
+            [
+                model_id,
+                either.provider_id,
+                either.provider_model_id or "-",
+                either.model_type or "-",
+                where if static else "server",
+            ]
+        )
+    return table(["MODEL_ID", "PROVIDER", "PROVIDER_MODEL_ID", "TYPE", "WHERE"], rows)
+
+
+def _discovery_text(discovery: Discovery) -> str:
+    """The base URL Lightspeed would put in the provider data, and run.yaml's."""
+    live = discovery.azure_base_url or "(none: Lightspeed would send no provider data)"
+    lines = [f"azure base URL (as Lightspeed discovers it): {live}"]
+    if discovery.provider_id:
+        lines[0] += f"  [provider {discovery.provider_id}]"
+    if discovery.static_base_url is not None:
+        mark = "  MISMATCH" if discovery.mismatch else "  same"
+        lines.append(
+            f"azure base URL in run.yaml:                  {discovery.static_base_url}{mark}"
+        )
+    return "\n".join(lines) + "\n"

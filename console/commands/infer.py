@@ -1,0 +1,253 @@
+"""``infer``: one test inference through the Llama Stack server, as Lightspeed sends it.
+
+Acquires an Entra ID token with Lightspeed's settings (azure_entra_id), discovers the Azure
+base URL from the server (the first remote::azure provider's config.base_url), and sends a
+chat completion with the provider-data header {"azure_api_key": <token>, "azure_api_base":
+<base url>} under the name the server reads. Prints the answer on stdout (as it arrives
+with --stream) and, on stderr, the model, latency, time to first token, usage, the header
+used and the request as a curl command with the token masked (--show-token reveals it).
+
+Exit codes: 0 the inference answered; 1 it failed (token, server or Azure: the diagnosis
+with code, meaning, remedy and endpoint is on stderr, and in the JSON); 2 usage or
+configuration (library mode without --url, no llama_stack.url, no azure_entra_id).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from console.commands.common import add_config_options, load_for
+from console.commands.live import add_server_options, report_failure
+from console.config.loader import Loaded
+from console.diagnosis import DiagnosedError, Diagnosis
+from console.exitcodes import ExitCode
+from console.output import emit, emit_json, narrate
+
+if TYPE_CHECKING:
+    from console.inference import InferenceResult
+    from console.stack import StackSession
+
+
+class _ConfigProblem(Exception):
+    """Said on stderr already; the command exits 2."""
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``infer`` to the CLI."""
+    parser = commands.add_parser(
+        "infer",
+        help="send a test inference through Llama Stack with the token, as Lightspeed does",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_options(parser)
+    add_server_options(parser)
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="ID",
+        help="model to ask: a server id (azure/gpt-4o-mini) or a bare name (gpt-4o-mini), "
+        "mapped to the server's id (default: the first model of the first remote::azure "
+        "provider)",
+    )
+    parser.add_argument(
+        "--exact-model",
+        action="store_true",
+        help="send --model exactly as given, without mapping it to the server's id",
+    )
+    parser.add_argument(
+        "--prompt",
+        default=None,
+        help="what to ask (default: a short question with a one-word answer)",
+    )
+    parser.add_argument("--stream", action="store_true", help="stream the answer as it arrives")
+    parser.add_argument(
+        "--responses",
+        action="store_true",
+        help="use the Responses API instead of chat completions (if the server offers it)",
+    )
+    parser.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="read the access token from a file ('-': stdin) instead of requesting one, "
+        "e.g. from `az account get-access-token --resource https://cognitiveservices.azure.com"
+        " --query accessToken -o tsv`",
+    )
+    parser.add_argument(
+        "--authority",
+        metavar="URL|public|usgov|china",
+        default=None,
+        help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="CA certificates to trust for the authority",
+    )
+    parser.add_argument(
+        "--show-token",
+        action="store_true",
+        help="reveal the token in the curl command (it is a credential)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Token, discovery, inference; the exit code says which step failed, if any."""
+    from console.stack import HeaderNameError, NoServer, open_session
+
+    loaded = load_for(args, lightspeed_optional=True)
+    try:
+        session = open_session(
+            loaded,
+            url=args.url,
+            provider_data_header=args.provider_data_header,
+            timeout=args.timeout,
+        )
+    except HeaderNameError as error:
+        narrate(f"error: --provider-data-header: {error}", "red")
+        return ExitCode.ERROR
+    if isinstance(session, NoServer):
+        if session.reason == "library-mode":
+            narrate(
+                "error: library mode: there is no Llama Stack server to send the inference "
+                "through (Lightspeed runs it in-process)",
+                "red",
+            )
+        else:
+            narrate(f"error: {session.message}", "red")
+        narrate(f"  remedy: {session.remedy}")
+        return ExitCode.ERROR
+    try:
+        return asyncio.run(_infer(args, loaded, session))
+    except _ConfigProblem:
+        return ExitCode.ERROR
+
+
+async def _infer(args: argparse.Namespace, loaded: Loaded, session: StackSession) -> ExitCode:
+    from console.inference import DEFAULT_PROMPT, run_chat, run_responses
+
+    async with session:
+        try:
+            token = await acquire_token(args, loaded)
+        except DiagnosedError as error:
+            return _failed(args, error.diagnosis, "token")
+        narrate(f"llama stack: {session.url}", "dim")
+        try:
+            info = await session.info()
+            discovery = await session.discover(loaded)
+        except DiagnosedError as error:
+            return _failed(args, error.diagnosis.scrubbed([token]), "server")
+        narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
+        narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
+        streaming_text = args.stream and not args.json and not args.responses
+        options: dict[str, Any] = {
+            "model": args.model,
+            "prompt": args.prompt or DEFAULT_PROMPT,
+            "exact_model": args.exact_model,
+            "reveal": args.show_token,
+        }
+        if args.responses:
+            result = await run_responses(session, token, discovery.azure_base_url, **options)
+        else:
+            result = await run_chat(
+                session,
+                token,
+                discovery.azure_base_url,
+                stream=args.stream,
+                on_delta=emit if streaming_text else None,
+                **options,
+            )
+    if streaming_text and result.answer:
+        emit("\n")
+    return _report(args, result, streamed=streaming_text)
+
+
+async def acquire_token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
+    """The access token: from ``--token-file``, else from Entra ID as Lightspeed gets it.
+
+    Raises `DiagnosedError` when the token request fails, `_ConfigProblem` (already said
+    on stderr) when the configuration cannot produce one.
+    """
+    if args.token_file is not None:
+        return _read_token(args.token_file)
+    from console.commands.token import _usable_settings
+    from console.entra import TokenError, TokenManager
+
+    if loaded.lightspeed is None:
+        narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
+        narrate("  remedy: pass -c lightspeed-stack.yaml, or --token-file with a token")
+        raise _ConfigProblem
+    settings = _usable_settings(loaded)
+    if settings is None:
+        raise _ConfigProblem
+    timeouts = {}
+    if args.timeout is not None:
+        timeouts = {"connect_timeout": args.timeout, "read_timeout": args.timeout}
+    try:
+        manager = TokenManager(
+            settings, authority=args.authority, ca_bundle=args.ca_bundle, **timeouts
+        )
+        narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
+        status = await manager.get_token()
+    except TokenError as error:
+        raise DiagnosedError(error.diagnosis) from None
+    for check in status.failed_checks:
+        narrate(f"warning: token check {check.name} failed: {check.remedy}", "yellow")
+    return status.token
+
+
+def _read_token(path: Path) -> SecretStr:
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    except OSError as error:
+        narrate(f"error: --token-file {path}: {error.strerror or error}", "red")
+        raise _ConfigProblem from None
+    token = text.strip()
+    if not token or len(token.split()) != 1:
+        narrate(f"error: --token-file {path}: expected one access token, found none", "red")
+        raise _ConfigProblem
+    return SecretStr(token)
+
+
+def _failed(args: argparse.Namespace, diagnosis: Diagnosis, step: str) -> ExitCode:
+    report_failure(diagnosis)
+    if args.json:
+        emit_json({"ok": False, "step": step, "diagnosis": diagnosis.to_dict()})
+    return ExitCode.FOUND
+
+
+def _report(args: argparse.Namespace, result: InferenceResult, *, streamed: bool) -> ExitCode:
+    """The answer on stdout (unless streamed already), the facts and the curl on stderr."""
+    if args.json:
+        emit_json({"step": "inference", **result.to_dict()})
+    elif not streamed and result.ok:
+        emit(result.answer + "\n")
+    facts = [f"model {result.model}", f"latency {result.latency_s * 1000:.0f} ms"]
+    if result.ttft_s is not None:
+        facts.append(f"first token {result.ttft_s * 1000:.0f} ms")
+    if result.usage is not None:
+        facts.append(
+            f"tokens {result.usage.prompt_tokens}+{result.usage.completion_tokens}"
+            f"={result.usage.total_tokens}"
+        )
+    facts.append(f"header {result.header_name or '(none sent)'}")
+    narrate("; ".join(facts), "dim")
+    if result.curl:
+        narrate("replay with:" + (" (the token is shown)" if args.show_token else ""), "dim")
+        narrate(result.curl)
+    if result.diagnosis is not None:
+        report_failure(result.diagnosis)
+        return ExitCode.FOUND
+    return ExitCode.OK

@@ -1,0 +1,59 @@
+"""What the commands that talk to a Llama Stack server share: options, session, failures.
+
+``providers`` and ``infer`` reach the server the same way (``llama_stack.url`` or
+``--url``, the provider-data header detected or forced, one timeout) and report a failed
+call the same way: the diagnosis on stderr, and in the JSON on stdout for scripts.
+Nothing here imports the SDK: `console.stack` does that when a session is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from console.diagnosis import Diagnosis
+from console.output import narrate
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a number of seconds greater than zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--url``, ``--provider-data-header`` and ``--timeout``."""
+    parser.add_argument(
+        "--url",
+        default=None,
+        metavar="URL",
+        help="Llama Stack server to ask (default: llama_stack.url); in library mode, a server "
+        "started from the same run.yaml",
+    )
+    parser.add_argument(
+        "--provider-data-header",
+        default=None,
+        metavar="NAME",
+        help="send provider data under this header name instead of the one chosen from the "
+        "server's version (X-LlamaStack-Provider-Data for llama-stack 0.x, "
+        "X-OGX-Provider-Data for OGX >= 1.0)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="seconds to wait for each answer (default: llama_stack.timeout, else 30)",
+    )
+
+
+def report_failure(diagnosis: Diagnosis) -> None:
+    """A failed live call on stderr: code and title in red, then meaning, remedy, endpoint."""
+    first, *rest = diagnosis.as_text().splitlines()
+    narrate(f"error: {first}", "red")
+    for line in rest:
+        narrate(line)
