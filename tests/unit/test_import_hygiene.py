@@ -13,6 +13,16 @@ CORE_MODULES = [
     "console.commands.review",
     "console.commands.enrich",
     "console.commands.providers",
+    "console.commands.infer",
+    "console.commands.live",
+    "console.stack",
+    "console.stack_errors",
+    "console.stack_kind",
+    "console.discovery",
+    "console.inference",
+    "console.inference_errors",
+    "console.inference_request",
+    "console.curl",
 ]
 
 
@@ -39,3 +49,20 @@ def test_config_commands_do_not_import_heavy_sdks() -> None:
     )
     for heavy in ("llama_stack_client", "azure.identity", "textual", "llama_stack"):
         assert heavy not in modules, heavy
+
+
+def test_live_modules_defer_the_llama_stack_client() -> None:
+    """Importing the live core costs no SDK: it loads when a session first connects."""
+    modules = imported_after(
+        "import console.stack, console.inference, console.discovery, console.curl\n"
+        "import console.commands.infer, console.commands.live"
+    )
+    for heavy in ("llama_stack_client", "azure.identity", "textual", "llama_stack"):
+        assert heavy not in modules, heavy
+
+
+def test_building_a_session_imports_no_sdk() -> None:
+    modules = imported_after(
+        "from console.stack import StackSession\nStackSession('http://127.0.0.1:1')"
+    )
+    assert "llama_stack_client" not in modules
