@@ -93,7 +93,7 @@ nodes = st.recursive(
         st.lists(children, max_size=4),
         st.dictionaries(KEYS, children, max_size=4),
     ),
-    max_leaves=12,
+    max_leaves=8,
 )
 
 
@@ -102,20 +102,29 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(strategy, strategy, strategy, nodes)
 
 
+BASE_URLS = [
+    "https://example.openai.azure.com/openai/v1",
+    "https://${env.HOSTILE_UNSET:=res}.openai.azure.com/openai/v1/",
+    "https://example.openai.azure.com/openai",
+    "${env.HOSTILE_UNSET}",
+    "",
+]
 provider = maybe(
     st.fixed_dictionaries(
-        {},
+        {
+            "provider_type": maybe(
+                st.sampled_from(["remote::azure", "remote::azure", "remote::openai"])
+            )
+        },
         optional={
             "provider_id": maybe(st.sampled_from(["azure", "openai", *ENV_STRINGS])),
-            "provider_type": maybe(st.sampled_from(["remote::azure", "remote::openai"])),
             "config": maybe(
                 st.fixed_dictionaries(
-                    {},
+                    {"base_url": maybe(st.sampled_from(BASE_URLS))},
                     optional={
-                        "base_url": maybe(st.sampled_from(ENV_STRINGS)),
-                        "api_key": nodes,
+                        "api_key": maybe(st.sampled_from(ENV_STRINGS)),
                         "api_version": nodes,
-                        "model_validation": nodes,
+                        "model_validation": maybe(st.booleans()),
                     },
                 )
             ),
@@ -124,9 +133,8 @@ provider = maybe(
 )
 model = maybe(
     st.fixed_dictionaries(
-        {},
+        {"model_id": maybe(st.sampled_from(["gpt-4o-mini", *ENV_STRINGS]))},
         optional={
-            "model_id": maybe(st.sampled_from(["gpt-4o-mini", *ENV_STRINGS])),
             "provider_id": maybe(st.sampled_from(["azure", "openai", *ENV_STRINGS])),
             "provider_model_id": nodes,
             "model_type": nodes,
@@ -134,15 +142,16 @@ model = maybe(
     )
 )
 run_documents = st.fixed_dictionaries(
-    {},
-    optional={
-        "version": nodes,
+    {
         "providers": maybe(
-            st.dictionaries(
-                st.sampled_from(["inference", "safety", "files"]),
-                maybe(st.lists(provider, max_size=4)),
+            st.fixed_dictionaries(
+                {"inference": maybe(st.lists(provider, min_size=1, max_size=3))},
+                optional={"safety": maybe(st.lists(provider, max_size=2))},
             )
         ),
+    },
+    optional={
+        "version": nodes,
         "registered_resources": maybe(
             st.fixed_dictionaries({}, optional={"models": maybe(st.lists(model, max_size=3))})
         ),
@@ -150,23 +159,24 @@ run_documents = st.fixed_dictionaries(
     },
 )
 lightspeed_documents = st.fixed_dictionaries(
-    {},
-    optional={
-        "name": nodes,
+    {
         "azure_entra_id": maybe(
             st.fixed_dictionaries(
-                {},
-                optional={
+                {
                     key: maybe(st.sampled_from(ENV_STRINGS))
-                    for key in ("tenant_id", "client_id", "client_secret", "scope")
+                    for key in ("tenant_id", "client_id", "client_secret")
                 },
+                optional={"scope": maybe(st.sampled_from(ENV_STRINGS))},
             )
         ),
+    },
+    optional={
+        "name": nodes,
         "llama_stack": maybe(
             st.fixed_dictionaries(
                 {},
                 optional={
-                    "use_as_library_client": nodes,
+                    "use_as_library_client": maybe(st.booleans()),
                     "library_client_config_path": maybe(st.sampled_from(ENV_STRINGS)),
                     "url": nodes,
                     "api_key": nodes,
@@ -284,16 +294,13 @@ def test_the_generators_reach_the_enrichment_and_the_entra_checks() -> None:
     from hypothesis import find
 
     def enrichable(document: dict[str, Any]) -> bool:
-        inference = (
-            (document.get("providers") or {}).get("inference")
-            if isinstance(document.get("providers"), dict)
-            else None
-        )
+        providers = document.get("providers")
+        inference = providers.get("inference") if isinstance(providers, dict) else None
         return isinstance(inference, list) and any(
             isinstance(item, dict)
             and item.get("provider_type") == "remote::azure"
             and isinstance(item.get("config"), dict)
-            and item["config"].get("base_url", "").startswith("https://")
+            and str(item["config"].get("base_url")).startswith("https://")
             for item in inference
         )
 
