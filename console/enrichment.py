@@ -142,9 +142,12 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
     secrets = inline_secrets(run.document)
     if not entra_configured(lightspeed_document):
         return EnrichmentPreview(
-            run.path, False,
+            run.path,
+            False,
             "lightspeed-stack.yaml has no azure_entra_id block: Lightspeed leaves run.yaml as is",
-            original, original, secrets=secrets,
+            original,
+            original,
+            secrets=secrets,
         )
     document = run.document
     changes: list[EnrichmentChange] = []
@@ -167,7 +170,8 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
     expected = enrich_plain(document, lightspeed_document.get("azure_entra_id"))
     reason = (
         f"{len(changes)} remote::azure provider(s) get config.{FLAG}: false"
-        if changes else "already enriched: every remote::azure provider has model_validation: false"
+        if changes
+        else "already enriched: every remote::azure provider has model_validation: false"
     )
     if not changes:
         if not _azure_entries(document):
@@ -210,7 +214,8 @@ def _azure_entries(document: Any) -> list[CommentedMap]:
     if not isinstance(inference, list):
         return []
     return [
-        item for item in inference
+        item
+        for item in inference
         if isinstance(item, CommentedMap) and str(item.get("provider_type")) == AZURE_PROVIDER_TYPE
     ]
 
@@ -262,7 +267,9 @@ def _plan(provider: CommentedMap, text: str) -> _Edit:
             if token in _NULL_TOKENS:
                 start = source.index(token, key_col + len("config"))
                 return _Edit(
-                    key_line, column=start, end_column=start + len(token),
+                    key_line,
+                    column=start,
+                    end_column=start + len(token),
                     replacement=f"{{{FLAG}: false}}",
                 )
             return _IMPOSSIBLE
@@ -362,13 +369,15 @@ def _dump_enriched(original: str, path: Path) -> str:
 
 
 def _guess_sequence_indent(document: CommentedMap) -> int:
-    """How far the file indents '- ' under its parent key (0 or 2 in practice)."""
+    """How far the file indents '- ' past its parent key (0 or 2 in practice)."""
     for value in document.values():
-        if isinstance(value, dict):
-            for child in value.values():
-                if isinstance(child, CommentedSeq) and len(child) and isinstance(child, list):
-                    try:
-                        return max(int(child.lc.item(0)[1]) - 2 - int(value.lc.col), 0) % 4
-                    except (AttributeError, TypeError, KeyError, IndexError):
-                        return 2
+        if not isinstance(value, CommentedMap):
+            continue
+        for key, child in value.items():
+            if isinstance(child, CommentedSeq) and len(child):
+                try:
+                    dash_column = int(child.lc.item(0)[1]) - 2
+                    return max(dash_column - int(value.lc.key(key)[1]), 0)
+                except (AttributeError, TypeError, KeyError, IndexError):
+                    return 2
     return 2
