@@ -182,14 +182,14 @@ async def acquire_token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
     """
     if args.token_file is not None:
         return _read_token(args.token_file)
-    from console.commands.token import _usable_settings
+    from console.commands.token import usable_settings
     from console.entra import TokenError, TokenManager
 
     if loaded.lightspeed is None:
         narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
         narrate("  remedy: pass -c lightspeed-stack.yaml, or --token-file with a token")
         raise _ConfigProblem
-    settings = _usable_settings(loaded)
+    settings = usable_settings(loaded)
     if settings is None:
         raise _ConfigProblem
     timeouts = {}

@@ -28,14 +28,13 @@ from console.entra import (
     TokenManager,
     TokenStatus,
 )
+from console.entra_settings import entra_problems, wrong_types
 from console.exitcodes import ExitCode
-from console.findings import unusable
 from console.output import emit, emit_json, narrate, paint
 from console.redact import describe
 from console.timefmt import countdown, local_time
 
 _MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
-_FIELDS = ("tenant_id", "client_id", "client_secret")
 
 
 def _positive_float(text: str) -> float:
@@ -99,7 +98,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> ExitCode:
     """Load the settings, request a token, print it; the exit code says whether all is well."""
     loaded = load_for(args, allow_unusable=True)
-    settings = _usable_settings(loaded)
+    settings = usable_settings(loaded)
     if settings is None:
         return ExitCode.ERROR
     timeouts = {}
@@ -138,48 +137,14 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _usable_settings(loaded: Loaded) -> EntraIdSettings | None:
+def usable_settings(loaded: Loaded) -> EntraIdSettings | None:
     """The azure_entra_id settings, or None after saying on stderr what is missing (exit 2)."""
-    where = loaded.lightspeed.path if loaded.lightspeed is not None else None
-    bad = [
-        finding
-        for finding in unusable(loaded.findings)
-        if finding.file == where and finding.message.startswith("azure_entra_id")
-    ]
-    if bad:
+    if bad := wrong_types(loaded):
         raise UnusableConfig(bad)
-    if loaded.entra is None:
-        narrate(f"error: {where}: no azure_entra_id block", "red")
-        narrate(
-            "  remedy: add azure_entra_id with tenant_id, client_id and client_secret "
-            "(as ${env.…} references); without it Lightspeed requests no token."
-        )
-        return None
-    problems = 0
-    references = [
-        ref
-        for ref in loaded.env_references
-        if ref.file == where and ref.path[:1] == ("azure_entra_id",)
-    ]
-    for ref in references:
-        if ref.is_missing:
-            problems += 1
-            narrate(
-                f"error: environment variable {ref.name} is not set "
-                f"(azure_entra_id.{ref.path[-1]} at {where}:{ref.line})",
-                "red",
-            )
-            narrate(f"  remedy: export {ref.name} as the service would see it, then run again.")
-    named = {ref.path[-1] for ref in references if ref.is_missing}
-    for field in _FIELDS:
-        value = getattr(loaded.entra, field)
-        if field in named or (value is not None and value.get_secret_value()):
-            continue
-        problems += 1
-        via = [ref.name for ref in references if ref.path[-1] == field]
-        source = f" ({', '.join(via)} resolved to nothing)" if via else ""
-        narrate(f"error: {where}: azure_entra_id.{field} is missing or empty{source}", "red")
-        narrate(f"  remedy: set azure_entra_id.{field}, e.g. ${{env.{field.upper()}}}.")
+    problems = entra_problems(loaded)
+    for problem in problems:
+        narrate(f"error: {problem.message}", "red")
+        narrate(f"  remedy: {problem.remedy}")
     return None if problems else loaded.entra
 
 
