@@ -16,7 +16,7 @@ from console.exitcodes import ExitCode
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from console.commands import demo, enrich, infer, providers, review, token
+    from console.commands import check, demo, enrich, infer, providers, review, token
 
     parser = argparse.ArgumentParser(
         prog="lightspeed-console",
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     providers.register(commands)
     token.register(commands)
     infer.register(commands)
+    check.register(commands)
     demo.register(commands)
     return parser
 

@@ -65,6 +65,9 @@ def is_http_url(value: str | None) -> bool:
 
 def diagnose_inference(error: BaseException, sent: SentRequest) -> Diagnosis:
     """The diagnosis for an exception from a chat completion or a response, scrubbed."""
+    from console.sdk import load_llama_stack_client
+
+    load_llama_stack_client()
     from llama_stack_client import APIConnectionError, APIStatusError
 
     where = endpoint_of(error, sent.endpoint)

@@ -139,6 +139,9 @@ class StackSession:
         No SDK retries: each retry of a chat completion would make the server try Azure
         three more times, and a diagnosis must describe one request.
         """
+        from console.sdk import load_llama_stack_client
+
+        load_llama_stack_client()
         from llama_stack_client import AsyncLlamaStackClient
 
         seconds = self.timeout if timeout is None else timeout

@@ -237,6 +237,9 @@ def diagnose_call(
     error: BaseException, endpoint: str, secrets: Iterable[SecretStr | str | None] = ()
 ) -> Diagnosis:
     """The diagnosis for any exception raised by a listing call, scrubbed of ``secrets``."""
+    from console.sdk import load_llama_stack_client
+
+    load_llama_stack_client()
     from llama_stack_client import APIConnectionError, APIStatusError
 
     where = endpoint_of(error, endpoint)

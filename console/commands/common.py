@@ -50,6 +50,18 @@ class UnusableConfig(Exception):
         self.findings = findings
 
 
+def lightspeed_config_path(args: argparse.Namespace, *, optional: bool = False) -> Path | None:
+    """The lightspeed-stack.yaml given with ``-c``, else ./lightspeed-stack.yaml.
+
+    ``optional``: a missing default file means "none" rather than an error.
+    """
+    if args.config is not None:
+        return Path(args.config)
+    if optional and not DEFAULT_LIGHTSPEED_CONFIG.exists():
+        return None
+    return DEFAULT_LIGHTSPEED_CONFIG
+
+
 def load_for(
     args: argparse.Namespace,
     *,
@@ -65,11 +77,7 @@ def load_for(
     Unless ``allow_unusable``, values of the wrong type raise `UnusableConfig` (exit 2), and
     so does, with ``need_run``, a ``library_client_config_path`` that names no readable file.
     """
-    lightspeed: Path | None = args.config
-    if lightspeed is None:
-        lightspeed = DEFAULT_LIGHTSPEED_CONFIG
-        if lightspeed_optional and not lightspeed.exists():
-            lightspeed = None
+    lightspeed = lightspeed_config_path(args, optional=lightspeed_optional)
     loaded = load(
         lightspeed,
         args.run_config,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from console.commands.common import add_config_options, load_for
-from console.commands.live import add_server_options, report_failure
+from console.commands.live import add_entra_options, add_server_options, report_failure
 from console.config.loader import Loaded
 from console.diagnosis import DiagnosedError, Diagnosis
 from console.exitcodes import ExitCode
@@ -81,19 +81,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "e.g. from `az account get-access-token --resource https://cognitiveservices.azure.com"
         " --query accessToken -o tsv`",
     )
-    parser.add_argument(
-        "--authority",
-        metavar="URL|public|usgov|china",
-        default=None,
-        help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",
-    )
-    parser.add_argument(
-        "--ca-bundle",
-        type=Path,
-        default=None,
-        metavar="PEM",
-        help="CA certificates to trust for the authority",
-    )
+    add_entra_options(parser, retries=False)
     parser.add_argument(
         "--show-token",
         action="store_true",

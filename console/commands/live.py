@@ -9,6 +9,7 @@ Nothing here imports the SDK: `console.stack` does that when a session is used.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from console.diagnosis import Diagnosis
 from console.output import narrate
@@ -49,6 +50,42 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds to wait for each answer (default: llama_stack.timeout, else 30)",
     )
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a count of 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+def add_entra_options(parser: argparse.ArgumentParser, *, retries: bool = True) -> None:
+    """``--authority`` and ``--ca-bundle`` (and ``--retries``): how the token is requested."""
+    parser.add_argument(
+        "--authority",
+        metavar="URL|public|usgov|china",
+        default=None,
+        help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="CA certificates to trust for the authority (a private CA or TLS proxy)",
+    )
+    if retries:
+        parser.add_argument(
+            "--retries",
+            type=non_negative_int,
+            default=0,
+            metavar="N",
+            help="retries after a failed token request (default: 0, fail fast)",
+        )
 
 
 def report_failure(diagnosis: Diagnosis) -> None:

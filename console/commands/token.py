@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from pathlib import Path
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.live import add_entra_options
 from console.config.loader import Loaded
 from console.config.views import EntraIdSettings
 from console.diagnosis import Diagnosis
@@ -44,13 +44,6 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
-
-
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
     parser = commands.add_parser(
@@ -60,19 +53,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_options(parser)
-    parser.add_argument(
-        "--authority",
-        metavar="URL|public|usgov|china",
-        default=None,
-        help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",
-    )
-    parser.add_argument(
-        "--ca-bundle",
-        type=Path,
-        default=None,
-        metavar="PEM",
-        help="CA certificates to trust for the authority (a private CA or TLS proxy)",
-    )
+    add_entra_options(parser)
     parser.add_argument(
         "--timeout",
         type=_positive_float,
@@ -80,13 +61,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="S",
         help=f"connect and read timeout in seconds (default: connect "
         f"{DEFAULT_CONNECT_TIMEOUT_S:g}, read {DEFAULT_READ_TIMEOUT_S:g})",
-    )
-    parser.add_argument(
-        "--retries",
-        type=_non_negative_int,
-        default=0,
-        metavar="N",
-        help="retries after a failed request (default: 0, fail fast)",
     )
     parser.add_argument(
         "--show-token", action="store_true", help="print the access token itself (a credential)"

@@ -66,3 +66,18 @@ def test_building_a_session_imports_no_sdk() -> None:
         "from console.stack import StackSession\nStackSession('http://127.0.0.1:1')"
     )
     assert "llama_stack_client" not in modules
+
+
+def test_llama_stack_client_import_leaves_logging_alone() -> None:
+    probe = (
+        "import logging\n"
+        "from console.stack import StackSession\n"
+        "StackSession('http://127.0.0.1:9').client()\n"
+        "import sys\n"
+        "assert 'llama_stack_client' in sys.modules\n"
+        "print(len(logging.getLogger().handlers), logging.getLogger().level)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout
+    assert out.split() == ["0", str(30)]  # no handler added, WARNING kept

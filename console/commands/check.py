@@ -1,0 +1,118 @@
+"""``check``: the doctor. Every step in order, each pass / warn / fail / skip with its remedy.
+
+config -> findings -> enrichment -> stack -> providers -> token -> inference. A step whose
+prerequisites failed is skipped with the reason. Exit codes: 0 no step failed (warnings
+allowed), 1 a step failed, 2 a configuration file cannot be read or is of the wrong shape.
+With --json, one JSON document with every step (stdout); the progress lines go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from console.commands.common import add_config_options, lightspeed_config_path
+from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.doctor import CheckResult, CheckStatus, Doctor
+from console.exitcodes import ExitCode
+from console.live_options import LiveOptions
+from console.output import emit, emit_json, narrate, paint
+
+MARKS = {
+    CheckStatus.PASS: ("✓", "green"),
+    CheckStatus.WARN: ("!", "yellow"),
+    CheckStatus.FAIL: ("✗", "red"),
+    CheckStatus.SKIP: ("-", "dim"),
+}
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``check`` to the CLI."""
+    parser = commands.add_parser(
+        "check",
+        help="the doctor: config, findings, enrichment, stack, providers, token, inference",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_options(parser)
+    add_server_options(parser)
+    add_entra_options(parser)
+    parser.add_argument(
+        "--token-timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="connect and read timeout of the token request (default: 5 s connect, 10 s read)",
+    )
+    parser.add_argument("--model", default=None, metavar="ID", help="model for the test inference")
+    parser.add_argument("--prompt", default=None, help="prompt for the test inference")
+    parser.add_argument("--json", action="store_true", help="print every step as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Run the doctor and print each step as it finishes."""
+    options = LiveOptions(
+        url=args.url,
+        provider_data_header=args.provider_data_header,
+        stack_timeout=args.timeout,
+        authority=args.authority,
+        ca_bundle=args.ca_bundle,
+        token_timeout=args.token_timeout,
+        retries=args.retries,
+        model=args.model,
+        prompt=args.prompt,
+    )
+    doctor = Doctor(lightspeed_config_path(args), args.run_config, options)
+    results = asyncio.run(_run(doctor, printer=None if args.json else print_result))
+    if args.json:
+        emit_json(
+            {
+                "ok": not doctor.failed,
+                "steps": [result.to_dict() for result in results],
+            }
+        )
+    config = doctor.state.results.get("config")
+    if config is not None and config.status is CheckStatus.FAIL:
+        return ExitCode.ERROR
+    failed = [r.title for r in results if r.status is CheckStatus.FAIL]
+    narrate(
+        f"failed: {', '.join(failed)}" if failed else "all checks passed",
+        "red" if failed else "green",
+    )
+    return ExitCode.FOUND if failed else ExitCode.OK
+
+
+async def _run(doctor: Doctor, printer: object) -> list[CheckResult]:
+    results = []
+    try:
+        async for result in doctor.run():
+            results.append(result)
+            if callable(printer):
+                printer(result)
+            else:
+                mark, _ = MARKS[result.status]
+                narrate(f"{mark} {result.step}: {result.status.value}", "dim")
+    finally:
+        await doctor.aclose()
+    return results
+
+
+def print_result(result: CheckResult) -> None:
+    """One step: mark, title, duration, summary; then remedy and details when relevant."""
+    mark, style = MARKS[result.status]
+    duration = (
+        f"{result.duration_s * 1000:6.0f} ms" if result.status is not CheckStatus.SKIP else " " * 9
+    )
+    emit(f"{paint(mark, style, sys.stdout)} {result.title:30} {duration}  {result.summary}\n")
+    indent = " " * 44
+    if result.status in (CheckStatus.FAIL, CheckStatus.WARN):
+        if result.diagnosis is not None:
+            emit(f"{indent}{result.diagnosis.meaning}\n")
+            if result.diagnosis.endpoint:
+                emit(f"{indent}endpoint: {result.diagnosis.endpoint}\n")
+        for line in result.details[:5]:
+            emit(f"{indent}{line}\n")
+        if result.remedy:
+            emit(paint(f"{indent}remedy: {result.remedy}", "dim", sys.stdout) + "\n")

@@ -1,0 +1,228 @@
+"""The doctor and ``check``: every sandbox fault fails at the right step with the right diagnosis."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.live_options import LiveOptions
+from console.sandbox import faults
+from console.sandbox.demo import DemoInfo, DemoSandbox
+
+# fault -> (step that fails, diagnosis code or a word of the summary, steps skipped after it)
+MATRIX: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "entra-429": ("token", "AADSTS50196", ("inference",)),
+    "entra-503": ("token", "HTTP_503", ("inference",)),
+    "entra-discovery-down": ("token", "HTTP_503", ("inference",)),
+    "entra-drop": ("token", "CONNECTION_DROPPED", ("inference",)),
+    "entra-expired-secret": ("token", "AADSTS7000222", ("inference",)),
+    "entra-slow=3": ("token", "TIMEOUT", ("inference",)),
+    "entra-forged": ("inference", "AZURE_TOKEN_REJECTED", ()),
+    "entra-wrong-audience": ("inference", "AZURE_TOKEN_REJECTED", ()),
+    "azure-401": ("inference", "AZURE_TOKEN_REJECTED", ()),
+    "azure-no-role": ("inference", "AZURE_NO_ROLE", ()),
+    "azure-429=0": ("inference", "AZURE_RATE_LIMITED", ()),
+    "azure-500": ("inference", "AZURE_SERVER_ERROR", ()),
+    "azure-503": ("inference", "AZURE_SERVER_ERROR", ()),
+    "azure-drop": ("inference", "STACK_INTERNAL_ERROR", ()),
+    "stack-500": ("stack", "HTTP_500", ("providers", "inference")),
+    "stack-down": ("stack", "CONNECTION_REFUSED", ("providers", "inference")),
+    "stack-not-json": ("stack", "NOT_JSON", ("providers", "inference")),
+    "stack-header-dropped": ("inference", "PROVIDER_DATA_STRIPPED", ()),
+    "stack-slow=3": ("stack", "TIMEOUT", ("providers", "inference")),
+}
+HARMLESS = {"entra-latency=0.2", "entra-short-token", "azure-latency=0.2", "azure-slow-stream=0.05"}
+
+
+def options(info: DemoInfo, **extra: object) -> LiveOptions:
+    return LiveOptions(
+        authority=info.authority,
+        ca_bundle=Path(info.ca_bundle),
+        token_timeout=1.5,
+        stack_timeout=1.5,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+async def run_doctor(info: DemoInfo, **extra: object) -> dict[str, CheckResult]:
+    doctor = Doctor(
+        Path(info.lightspeed_config),
+        Path(info.run_config),
+        options(info, **extra),
+        environ=info.environ,
+    )
+    try:
+        return {result.step: result async for result in doctor.run()}
+    finally:
+        await doctor.aclose()
+
+
+@pytest.fixture
+def sandbox_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AZURE_AUTHORITY_HOST"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_matrix_covers_every_fault() -> None:
+    names = {name.split("=")[0] for name in [*MATRIX, *HARMLESS]}
+    assert names == set(faults.FAULTS)
+
+
+@pytest.mark.parametrize("fault", sorted(MATRIX))
+async def test_fault_fails_at_the_right_step(fault: str) -> None:
+    step, code, skipped = MATRIX[fault]
+    with DemoSandbox(real_stack=False, faults=[fault]) as sandbox:
+        assert sandbox.info is not None
+        results = await run_doctor(sandbox.info)
+    failed = [r.step for r in results.values() if r.status is CheckStatus.FAIL]
+    assert failed == [step], {k: (r.status, r.summary) for k, r in results.items()}
+    failing = results[step]
+    assert code in (failing.diagnosis.code if failing.diagnosis else failing.summary)
+    assert failing.remedy
+    assert [r.step for r in results.values() if r.status is CheckStatus.SKIP] == list(skipped)
+    for later in skipped:
+        assert results[later].summary.startswith("skipped:")
+
+
+@pytest.mark.parametrize("fault", sorted(HARMLESS))
+async def test_harmless_faults_still_pass(fault: str) -> None:
+    with DemoSandbox(real_stack=False, faults=[fault]) as sandbox:
+        assert sandbox.info is not None
+        results = await run_doctor(sandbox.info)
+    assert all(r.status is CheckStatus.PASS for r in results.values()), results
+
+
+async def test_wrong_audience_warns_at_token_with_the_audience_check() -> None:
+    with DemoSandbox(real_stack=False, faults=["entra-wrong-audience"]) as sandbox:
+        assert sandbox.info is not None
+        results = await run_doctor(sandbox.info)
+    assert results["token"].status is CheckStatus.WARN
+    assert "aud FAILED" in results["token"].summary
+    assert (
+        "audience"
+        in results["inference"].diagnosis.meaning.lower() + results["inference"].remedy.lower()
+    )  # type: ignore[union-attr]
+
+
+async def test_rerun_one_step_after_the_fault_clears() -> None:
+    with DemoSandbox(real_stack=False, faults=["stack-500"]) as sandbox:
+        assert sandbox.info is not None
+        doctor = Doctor(
+            Path(sandbox.info.lightspeed_config),
+            Path(sandbox.info.run_config),
+            options(sandbox.info),
+            environ=sandbox.info.environ,
+        )
+        results = [r async for r in doctor.run()]
+        assert results[STEP_IDS.index("stack")].status is CheckStatus.FAIL
+        assert sandbox.stack_stand_in is not None
+        faults.reset(sandbox.stack_stand_in.faults)
+        for step in ("stack", "providers", "inference"):
+            assert (await doctor.run_step(step)).status is CheckStatus.PASS
+        await doctor.aclose()
+
+
+async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path) -> None:
+    with DemoSandbox(real_stack=False) as sandbox:
+        info = sandbox.info
+        assert info is not None
+        library = tmp_path / "lightspeed-stack.yaml"
+        text = Path(info.lightspeed_config).read_text()
+        library.write_text(
+            text.replace(
+                "use_as_library_client: false",
+                f"use_as_library_client: true\n  library_client_config_path: {info.run_config}",
+            )
+        )
+        doctor = Doctor(library, None, options(info), environ=info.environ)
+        results = {r.step: r async for r in doctor.run()}
+        await doctor.aclose()
+    assert results["stack"].status is CheckStatus.SKIP
+    assert "library mode" in results["stack"].summary
+    assert "--url" in results["stack"].remedy
+    assert results["token"].status is CheckStatus.PASS
+    assert results["inference"].status is CheckStatus.SKIP
+
+
+# ------------------------------------------------------------------ the command
+
+
+def check(capsys: pytest.CaptureFixture[str], info: DemoInfo, *extra: str) -> tuple[int, str, str]:
+    code = main(
+        [
+            "check",
+            "-c",
+            info.lightspeed_config,
+            "-i",
+            info.run_config,
+            "--authority",
+            info.authority,
+            "--ca-bundle",
+            info.ca_bundle,
+            *extra,
+        ]
+    )
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_passes_on_the_demo_with_the_real_server(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sandbox_env: None
+) -> None:
+    with DemoSandbox() as sandbox:
+        info = sandbox.info
+        assert info is not None
+        assert info.stack_kind == "real"
+        for name, value in info.environ.items():
+            monkeypatch.setenv(name, value)
+        code, out, err = check(capsys, info)
+        assert code == 0, out + err
+        assert out.count("✓") == len(STEP_IDS)
+        assert "all checks passed" in err
+        assert info.client_secret not in out + err
+        code, out, _ = check(capsys, info, "--json")
+        data = json.loads(out)
+        assert code == 0
+        assert data["ok"] is True
+        assert [s["step"] for s in data["steps"]] == list(STEP_IDS)
+        monkeypatch.setenv("CLIENT_SECRET", "not-the-secret")
+        code, out, err = check(capsys, info)
+        assert code == 1
+        assert "AADSTS7000215" in out
+        assert "remedy:" in out
+        assert "failed: Entra ID token" in err
+        assert "not-the-secret" not in out + err
+
+
+def test_check_with_the_stack_down_fails_at_the_stack_step(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sandbox_env: None
+) -> None:
+    with DemoSandbox(real_stack=False, faults=["stack-down"]) as sandbox:
+        info = sandbox.info
+        assert info is not None
+        for name, value in info.environ.items():
+            monkeypatch.setenv(name, value)
+        code, out, _ = check(capsys, info, "--json")
+    data = {s["step"]: s for s in json.loads(out)["steps"]}
+    assert code == 1
+    assert data["stack"]["status"] == "fail"
+    assert data["stack"]["diagnosis"]["code"] == "CONNECTION_REFUSED"
+    assert data["token"]["status"] == "pass"
+
+
+def test_check_on_an_unreadable_config_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "lightspeed-stack.yaml"
+    broken.write_text("llama_stack: [\n")
+    code = main(["check", "-c", str(broken)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert f"{broken}:" in out
+    assert "Traceback" not in out + err
+    assert os.path.exists(broken)
