@@ -12,11 +12,22 @@ from collections.abc import Sequence
 
 from console import __version__
 from console.exitcodes import ExitCode
+from console.launch import Launch
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand registered."""
-    from console.commands import check, demo, enrich, infer, providers, review, token
+    from console.commands import (
+        check,
+        demo,
+        enrich,
+        infer,
+        locate,
+        providers,
+        review,
+        token,
+        tui,
+    )
 
     parser = argparse.ArgumentParser(
         prog="lightspeed-console",
@@ -34,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     infer.register(commands)
     check.register(commands)
     demo.register(commands)
+    tui.register(commands)
+    locate.register(commands)
     return parser
 
 
@@ -55,10 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from console.redact import scrub
 
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return ExitCode.ERROR
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
+        words.insert(0, "tui")  # the console itself is the default command
+    args = parser.parse_args(words)
     try:
         return int(args.handler(args))
     except ConfigFileError as error:
@@ -85,6 +98,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         narrate(f"internal error ({type(error).__name__}): {scrub(str(error))}", "red")
         narrate("  this is a bug in lightspeed-console; please report it with the command line")
         return ExitCode.INTERNAL
+
+
+def launch_tui(launch: Launch) -> None:
+    """Run the Textual app; Textual is imported only here, after the CLI has parsed."""
+    from screens.app import LightspeedConsole
+
+    LightspeedConsole(launch).run()
 
 
 def run() -> None:

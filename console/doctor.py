@@ -124,6 +124,10 @@ class Doctor:
         self.options = options or LiveOptions()
         self.environ = environ
         self.state = DoctorState()
+        self._force_token = False
+        self._inference_request: (
+            tuple[str | None, str | None, bool, Callable[[str], object] | None] | None
+        ) = None
         self._runners: dict[str, Callable[[], Awaitable[CheckResult]]] = {
             "config": self._config,
             "findings": self._findings,
@@ -163,6 +167,42 @@ class Doctor:
             result = _with_duration(result, time.perf_counter() - started)
         self.state.results[step.id] = result
         return result
+
+    async def refresh_token(self, *, force: bool = False) -> CheckResult:
+        """Re-run the token step; ``force`` asks Entra ID for a new token even if cached."""
+        self._force_token = force
+        try:
+            return await self.run_step("token")
+        finally:
+            self._force_token = False
+
+    async def infer(
+        self,
+        *,
+        model: str | None = None,
+        prompt: str | None = None,
+        stream: bool = False,
+        on_delta: Callable[[str], object] | None = None,
+    ) -> CheckResult:
+        """Re-run the inference step with a chosen model and prompt, streamed if asked."""
+        self._inference_request = (model, prompt, stream, on_delta)
+        try:
+            return await self.run_step("inference")
+        finally:
+            self._inference_request = None
+
+    def secrets(self) -> list[Any]:
+        """Every secret the doctor holds, for scrubbing text shown or logged elsewhere."""
+        found: list[Any] = []
+        loaded = self.state.loaded
+        if loaded is not None:
+            if loaded.entra is not None:
+                found.append(loaded.entra.client_secret)
+            if loaded.llama_stack is not None:
+                found.append(loaded.llama_stack.api_key)
+        if self.state.token is not None:
+            found.append(self.state.token.token)
+        return found
 
     async def aclose(self) -> None:
         """Close the Llama Stack session, if one was opened."""
@@ -388,7 +428,8 @@ class Doctor:
                     connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
                     read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
                 )
-            status = await self.state.token_manager.get_token()
+            manager = self.state.token_manager
+            status = await (manager.force_refresh() if self._force_token else manager.get_token())
         except TokenError as error:
             return _failed("token", title, error.diagnosis)
         self.state.token = status
@@ -421,12 +462,15 @@ class Doctor:
         assert self.state.token is not None
         assert self.state.survey is not None
         discovery = self.state.survey.discovery
+        model, prompt, stream, on_delta = self._inference_request or (None, None, False, None)
         result = await run_chat(
             session,
             self.state.token.token,
             discovery.azure_base_url if discovery else None,
-            model=self.options.model,
-            prompt=self.options.prompt or DEFAULT_PROMPT,
+            model=model or self.options.model,
+            prompt=prompt or self.options.prompt or DEFAULT_PROMPT,
+            stream=stream,
+            on_delta=on_delta,
         )
         self.state.inference = result
         if result.diagnosis is not None:

@@ -159,7 +159,10 @@ def test_missing_file_is_exit_2_with_remedy(
     assert "remedy" in err
 
 
-def test_no_command_prints_help_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys)
-    assert code == 2
-    assert "review" in err
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    out, _ = capsys.readouterr()
+    assert exited.value.code == 0
+    for command in ("review", "diff", "enrich", "providers", "token", "infer", "check", "demo"):
+        assert command in out

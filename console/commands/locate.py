@@ -1,0 +1,73 @@
+"""``locate``: where every file the console reads or would write is, and why.
+
+Like k9s' info view: the settings file (and whether it exists), the lightspeed-stack.yaml
+and run.yaml that commands would read from here (and why that run.yaml), and the
+environment variables that change where things are looked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from console.commands.common import add_config_options, lightspeed_config_path
+from console.config.errors import ConfigFileError
+from console.config.loader import choose_run_config
+from console.config.views import TypedReader, read_llama_stack
+from console.exitcodes import ExitCode
+from console.output import emit, emit_json, table
+from console.user_settings import config_dir, load_user_settings, settings_path
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``locate`` to the CLI."""
+    parser = commands.add_parser(
+        "locate", help="print where every file the console uses is", description=__doc__
+    )
+    add_config_options(parser)
+    parser.add_argument("--json", action="store_true", help="print as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Print the locations; reading the config only to say which run.yaml it names."""
+    from console.config.envsubst import substitute
+    from console.config.yamlio import read_yaml_file
+
+    rows: list[tuple[str, str, str]] = []
+    settings = settings_path()
+    _, problems = load_user_settings(settings)
+    state = "exists" if settings.exists() else "not created (defaults in use)"
+    if problems:
+        state = "; ".join(problems)
+    rows.append(("settings file", str(settings), state))
+    rows.append(("settings folder", str(config_dir()), "XDG_CONFIG_HOME, else ~/.config"))
+    lightspeed = lightspeed_config_path(args)
+    stack = None
+    if lightspeed is not None:
+        try:
+            yaml_file = read_yaml_file(lightspeed)
+            stack = read_llama_stack(
+                TypedReader(substitute(yaml_file.document, lightspeed), lightspeed)
+            )
+            rows.append(("lightspeed-stack.yaml", str(lightspeed.resolve()), "readable"))
+        except ConfigFileError as error:
+            rows.append(("lightspeed-stack.yaml", str(lightspeed), error.message))
+    choice = choose_run_config(args.run_config, stack)
+    run_path = str(choice.path.resolve()) if choice.path else "-"
+    run_state = choice.reason
+    if choice.path is not None and not choice.path.exists():
+        run_state += " (missing)"
+    rows.append(("run.yaml", run_path, run_state))
+    rows.append(
+        (
+            "authority",
+            os.environ.get("AZURE_AUTHORITY_HOST", "login.microsoftonline.com"),
+            "AZURE_AUTHORITY_HOST, else the public cloud; --authority wins",
+        )
+    )
+    if args.json:
+        emit_json([{"what": w, "where": p, "note": n} for w, p, n in rows])
+    else:
+        emit(table(["WHAT", "WHERE", "NOTE"], [list(row) for row in rows]))
+    return ExitCode.OK

@@ -1,0 +1,84 @@
+"""``tui`` (the default): open the console on a deployment's files.
+
+``lightspeed-console [-c lightspeed-stack.yaml] [--run-config run.yaml] [--url URL]``
+takes the same options as the headless commands. ``--read-only`` makes no live call until
+asked (ctrl+r or r on the doctor screen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from console.commands.common import add_config_options, lightspeed_config_path
+from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.exitcodes import ExitCode
+from console.launch import Launch
+from console.live_options import LiveOptions
+from console.output import narrate
+from console.user_settings import load_user_settings, settings_path
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``tui`` to the CLI (also what runs when no command is given)."""
+    parser = commands.add_parser(
+        "tui",
+        help="open the console (the default)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_tui_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_tui_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the TUI: the files, how live calls are made, read-only."""
+    add_config_options(parser)
+    add_server_options(parser)
+    add_entra_options(parser)
+    parser.add_argument(
+        "--token-timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="connect and read timeout of the token request",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        default=None,
+        help="make no live call until asked (also `read_only = true` in the settings file)",
+    )
+
+
+def live_options(args: argparse.Namespace) -> LiveOptions:
+    """The live options from parsed arguments."""
+    return LiveOptions(
+        url=args.url,
+        provider_data_header=args.provider_data_header,
+        stack_timeout=args.timeout,
+        authority=args.authority,
+        ca_bundle=args.ca_bundle,
+        token_timeout=args.token_timeout,
+        retries=args.retries,
+    )
+
+
+def run(args: argparse.Namespace) -> ExitCode:
+    """Build the launch description and run the app until the user quits."""
+    from console.cli import launch_tui
+
+    settings, problems = load_user_settings(settings_path())
+    launch = Launch(
+        lightspeed_config=lightspeed_config_path(args),
+        run_config=args.run_config,
+        options=live_options(args),
+        read_only=settings.read_only if args.read_only is None else args.read_only,
+        environ=dict(os.environ),
+        settings=settings,
+        settings_problems=tuple(problems),
+    )
+    for problem in problems:
+        narrate(f"warning: {problem}", "yellow")
+    launch_tui(launch)
+    return ExitCode.OK

@@ -1,0 +1,87 @@
+"""The console's own settings file (XDG) and where every file the console uses lives.
+
+``~/.config/lightspeed-console/config.toml`` (or ``$XDG_CONFIG_HOME/...``) may hold::
+
+    theme = "textual-dark"
+    read_only = false
+
+    [keymap]          # binding id = keys (comma-separated), see F1 in the console
+    "screen.token" = "5,t"
+    "token.refresh" = "ctrl+r"
+
+A missing file means defaults; a broken one means defaults plus a message naming the file
+and line, never a crash. ``lightspeed-console locate`` prints every location.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "lightspeed-console"
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """What the settings file says; defaults where it says nothing."""
+
+    keymap: dict[str, str] = field(default_factory=dict)
+    theme: str | None = None
+    read_only: bool = False
+
+
+def config_dir(environ: dict[str, str] | None = None) -> Path:
+    """``$XDG_CONFIG_HOME/lightspeed-console``, else ``~/.config/lightspeed-console``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / APP_NAME
+
+
+def settings_path(environ: dict[str, str] | None = None) -> Path:
+    """The settings file, which need not exist."""
+    return config_dir(environ) / "config.toml"
+
+
+def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
+    """The settings, and the problems found (each naming the file, and line where known)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return UserSettings(), []
+    except OSError as error:
+        return UserSettings(), [f"{path}: cannot be read ({error.strerror}); using defaults"]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        return UserSettings(), [f"{path}: {error}; using defaults"]
+    problems: list[str] = []
+    keymap = _keymap(data.get("keymap", {}), path, problems)
+    theme = data.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        problems.append(f"{path}: theme must be a string; ignored")
+        theme = None
+    read_only = data.get("read_only", False)
+    if not isinstance(read_only, bool):
+        problems.append(f"{path}: read_only must be true or false; ignored")
+        read_only = False
+    known = {"keymap", "theme", "read_only"}
+    for key in data:
+        if key not in known:
+            problems.append(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
+    return UserSettings(keymap=keymap, theme=theme, read_only=read_only), problems
+
+
+def _keymap(value: Any, path: Path, problems: list[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(f"{path}: [keymap] must be a table of binding id = keys; ignored")
+        return {}
+    keymap: dict[str, str] = {}
+    for binding_id, keys in value.items():
+        if isinstance(keys, str) and keys.strip():
+            keymap[str(binding_id)] = keys
+        else:
+            problems.append(f"{path}: keymap {binding_id!r} must be a non-empty string; ignored")
+    return keymap

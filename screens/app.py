@@ -1,0 +1,251 @@
+"""The console app: six screens (modes), global bindings, the command palette, the workers.
+
+The app owns one `console.doctor.Doctor` for the deployment being inspected. Every live
+action (run the checks, acquire or refresh the token, run an inference, reload the files)
+runs the core in a worker and then bumps ``revision``; the screens redraw from the
+doctor's state when it moves. Nothing here blocks the event loop: the core is async and
+runs the one synchronous SDK (azure-identity) in a thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.launch import Launch
+from screens.config_screen import ConfigScreen
+from screens.doctor_screen import DoctorScreen
+from screens.enrichment_screen import EnrichmentScreen
+from screens.events import EventLog
+from screens.help import HelpScreen
+from screens.inference_screen import InferenceScreen
+from screens.providers_screen import ProvidersScreen
+from screens.token_screen import TokenScreen
+from screens.widgets.deployment_bar import DeploymentBar
+
+OFFLINE_STEPS = ("config", "findings", "enrichment")
+"""What runs at start in --read-only: reading files, no network."""
+
+SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("1", "doctor", "Doctor"),
+    ("2", "config", "Config"),
+    ("3", "enrichment", "Enrichment"),
+    ("4", "providers", "Providers"),
+    ("5", "token", "Token"),
+    ("6", "inference", "Inference"),
+)
+
+
+class LightspeedConsole(App[None]):
+    """lightspeed-console: would this deployment authenticate to Azure and answer?"""
+
+    TITLE = "lightspeed-console"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        "doctor": DoctorScreen,
+        "config": ConfigScreen,
+        "enrichment": EnrichmentScreen,
+        "providers": ProvidersScreen,
+        "token": TokenScreen,
+        "inference": InferenceScreen,
+    }
+    DEFAULT_MODE = "doctor"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *[
+            Binding(key, f"app.switch_mode('{mode}')", title, id=f"screen.{mode}")
+            for key, mode, title in SCREENS
+        ],
+        Binding("f1", "app.help", "Help", id="app.help"),
+        Binding("ctrl+l", "app.toggle_events", "Log", id="app.events"),
+        Binding("ctrl+r", "app.run_all", "Run checks", id="app.run-checks", show=False),
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    revision: reactive[int] = reactive(0)
+    """Moves whenever the doctor's state changes; screens watch it to redraw."""
+    show_events: reactive[bool] = reactive(True)
+
+    def __init__(self, launch: Launch) -> None:
+        super().__init__()
+        self.launch = launch
+        self.clock: Callable[[], float] = launch.clock or time.time
+        self.events = EventLog()
+        self.doctor = Doctor(
+            launch.lightspeed_config, launch.run_config, launch.options, environ=launch.environ
+        )
+        self.events.secrets = self.doctor.secrets
+        self.running: set[str] = set()
+        if launch.settings.theme:
+            self.theme = launch.settings.theme
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        if self.launch.settings.keymap:
+            self.update_keymap(self.launch.settings.keymap)
+        for problem in self.launch.settings_problems:
+            self.events.add(problem, "warning")
+            self.notify(problem, title="Settings", severity="warning", timeout=8)
+        if self.launch.sandbox is not None:
+            self.events.add("sandbox: local stand-ins for Entra ID, Azure OpenAI, Llama Stack")
+        if self.launch.read_only:
+            self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
+            self.run_checks(OFFLINE_STEPS)
+        else:
+            self.run_checks(None)
+
+    async def on_unmount(self) -> None:
+        await self.doctor.aclose()
+
+    # ------------------------------------------------------------------ workers
+
+    @work(exclusive=True, group="doctor")
+    async def run_checks(self, steps: Iterable[str] | None) -> None:
+        """Run every step (None), or the given ones in order, redrawing after each."""
+        order = list(STEP_IDS if steps is None else steps)
+        if steps is None:
+            self.events.add("doctor: running every check")
+        for step in order:
+            await self._step(step, self.doctor.run_step(step))
+
+    @work(exclusive=True, group="token")
+    async def acquire_token(self, force: bool = False) -> None:
+        """Acquire (or force-refresh) the Entra ID token."""
+        if self.doctor.state.loaded is None:
+            await self._step("config", self.doctor.run_step("config"))
+        await self._step("token", self.doctor.refresh_token(force=force))
+
+    @work(exclusive=True, group="inference")
+    async def run_inference(
+        self,
+        model: str | None,
+        prompt: str | None,
+        stream: bool,
+        on_delta: Callable[[str], object] | None = None,
+    ) -> None:
+        """Run the test inference; prerequisites run first when they have not."""
+        for step in ("config", "stack", "providers", "token"):
+            result = self.doctor.state.results.get(step)
+            if result is None or result.status is CheckStatus.FAIL:
+                await self._step(step, self.doctor.run_step(step))
+        await self._step(
+            "inference",
+            self.doctor.infer(model=model, prompt=prompt, stream=stream, on_delta=on_delta),
+        )
+
+    @work(exclusive=True, group="doctor")
+    async def reload_config(self) -> None:
+        """Re-read both files and redo what depends on them (no network)."""
+        self.events.add("config: reloading the files")
+        for step in OFFLINE_STEPS:
+            await self._step(step, self.doctor.run_step(step))
+
+    async def _step(self, step: str, run: object) -> CheckResult:
+        self.running.add(step)
+        self.revision += 1
+        try:
+            result: CheckResult = await run  # type: ignore[misc]
+        finally:
+            self.running.discard(step)
+        level = {
+            CheckStatus.PASS: "success",
+            CheckStatus.WARN: "warning",
+            CheckStatus.FAIL: "error",
+            CheckStatus.SKIP: "info",
+        }[result.status]
+        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)  # type: ignore[arg-type]
+        if result.status is CheckStatus.FAIL:
+            self.notify(result.summary, title=f"{result.title} failed", severity="error")
+        self.revision += 1
+        return result
+
+    # ------------------------------------------------------------------ actions
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_events(self) -> None:
+        self.show_events = not self.show_events
+        self.revision += 1
+
+    def action_run_all(self) -> None:
+        self.run_checks(None)
+
+    # ------------------------------------------------------------------ shared views
+
+    def fill_deployment_bar(self, bar: DeploymentBar, screen_title: str) -> None:
+        """The top bar from what the doctor knows so far."""
+        state = self.doctor.state
+        loaded = state.loaded
+        name = None
+        if loaded is not None and loaded.lightspeed is not None:
+            value = loaded.lightspeed.sub.value.get("name")
+            name = str(value) if value is not None else None
+        mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
+        info = state.stack_info
+        server = f"{info.kind} {info.version}" if info is not None else None
+        sandbox = self.launch.sandbox is not None or (info is not None and info.kind == "sandbox")
+        bar.show(
+            name=name,
+            mode=mode,
+            server=server,
+            sandbox=sandbox,
+            read_only=self.launch.read_only,
+            screen_title=screen_title,
+        )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: every action of every screen, plus Textual's own (theme, keys...)."""
+        yield from super().get_system_commands(screen)
+        for _, mode, title in SCREENS:
+            yield SystemCommand(
+                f"screen: {title.lower()}",
+                f"Go to the {title} screen",
+                lambda mode=mode: self.switch_mode(mode),  # type: ignore[misc]
+            )
+        yield SystemCommand("doctor: run all checks", "Run every check again", self.action_run_all)
+        yield SystemCommand(
+            "config: reload", "Re-read lightspeed-stack.yaml and run.yaml", self.reload_config
+        )
+        yield SystemCommand(
+            "token: refresh",
+            "Ask Entra ID for a new token now (force refresh)",
+            lambda: self.acquire_token(True),
+        )
+        yield SystemCommand(
+            "inference: run",
+            "Send a test inference with the provider-data header",
+            lambda: self.run_inference(None, None, True),
+        )
+        yield SystemCommand(
+            "enrichment: write…",
+            "Write the enriched run.yaml (asks where, confirms)",
+            self._write_enriched,
+        )
+        yield SystemCommand(
+            "copy as curl",
+            "Copy the last inference as a curl command (token masked)",
+            self._copy_curl,
+        )
+        yield SystemCommand("log: toggle", "Show or hide the event log", self.action_toggle_events)
+
+    def _write_enriched(self) -> None:
+        self.switch_mode("enrichment")
+        self.call_after_refresh(lambda: self.screen.run_action("write"))
+
+    def _copy_curl(self) -> None:
+        result = self.doctor.state.inference
+        if result is None or not result.curl:
+            self.notify("Run an inference first (6, then r).", severity="warning")
+            return
+        self.copy_to_clipboard(result.curl)
+        self.events.add("copied the inference as curl (token masked)")
+        self.notify("Copied as curl (the token is masked).")

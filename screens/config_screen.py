@@ -1,0 +1,17 @@
+"""The config screen (being built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from screens.base import ConsoleScreen
+
+
+class ConfigScreen(ConsoleScreen):
+    """Placeholder until the screen lands."""
+
+    TITLE = "config"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("config")

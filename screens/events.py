@@ -1,0 +1,47 @@
+"""The event log: what the console did and what came back, for the log pane (no secrets).
+
+Every line passes through `console.redact.scrub` with the secrets the console knows of, so
+an SDK message that echoes a token never reaches the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import SecretStr
+
+from console.redact import scrub
+
+Level = Literal["info", "success", "warning", "error"]
+MAX_EVENTS = 500
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the log."""
+
+    at: datetime
+    level: Level
+    text: str
+
+
+class EventLog:
+    """A bounded list of events, with listeners (the log pane) told about each new one."""
+
+    def __init__(self, clock: Callable[[], datetime] = datetime.now) -> None:
+        self.clock = clock
+        self.events: list[Event] = []
+        self.listeners: list[Callable[[Event], None]] = []
+        self.secrets: Callable[[], Iterable[SecretStr | str | None]] = list
+
+    def add(self, text: str, level: Level = "info") -> Event:
+        """Record an event, scrubbed of every secret the console holds."""
+        event = Event(self.clock(), level, scrub(text, self.secrets()))
+        self.events.append(event)
+        del self.events[:-MAX_EVENTS]
+        for listener in list(self.listeners):
+            listener(event)
+        return event

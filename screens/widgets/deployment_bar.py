@@ -1,0 +1,49 @@
+"""The top bar: which deployment this is, its mode, the server answering, and a sandbox mark.
+
+An operator glancing at the screen at 3 a.m. must see at once whether it is production or
+the sandbox, and which server version answered.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class DeploymentBar(Static):
+    """One line: name, mode, server, and SANDBOX when the stand-ins are in use."""
+
+    DEFAULT_CSS = """
+    DeploymentBar {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    def show(
+        self,
+        *,
+        name: str | None,
+        mode: str | None,
+        server: str | None,
+        sandbox: bool,
+        read_only: bool,
+        screen_title: str,
+    ) -> None:
+        """Render the bar from plain facts (the app gathers them from the doctor's state)."""
+        text = Text()
+        text.append(" lightspeed-console ", style="bold reverse")
+        if sandbox:
+            text.append(" ")
+            text.append(" SANDBOX ", style="bold black on magenta")
+        if read_only:
+            text.append(" ")
+            text.append(" READ-ONLY ", style="bold black on yellow")
+        text.append(f"  {screen_title}", style="bold")
+        text.append(f"  │ {name or 'unnamed deployment'}")
+        text.append(f"  │ {mode or '?'} mode")
+        text.append(f"  │ {server or 'server not contacted'}")
+        self.update(text)
