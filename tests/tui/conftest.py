@@ -1,0 +1,79 @@
+"""Fixtures for driving the console with Pilot against the sandbox.
+
+`sandbox` starts the stand-ins (Entra ID, Azure OpenAI, the Llama Stack stand-in) once per
+test; `launch_for` builds the app's inputs for it; `wait_for` polls a condition while the
+app runs, so tests wait for workers without sleeping blindly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from console.launch import Launch
+from console.live_options import LiveOptions
+from console.sandbox.demo import DemoInfo, DemoSandbox
+from screens.app import LightspeedConsole
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[DemoSandbox]:
+    """The demo sandbox with the Llama Stack stand-in (fast, and it takes stack faults)."""
+    with DemoSandbox(real_stack=False) as running:
+        yield running
+
+
+def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) -> Launch:
+    """The app's inputs for the sandbox, as `lightspeed-console demo` builds them."""
+    live = LiveOptions(
+        authority=info.authority,
+        ca_bundle=Path(info.ca_bundle),
+        token_timeout=2.0,
+        stack_timeout=2.0,
+        **options,  # type: ignore[arg-type]
+    )
+    return Launch(
+        lightspeed_config=Path(info.lightspeed_config),
+        run_config=Path(info.run_config),
+        options=live,
+        read_only=read_only,
+        sandbox=info,
+        environ=info.environ,
+    )
+
+
+@pytest.fixture
+def make_app(sandbox: DemoSandbox) -> Callable[..., LightspeedConsole]:
+    """An app on the sandbox (call with read_only=True to start without live calls)."""
+
+    def make(**kwargs: object) -> LightspeedConsole:
+        assert sandbox.info is not None
+        return LightspeedConsole(launch_for(sandbox.info, **kwargs))  # type: ignore[arg-type]
+
+    return make
+
+
+async def wait_for(
+    pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 10.0
+) -> None:
+    """Let the app run until ``condition()`` holds; fail with a clear message after ``timeout``."""
+    steps = int(timeout / 0.05)
+    for _ in range(steps):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def text_of(widget: Static) -> str:
+    """The plain text a Static shows (its Rich content rendered without styles)."""
+    console = Console(width=200, record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()

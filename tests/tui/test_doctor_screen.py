@@ -1,0 +1,68 @@
+"""The doctor screen: every step shown live, re-run one or all, failures explained."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widgets import DataTable, Static
+
+from console.doctor import STEP_IDS, CheckStatus
+from console.sandbox.demo import DemoSandbox
+from screens.app import LightspeedConsole
+from screens.doctor_screen import DoctorScreen
+from tests.tui.conftest import SIZE, text_of, wait_for
+
+
+def all_done(app: LightspeedConsole) -> bool:
+    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
+
+
+async def test_every_check_passes_on_the_sandbox(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        assert isinstance(app.screen, DoctorScreen)
+        table = app.screen.query_one("#checks", DataTable)
+        statuses = [str(table.get_cell(step, "status")) for step in STEP_IDS]
+        assert statuses == ["✓ pass"] * len(STEP_IDS)
+
+
+async def test_failure_is_explained_and_rerun_succeeds_after_the_fault_clears(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    assert sandbox.stack_stand_in is not None
+    sandbox.stack_stand_in.faults.status = 500
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        assert app.doctor.state.results["stack"].status is CheckStatus.FAIL
+        table = app.screen.query_one("#checks", DataTable)
+        table.move_cursor(row=STEP_IDS.index("stack"))
+        await pilot.pause()
+        detail = text_of(app.screen.query_one("#check-detail", Static))
+        assert "HTTP_500" in detail
+        assert "remedy:" in detail
+        sandbox.stack_stand_in.faults.status = None
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                all_done(app) and app.doctor.state.results["inference"].status is CheckStatus.PASS
+            ),
+        )
+
+
+async def test_read_only_makes_no_live_call_until_asked(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
+        await pilot.pause(0.3)
+        assert set(app.doctor.state.results) == {"config", "findings", "enrichment"}
+        assert sandbox.entra.stand_in.token_requests == []
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: all_done(app))
+        assert len(sandbox.entra.stand_in.token_requests) == 1
