@@ -24,6 +24,7 @@ from console.exitcodes import ExitCode
 from console.findings import Severity
 from console.output import emit, emit_json, narrate, table
 from console.providers import ModelView, ProviderView, static_models, static_providers
+from console.providers_compare import compare_models, compare_providers
 
 if TYPE_CHECKING:
     from console.discovery import Discovery
@@ -165,71 +166,34 @@ def _static(loaded: Loaded, args: argparse.Namespace, library: Any = None) -> Ex
 
 def _provider_table(live: list[ProviderView], static: list[ProviderView]) -> str:
     """One row per provider: the server's base URL beside run.yaml's, and whether they agree."""
-    from console.discovery import same_url
-
-    keys: list[tuple[str, str]] = []
-    for row in [*live, *static]:
-        if (row.api, row.provider_id) not in keys:
-            keys.append((row.api, row.provider_id))
-    rows = []
-    for api, provider_id in keys:
-        server = next((p for p in live if (p.api, p.provider_id) == (api, provider_id)), None)
-        local = next((p for p in static if (p.api, p.provider_id) == (api, provider_id)), None)
-        either = server or local
-        assert either is not None
-        if server is None:
-            state = "run.yaml only" if live else "-"
-        elif local is None:
-            state = "server only" if static else "-"
-        elif server.base_url and local.base_url and not same_url(server.base_url, local.base_url):
-            state = "MISMATCH"
-        elif server.provider_type != local.provider_type:
-            state = "MISMATCH (type)"
-        else:
-            state = "same"
-        rows.append(
-            [
-                api,
-                provider_id,
-                either.provider_type,
-                (server.base_url or "-") if server else "(absent)",
-                (local.base_url or "-") if local else "(absent)",
-                either.api_key,
-                state,
-            ]
-        )
+    rows = [
+        [
+            row.api,
+            row.provider_id,
+            row.either.provider_type,
+            (row.server.base_url or "-") if row.server else "(absent)",
+            (row.local.base_url or "-") if row.local else "(absent)",
+            row.either.api_key,
+            row.state,
+        ]
+        for row in compare_providers(live, static)
+    ]
     headers = ["API", "ID", "TYPE", "SERVER_BASE_URL", "RUN_YAML_BASE_URL", "API_KEY", "STATE"]
     return table(headers, rows)
 
 
 def _model_table(live: list[ModelView], static: list[ModelView]) -> str:
     """Models by the id the server uses (``<provider_id>/<model>``), with where each is."""
-
-    def server_id(row: ModelView) -> str:
-        if row.source == "server" or row.model_id.startswith(f"{row.provider_id}/"):
-            return row.model_id
-        return f"{row.provider_id}/{row.model_id}"
-
-    ids: list[str] = []
-    for row in [*live, *static]:
-        if server_id(row) not in ids:
-            ids.append(server_id(row))
-    rows = []
-    for model_id in ids:
-        server = next((m for m in live if server_id(m) == model_id), None)
-        local = next((m for m in static if server_id(m) == model_id), None)
-        either = server or local
-        assert either is not None
-        where = "both" if server and local else ("server" if server else "run.yaml")
-        rows.append(
-            [
-                model_id,
-                either.provider_id,
-                either.provider_model_id or "-",
-                either.model_type or "-",
-                where if static else "server",
-            ]
-        )
+    rows = [
+        [
+            row.model_id,
+            row.either.provider_id,
+            row.either.provider_model_id or "-",
+            row.either.model_type or "-",
+            row.where,
+        ]
+        for row in compare_models(live, static)
+    ]
     return table(["MODEL_ID", "PROVIDER", "PROVIDER_MODEL_ID", "TYPE", "WHERE"], rows)
 
 
