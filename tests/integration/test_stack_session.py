@@ -9,7 +9,7 @@ behaviour (version, providers, discovery, header choice) runs on both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -267,14 +267,26 @@ async def test_html_instead_of_json(faulty: Backend) -> None:
             assert "Bad Gateway" in caught.value.diagnosis.detail
 
 
+async def _error_of(call: Callable[[], Awaitable[object]]) -> Exception:
+    try:
+        await call()
+    except Exception as error:
+        return error
+    raise AssertionError("the call was expected to fail")
+
+
 async def test_session_recovers_after_an_error_answer(backend: Backend) -> None:
     """After an error answer the server closes the kept-alive connection; calls go on."""
     async with backend.session() as session:
         await session.info()
         shared = session._shared()
         for _ in range(3):
-            with pytest.raises(Exception, match="Provider nope not found"):
-                await shared.providers.retrieve("nope")
+            # The raw client has no retry of its own: a connection the server closed after
+            # the previous error answer may surface once as a connection error.
+            error = await _error_of(lambda: shared.providers.retrieve("nope"))
+            if "Connection error" in str(error):
+                error = await _error_of(lambda: shared.providers.retrieve("nope"))
+            assert "Provider nope not found" in str(error)
             assert [p.provider_id for p in await session.providers()] == ["azure"]
             assert (await session.models())[0].model_id == "azure/gpt-4o-mini"
 
