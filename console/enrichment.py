@@ -76,14 +76,17 @@ class EnrichmentPreview:
 
         Unless revealed, secrets written in the file are masked in the context lines.
         """
+        lines = difflib.unified_diff(
+            self.original_text.splitlines(keepends=True),
+            self.enriched_text.splitlines(keepends=True),
+            fromfile=str(self.source),
+            tofile=str(self.source),
+            n=context,
+        )
+        # A last line without a newline needs diff(1)'s marker, or patch rejects the hunk.
         text = "".join(
-            difflib.unified_diff(
-                self.original_text.splitlines(keepends=True),
-                self.enriched_text.splitlines(keepends=True),
-                fromfile=str(self.source),
-                tofile=str(self.source),
-                n=context,
-            )
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+            for line in lines
         )
         return text if reveal else scrub(text, self.secrets)
 

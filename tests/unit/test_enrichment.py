@@ -171,6 +171,7 @@ def test_file_without_final_newline(tmp_path: Path, entra_env: dict[str, str]) -
         "model_validation": False,
     }
     assert not result.enriched_text.endswith("\n")
+    assert "\\ No newline at end of file" in result.unified_diff()
 
 
 def test_diff_applies_with_patch(tmp_path: Path, entra_env: dict[str, str]) -> None:

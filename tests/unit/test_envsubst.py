@@ -126,7 +126,7 @@ references = st.builds(
 pieces = st.lists(st.one_of(references, st.sampled_from(["pre-", "/x", " ", "7"])), max_size=4)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(
     template=pieces,
     environ=st.dictionaries(names, values, max_size=3),
