@@ -1,0 +1,1 @@
+"""Benchmarks that print the console's costs as ratios against their floors (`python -m bench`)."""

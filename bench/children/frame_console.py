@@ -1,0 +1,60 @@
+"""The console's TUI through its CLI (``tui --read-only``), headless, exiting after its first
+refresh; prints when that was and which heavy modules were imported by then.
+
+argv: the CLI words after ``tui`` (files and ``--read-only``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+HEAVY = ("azure.identity", "msal", "llama_stack_client", "llama_stack", "openai")
+WATCHED = (
+    "httpx",
+    "click",
+    "console.stack",
+    "ruamel.yaml",
+    "pydantic",
+    "textual.widgets._data_table",
+)
+"""Not forbidden, but worth knowing whether they were paid for before the first frame."""
+SIZE = (120, 40)
+seen: dict[str, Any] = {}
+
+
+def _launch_headless(launch: Any) -> None:
+    """`console.cli.launch_tui`, headless, with an exit after the first refresh."""
+    from screens.app import LightspeedConsole
+
+    original = LightspeedConsole.on_mount
+
+    def on_mount(self: LightspeedConsole) -> None:
+        original(self)
+        self.call_after_refresh(lambda: _first(self))
+
+    def _first(app: LightspeedConsole) -> None:
+        seen["first_refresh"] = time.monotonic()
+        seen["heavy"] = sorted(name for name in HEAVY if name in sys.modules)
+        seen["watched"] = sorted(name for name in WATCHED if name in sys.modules)
+        seen["modules"] = len(sys.modules)
+        app.exit()
+
+    LightspeedConsole.on_mount = on_mount  # type: ignore[method-assign]
+    LightspeedConsole(launch).run(headless=True, size=SIZE)
+
+
+def main() -> None:
+    import console.cli
+
+    console.cli.launch_tui = _launch_headless
+    code = console.cli.main(["tui", *sys.argv[1:]])
+    seen["exit_code"] = code
+    seen["heavy_at_exit"] = sorted(name for name in HEAVY if name in sys.modules)
+    print(json.dumps(seen))
+
+
+if __name__ == "__main__":
+    main()
