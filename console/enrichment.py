@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from console.config.envsubst import ENV_PATTERN
@@ -170,7 +171,7 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
         action = "create config" if config is None else ("set" if FLAG in config else "add")
         changes.append(EnrichmentChange(name, line, action))
         edits.append(_plan(provider, original))
-    expected = enrich_plain(document, lightspeed_document.get("azure_entra_id"))
+    entra_block = lightspeed_document.get("azure_entra_id")
     reason = (
         f"{len(changes)} remote::azure provider(s) get config.{FLAG}: false"
         if changes
@@ -182,7 +183,7 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
         return EnrichmentPreview(
             run.path, True, reason, original, original, [], skipped, secrets=secrets
         )
-    enriched, method = _apply(original, edits, run.path, expected)
+    enriched, method = _apply(original, edits, run.path, document, entra_block)
     return EnrichmentPreview(
         run.path, True, reason, original, enriched, changes, skipped, method, secrets
     )
@@ -321,7 +322,9 @@ def _replace_value(config: CommentedMap, key: str, lines: list[str]) -> _Edit:
     return _Edit(value_line, column=value_col, end_column=match.end(), replacement="false")
 
 
-def _apply(original: str, edits: list[_Edit], path: Path, expected: Any) -> tuple[str, str]:
+def _apply(
+    original: str, edits: list[_Edit], path: Path, document: CommentedMap, entra_block: Any
+) -> tuple[str, str]:
     """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper."""
     if all(edit.possible for edit in edits):
         newline = "\r\n" if "\r\n" in original else "\n"  # keep the file's line endings
@@ -339,9 +342,34 @@ def _apply(original: str, edits: list[_Edit], path: Path, expected: Any) -> tupl
         candidate = "".join(lines)
         if not original.endswith("\n") and candidate.endswith("\n"):
             candidate = candidate[:-1]
-        if _means(candidate, path) == expected:
+        if _edit_means_the_rule(original, candidate, path, document, entra_block):
             return candidate, "text edit"
     return _dump_enriched(original, path), "round-trip dump"
+
+
+def _edit_means_the_rule(
+    original: str, candidate: str, path: Path, document: CommentedMap, entra_block: Any
+) -> bool:
+    """Whether the edited text parses to exactly what the rule makes of the original.
+
+    libyaml (PyYAML's C loader) parses both texts in a fraction of the round-trip parser's
+    time; comparing two parses by the same parser makes YAML 1.1/1.2 differences cancel out.
+    Without libyaml, or when it cannot read the file, the round-trip parser decides.
+    """
+    fast = _fast_parse(original)
+    if fast is not _Unparseable:
+        return bool(_fast_parse(candidate) == enrich_plain(fast, entra_block))
+    return bool(_means(candidate, path) == enrich_plain(document, entra_block))
+
+
+def _fast_parse(text: str) -> Any:
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return _Unparseable
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
+    except Exception:  # anything libyaml refuses: let the round-trip parser decide
+        return _Unparseable
 
 
 def _means(text: str, path: Path) -> Any:
