@@ -1,17 +1,329 @@
-"""The token screen (being built)."""
+"""5 Token: the Entra ID token Lightspeed would send, what it says, and why it failed.
+
+The operator acquires (``a``) or force-refreshes (``f``) a token with the same
+client-credentials flow Lightspeed uses, and sees: a live countdown to expiry and to the
+refresh point (expiry minus the 30 s leeway), ticking on the app's clock; the claims,
+decoded locally with dates rendered (the signature is not checked: Azure OpenAI does that);
+each check against the configuration with its remedy; every request made so far; and, when
+Entra ID refused, the diagnosis (AADSTS code, meaning, remedy, endpoint).
+
+The token itself is only ever shown masked (`console.redact.describe`). Copying it (``c``)
+is an explicit act behind a confirmation, because the clipboard outlives the console; the
+log records that it was copied, never what.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
+
+from console.doctor import CheckStatus
+from console.redact import describe
+from console.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
+from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.countdown import Countdown
+
+if TYPE_CHECKING:
+    from console.claims import TokenCheck
+    from console.entra import Attempt, TokenStatus
+
+WIDE_AT = 140
+"""From this many columns, the claims and the checks sit side by side."""
+
+_CLAIMS: tuple[tuple[str, str], ...] = (
+    ("aud", "audience: the resource the token is for"),
+    ("iss", "issuer: the Entra ID tenant that signed it"),
+    ("tid", "tenant ID"),
+    ("appid", "application (client) ID, v1 tokens"),
+    ("azp", "authorized party (client) ID, v2 tokens"),
+    ("roles", "app roles granted to the client"),
+    ("iat", "issued at"),
+    ("nbf", "not valid before"),
+    ("exp", "expires at"),
+    ("ver", "token format version"),
+    ("idtyp", "identity type (app: client credentials)"),
+)
+_DATE_CLAIMS = frozenset({"iat", "nbf", "exp"})
+_CHECK_MARKS = {
+    "pass": ("✓", "bold green"),
+    "fail": ("✗", "bold red"),
+    "unknown": ("?", "bold yellow"),
+}
 
 
 class TokenScreen(ConsoleScreen):
-    """Placeholder until the screen lands."""
+    """The token: countdown, claims, checks, history and diagnosis."""
 
-    TITLE = "token"
+    TITLE = "5 Token"
+    DEFAULT_CSS = """
+    TokenScreen {
+        #token-status {
+            height: auto;
+            padding: 0 1;
+        }
+        #token-scroll {
+            height: 1fr;
+        }
+        #token-diagnosis {
+            height: auto;
+            border: round $error;
+            padding: 0 1;
+        }
+        #token-columns {
+            layout: vertical;
+            height: auto;
+        }
+        #token-left, #token-right {
+            height: auto;
+            padding: 0 1;
+        }
+        #token-countdown, #token-claims, #token-checks {
+            margin-bottom: 1;
+        }
+        .token-heading {
+            text-style: bold;
+        }
+        #token-history {
+            height: auto;
+            max-height: 12;
+        }
+        &.-wide #token-columns {
+            layout: horizontal;
+        }
+        &.-wide #token-left, &.-wide #token-right {
+            width: 1fr;
+        }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "acquire", "Acquire", id="token.acquire"),
+        Binding("f", "force_refresh", "Force refresh", id="token.refresh"),
+        Binding("c", "copy", "Copy token…", id="token.copy"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._history_shown: tuple[Attempt, ...] | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static("token")
+        yield Static(id="token-status")
+        with VerticalScroll(id="token-scroll"):
+            yield Static(id="token-diagnosis")
+            with Container(id="token-columns"):
+                with Vertical(id="token-left"):
+                    yield Countdown(self._now, id="token-countdown")
+                    yield Static(id="token-claims")
+                with Vertical(id="token-right"):
+                    yield Static(id="token-checks")
+                    yield Static("Requests to Entra ID (newest first)", classes="token-heading")
+                    yield DataTable(id="token-history", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        history = self.query_one("#token-history", DataTable)
+        history.add_column("TIME", key="time")
+        history.add_column("DURATION", key="duration")
+        history.add_column("OUTCOME", key="outcome")
+        history.add_column("CODE", key="code")
+        history.add_column("FORCED", key="forced")
+        super().on_mount()
+
+    def _now(self) -> float:
+        """The app's clock (frozen in tests), read at each tick."""
+        return self.console.clock()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width >= WIDE_AT, "-wide")
+
+    # ------------------------------------------------------------------ drawing
+
+    def refresh_view(self) -> None:
+        state = self.console.doctor.state
+        token = state.token
+        result = state.results.get("token")
+        running = "token" in self.console.running
+        self.query_one("#token-status", Static).update(self._status_line(token, running))
+        self._show_diagnosis()
+        countdown_widget = self.query_one(Countdown)
+        if token is None:
+            countdown_widget.set_target(None, None)
+            failed = result is not None and result.status is CheckStatus.FAIL
+            self.query_one("#token-claims", Static).update(
+                Text("no valid token" if failed else "no token yet", style="dim")
+            )
+            self.query_one("#token-checks", Static).update("")
+        else:
+            iat = token.claims.get("iat")
+            countdown_widget.set_target(
+                token.expires_on, token.refresh_at, iat if _is_number(iat) else None
+            )
+            self.query_one("#token-claims", Static).update(self._claims(token))
+            self.query_one("#token-checks", Static).update(_checks(token.checks))
+        self._show_history()
+
+    def _status_line(self, token: TokenStatus | None, running: bool) -> Text:
+        text = Text()
+        if running:
+            text.append("⟳ asking Entra ID for a token…  ", style="bold cyan")
+        if token is None:
+            if not running:
+                text.append("no token: ", style="bold")
+                text.append("a acquires one, f forces a new one", style="dim")
+            return text
+        text.append("token ", style="bold")
+        text.append(describe(token.token), style="bold")
+        text.append(f"  {token.token_type}", style="cyan")
+        text.append(f"  acquired {local_time(token.acquired_at)}", style="dim")
+        text.append(f"\nscope {token.scope}  authority {token.authority}", style="dim")
+        return text
+
+    def _claims(self, token: TokenStatus) -> Group:
+        table = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1))
+        table.add_column("CLAIM", no_wrap=True)
+        table.add_column("VALUE", overflow="fold", ratio=3)
+        table.add_column("MEANING", style="dim", overflow="fold", ratio=2)
+        now = self.console.clock()
+        for name, meaning in _CLAIMS:
+            if name not in token.claims:
+                if name in ("appid", "azp"):
+                    continue  # one of the two, depending on the token version
+                table.add_row(name, Text("(absent)", style="dim"), meaning)
+                continue
+            table.add_row(name, _claim_value(name, token.claims[name], now), meaning)
+        header = ", ".join(
+            f"{key}={token.header[key]}" for key in ("alg", "typ", "kid") if key in token.header
+        )
+        note = Text.assemble(
+            ("claims ", "bold"),
+            ("decoded locally; signature NOT checked", "yellow"),
+            " (Azure OpenAI verifies it)",
+        )
+        parts: list[Any] = [note, table]
+        if header:
+            parts.append(Text(f"header: {header}", style="dim"))
+        return Group(*parts)
+
+    def _show_diagnosis(self) -> None:
+        """The failure explained, above everything else, only while the last attempt failed."""
+        panel = self.query_one("#token-diagnosis", Static)
+        result = self.console.doctor.state.results.get("token")
+        if result is None or result.status is not CheckStatus.FAIL:
+            panel.display = False
+            return
+        panel.display = True
+        parts: list[Text] = []
+        diagnosis = result.diagnosis
+        if diagnosis is not None:
+            parts.append(
+                Text.assemble(
+                    ("✗ ", "bold red"),
+                    (diagnosis.code, "bold red"),
+                    "  ",
+                    (diagnosis.title, "bold"),
+                )
+            )
+            parts.append(Text.assemble(("meaning  ", "bold"), diagnosis.meaning))
+            parts.append(Text.assemble(("remedy   ", "bold green"), diagnosis.remedy))
+            if diagnosis.endpoint:
+                parts.append(Text.assemble(("endpoint ", "bold"), (diagnosis.endpoint, "cyan")))
+        else:
+            parts.append(Text.assemble(("✗ ", "bold red"), (result.summary, "bold")))
+            if result.remedy:
+                parts.append(Text.assemble(("remedy   ", "bold green"), result.remedy))
+            parts.extend(Text(f"  {line}", style="dim") for line in result.details[:6])
+        panel.update(Group(*parts))
+
+    def _show_history(self) -> None:
+        manager = self.console.doctor.state.token_manager
+        history = manager.history if manager is not None else ()
+        if history == self._history_shown:
+            return
+        self._history_shown = history
+        table = self.query_one("#token-history", DataTable)
+        table.clear()
+        table.add_rows(_attempt_cells(attempt) for attempt in reversed(history))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_acquire(self) -> None:
+        """The cached token if still good, else a new one (what Lightspeed does per request)."""
+        self.console.acquire_token(False)
+
+    def action_force_refresh(self) -> None:
+        """A new token from a new credential, whatever the cache holds."""
+        self.console.acquire_token(True)
+
+    def action_copy(self) -> None:
+        """Copy the token in clear, after the operator confirms."""
+        if self.console.doctor.state.token is None:
+            self.notify("No token to copy: a acquires one.", severity="warning")
+            return
+        message = Text.assemble(
+            "The access token will be put in the clipboard ",
+            ("in clear", "bold"),
+            " (OSC 52: your terminal, and over SSH your local machine). Anyone who gets it "
+            "can call Azure OpenAI as this app until it expires.",
+        )
+        self.app.push_screen(
+            ConfirmDialog("Copy the access token?", message, confirm_label="Copy token"),
+            self._copy_confirmed,
+        )
+
+    def _copy_confirmed(self, confirmed: bool | None) -> None:
+        token = self.console.doctor.state.token
+        if not confirmed:
+            self.notify("Not copied.")
+            return
+        if token is None:
+            self.notify("The token is gone (a refresh failed): nothing copied.", severity="warning")
+            return
+        self.app.copy_to_clipboard(token.token.get_secret_value())
+        self.console.events.add("token copied to clipboard")
+        self.notify("Token copied to the clipboard.", severity="warning")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _claim_value(name: str, value: object, now: float) -> Text:
+    if name in _DATE_CLAIMS and _is_number(value):
+        epoch = float(value)  # type: ignore[arg-type]
+        return Text.assemble(
+            (local_time(epoch), "bold"), (f"  {countdown(epoch - now)}  ({int(epoch)})", "dim")
+        )
+    if isinstance(value, list):
+        return Text(", ".join(str(item) for item in value) or "(none)")
+    return Text(str(value))
+
+
+def _checks(checks: tuple[TokenCheck, ...]) -> Group:
+    """One line per check; a failed or undecided one also says what was expected and why."""
+    parts: list[Text] = [Text("checks against the configuration", style="bold")]
+    for check in checks:
+        mark, style = _CHECK_MARKS[check.state]
+        parts.append(Text.assemble((f"{mark} ", style), (f"{check.name:<9}", "bold"), check.actual))
+        if check.state != "pass":
+            parts.append(Text(f"    expected {check.expected}", style="dim"))
+            if check.remedy:
+                parts.append(Text.assemble(("    remedy: ", "bold green"), check.remedy))
+    return Group(*parts)
+
+
+def _attempt_cells(attempt: Attempt) -> list[Text]:
+    ok = attempt.outcome == "ok"
+    return [
+        Text(local_time(attempt.started_at)),
+        Text(f"{attempt.duration_s * 1000:.0f} ms"),
+        Text("✓ ok" if ok else "✗ error", style="green" if ok else "bold red"),
+        Text(attempt.code or "-", style="" if ok else "red"),
+        Text("forced" if attempt.forced else "-", style="yellow" if attempt.forced else "dim"),
+    ]

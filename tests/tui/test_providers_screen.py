@@ -1,0 +1,203 @@
+"""The providers screen: server and run.yaml side by side, mismatches in red, library mode."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import DataTable, Static
+
+from console.doctor import STEP_IDS, CheckStatus
+from console.sandbox.demo import DemoSandbox
+from screens.app import LightspeedConsole
+from screens.providers_screen import ProvidersScreen
+from tests.tui.conftest import SIZE, launch_for, text_of, wait_for
+
+OTHER_BASE_URL = "https://other-resource.openai.azure.com/openai/v1"
+
+
+def all_done(app: LightspeedConsole) -> bool:
+    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
+
+
+def rows(table: DataTable[object]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_server_and_run_yaml_rows_side_by_side(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        await pilot.press("4")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ProvidersScreen)
+        providers = rows(screen.query_one("#providers-table", DataTable))
+        azure = next(row for row in providers if row[2] == "azure")
+        assert azure[0] == "same"
+        assert azure[4] == azure[5]  # server base URL == run.yaml base URL
+        assert azure[6] != "-"  # the run.yaml line
+        models = rows(screen.query_one("#models-table", DataTable))
+        assert models
+        assert {row[0] for row in models} == {"both"}
+        assert any(row[1] == "azure/gpt-4o-mini" for row in models)
+        summary = text_of(screen.query_one("#providers-summary", Static))
+        assert "SANDBOX" in summary
+        assert "as Lightspeed discovers it" in summary
+        assert "X-LlamaStack-Provider-Data" in summary
+        assert "✓ same" in summary
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.query_one("TabbedContent").active == "models-pane"  # type: ignore[attr-defined]
+
+
+async def test_base_url_mismatch_is_flagged_in_red_with_the_run_yaml_line(
+    sandbox: DemoSandbox, tmp_path: Path
+) -> None:
+    assert sandbox.info is not None
+    original = Path(sandbox.info.run_config).read_text()
+    assert sandbox.info.azure_base_url in original
+    other = tmp_path / "run.yaml"
+    other.write_text(original.replace(sandbox.info.azure_base_url, OTHER_BASE_URL))
+    launch = dataclasses.replace(launch_for(sandbox.info), run_config=other)
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        await pilot.press("4")
+        await pilot.pause()
+        screen = app.screen
+        summary = text_of(screen.query_one("#providers-summary", Static))
+        assert "MISMATCH" in summary
+        assert f"{other}:" in summary  # path:line of the base_url to fix
+        assert OTHER_BASE_URL in summary
+        table = screen.query_one("#providers-table", DataTable)
+        azure = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == "azure")
+        state = table.get_row_at(azure)[0]
+        assert isinstance(state, Text)
+        assert state.plain == "MISMATCH"
+        assert "red" in str(state.style)
+        assert str(table.get_row_at(azure)[5]) == OTHER_BASE_URL
+        assert "MISMATCH" in app.export_screenshot()
+
+
+async def test_refresh_after_a_stack_fault_clears(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    assert sandbox.stack_stand_in is not None
+    sandbox.stack_stand_in.faults.status = 500
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        await pilot.press("4")
+        await pilot.pause()
+        screen = app.screen
+        summary = text_of(screen.query_one("#providers-summary", Static))
+        assert "HTTP_500" in summary
+        assert "remedy:" in summary
+        # run.yaml's rows stay visible, marked as not compared.
+        providers = rows(screen.query_one("#providers-table", DataTable))
+        assert providers
+        assert providers[0][0] == "- not compared"
+        sandbox.stack_stand_in.faults.status = None
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                not app.running and app.doctor.state.results["providers"].status is CheckStatus.PASS
+            ),
+        )
+        await pilot.pause()
+        summary = text_of(screen.query_one("#providers-summary", Static))
+        assert "HTTP_500" not in summary
+        assert "✓ same" in summary
+        assert rows(screen.query_one("#providers-table", DataTable))[0][0] == "same"
+
+
+async def test_library_mode_is_said_plainly_with_the_remedy(
+    sandbox: DemoSandbox, tmp_path: Path
+) -> None:
+    assert sandbox.info is not None
+    library = tmp_path / "lightspeed-stack.yaml"
+    library.write_text(
+        "name: library deployment\n"
+        "llama_stack:\n"
+        "  use_as_library_client: true\n"
+        f"  library_client_config_path: {sandbox.info.run_config}\n"
+        "azure_entra_id:\n"
+        "  tenant_id: ${env.TENANT_ID}\n"
+        "  client_id: ${env.CLIENT_ID}\n"
+        "  client_secret: ${env.CLIENT_SECRET}\n"
+    )
+    launch = dataclasses.replace(
+        launch_for(sandbox.info), lightspeed_config=library, run_config=None
+    )
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        await pilot.press("4")
+        await pilot.pause()
+        screen = app.screen
+        summary = text_of(screen.query_one("#providers-summary", Static))
+        assert "LIBRARY MODE" in summary
+        assert "remedy:" in summary
+        assert "--url" in summary
+        assert sandbox.info.azure_base_url in summary
+        providers = rows(screen.query_one("#providers-table", DataTable))
+        assert any(row[2] == "azure" for row in providers)
+        models = rows(screen.query_one("#models-table", DataTable))
+        assert models
+        assert {row[0] for row in models} == {"run.yaml only"}
+
+
+def big_run_yaml(path: Path, providers: int, models: int) -> None:
+    lines = ["version: 2", "image_name: big", "apis: [inference]", "providers:", "  inference:"]
+    for i in range(providers):
+        lines += [
+            f"  - provider_id: p{i}",
+            "    provider_type: remote::openai",
+            "    config:",
+            f"      base_url: https://h{i}.example.com/v1",
+        ]
+    lines += ["registered_resources:", "  models:"]
+    for i in range(models):
+        lines += [
+            f"  - model_id: m{i}",
+            f"    provider_id: p{i % providers}",
+            f"    provider_model_id: '[model]-{i}-deployment'",
+            "    model_type: llm",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+async def test_a_thousand_providers_and_ten_thousand_models_fill_in_bulk(
+    sandbox: DemoSandbox, tmp_path: Path
+) -> None:
+    assert sandbox.info is not None
+    big = tmp_path / "run.yaml"
+    big_run_yaml(big, 1000, 10_000)
+    launch = dataclasses.replace(launch_for(sandbox.info, read_only=True), run_config=big)
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
+        await pilot.press("4", "m")
+        await pilot.pause()
+        models = app.screen.query_one("#models-table", DataTable)
+        assert models.row_count == 10_000
+        assert app.screen.query_one("#providers-table", DataTable).row_count == 1000
+        # Brackets in ids are text, not markup; widths come from the longest cell.
+        last = [str(cell) for cell in models.get_row_at(9_999)]
+        assert last[1] == "p999/m9999"
+        assert last[3] == "[model]-9999-deployment"
+        assert models.columns[models.ordered_columns[3].key].content_width == len(
+            "[model]-9999-deployment"
+        )
+        models.focus()
+        await pilot.press("pagedown", "ctrl+end")
+        await pilot.pause()
+        assert models.cursor_row == 9_999
+        assert models.scroll_y > 0
+        assert "p999/m9999" in app.export_screenshot()

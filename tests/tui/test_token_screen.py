@@ -1,0 +1,193 @@
+"""The token screen: acquire and refresh, a live countdown, failures explained, a guarded copy."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+from textual.widgets import DataTable, Static
+
+from console.doctor import CheckStatus
+from console.sandbox.demo import DemoSandbox
+from console.timefmt import countdown
+from screens.app import LightspeedConsole
+from screens.doctor_screen import DoctorScreen
+from screens.token_screen import TokenScreen
+from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.countdown import Countdown
+from tests.tui.conftest import SIZE, launch_for, text_of, wait_for
+
+
+def token_done(app: LightspeedConsole) -> bool:
+    return "token" in app.doctor.state.results and "token" not in app.running
+
+
+async def open_token_screen(app: LightspeedConsole, pilot: object) -> TokenScreen:
+    await pilot.press("5")  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+    assert isinstance(app.screen, TokenScreen)
+    return app.screen
+
+
+async def test_acquire_then_force_refresh_makes_exactly_two_requests(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
+        assert sandbox.entra.stand_in.token_requests == []
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
+        await pilot.press("a")  # cached: no new request
+        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: not app.running)
+        first = app.doctor.state.token
+        assert first is not None
+        await pilot.press("f")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.doctor.state.token is not None
+                and app.doctor.state.token is not first
+                and not app.running
+            ),
+        )
+        assert len(sandbox.entra.stand_in.token_requests) == 2
+        await pilot.pause()
+        history = screen.query_one("#token-history", DataTable)
+        assert history.row_count == 2
+        newest = [str(cell) for cell in history.get_row_at(0)]
+        assert newest[2] == "✓ ok"
+        assert newest[4] == "forced"
+        claims = text_of(screen.query_one("#token-claims", Static))
+        for claim in ("aud", "iss", "tid", "roles", "iat", "nbf", "exp", "ver", "idtyp"):
+            assert claim in claims
+        assert "signature NOT checked" in claims
+        checks = text_of(screen.query_one("#token-checks", Static))
+        assert "✓ aud" in checks
+        assert "✗" not in checks
+
+
+async def test_countdown_follows_the_frozen_clock(sandbox: DemoSandbox) -> None:
+    assert sandbox.info is not None
+    now = [time.time()]
+    launch = dataclasses.replace(launch_for(sandbox.info, read_only=True), clock=lambda: now[0])
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
+        token = app.doctor.state.token
+        assert token is not None
+        widget = screen.query_one(Countdown)
+        await pilot.pause()
+        before = text_of(widget)
+        assert countdown(token.expires_on - now[0]) in before
+        assert countdown(token.refresh_at - now[0]) in before
+        now[0] += 125
+        # No redraw is asked for: the widget's own one-second tick must pick the clock up.
+        await wait_for(
+            pilot, lambda: countdown(token.expires_on - now[0]) in text_of(widget), timeout=3
+        )
+        after = text_of(widget)
+        assert after != before
+        assert countdown(token.refresh_at - now[0]) in after
+        now[0] = token.refresh_at + 5
+        await wait_for(pilot, lambda: "due" in text_of(widget), timeout=3)
+
+
+async def test_wrong_secret_shows_the_aadsts_diagnosis(sandbox: DemoSandbox) -> None:
+    assert sandbox.info is not None
+    launch = dataclasses.replace(
+        launch_for(sandbox.info, read_only=True),
+        environ={**sandbox.info.environ, "CLIENT_SECRET": "wrong"},
+    )
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        panel = screen.query_one("#token-diagnosis", Static)
+        assert not panel.display
+        await pilot.press("a")
+        await wait_for(pilot, lambda: token_done(app))
+        assert app.doctor.state.results["token"].status is CheckStatus.FAIL
+        await pilot.pause()
+        assert panel.display
+        text = text_of(panel)
+        assert "AADSTS7000215" in text
+        assert "remedy" in text
+        assert "endpoint" in text
+        history = screen.query_one("#token-history", DataTable)
+        assert [str(cell) for cell in history.get_row_at(0)][3] == "AADSTS7000215"
+
+
+async def test_copy_needs_confirmation_and_the_token_never_shows(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
+        token = app.doctor.state.token
+        assert token is not None
+        secret = token.token.get_secret_value()
+        await pilot.pause()
+        assert "chars)" in text_of(screen.query_one("#token-status", Static))
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.clipboard == ""
+
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("enter")  # the focused button is Cancel: a reflex Enter is harmless
+        await pilot.pause()
+        assert app.clipboard == ""
+
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.click("#confirm-ok")
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.clipboard == secret
+
+        texts = [event.text for event in app.events.events]
+        assert "token copied to clipboard" in texts
+        assert not any(secret in text for text in texts)
+        screenshot = app.export_screenshot()
+        assert secret not in screenshot
+        assert secret[:40] not in screenshot
+
+
+async def test_stays_responsive_during_a_slow_token_call(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    sandbox.entra.faults.token_latency_s = 1.5
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await wait_for(pilot, lambda: not app.running)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "token" in app.running, timeout=2)
+        await pilot.pause()
+        assert "⟳" in text_of(screen.query_one("#token-status", Static))
+        started = time.perf_counter()
+        await pilot.press("1")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorScreen)
+        await pilot.press("down", "down", "5")
+        await pilot.pause()
+        assert app.screen is screen
+        assert time.perf_counter() - started < 1.0
+        assert "token" in app.running  # the call is still on its way
+        await wait_for(pilot, lambda: token_done(app))
+        await pilot.pause()
+        assert app.doctor.state.token is not None
+        assert "⟳" not in text_of(screen.query_one("#token-status", Static))
