@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         locate,
         providers,
         review,
+        serve,
         token,
         tui,
     )
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(commands)
     tui.register(commands)
     locate.register(commands)
+    serve.register(commands)
     return parser
 
 

@@ -1,17 +1,335 @@
-"""The inference screen (being built)."""
+"""6 Inference: send a test inference the way Lightspeed does, and watch it answer.
+
+The operator picks a model the server lists (the first Azure model by default), types a
+prompt, and runs it (``r``, or enter in the prompt). The answer streams in as the server
+sends it, so a slow first token is visible as such rather than as a frozen screen; then
+latency, time to first token and token counts, and the provider-data header that was sent
+with the token masked. When it fails, the diagnosis says what failed and what to do. ``c``
+copies the request as a curl command (token masked) to replay it by hand.
+
+The screen never calls the server itself: it asks the app's ``run_inference`` worker and
+renders the `InferenceResult` the core returns.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import itertools
+import json
+import shlex
+import time
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Input, Select, Static
+
+from console.doctor import CheckResult, CheckStatus
+from console.redact import MASK, scrub
 from screens.base import ConsoleScreen
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from console.diagnosis import Diagnosis
+    from console.inference_request import InferenceResult
+    from console.providers import ModelView
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+PREREQUISITES = ("config", "stack", "providers", "token")
+"""The steps the inference needs, in the order the app runs them before it."""
+FLUSH_S = 1 / 30
+"""How often streamed text is redrawn: pieces arriving faster are drawn together."""
 
 
 class InferenceScreen(ConsoleScreen):
-    """Placeholder until the screen lands."""
+    """Model, prompt, the streamed answer, timings, the header sent, and the diagnosis."""
 
-    TITLE = "inference"
+    TITLE = "6 Inference"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run", "Run", id="inference.run"),
+        Binding("c", "copy_curl", "Copy as curl", id="inference.copy-curl"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._models: tuple[str, ...] = ()
+        self._worker: Worker[None] | None = None
+        self._run_number = 0
+        self._answer = ""
+        self._flush_timer: Timer | None = None
+        self._spinner: Timer | None = None
+        self._frame = 0
+        self._started = 0.0
+        self._previous: CheckResult | None = None
+
+    # ------------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        yield Static("inference")
+        # Deferred: the inference core pulls in the HTTP stack, and this screen is built
+        # only when the operator opens it, never on the way to the first frame.
+        from console.inference_request import DEFAULT_PROMPT
+
+        with Horizontal(id="inference-controls"):
+            yield Select[str](
+                [], prompt="model: server default", id="inference-model", allow_blank=True
+            )
+            yield Input(DEFAULT_PROMPT, placeholder="prompt (enter runs)", id="inference-prompt")
+        yield Static(id="inference-status")
+        yield Static(id="inference-header")
+        with VerticalScroll(id="inference-answer-box") as box:
+            box.border_title = "answer"
+            yield Static(id="inference-answer")
+        diagnosis = Static(id="inference-diagnosis")
+        diagnosis.border_title = "diagnosis"
+        yield diagnosis
+
+    def on_mount(self) -> None:
+        self._spinner = self.set_interval(0.1, self._tick, pause=True)
+        super().on_mount()
+
+    # ------------------------------------------------------------------ running
+
+    @property
+    def running(self) -> bool:
+        """An inference started here is under way, or one started elsewhere (the palette)."""
+        # Mine runs until the inference step has a new result: the revision that brings
+        # it draws it at once, without waiting for the worker to wind down.
+        mine = (
+            self._worker is not None
+            and not self._worker.is_finished
+            and self.console.doctor.state.results.get("inference") is self._previous
+        )
+        return mine or "inference" in self.console.running
+
+    def action_run(self) -> None:
+        """Send the prompt to the chosen model, streamed; the answer shows as it arrives."""
+        select = self.query_one("#inference-model", Select)
+        model = select.value if isinstance(select.value, str) else None
+        prompt = self.query_one("#inference-prompt", Input).value.strip() or None
+        self._run_number += 1
+        number = self._run_number
+        self._answer = ""
+        self._started = time.monotonic()
+        self._previous = self.console.doctor.state.results.get("inference")
+
+        def on_delta(text: str) -> None:
+            # Called on the event loop for every piece: only collect here, draw on a timer.
+            if number != self._run_number:
+                return  # a piece of a run that was replaced by a newer one
+            self._answer += text
+            if self._flush_timer is None:
+                self._flush_timer = self.set_timer(FLUSH_S, self._flush)
+
+        self._worker = self.console.run_inference(model, prompt, True, on_delta)
+        self.query_one("#inference-answer", Static).update(Text("waiting for the first token…"))
+        self.refresh_view()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "inference-prompt":
+            event.stop()
+            self.action_run()
+
+    def _flush(self) -> None:
+        self._flush_timer = None
+        if self.running:
+            self._show_answer(self._answer)
+
+    def _tick(self) -> None:
+        if not self.running:
+            self.refresh_view()  # the run ended between two revisions: draw the result
+            return
+        self._frame = (self._frame + 1) % len(SPINNER)
+        self.query_one("#inference-status", Static).update(self._running_status())
+
+    def _running_status(self) -> Text:
+        steps = [s for s in (*PREREQUISITES, "inference") if s in self.console.running]
+        doing = "sending the inference" if "inference" in steps or not steps else steps[0]
+        elapsed = time.monotonic() - self._started if self._started else 0.0
+        received = f", {len(self._answer)} chars received" if self._answer else ""
+        return Text.assemble(
+            (f"{SPINNER[self._frame]} running ", "bold cyan"),
+            f"{doing}… {elapsed:.1f} s{received}",
+        )
+
+    # ------------------------------------------------------------------ copy
+
+    def action_copy_curl(self) -> None:
+        """Copy the last inference as curl; the token is masked there and scrubbed again."""
+        result = self.console.doctor.state.inference
+        if result is None or not result.curl:
+            self.notify("Run an inference first (r).", severity="warning")
+            return
+        self.app.copy_to_clipboard(scrub(result.curl, self.console.doctor.secrets()))
+        self.console.events.add("copied the inference as curl (token masked)")
+        self.notify("Copied as curl (the token is masked).")
+
+    # ------------------------------------------------------------------ drawing
+
+    def refresh_view(self) -> None:
+        self._fill_models()
+        running = self.running
+        if self._spinner is not None:
+            if running:
+                self._spinner.resume()
+            else:
+                self._spinner.pause()
+        state = self.console.doctor.state
+        step = state.results.get("inference")
+        # The result belongs to the last run only if the inference step itself ran
+        # (a skipped step leaves the previous run's result in place).
+        result = state.inference if step and step.status is not CheckStatus.SKIP else None
+        status = self.query_one("#inference-status", Static)
+        header = self.query_one("#inference-header", Static)
+        diagnosis = self.query_one("#inference-diagnosis", Static)
+        if running:
+            status.update(self._running_status())
+            header.update(self._header_preview())
+            diagnosis.display = False
+            return
+        status.update(_metrics(result, step))
+        header.update(_sent_header(result) if result is not None else self._header_preview())
+        if result is not None and not result.answer and not result.ok:
+            self.query_one("#inference-answer", Static).update(Text("(no answer)", "dim"))
+        else:
+            self._show_answer(result.answer if result is not None else None)
+        panel = self._diagnosis_panel(step, result)
+        diagnosis.display = panel is not None
+        if panel is not None:
+            diagnosis.update(panel)
+
+    def _fill_models(self) -> None:
+        """The server's models in the picker; the first Azure model chosen by default."""
+        from console.inference_request import pick_model
+
+        survey = self.console.doctor.state.survey
+        if survey is None:
+            return
+        models: tuple[ModelView, ...] = tuple(
+            m for m in survey.models if m.model_type in (None, "llm")
+        )
+        ids = tuple(m.model_id for m in models)
+        if ids == self._models:
+            return
+        self._models = ids
+        select = self.query_one("#inference-model", Select)
+        previous = select.value
+        select.set_options([(model_id, model_id) for model_id in ids])
+        default = pick_model(None, models, survey.providers)
+        if isinstance(previous, str) and previous in ids:
+            select.value = previous
+        elif isinstance(default, str) and default in ids:
+            select.value = default
+
+    def _show_answer(self, answer: str | None) -> None:
+        widget = self.query_one("#inference-answer", Static)
+        if answer is None:
+            widget.update(Text("no inference yet: r runs one", style="dim"))
+            return
+        widget.update(Text(scrub(answer, self.console.doctor.secrets())))
+        box = self.query_one("#inference-answer-box", VerticalScroll)
+        box.scroll_end(animate=False)
+
+    def _header_preview(self) -> Text:
+        """What will be sent, before anything was: the header name and base URL, masked."""
+        state = self.console.doctor.state
+        info = state.stack_info
+        discovery = state.survey.discovery if state.survey is not None else None
+        if info is None or discovery is None or discovery.azure_base_url is None:
+            return Text("header: known once the server and its Azure provider answer", "dim")
+        value = json.dumps({"azure_api_key": MASK, "azure_api_base": discovery.azure_base_url})
+        return Text.assemble(("will send ", "dim"), (f"{info.header_name}: ", "bold"), value)
+
+    def _diagnosis_panel(
+        self, step: CheckResult | None, result: InferenceResult | None
+    ) -> RenderableType | None:
+        """The failure explained: the inference's own, or the prerequisite that stopped it."""
+        if step is None:
+            return None
+        if step.status is CheckStatus.FAIL:
+            found = result.diagnosis if result is not None else step.diagnosis
+            return _diagnosis_text(found, step)
+        if step.status is CheckStatus.SKIP:
+            results = self.console.doctor.state.results
+            blocker = next(
+                (
+                    results[s]
+                    for s in PREREQUISITES
+                    if s in results and results[s].status is CheckStatus.FAIL
+                ),
+                None,
+            )
+            if blocker is not None:
+                return _diagnosis_text(blocker.diagnosis, blocker)
+            return Text(step.summary, style="yellow")
+        return None
+
+
+def _metrics(result: InferenceResult | None, step: CheckResult | None) -> Text:
+    """One line: outcome, model, latency, time to first token, tokens."""
+    if step is None:
+        return Text("ready: r (or enter in the prompt) sends the test inference", "dim")
+    if result is None:
+        return Text.assemble(("- not sent ", "bold yellow"), step.summary)
+    text = Text()
+    if result.ok:
+        text.append("✓ answered ", "bold green")
+    else:
+        text.append("✗ failed ", "bold red")
+    text.append(result.model or "(no model)", "bold")
+    text.append(f"  latency {result.latency_s * 1000:.0f} ms")
+    if result.ttft_s is not None:
+        text.append(f"  TTFT {result.ttft_s * 1000:.0f} ms")
+    usage = result.usage
+    if usage is not None:
+        text.append(
+            f"  tokens {_count(usage.prompt_tokens)} in / {_count(usage.completion_tokens)} out"
+            f" / {_count(usage.total_tokens)} total"
+        )
+    if result.stream and result.deltas:
+        text.append(f"  {result.deltas} pieces", "dim")
+    return text
+
+
+def _count(value: int | None) -> str:
+    return "?" if value is None else str(value)
+
+
+def _sent_header(result: InferenceResult) -> Text:
+    """The provider-data header as sent, read back from the (masked) curl text."""
+    if result.header_name is None:
+        if not result.curl:
+            return Text("header: nothing was sent", "dim")
+        return Text("header: no provider data sent (no token or no Azure base URL)", style="yellow")
+    prefix = f"{result.header_name}: "
+    words = [w for w in shlex.split(result.curl) if w.strip()]
+    sent = (
+        word[len(prefix) :]
+        for flag, word in itertools.pairwise(words)
+        if flag == "-H" and word.lower().startswith(prefix.lower())
+    )
+    value = next(sent, None)
+    shown = scrub(value) if value is not None else "(masked)"
+    return Text.assemble(("sent ", "dim"), (prefix, "bold"), shown)
+
+
+def _diagnosis_text(found: Diagnosis | None, step: CheckResult) -> RenderableType:
+    """Code and title, what it means, the remedy, the endpoint."""
+    if found is None:
+        parts = [Text.assemble((f"{step.title}: ", "bold red"), step.summary)]
+        if step.remedy:
+            parts.append(Text.assemble(("remedy: ", "bold green"), step.remedy))
+        return Group(*parts)
+    parts = [
+        Text.assemble((f"{found.code}: ", "bold red"), (found.title, "bold")),
+        Text(found.meaning),
+        Text.assemble(("remedy: ", "bold green"), found.remedy),
+    ]
+    if found.endpoint:
+        parts.append(Text(f"endpoint: {found.endpoint}", style="cyan"))
+    if step.step != "inference":
+        parts.insert(0, Text(f"stopped at: {step.title}", style="yellow"))
+    return Group(*parts)

@@ -2,10 +2,14 @@
 
 Starts Entra ID (HTTPS, ephemeral CA), Azure OpenAI and Llama Stack (the real llama-stack
 server when it is installed, else the stand-in) on 127.0.0.1, writes a demo
-lightspeed-stack.yaml and run.yaml, and tears everything down on exit, Ctrl+C or SIGTERM.
+lightspeed-stack.yaml and run.yaml, opens the console on them, and tears everything down
+on exit, Ctrl+C or SIGTERM. ``--fault NAME`` starts with a fault switched on, so the
+doctor fails at the step that fault concerns.
 
-``--headless`` prints one JSON object (authority, ca_bundle, sandbox credentials, URLs,
-config paths) as the first line of stdout, then waits for SIGINT/SIGTERM: for scripts.
+``--tour`` runs the headless commands one after another instead of opening the console
+(also what happens when stdout is not a terminal). ``--headless`` prints one JSON object
+(authority, ca_bundle, sandbox credentials, URLs, config paths) as the first line of
+stdout, then waits for SIGINT/SIGTERM: for scripts.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--headless",
         action="store_true",
         help="print the sandbox as one JSON line, then wait for SIGINT/SIGTERM",
+    )
+    parser.add_argument(
+        "--tour",
+        action="store_true",
+        help="run the headless commands on the sandbox instead of opening the console",
     )
     parser.add_argument(
         "--fault",
@@ -83,17 +92,27 @@ def run(args: argparse.Namespace) -> ExitCode:
         narrate(f"error: {error}", "red")
         narrate("  remedy: lightspeed-console demo --list-faults")
         return ExitCode.ERROR
+    tour = args.tour
+    if not args.headless and not tour and not sys.stdout.isatty():
+        narrate("stdout is not a terminal: running the tour instead of opening the console")
+        tour = True
     narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1 ...")
     try:
-        with _stop_on_signals() as stop:
-            info = sandbox.start()
-            os.environ.update(info.environ)
-            if args.headless:
-                print(json.dumps(info.to_dict()), flush=True)
-                narrate("sandbox ready; stop with Ctrl+C or SIGTERM")
-                stop.wait()
-            else:
-                _tour(info, args.fault, stop)
+        if args.headless or tour:
+            with _stop_on_signals() as stop:
+                info = sandbox.start()
+                os.environ.update(info.environ)
+                if args.headless:
+                    print(json.dumps(info.to_dict()), flush=True)
+                    narrate("sandbox ready; stop with Ctrl+C or SIGTERM")
+                    stop.wait()
+                else:
+                    _tour(info, args.fault, stop)
+        else:
+            with _sigterm_interrupts():
+                info = sandbox.start()
+                os.environ.update(info.environ)
+                _console(info, args.fault)
     except RealStackError as error:
         narrate(f"error: the llama-stack server did not start: {error}", "red")
         narrate("  remedy: retry with --stand-in, or look at the log lines above")
@@ -119,6 +138,50 @@ def _stop_on_signals() -> Iterator[threading.Event]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While the console runs, SIGTERM ends it as Ctrl+C would, so teardown still runs.
+
+    The app's event loop turns SIGINT into a clean shutdown (the terminal is restored);
+    re-raising SIGTERM as SIGINT gets the same for a ``kill``. Ctrl+C typed in the console
+    is a key, not a signal, and quits through the app.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _console(info: object, fault_names: list[str]) -> None:
+    """Open the console on the sandbox, as an operator would on a deployment."""
+    from pathlib import Path
+
+    from console.cli import launch_tui
+    from console.launch import Launch
+    from console.live_options import LiveOptions
+    from console.sandbox.demo import DemoInfo
+    from console.user_settings import load_user_settings, settings_path
+
+    assert isinstance(info, DemoInfo)
+    if fault_names:
+        narrate(f"faults on: {', '.join(fault_names)}", "yellow")
+    settings, problems = load_user_settings(settings_path())
+    launch = Launch(
+        lightspeed_config=Path(info.lightspeed_config),
+        run_config=Path(info.run_config),
+        options=LiveOptions(authority=info.authority, ca_bundle=Path(info.ca_bundle)),
+        sandbox=info,
+        environ=info.environ,
+        settings=settings,
+        settings_problems=tuple(problems),
+    )
+    launch_tui(launch)
 
 
 def _tour(info: object, fault_names: list[str], stop: threading.Event) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import subprocess
@@ -152,7 +155,7 @@ def test_demo_configs_are_clean_and_enrichable() -> None:
 def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "console", "demo", "--stand-in"],
+        [sys.executable, "-m", "console", "demo", "--stand-in", "--tour"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -175,3 +178,58 @@ def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
     assert "CLIENT_SECRET=<sandbox>" in out
     secret_lines = [line for line in out.splitlines() if "8Q~" in line]
     assert secret_lines == []
+
+
+def test_demo_without_a_terminal_runs_the_tour_and_says_so() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--stand-in"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    assert "not a terminal" in first
+    assert "tour" in first
+
+
+def read_pty(fd: int, until: bytes, timeout: float) -> bytes:
+    """Read what the program draws until ``until`` shows up (or the time is up)."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and until not in seen:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    return seen
+
+
+def test_demo_in_a_terminal_opens_the_console_with_the_fault_and_sigterm_tears_down() -> None:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the demo on a terminal, as a user starts it
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "console", "demo", "--stand-in", "--fault", "azure-no-role"],
+        )
+    try:
+        drawn = read_pty(fd, b"AZURE_NO_ROLE", 40)
+        assert b"AZURE_NO_ROLE" in drawn  # the doctor failed at the inference step
+        assert b"SANDBOX" in drawn
+        os.kill(pid, signal.SIGTERM)
+        drawn += read_pty(fd, b"sandbox stopped", 20)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    text = re.sub(rb"\x1b\[[0-9;?<>]*[a-zA-Z]", b"", drawn).decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert "sandbox stopped" in text
+    assert "8Q~" not in text  # the sandbox secret is never drawn
