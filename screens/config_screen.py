@@ -1,17 +1,557 @@
-"""The config screen (being built)."""
+"""2 Config: both files as written, secrets masked in place, the env variables, the findings.
+
+The operator sees lightspeed-stack.yaml and run.yaml exactly as on disk (comments, order,
+``${env.…}`` references), except that every inline secret reads ``********``. One value can
+be revealed at a time, after a confirm; ``m`` masks it again, and leaving the screen or a
+reload masks it too. The env table says which variables are set without showing any value
+(the same reveal applies). Selecting a finding or a variable moves the file view to the line.
+
+The files are re-read on ``r`` and whenever they change on disk (their mtimes are polled
+while this screen is shown); the reload itself runs in the app's worker, like every step.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
+from rich.console import Group
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from console.config.envsubst import EnvReference
+from console.findings import Finding, Severity
+from console.redact import MASK, is_secret_key
 from screens.base import ConsoleScreen
+from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields
+from screens.widgets.yaml_view import YamlView
+
+if TYPE_CHECKING:
+    from console.config.loader import Loaded, LoadedFile
+
+FILE_IDS = ("lightspeed", "run")
+POLL_SECONDS = 1.0
+"""How often the files' mtimes are checked while the screen is shown (a stat each)."""
+
+SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+STATE_LABELS = {
+    "set": ("set", "green"),
+    "unset": ("UNSET", "bold red"),
+    "default": ("default", "yellow"),
+    "conditional-empty": ("unset (:+)", "dim"),
+}
+
+Signature = dict[Path, tuple[int, int] | None]
 
 
 class ConfigScreen(ConsoleScreen):
-    """Placeholder until the screen lands."""
+    """Both files with secrets masked, the env variables, the findings by line."""
 
-    TITLE = "config"
+    TITLE = "2 Config"
+    # Screen declares this as an instance attribute, so it cannot be marked ClassVar here.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    DEFAULT_CSS = """
+    ConfigScreen #config-main { height: 1fr; }
+    ConfigScreen #config-files { width: 3fr; height: 1fr; }
+    ConfigScreen #config-side { width: 2fr; height: 1fr; }
+    ConfigScreen.-narrow #config-main { layout: vertical; }
+    ConfigScreen.-narrow #config-files { width: 1fr; height: 1fr; min-height: 6; }
+    ConfigScreen.-narrow #config-side { width: 1fr; height: 40%; min-height: 5; }
+    ConfigScreen TabbedContent > ContentSwitcher { height: 1fr; }
+    ConfigScreen TabPane { height: 1fr; padding: 0; }
+    ConfigScreen YamlView, ConfigScreen DataTable { height: 1fr; }
+    ConfigScreen #config-detail {
+        height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-darken-2;
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reload", "Reload", id="config.reload"),
+        Binding("o", "other_file", "Other file", id="config.other-file"),
+        Binding("f", "focus_findings", "Findings", id="config.findings"),
+        Binding("e", "focus_env", "Env vars", id="config.env"),
+        Binding("v", "reveal", "Reveal…", id="config.reveal"),
+        Binding("m", "hide", "Mask", id="config.hide"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[object, object] | None = None
+        self._fields: dict[str, list[SecretField]] = {name: [] for name in FILE_IDS}
+        self._findings: list[Finding] = []
+        self._env: dict[str, list[EnvReference]] = {}
+        self._revealed: str | None = None
+        self._signature: Signature | None = None
+        self._poll: Timer | None = None
+
+    # ------------------------------------------------------------------ layout
 
     def compose_body(self) -> ComposeResult:
-        yield Static("config")
+        with Horizontal(id="config-main"):
+            with TabbedContent(id="config-files"):
+                with TabPane("lightspeed-stack.yaml", id="file-lightspeed"):
+                    yield YamlView(id="view-lightspeed")
+                with TabPane("run.yaml", id="file-run"):
+                    yield YamlView(id="view-run")
+            with TabbedContent(id="config-side"):
+                with TabPane("Findings", id="side-findings"):
+                    yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+                with TabPane("Env variables", id="side-env"):
+                    yield DataTable(id="env", cursor_type="row", zebra_stripes=True)
+        yield Static(id="config-detail")
+
+    def on_mount(self) -> None:
+        findings = self.query_one("#findings", DataTable)
+        findings.add_column("severity", key="severity", width=8)
+        findings.add_column("where", key="where")
+        findings.add_column("message", key="message")
+        env = self.query_one("#env", DataTable)
+        env.add_column("variable", key="name")
+        env.add_column("state", key="state", width=10)
+        env.add_column("value", key="value")
+        env.add_column("used at", key="where")
+        self._signature = self._stat_files()
+        self._poll = self.set_interval(POLL_SECONDS, self._check_disk)
+        # ConsoleScreen.on_mount runs after this one (Textual calls each class's handler).
+
+    def on_screen_suspend(self) -> None:
+        """Leaving the screen masks a revealed value and stops watching the files."""
+        if self._revealed is not None:
+            self._set_revealed(None)
+        if self._poll is not None:
+            self._poll.pause()
+
+    def on_screen_resume(self) -> None:
+        """Back on the screen: catch up with changes made on disk meanwhile."""
+        if self._poll is not None:
+            self._poll.resume()
+        self._check_disk()
+
+    # ------------------------------------------------------------------ drawing
+
+    def refresh_view(self) -> None:
+        state = self.console.doctor.state
+        running = "config" in self.console.running
+        self.query_one("#config-main").loading = running
+        current = (state.loaded, state.config_error)
+        if (
+            self._shown is not None
+            and current[0] is self._shown[0]
+            and current[1] is self._shown[1]
+        ):
+            return
+        if running and state.loaded is None and state.config_error is None:
+            return
+        self._shown = current
+        self._revealed = None
+        self._rebuild(state.loaded)
+
+    def _rebuild(self, loaded: Loaded | None) -> None:
+        error = self.console.doctor.state.config_error
+        for file_id in FILE_IDS:
+            file = self._file(loaded, file_id)
+            self._fields[file_id] = secret_fields(file.document) if file is not None else []
+            pane = "file-lightspeed" if file_id == "lightspeed" else "file-run"
+            label = file.path.name if file is not None else self._default_label(file_id)
+            self.query_one("#config-files", TabbedContent).get_tab(pane).label = label
+        self._draw_files()
+        if loaded is None:
+            message = "not loaded yet"
+            if error is not None:
+                message = f"{error.location}: {error.message}\n\nremedy: {error.remedy}"
+            view = self._view("lightspeed")
+            view.show_message(message, "red" if error is not None else "dim")
+            self._view("run").show_message(message, "red" if error is not None else "dim")
+        self._fill_findings(loaded)
+        self._fill_env(loaded)
+        self._describe_line()
+
+    @staticmethod
+    def _default_label(file_id: str) -> str:
+        return "lightspeed-stack.yaml" if file_id == "lightspeed" else "run.yaml"
+
+    def _draw_files(self) -> None:
+        loaded = self.console.doctor.state.loaded
+        if loaded is None:
+            return
+        held = self.console.doctor.secrets()
+        environ = self._environ()
+        held.extend(environ.get(ref.name) for ref in loaded.env_references if _secret_ref(ref))
+        for file_id in FILE_IDS:
+            view = self._view(file_id)
+            file = self._file(loaded, file_id)
+            if file is None:
+                reason = loaded.run_choice.reason if file_id == "run" else "no file given"
+                view.show_message(f"No {self._default_label(file_id)} loaded: {reason}")
+                continue
+            revealed = None
+            prefix = f"field:{file_id}:"
+            if self._revealed and self._revealed.startswith(prefix):
+                revealed = self._revealed.removeprefix(prefix)
+            view.show_text(
+                mask_text(file.yaml.text, self._fields[file_id], held, revealed=revealed)
+            )
+
+    def _fill_findings(self, loaded: Loaded | None) -> None:
+        table = self.query_one("#findings", DataTable)
+        table.clear()
+        self._findings = list(loaded.findings) if loaded is not None else []
+        for index, finding in enumerate(self._findings):
+            where = "-"
+            if finding.file is not None:
+                where = finding.file.name + (f":{finding.line}" if finding.line else "")
+            table.add_row(
+                Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity]),
+                where,
+                finding.message,
+                key=str(index),
+            )
+        errors = sum(f.severity is Severity.ERROR for f in self._findings)
+        label = f"Findings ({len(self._findings)})"
+        if errors:
+            label = f"Findings ({len(self._findings)}, {errors} error(s))"
+        self.query_one("#config-side", TabbedContent).get_tab("side-findings").label = label
+
+    def _fill_env(self, loaded: Loaded | None) -> None:
+        table = self.query_one("#env", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        self._env = {}
+        for ref in loaded.env_references if loaded is not None else []:
+            self._env.setdefault(ref.name, []).append(ref)
+        for name, refs in sorted(self._env.items()):
+            label, style = STATE_LABELS[_state(refs)]
+            where = ", ".join(_where(ref) for ref in refs[:3])
+            if len(refs) > 3:
+                where += f" +{len(refs) - 3}"
+            table.add_row(name, Text(label, style=style), self._env_value(name), where, key=name)
+        if self._env:
+            table.move_cursor(row=min(cursor, len(self._env) - 1))
+        self.query_one("#config-side", TabbedContent).get_tab(
+            "side-env"
+        ).label = f"Env variables ({len(self._env)})"
+
+    def _env_value(self, name: str) -> Text:
+        value = self._environ().get(name)
+        if not value:
+            return Text("(unset)", style="dim")
+        if self._revealed == f"env:{name}":
+            return Text(value, style="bold yellow")
+        return Text(MASK, style="dim")
+
+    def _environ(self) -> Mapping[str, str]:
+        environ = self.console.doctor.environ
+        return os.environ if environ is None else environ
+
+    # ------------------------------------------------------------------ describing
+
+    def _active_file(self) -> str:
+        active = self.query_one("#config-files", TabbedContent).active
+        return "run" if active == "file-run" else "lightspeed"
+
+    def _view(self, file_id: str) -> YamlView:
+        return self.query_one(f"#view-{file_id}", YamlView)
+
+    @staticmethod
+    def _file(loaded: Loaded | None, file_id: str) -> LoadedFile | None:
+        if loaded is None:
+            return None
+        return loaded.lightspeed if file_id == "lightspeed" else loaded.run
+
+    def _field_at(self, file_id: str, line: int) -> SecretField | None:
+        return next((f for f in self._fields[file_id] if f.line == line), None)
+
+    def _detail(self, *parts: Text) -> None:
+        self.query_one("#config-detail", Static).update(Group(*parts))
+
+    def _describe_line(self) -> None:
+        file_id = self._active_file()
+        loaded = self.console.doctor.state.loaded
+        file = self._file(loaded, file_id)
+        if file is None:
+            self._detail(Text(""))
+            return
+        line = self._view(file_id).cursor_line
+        parts = [Text(f"{file.path}:{line}", style="bold")]
+        field = self._field_at(file_id, line)
+        if field is not None:
+            if self._revealed == f"field:{file_id}:{field.key}":
+                parts.append(Text(f"{field.path}: revealed (m masks it again)", style="yellow"))
+            else:
+                parts.append(Text(f"{field.path}: masked secret (v reveals it, after a confirm)"))
+        refs = [ref for ref in file.sub.references if ref.line == line]
+        for ref in refs:
+            parts.append(Text(f"${{env.{ref.name}}}: {STATE_LABELS[ref.state][0]}", style="dim"))
+        for finding in self._findings:
+            if finding.file == file.path and finding.line == line:
+                parts.append(_finding_text(finding))
+        self._detail(*parts)
+
+    @on(YamlView.CursorMoved)
+    def _cursor_moved(self, event: YamlView.CursorMoved) -> None:
+        if event.view.id == f"view-{self._active_file()}":
+            self._describe_line()
+
+    @on(TabbedContent.TabActivated, "#config-files")
+    def _file_switched(self) -> None:
+        self._describe_line()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The detail line follows whatever has focus: a finding, a variable, a file line."""
+        if event.widget.id == "findings":
+            self._describe_finding(self.query_one("#findings", DataTable).cursor_row)
+        elif event.widget.id == "env":
+            self._describe_env(self.query_one("#env", DataTable).cursor_row)
+        elif isinstance(event.widget, YamlView):
+            self._describe_line()
+
+    @on(DataTable.RowHighlighted, "#findings")
+    def _finding_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:
+            self._describe_finding(event.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#env")
+    def _env_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.has_focus:
+            self._describe_env(event.cursor_row)
+
+    def _describe_finding(self, row: int) -> None:
+        finding = self._finding(row)
+        if finding is not None:
+            self._detail(
+                Text(finding.location, style="bold"),
+                _finding_text(finding),
+                Text.assemble(("remedy: ", "bold green"), finding.remedy),
+            )
+
+    def _describe_env(self, row: int) -> None:
+        name = self._env_name(row)
+        if name is None:
+            return
+        refs = self._env[name]
+        label = STATE_LABELS[_state(refs)][0]
+        hint = "v reveals its value (after a confirm)" if self._environ().get(name) else "no value"
+        self._detail(
+            Text.assemble((name, "bold"), f": {label}; {hint}"),
+            Text("used at " + ", ".join(f"{_where(ref)} ({ref.dotted_path})" for ref in refs)),
+        )
+
+    @on(DataTable.RowSelected, "#findings")
+    def _finding_selected(self, event: DataTable.RowSelected) -> None:
+        finding = self._finding(event.cursor_row)
+        if finding is None:
+            return
+        if finding.file is None:
+            self.notify("This finding is not tied to a file.", severity="warning")
+            return
+        self.jump_to(finding.file, finding.line or 1)
+
+    @on(DataTable.RowSelected, "#env")
+    def _env_selected(self, event: DataTable.RowSelected) -> None:
+        name = self._env_name(event.cursor_row)
+        if name is not None:
+            ref = self._env[name][0]
+            self.jump_to(ref.file, ref.line or 1)
+
+    def _finding(self, row: int) -> Finding | None:
+        return self._findings[row] if 0 <= row < len(self._findings) else None
+
+    def _env_name(self, row: int) -> str | None:
+        names = sorted(self._env)
+        return names[row] if 0 <= row < len(names) else None
+
+    def jump_to(self, file: Path, line: int) -> None:
+        """Show ``file`` at ``line`` with the cursor on it, and focus the view."""
+        loaded = self.console.doctor.state.loaded
+        for file_id in FILE_IDS:
+            loaded_file = self._file(loaded, file_id)
+            if loaded_file is not None and _same(loaded_file.path, file):
+                break
+        else:
+            self.notify(f"{file} is not one of the files shown here.", severity="warning")
+            return
+        self.query_one("#config-files", TabbedContent).active = f"file-{file_id}"
+        view = self._view(file_id)
+        view.focus()
+        self.call_after_refresh(view.go_to_line, line)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_other_file(self) -> None:
+        tabs = self.query_one("#config-files", TabbedContent)
+        tabs.active = "file-lightspeed" if tabs.active == "file-run" else "file-run"
+        self._view(self._active_file()).focus()
+
+    def action_focus_findings(self) -> None:
+        self.query_one("#config-side", TabbedContent).active = "side-findings"
+        self.query_one("#findings", DataTable).focus()
+
+    def action_focus_env(self) -> None:
+        self.query_one("#config-side", TabbedContent).active = "side-env"
+        self.query_one("#env", DataTable).focus()
+
+    def action_reveal(self) -> None:
+        """Reveal the env variable under the cursor, or the masked value on the file's line."""
+        if self.focused is self.query_one("#env", DataTable):
+            self._reveal_env()
+            return
+        file_id = self._active_file()
+        line = self._view(file_id).cursor_line
+        field = self._field_at(file_id, line)
+        if field is None:
+            self.notify(
+                f"Nothing is masked on line {line}. Put the cursor on a {MASK} value, "
+                "or pick a variable in the env table (e), then press v.",
+                severity="warning",
+            )
+            return
+        self._confirm_reveal(
+            f"field:{file_id}:{field.key}",
+            Text.assemble(
+                "Show the value of ",
+                (field.path, "bold"),
+                f" (line {field.line}) in clear on this screen?\n\n",
+                "Anyone who can see the screen will see it. m masks it again; leaving the "
+                "screen or a reload masks it too.",
+            ),
+            f"{field.path} (line {field.line})",
+        )
+
+    def _reveal_env(self) -> None:
+        table = self.query_one("#env", DataTable)
+        name = self._env_name(table.cursor_row)
+        if name is None:
+            self.notify("No variable selected.", severity="warning")
+            return
+        if not self._environ().get(name):
+            self.notify(f"{name} is not set: there is no value to reveal.", severity="warning")
+            return
+        self._confirm_reveal(
+            f"env:{name}",
+            Text.assemble(
+                "Show the value of the environment variable ",
+                (name, "bold"),
+                " in clear on this screen?\n\n",
+                "Anyone who can see the screen will see it. m masks it again.",
+            ),
+            f"${name}",
+        )
+
+    def _confirm_reveal(self, target: str, message: Text, what: str) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._set_revealed(target)
+                self.console.events.add(f"config: revealed {what} on screen", "warning")
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Reveal a secret?", message, confirm_label="Reveal (y)", cancel_label="Cancel (n)"
+            ),
+            answered,
+        )
+
+    def action_hide(self) -> None:
+        if self._revealed is None:
+            self.notify("Nothing is revealed.", timeout=2)
+            return
+        self._set_revealed(None)
+        self.console.events.add("config: masked again")
+
+    def _set_revealed(self, target: str | None) -> None:
+        self._revealed = target
+        self._draw_files()
+        self._fill_env(self.console.doctor.state.loaded)
+        self._describe_line()
+
+    def action_reload(self) -> None:
+        self._reload("reloaded on request")
+
+    # ------------------------------------------------------------------ reload
+
+    @work(exclusive=True, group="config-reload")
+    async def _reload(self, why: str) -> None:
+        """Let the app re-read the files (its worker), then say why it happened."""
+        try:
+            await self.console.reload_config().wait()
+        except (WorkerCancelled, WorkerFailed):
+            self.console.events.add("config: reload interrupted", "warning")
+            return
+        self._signature = self._stat_files()
+        self.console.events.add(f"config: {why}")
+
+    def _watched(self) -> list[Path]:
+        doctor = self.console.doctor
+        paths = [p for p in (doctor.lightspeed_config, doctor.run_config) if p is not None]
+        loaded = doctor.state.loaded
+        if loaded is not None and loaded.run is not None and loaded.run.path not in paths:
+            paths.append(loaded.run.path)
+        return paths
+
+    def _stat_files(self) -> Signature:
+        signature: Signature = {}
+        for path in self._watched():
+            try:
+                info = path.stat()
+            except OSError:
+                signature[path] = None
+                continue
+            signature[path] = (info.st_mtime_ns, info.st_size)
+        return signature
+
+    def _check_disk(self) -> None:
+        """Reload when a file changed on disk (not while a step is running)."""
+        if self.console.running or self._signature is None:
+            return
+        current = self._stat_files()
+        if current == self._signature:
+            return
+        changed = [
+            path.name
+            for path, seen in current.items()
+            if path in self._signature and self._signature[path] != seen
+        ]
+        self._signature = current
+        if not changed:
+            return  # only a newly watched file (the run.yaml the config names)
+        names = ", ".join(changed)
+        self.notify(f"{names} changed on disk: reloaded.", timeout=3)
+        self._reload(f"reloaded after change on disk ({names})")
+
+
+def _state(refs: list[EnvReference]) -> str:
+    states = {ref.state for ref in refs}
+    for state in ("unset", "set", "default"):
+        if state in states:
+            return state
+    return "conditional-empty"
+
+
+def _secret_ref(ref: EnvReference) -> bool:
+    """Whether a reference sits under a secret-named key (its value is then a secret)."""
+    keys = [part for part in ref.path if isinstance(part, str)]
+    return bool(keys) and is_secret_key(keys[-1])
+
+
+def _where(ref: EnvReference) -> str:
+    return f"{ref.file.name}:{ref.line}" if ref.line else ref.file.name
+
+
+def _finding_text(finding: Finding) -> Text:
+    return Text.assemble(
+        (f"{finding.severity.value}: ", SEVERITY_STYLES[finding.severity]), finding.message
+    )
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b

@@ -1,0 +1,280 @@
+"""The config screen: secrets masked in place until one is revealed, env table, jumps, reload."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, TabbedContent
+
+from console.sandbox.demo import DemoSandbox
+from screens.app import LightspeedConsole
+from screens.config_screen import ConfigScreen
+from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.masked_yaml import mask_text, secret_fields
+from screens.widgets.yaml_view import YamlView
+from tests.tui.conftest import SIZE, text_of, wait_for
+from tests.tui.copies import CANARIES, DEFAULT_CANARY, ENV_CANARY, INLINE_CANARY, canary_files
+
+
+@pytest.fixture
+def app(sandbox: DemoSandbox, tmp_path: Path) -> LightspeedConsole:
+    """The console on copies of the sandbox files carrying the canaries, read-only."""
+    assert sandbox.info is not None
+    return LightspeedConsole(canary_files(sandbox.info, tmp_path))
+
+
+async def open_config(app: LightspeedConsole, pilot: Pilot[None]) -> ConfigScreen:
+    await pilot.press("2")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ConfigScreen)
+            and app.doctor.state.loaded is not None
+            and not app.running
+        ),
+    )
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, ConfigScreen)
+    return screen
+
+
+def shown(app: LightspeedConsole) -> str:
+    """Everything the screen shows or holds as text: the screenshot, both views, the tables."""
+    screen = app.screen if isinstance(app.screen, ConfigScreen) else app.screen_stack[-2]
+    parts = [app.export_screenshot()]
+    parts.extend(view.text for view in screen.query(YamlView))
+    for table in screen.query(DataTable):
+        for row in range(table.row_count):
+            parts.extend(str(cell) for cell in table.get_row_at(row))
+    return "\n".join(parts)
+
+
+def line_of(view: YamlView, needle: str) -> int:
+    return next(n for n in range(1, view.line_count + 1) if needle in view.line_text(n))
+
+
+async def reveal(pilot: Pilot[None], app: LightspeedConsole, answer: str = "y") -> None:
+    await pilot.press("v")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    await pilot.press(answer)
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
+    await pilot.pause()
+
+
+async def test_secrets_are_masked_until_one_is_revealed(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        for canary in CANARIES:
+            assert canary not in shown(app)
+        await pilot.press("o")  # the run.yaml tab too
+        await pilot.pause()
+        assert all(canary not in shown(app) for canary in CANARIES)
+        assert "${env.AZURE_API_KEY:=********}" in screen.query_one("#view-run", YamlView).text
+
+        await pilot.press("o")
+        view = screen.query_one("#view-lightspeed", YamlView)
+        view.focus()
+        view.go_to_line(line_of(view, "client_secret"))
+        await pilot.pause()
+        await reveal(pilot, app, "n")  # declined: still masked
+        assert INLINE_CANARY not in shown(app)
+
+        await reveal(pilot, app)
+        assert INLINE_CANARY in view.text
+        assert INLINE_CANARY in app.export_screenshot()
+        assert DEFAULT_CANARY not in shown(app)
+        assert ENV_CANARY not in shown(app)
+
+        await pilot.press("m")
+        await pilot.pause()
+        assert all(canary not in shown(app) for canary in CANARIES)
+
+
+async def test_a_line_without_a_secret_reveals_nothing(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        view = screen.query_one("#view-lightspeed", YamlView)
+        view.focus()
+        view.go_to_line(line_of(view, "name:"))
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfigScreen)
+        assert all(canary not in shown(app) for canary in CANARIES)
+
+
+async def test_env_table_lists_every_variable_and_reveals_one_value(
+    app: LightspeedConsole,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        table = screen.query_one("#env", DataTable)
+        rows = {
+            str(table.get_cell(key, "name")): [str(c) for c in table.get_row(key)]
+            for key in table.rows
+        }
+        assert set(rows) == {
+            "TENANT_ID",
+            "CLIENT_ID",
+            "STACK_API_KEY",
+            "AZURE_API_KEY",
+            "AZURE_API_VERSION",
+            "SQLITE_STORE_DIR",
+        }
+        assert rows["TENANT_ID"][1] == "set"
+        assert rows["AZURE_API_VERSION"][1] == "UNSET"
+        assert rows["AZURE_API_VERSION"][2] == "(unset)"
+        assert rows["SQLITE_STORE_DIR"][1] == "default"
+        assert rows["STACK_API_KEY"][2] == "********"
+        assert rows["STACK_API_KEY"][3] == "lightspeed-stack.yaml:12"
+        assert rows["AZURE_API_VERSION"][3].startswith("run.yaml:")
+
+        # reveal the inline secret first, then the variable: only one shows at a time
+        view = screen.query_one("#view-lightspeed", YamlView)
+        view.focus()
+        view.go_to_line(line_of(view, "client_secret"))
+        await reveal(pilot, app)
+        assert INLINE_CANARY in view.text
+
+        await pilot.press("e")
+        table.move_cursor(row=sorted(rows).index("STACK_API_KEY"))
+        await pilot.pause()
+        assert ENV_CANARY not in shown(app)
+        await reveal(pilot, app)
+        assert str(table.get_cell("STACK_API_KEY", "value")) == ENV_CANARY
+        assert ENV_CANARY in app.export_screenshot()
+        assert INLINE_CANARY not in shown(app)
+
+        await pilot.press("m")
+        await pilot.pause()
+        assert all(canary not in shown(app) for canary in CANARIES)
+
+
+async def test_selecting_a_finding_moves_the_view_to_its_line(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        loaded = app.doctor.state.loaded
+        assert loaded is not None
+        index, finding = next(
+            (i, f) for i, f in enumerate(loaded.findings) if f.code == "env-unset"
+        )
+        assert finding.line is not None
+        table = screen.query_one("#findings", DataTable)
+        table.move_cursor(row=index)
+        await pilot.pause()
+        assert "remedy:" in text_of(screen.query_one("#config-detail"))  # type: ignore[arg-type]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one("#config-files", TabbedContent).active == "file-run"
+        view = screen.query_one("#view-run", YamlView)
+        assert view.has_focus
+        assert view.cursor_line == finding.line
+        assert "AZURE_API_VERSION" in view.line_text(finding.line)
+        assert "AZURE_API_VERSION" in text_of(screen.query_one("#config-detail"))  # type: ignore[arg-type]
+
+
+async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await open_config(app, pilot)
+        assert app.launch.lightspeed_config is not None
+        path: Path = app.launch.lightspeed_config
+        before = app.doctor.state.loaded
+        text = path.read_text().replace("  timeout: 60\n", "  timeout: ${env.NEW_TIMEOUT}\n")
+        path.write_text(text)
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        await wait_for(
+            pilot,
+            lambda: (
+                app.doctor.state.loaded is not before
+                and app.doctor.state.loaded is not None
+                and not app.running
+            ),
+            timeout=5,
+        )
+        loaded = app.doctor.state.loaded
+        assert any("NEW_TIMEOUT" in f.message for f in loaded.findings)
+        await wait_for(
+            pilot, lambda: any("reloaded after change on disk" in e.text for e in app.events.events)
+        )
+        table = app.screen.query_one("#findings", DataTable)
+        messages = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+        assert any("NEW_TIMEOUT" in message for message in messages)
+        assert all(canary not in shown(app) for canary in CANARIES)
+
+
+async def test_reload_on_request(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await open_config(app, pilot)
+        before = app.doctor.state.loaded
+        await pilot.press("r")
+        await wait_for(
+            pilot, lambda: any("reloaded on request" in e.text for e in app.events.events)
+        )
+        assert app.doctor.state.loaded is not before
+
+
+async def test_small_terminal_still_shows_the_file(app: LightspeedConsole) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_config(app, pilot)
+        assert screen.has_class("-narrow")
+        assert screen.query_one("#view-lightspeed", YamlView).size.height >= 3
+        assert all(canary not in shown(app) for canary in CANARIES)
+
+
+def test_masking_covers_inline_values_defaults_and_multiline_blocks() -> None:
+    from ruamel.yaml import YAML
+
+    text = (
+        "a:\n"
+        "  password: 'x'  # short, still masked\n"
+        "  token: ${env.T:=fallbackvalue}\n"
+        "  api_key: ${env.K}\n"
+        "  client_secret: |\n"
+        "    line-one-secret\n"
+        "    line-two-secret\n"
+        "  other: plain\n"
+    )
+    document = YAML().load(text)
+    fields = secret_fields(document)
+    assert [f.path for f in fields] == ["a.password", "a.token", "a.client_secret"]
+    masked = mask_text(text, fields)
+    assert "'x'" not in masked
+    assert "# short, still masked" in masked
+    assert "${env.T:=********}" in masked
+    assert "${env.K}" in masked
+    assert "secret\n" not in masked.split("client_secret")[1].split("other")[0]
+    assert "other: plain" in masked
+    shown_token = mask_text(text, fields, revealed=fields[1].key)
+    assert "fallbackvalue" in shown_token
+    assert "'x'" not in shown_token
+
+
+async def test_a_broken_file_is_explained_and_its_fix_picked_up(app: LightspeedConsole) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_config(app, pilot)
+        assert app.launch.run_config is not None
+        path: Path = app.launch.run_config
+        good = path.read_text()
+        path.write_text(good + "providers: [unclosed\n")
+        await wait_for(pilot, lambda: app.doctor.state.config_error is not None and not app.running)
+        await pilot.pause()
+        error = app.doctor.state.config_error
+        assert error is not None
+        view = screen.query_one("#view-run", YamlView)
+        lines = [view.line_text(n) for n in range(1, view.line_count + 1)]
+        assert lines[0] == f"{error.location}: {error.message}"
+        assert f"remedy: {error.remedy}" in lines
+        assert "Traceback" not in app.export_screenshot()
+        path.write_text(good)
+        await wait_for(pilot, lambda: app.doctor.state.loaded is not None and not app.running)
+        await pilot.pause()
+        assert "model_validation" not in screen.query_one("#view-run", YamlView).text
+        assert "base_url" in screen.query_one("#view-run", YamlView).text
