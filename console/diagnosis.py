@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Any
 
 from console.redact import scrub
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ render the same objects the doctor checked.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,15 +21,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.config.errors import ConfigFileError
-from console.config.loader import Loaded, load
 from console.diagnosis import DiagnosedError, Diagnosis
-from console.enrichment import EnrichmentPreview, preview
-from console.entra_settings import entra_problems, wrong_types
-from console.findings import Severity, unusable
 from console.live_options import LiveOptions
 
 if TYPE_CHECKING:
+    from console.config.errors import ConfigFileError
+    from console.config.loader import Loaded
+    from console.enrichment import EnrichmentPreview
     from console.entra import TokenManager, TokenStatus
     from console.inference_request import InferenceResult
     from console.stack import NoServer, StackInfo, StackSession, StackSurvey
@@ -226,12 +225,19 @@ class Doctor:
         return None
 
     async def _config(self) -> CheckResult:
+        from console.config.errors import ConfigFileError
+        from console.config.loader import load
+        from console.findings import unusable
+
         await self._reset_live()
         self.state.loaded = None
         self.state.config_error = None
         title = _BY_ID["config"].title
         try:
-            loaded = load(self.lightspeed_config, self.run_config, self.environ)
+            # Parsing is CPU work (seconds for a huge run.yaml): keep the event loop free.
+            loaded = await asyncio.to_thread(
+                load, self.lightspeed_config, self.run_config, self.environ
+            )
         except ConfigFileError as error:
             self.state.config_error = error
             return CheckResult(
@@ -261,6 +267,8 @@ class Doctor:
         return CheckResult("config", title, CheckStatus.PASS, "; ".join(files))
 
     async def _findings(self) -> CheckResult:
+        from console.findings import Severity
+
         loaded = self._loaded()
         title = _BY_ID["findings"].title
         errors = [f for f in loaded.findings if f.severity is Severity.ERROR]
@@ -290,6 +298,8 @@ class Doctor:
         )
 
     async def _enrichment(self) -> CheckResult:
+        from console.enrichment import preview
+
         loaded = self._loaded()
         title = _BY_ID["enrichment"].title
         if loaded.run is None:
@@ -300,7 +310,7 @@ class Doctor:
                 "no run.yaml to enrich",
                 remedy="Pass --run-config with the run.yaml the server runs.",
             )
-        result = preview(loaded)
+        result = await asyncio.to_thread(preview, loaded)
         self.state.enrichment = result
         if result.skipped:
             return CheckResult(
@@ -317,8 +327,12 @@ class Doctor:
         return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
     async def _stack(self) -> CheckResult:
+        from console.sdk import load_llama_stack_client
         from console.stack import NoServer, open_session
         from console.stack_kind import HeaderNameError
+
+        # The SDK takes a second or two to import: never on the event loop.
+        await asyncio.to_thread(load_llama_stack_client)
 
         loaded = self._loaded()
         title = _BY_ID["stack"].title
@@ -357,6 +371,7 @@ class Doctor:
         )
 
     async def _providers(self) -> CheckResult:
+        from console.findings import Severity
         from console.stack import StackSession, survey
 
         title = _BY_ID["providers"].title
@@ -402,6 +417,7 @@ class Doctor:
             TokenError,
             TokenManager,
         )
+        from console.entra_settings import entra_problems, wrong_types
 
         loaded = self._loaded()
         title = _BY_ID["token"].title
@@ -490,10 +506,8 @@ class Doctor:
         return self.state.loaded
 
     async def _reset_live(self) -> None:
-        from console.stack import StackSession
-
         session = self.state.session
-        if isinstance(session, StackSession):
+        if session is not None and hasattr(session, "aclose"):
             await session.aclose()
         self.state.session = None
         self.state.stack_info = None

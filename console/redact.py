@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
+if TYPE_CHECKING:  # pydantic costs ~0.3 s to import; the first frame must not pay it here
+    from pydantic import SecretStr
 
 MASK = "********"
 """What a hidden secret looks like: the same eight stars llama-stack uses in provider listings."""
@@ -22,6 +24,11 @@ _SECRET_KEY_PATTERN = re.compile(
 _JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
+def _value(secret: SecretStr | str) -> str:
+    """The text of a secret, whether held as `SecretStr` or as a plain string."""
+    return secret if isinstance(secret, str) else secret.get_secret_value()
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a config key names a secret (so its value is masked wherever it is shown)."""
     return bool(_SECRET_KEY_PATTERN.search(key))
@@ -31,7 +38,7 @@ def show(secret: SecretStr | str | None, *, reveal: bool = False) -> str:
     """Render a secret for display: masked unless the operator asked to reveal it."""
     if secret is None:
         return "(not set)"
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    value = _value(secret)
     if reveal:
         return value
     if value == "":
@@ -43,7 +50,7 @@ def describe(secret: SecretStr | str | None) -> str:
     """A masked secret with its length, so an operator can tell a pasted ID from a value."""
     if secret is None:
         return "(not set)"
-    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    value = _value(secret)
     if value == "":
         return "(empty)"
     return f"{MASK} ({len(value)} chars)"
@@ -58,7 +65,7 @@ def scrub(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
     for secret in secrets:
         if secret is None:
             continue
-        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+        value = _value(secret)
         if len(value) >= 4:
             text = text.replace(value, MASK)
     return _JWT_PATTERN.sub(MASK, text)
