@@ -9,6 +9,7 @@ runs the one synchronous SDK (azure-identity) in a thread.
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -21,14 +22,9 @@ from textual.screen import Screen
 
 from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
 from console.launch import Launch
-from screens.config_screen import ConfigScreen
 from screens.doctor_screen import DoctorScreen
-from screens.enrichment_screen import EnrichmentScreen
 from screens.events import EventLog
 from screens.help import HelpScreen
-from screens.inference_screen import InferenceScreen
-from screens.providers_screen import ProvidersScreen
-from screens.token_screen import TokenScreen
 from screens.widgets.deployment_bar import DeploymentBar
 
 OFFLINE_STEPS = ("config", "findings", "enrichment")
@@ -44,6 +40,20 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _lazy(module: str, name: str) -> Callable[[], Screen[None]]:
+    """A screen factory that imports its module on first use.
+
+    The job screens pull in the config loader, the enrichment and the Llama Stack modules;
+    importing them only when the operator first opens one keeps them off the first frame.
+    """
+
+    def make() -> Screen[None]:
+        screen_class: type[Screen[None]] = getattr(importlib.import_module(module), name)
+        return screen_class()
+
+    return make
+
+
 class LightspeedConsole(App[None]):
     """lightspeed-console: would this deployment authenticate to Azure and answer?"""
 
@@ -51,11 +61,11 @@ class LightspeedConsole(App[None]):
     CSS_PATH = "app.tcss"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
         "doctor": DoctorScreen,
-        "config": ConfigScreen,
-        "enrichment": EnrichmentScreen,
-        "providers": ProvidersScreen,
-        "token": TokenScreen,
-        "inference": InferenceScreen,
+        "config": _lazy("screens.config_screen", "ConfigScreen"),
+        "enrichment": _lazy("screens.enrichment_screen", "EnrichmentScreen"),
+        "providers": _lazy("screens.providers_screen", "ProvidersScreen"),
+        "token": _lazy("screens.token_screen", "TokenScreen"),
+        "inference": _lazy("screens.inference_screen", "InferenceScreen"),
     }
     DEFAULT_MODE = "doctor"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,11 +106,28 @@ class LightspeedConsole(App[None]):
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         if self.launch.sandbox is not None:
             self.events.add("sandbox: local stand-ins for Entra ID, Azure OpenAI, Llama Stack")
+        # Paint first: the checks and the SDK imports start once the first frame is up.
+        self.call_after_refresh(self._start)
+
+    def _start(self) -> None:
         if self.launch.read_only:
             self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
             self.run_checks(OFFLINE_STEPS)
         else:
             self.run_checks(None)
+        self.preload_sdks()
+
+    @work(thread=True, exclusive=True, group="preload")
+    def preload_sdks(self) -> None:
+        """Import the two heavy SDKs after the first frame, off the event loop.
+
+        They cost 1-3 s together; loading them now means the first token or inference
+        the operator asks for does not wait for them.
+        """
+        from console.sdk import load_llama_stack_client
+
+        load_llama_stack_client()
+        import azure.identity  # noqa: F401 - imported for the module cache
 
     async def on_unmount(self) -> None:
         await self.doctor.aclose()
@@ -209,7 +236,7 @@ class LightspeedConsole(App[None]):
             yield SystemCommand(
                 f"screen: {title.lower()}",
                 f"Go to the {title} screen",
-                lambda mode=mode: self.switch_mode(mode),  # type: ignore[misc]
+                lambda mode=mode: self.switch_mode(mode),
             )
         yield SystemCommand("doctor: run all checks", "Run every check again", self.action_run_all)
         yield SystemCommand(

@@ -42,7 +42,7 @@ class DoctorScreen(ConsoleScreen):
         table.add_column("summary", key="summary")
         for step in STEPS:
             table.add_row(badge(None), step.title, "", "", key=step.id)
-        super().on_mount()
+        # ConsoleScreen.on_mount runs after this one (Textual calls each class's handler).
 
     def refresh_view(self) -> None:
         table = self.query_one("#checks", DataTable)

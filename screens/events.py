@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Literal
 
 from console.redact import scrub
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 Level = Literal["info", "success", "warning", "error"]
 MAX_EVENTS = 500

@@ -12,8 +12,8 @@ import argparse
 import asyncio
 import sys
 
-from console.commands.common import add_config_options, lightspeed_config_path
 from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.commands.options import add_config_options, lightspeed_config_path
 from console.doctor import CheckResult, CheckStatus, Doctor
 from console.exitcodes import ExitCode
 from console.live_options import LiveOptions

@@ -4,38 +4,28 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from console.commands.options import (
+    DEFAULT_LIGHTSPEED_CONFIG,
+    DEFAULT_RUN_CONFIG,
+    add_config_options,
+    lightspeed_config_path,
+)
 from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded, load
 from console.findings import Finding, Severity, unusable
 from console.output import emit, narrate, paint
 
-DEFAULT_LIGHTSPEED_CONFIG = Path("lightspeed-stack.yaml")
-DEFAULT_RUN_CONFIG = Path("run.yaml")
+__all__ = [
+    "DEFAULT_LIGHTSPEED_CONFIG",
+    "DEFAULT_RUN_CONFIG",
+    "UnusableConfig",
+    "add_config_options",
+    "lightspeed_config_path",
+    "load_for",
+    "print_findings",
+]
 
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
-
-
-def add_config_options(parser: argparse.ArgumentParser) -> None:
-    """``-c`` and ``-i/--run-config``, named as Lightspeed's own enrichment CLI names them."""
-    parser.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=None,
-        metavar="LIGHTSPEED_YAML",
-        help="lightspeed-stack.yaml (default: ./lightspeed-stack.yaml)",
-    )
-    parser.add_argument(
-        "-i",
-        "--input",
-        "--run-config",
-        dest="run_config",
-        type=Path,
-        default=None,
-        metavar="RUN_YAML",
-        help="Llama Stack run.yaml (default: llama_stack.library_client_config_path)",
-    )
 
 
 class UnusableConfig(Exception):
@@ -48,18 +38,6 @@ class UnusableConfig(Exception):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__(f"{len(findings)} problem(s) make the configuration unusable")
         self.findings = findings
-
-
-def lightspeed_config_path(args: argparse.Namespace, *, optional: bool = False) -> Path | None:
-    """The lightspeed-stack.yaml given with ``-c``, else ./lightspeed-stack.yaml.
-
-    ``optional``: a missing default file means "none" rather than an error.
-    """
-    if args.config is not None:
-        return Path(args.config)
-    if optional and not DEFAULT_LIGHTSPEED_CONFIG.exists():
-        return None
-    return DEFAULT_LIGHTSPEED_CONFIG
 
 
 def load_for(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from console.commands.common import add_config_options, lightspeed_config_path
 from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.commands.options import add_config_options, lightspeed_config_path
 from console.exitcodes import ExitCode
 from console.launch import Launch
 from console.live_options import LiveOptions
