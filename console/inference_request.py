@@ -170,8 +170,8 @@ async def plan_request(
     Raises `DiagnosedError` when the server cannot be asked or has no model to use.
     """
     info = await session.info()
-    models = await session.models()
-    providers = await session.providers() if model is None or "/" not in model else []
+    models = await session.models(cached=True)
+    providers = await session.providers(cached=True) if model is None or "/" not in model else []
     chosen = pick_model(model, models, providers, exact=exact_model)
     if isinstance(chosen, Diagnosis):
         raise DiagnosedError(replace(chosen, endpoint=f"GET {session.url}/v1/models"))

@@ -128,6 +128,8 @@ class StackSession:
         )
         self._client: AsyncLlamaStackClient | None = None
         self._info: StackInfo | None = None
+        self._providers: list[ProviderView] | None = None
+        self._models: list[ModelView] | None = None
 
     # ---------------------------------------------------------------- construction
 
@@ -233,8 +235,14 @@ class StackSession:
         self._info = StackInfo(self.url, version, kind, header, why, reads, elapsed)
         return self._info
 
-    async def providers(self) -> list[ProviderView]:
-        """``providers.list()`` as `ProviderView` rows (``source="server"``), server order."""
+    async def providers(self, *, cached: bool = False) -> list[ProviderView]:
+        """``providers.list()`` as `ProviderView` rows (``source="server"``), server order.
+
+        ``cached`` reuses the last listing of this session (a test inference right after the
+        survey need not ask again); by default the server is asked.
+        """
+        if cached and self._providers is not None:
+            return list(self._providers)
         body, _, _ = await self._get_json(
             "/v1/providers", lambda c: c.providers.with_raw_response.list()
         )
@@ -243,22 +251,26 @@ class StackSession:
             raise DiagnosedError(
                 unexpected_diagnosis(f"GET {self.url}/v1/providers", "a provider list", body)
             )
-        return [provider_view(item) for item in items if isinstance(item, dict)]
+        self._providers = [provider_view(item) for item in items if isinstance(item, dict)]
+        return list(self._providers)
 
-    async def models(self) -> list[ModelView]:
+    async def models(self, *, cached: bool = False) -> list[ModelView]:
         """``models.list()`` as `ModelView` rows (``source="server"``).
 
         Sent without provider data, so the server lists what it has registered and does
         not call Azure; with the header (inference does that) it would also list the
-        deployments Azure reports.
+        deployments Azure reports. ``cached`` as for `providers`.
         """
+        if cached and self._models is not None:
+            return list(self._models)
         body, _, _ = await self._get_json("/v1/models", lambda c: c.models.with_raw_response.list())
         items = _data_list(body)
         if items is None:
             raise DiagnosedError(
                 unexpected_diagnosis(f"GET {self.url}/v1/models", "a model list", body)
             )
-        return [model_view(item) for item in items if isinstance(item, dict)]
+        self._models = [model_view(item) for item in items if isinstance(item, dict)]
+        return list(self._models)
 
     async def discover(self, loaded: Loaded | None = None) -> Discovery:
         """The base URL Lightspeed would discover, compared with ``loaded``'s run.yaml."""
