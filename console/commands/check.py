@@ -12,11 +12,10 @@ import argparse
 import asyncio
 import sys
 
-from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
 from console.doctor import CheckResult, CheckStatus, Doctor
 from console.exitcodes import ExitCode
-from console.live_options import LiveOptions
 from console.output import emit, emit_json, narrate, paint
 
 MARKS = {
@@ -36,15 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_options(parser)
-    add_server_options(parser)
-    add_entra_options(parser)
-    parser.add_argument(
-        "--token-timeout",
-        type=positive_float,
-        default=None,
-        metavar="S",
-        help="connect and read timeout of the token request (default: 5 s connect, 10 s read)",
-    )
+    add_live_options(parser)
     parser.add_argument("--model", default=None, metavar="ID", help="model for the test inference")
     parser.add_argument("--prompt", default=None, help="prompt for the test inference")
     parser.add_argument("--json", action="store_true", help="print every step as JSON")
@@ -53,17 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Run the doctor and print each step as it finishes."""
-    options = LiveOptions(
-        url=args.url,
-        provider_data_header=args.provider_data_header,
-        stack_timeout=args.timeout,
-        authority=args.authority,
-        ca_bundle=args.ca_bundle,
-        token_timeout=args.token_timeout,
-        retries=args.retries,
-        model=args.model,
-        prompt=args.prompt,
-    )
+    options = live_options(args, model=args.model, prompt=args.prompt)
     doctor = Doctor(lightspeed_config_path(args), args.run_config, options)
     results = asyncio.run(_run(doctor, printer=None if args.json else print_result))
     if args.json:

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from console.diagnosis import Diagnosis
+from console.live_options import LiveOptions
 from console.output import narrate
 
 
@@ -86,6 +87,33 @@ def add_entra_options(parser: argparse.ArgumentParser, *, retries: bool = True) 
             metavar="N",
             help="retries after a failed token request (default: 0, fail fast)",
         )
+
+
+def add_live_options(parser: argparse.ArgumentParser) -> None:
+    """Everything about how the live checks are made: server, header, authority, timeouts."""
+    add_server_options(parser)
+    add_entra_options(parser)
+    parser.add_argument(
+        "--token-timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="connect and read timeout of the token request (default: 5 s connect, 10 s read)",
+    )
+
+
+def live_options(args: argparse.Namespace, **extra: str | None) -> LiveOptions:
+    """The `LiveOptions` from arguments registered by `add_live_options` (plus ``extra``)."""
+    return LiveOptions(
+        url=args.url,
+        provider_data_header=args.provider_data_header,
+        stack_timeout=args.timeout,
+        authority=args.authority,
+        ca_bundle=args.ca_bundle,
+        token_timeout=args.token_timeout,
+        retries=args.retries,
+        **extra,
+    )
 
 
 def report_failure(diagnosis: Diagnosis) -> None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 
-from console.commands.live import add_entra_options, add_server_options, positive_float
+from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
 from console.exitcodes import ExitCode
 from console.launch import Launch
-from console.live_options import LiveOptions
 from console.output import narrate
 from console.user_settings import load_user_settings, settings_path
 
@@ -34,33 +33,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def add_tui_options(parser: argparse.ArgumentParser) -> None:
     """The options of the TUI: the files, how live calls are made, read-only."""
     add_config_options(parser)
-    add_server_options(parser)
-    add_entra_options(parser)
-    parser.add_argument(
-        "--token-timeout",
-        type=positive_float,
-        default=None,
-        metavar="S",
-        help="connect and read timeout of the token request",
-    )
+    add_live_options(parser)
     parser.add_argument(
         "--read-only",
         action="store_true",
         default=None,
         help="make no live call until asked (also `read_only = true` in the settings file)",
-    )
-
-
-def live_options(args: argparse.Namespace) -> LiveOptions:
-    """The live options from parsed arguments."""
-    return LiveOptions(
-        url=args.url,
-        provider_data_header=args.provider_data_header,
-        stack_timeout=args.timeout,
-        authority=args.authority,
-        ca_bundle=args.ca_bundle,
-        token_timeout=args.token_timeout,
-        retries=args.retries,
     )
 
 

@@ -32,7 +32,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Self
 
 from starlette.applications import Starlette
@@ -41,7 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from console.sandbox.servers import LocalServer, TlsFiles, drop_connection
+from console.sandbox.servers import LocalServer, Startable, TlsFiles, drop_connection
 from console.sandbox.tokens import InvalidTokenError, TokenIssuer
 
 AZURE_AUDIENCE = "https://cognitiveservices.azure.com"
@@ -557,7 +556,7 @@ def create_azure_app(stand_in: AzureOpenAIStandIn) -> Starlette:
 # ------------------------------------------------------------------------------ the server
 
 
-class AzureOpenAIServer:
+class AzureOpenAIServer(Startable):
     """The Azure OpenAI stand-in on 127.0.0.1 (HTTP, or HTTPS when given `TlsFiles`).
 
     ``base_url`` is what a `remote::azure` provider's ``config.base_url`` must be set to.
@@ -612,14 +611,3 @@ class AzureOpenAIServer:
     def stop(self) -> None:
         if self._server is not None:
             self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

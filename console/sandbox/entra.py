@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote_plus
 
@@ -34,7 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from console.sandbox.ca import issue_local_tls
-from console.sandbox.servers import LocalServer, TlsFiles, drop_connection
+from console.sandbox.servers import LocalServer, Startable, TlsFiles, drop_connection
 from console.sandbox.tokens import TokenIssuer, new_token_id
 
 COGNITIVE_SERVICES = "https://cognitiveservices.azure.com"
@@ -664,7 +663,7 @@ def create_entra_app(stand_in: EntraStandIn) -> Starlette:
 # ------------------------------------------------------------------------------ the server
 
 
-class EntraServer:
+class EntraServer(Startable):
     """The Entra stand-in served over HTTPS on 127.0.0.1, with its own CA unless given one.
 
     ``authority`` is what `ClientSecretCredential(authority=...)` takes; ``ca_pem`` is what
@@ -743,14 +742,3 @@ class EntraServer:
             shutil.rmtree(self._own_dir, ignore_errors=True)
             self._own_dir = None
             self._tls = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -50,7 +50,6 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
@@ -61,7 +60,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from console.sandbox.servers import LocalServer, drop_connection
+from console.sandbox.servers import LocalServer, Startable, drop_connection
 
 STACK_VERSION = "0.7.3"
 SANDBOX_VERSION = f"{STACK_VERSION}+sandbox"
@@ -910,7 +909,7 @@ def _unused_port() -> int:
         return port
 
 
-class LlamaStackServer:
+class LlamaStackServer(Startable):
     """The Llama Stack stand-in on 127.0.0.1.
 
     With ``faults.down`` set before `start`, nothing listens: ``url`` points at a free port,
@@ -968,14 +967,3 @@ class LlamaStackServer:
             self._server.stop()
             self._server = None
         self._down_port = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -121,7 +121,34 @@ async def drop_connection(scope: Scope) -> None:
     await asyncio.sleep(0)
 
 
-class LocalServer:
+class Startable:
+    """``with server:`` for anything that starts and stops: start on entry, stop on exit.
+
+    Every stand-in is used both ways (fixtures call start/stop, scripts use ``with``);
+    subclasses only write `start` and `stop`.
+    """
+
+    def start(self) -> Self:
+        """Start serving and return self once ready."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop serving; safe to call more than once."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LocalServer(Startable):
     """An ASGI app served by uvicorn on 127.0.0.1 in a daemon thread.
 
     Use as a context manager (or call `start` / `stop`). `start` returns once the socket
@@ -267,17 +294,6 @@ class LocalServer:
         self._server = None
         self._thread = None
         self._loop = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = f"{self.scheme}://{self._host}:{self._port}" if self._port else "not started"
