@@ -17,9 +17,9 @@ Responses API, which a server offers only when its run.yaml enables it.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -27,7 +27,9 @@ from console.diagnosis import DiagnosedError, Diagnosis
 from console.inference_errors import diagnose_inference
 from console.inference_request import (
     DEFAULT_PROMPT,
+    Api,
     InferenceResult,
+    Plan,
     Usage,
     chat_text,
     make_result,
@@ -38,6 +40,9 @@ from console.inference_request import (
 )
 from console.stack import StackSession
 from console.stack_errors import not_json_diagnosis, unexpected_diagnosis
+
+if TYPE_CHECKING:
+    from llama_stack_client import AsyncLlamaStackClient
 
 # ------------------------------------------------------------------------ chat completions
 
@@ -70,54 +75,20 @@ async def run_chat(
                 on_delta(delta)
         assert chat.result is not None
         return chat.result
-    endpoint = f"POST {session.url}/v1/chat/completions"
-    common: dict[str, Any] = {
-        "api": "chat.completions",
-        "requested": model,
-        "stream": False,
-        "endpoint": endpoint,
-    }
-    try:
-        plan = await plan_request(
-            session,
-            token,
-            base_url,
-            api="chat.completions",
-            model=model,
-            prompt=prompt,
-            stream=False,
-            exact_model=exact_model,
-            reveal=reveal,
-        )
-    except DiagnosedError as error:
-        return make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)
-    client = session.client(headers=plan.headers)
-    started = time.perf_counter()
-    try:
-        raw = await client.chat.completions.with_raw_response.create(
+    return await _one_request(
+        session,
+        token,
+        base_url,
+        api="chat.completions",
+        model=model,
+        prompt=prompt,
+        exact_model=exact_model,
+        reveal=reveal,
+        send=lambda client, plan: client.chat.completions.with_raw_response.create(
             model=plan.model, messages=plan.body["messages"]
-        )
-        answer = raw.http_response
-        elapsed = time.perf_counter() - started
-        if "json" not in answer.headers.get("content-type", "").lower():
-            found = not_json_diagnosis(
-                plan.endpoint, answer.headers.get("content-type", ""), answer.text
-            )
-            return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
-        data = answer.json()
-    except Exception as error:
-        elapsed = time.perf_counter() - started
-        return make_result(
-            plan, latency_s=elapsed, diagnosis=diagnose_inference(error, plan.sent), **common
-        )
-    finally:
-        await client.close()
-    text = chat_text(data)
-    if text is None:
-        found = unexpected_diagnosis(plan.endpoint, "a chat completion", data)
-        return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
-    return make_result(
-        plan, answer=text, latency_s=elapsed, usage=Usage.of(data.get("usage")), deltas=1, **common
+        ),
+        reading="a chat completion",
+        read=lambda data: (chat_text(data), Usage.of(data.get("usage")), data),
     )
 
 
@@ -245,19 +216,79 @@ async def run_responses(
     reveal: bool = False,
 ) -> InferenceResult:
     """One non-streamed Responses API call; a server without the API says so plainly."""
-    endpoint = f"POST {session.url}/v1/responses"
+
+    def read(data: Any) -> tuple[str | None, Usage | None, Any]:
+        usage = Usage.of(data.get("usage"), prompt="input_tokens", completion="output_tokens")
+        error_body = data.get("error") if isinstance(data, dict) else None
+        return response_text(data), usage, error_body or data
+
+    return await _one_request(
+        session,
+        token,
+        base_url,
+        api="responses",
+        model=model,
+        prompt=prompt,
+        exact_model=exact_model,
+        reveal=reveal,
+        send=lambda client, plan: client.responses.with_raw_response.create(
+            model=plan.model, input=prompt, stream=False
+        ),
+        reading="a completed response",
+        read=read,
+        adjust=_responses_not_offered,
+    )
+
+
+def _responses_not_offered(found: Diagnosis) -> Diagnosis:
+    if found.code != "HTTP_404":
+        return found
+    return replace(
+        found,
+        code="RESPONSES_NOT_OFFERED",
+        title="This server does not offer the Responses API",
+        meaning="POST /v1/responses is not served: its run.yaml does not enable the "
+        "agents/responses API (it needs files, vector_io and tool_runtime too).",
+        remedy="Use the chat completion test (the default), or enable the API in the "
+        "server's run.yaml.",
+    )
+
+
+_PATHS = {"chat.completions": "/v1/chat/completions", "responses": "/v1/responses"}
+
+
+async def _one_request(
+    session: StackSession,
+    token: SecretStr | None,
+    base_url: str | None,
+    *,
+    api: Api,
+    model: str | None,
+    prompt: str,
+    exact_model: bool,
+    reveal: bool,
+    send: Callable[[AsyncLlamaStackClient, Plan], Awaitable[Any]],
+    reading: str,
+    read: Callable[[Any], tuple[str | None, Usage | None, Any]],
+    adjust: Callable[[Diagnosis], Diagnosis] = lambda found: found,
+) -> InferenceResult:
+    """One non-streamed request: plan it, send it with the header, time it, read or diagnose.
+
+    ``send`` makes the SDK call, ``read`` takes (text, usage, what to show if no text) from
+    the JSON answer, ``adjust`` refines a diagnosis for this API.
+    """
     common: dict[str, Any] = {
-        "api": "responses",
+        "api": api,
         "requested": model,
         "stream": False,
-        "endpoint": endpoint,
+        "endpoint": f"POST {session.url}{_PATHS[api]}",
     }
     try:
         plan = await plan_request(
             session,
             token,
             base_url,
-            api="responses",
+            api=api,
             model=model,
             prompt=prompt,
             stream=False,
@@ -269,33 +300,23 @@ async def run_responses(
     client = session.client(headers=plan.headers)
     started = time.perf_counter()
     try:
-        raw = await client.responses.with_raw_response.create(
-            model=plan.model, input=prompt, stream=False
-        )
-        data = raw.http_response.json()
+        answer = (await send(client, plan)).http_response
+        elapsed = time.perf_counter() - started
+        content_type = answer.headers.get("content-type", "")
+        if "json" not in content_type.lower():
+            found = not_json_diagnosis(plan.endpoint, content_type, answer.text)
+            return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
+        data = answer.json()
     except Exception as error:
         elapsed = time.perf_counter() - started
-        found = diagnose_inference(error, plan.sent)
-        if found.code == "HTTP_404":
-            found = replace(
-                found,
-                code="RESPONSES_NOT_OFFERED",
-                title="This server does not offer the Responses API",
-                meaning="POST /v1/responses is not served: its run.yaml does not enable the "
-                "agents/responses API (it needs files, vector_io and tool_runtime too).",
-                remedy="Use the chat completion test (the default), or enable the API in the "
-                "server's run.yaml.",
-            )
+        found = adjust(diagnose_inference(error, plan.sent))
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     finally:
         await client.close()
-    elapsed = time.perf_counter() - started
-    text = response_text(data)
+    text, usage, shown = read(data)
     if text is None:
-        error_body = data.get("error") if isinstance(data, dict) else None
-        found = unexpected_diagnosis(plan.endpoint, "a completed response", error_body or data)
+        found = unexpected_diagnosis(plan.endpoint, reading, shown)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
-    usage = Usage.of(data.get("usage"), prompt="input_tokens", completion="output_tokens")
     return make_result(plan, answer=text, latency_s=elapsed, usage=usage, deltas=1, **common)
 
 
