@@ -21,3 +21,17 @@ def entra_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault matrix (tests/integration/test_fault_matrix.py) when it ran."""
+    import sys
+
+    module = next(
+        (m for name, m in list(sys.modules.items()) if name.endswith(".test_fault_matrix")), None
+    )
+    lines: list[str] = module.table_lines() if module is not None else []
+    if lines:
+        terminalreporter.write_sep("=", "fault matrix: injected -> shown -> cleared at runtime")
+        for line in lines:
+            terminalreporter.write_line(line)
