@@ -148,11 +148,19 @@ class Doctor:
         return any(r.status is CheckStatus.FAIL for r in self.state.results.values())
 
     async def run(self) -> AsyncIterator[CheckResult]:
-        """Run every step in order, yielding each result as soon as it is known."""
-        await self._reset_live()
-        self.state = DoctorState()
+        """Run every step in order from a clean state, yielding each result as it is known."""
+        await self.reset()
         for step in STEPS:
             yield await self.run_step(step.id)
+
+    async def reset(self) -> None:
+        """Forget everything: the next steps read the files again and ask for a new token.
+
+        "Run all" means "check it now", as a fresh ``check`` would: a cached token from
+        before a role assignment or a fixed secret would hide the fix.
+        """
+        await self._reset_live()
+        self.state = DoctorState()
 
     async def run_step(self, step_id: str) -> CheckResult:
         """Run (or re-run) one step; its prerequisites must have run, or it is skipped."""
@@ -247,6 +255,11 @@ class Doctor:
                 f"{error.location}: {error.message}",
                 remedy=error.remedy,
             )
+        previous = self.state.token_manager
+        if previous is not None and previous.settings != loaded.entra:
+            # azure_entra_id changed on disk: the next token must use the new settings.
+            self.state.token_manager = None
+            self.state.token = None
         self.state.loaded = loaded
         bad = unusable(loaded.findings)
         if bad:

@@ -232,6 +232,8 @@ class TokenManager:
         clock: Clock = time.time,
         environ: Mapping[str, str] | None = None,
     ) -> None:
+        self.settings = settings
+        """The settings this manager was built from (a config reload compares against them)."""
         self._authority: Authority = resolve_authority(authority, environ)
         tenant_text = settings.tenant_id.get_secret_value() if settings.tenant_id else ""
         self._request = TokenRequest(self._authority.url, tenant_text)

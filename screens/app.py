@@ -139,7 +139,8 @@ class LightspeedConsole(App[None]):
         """Run every step (None), or the given ones in order, redrawing after each."""
         order = list(STEP_IDS if steps is None else steps)
         if steps is None:
-            self.events.add("doctor: running every check")
+            self.events.add("doctor: running every check from scratch (files, token, calls)")
+            await self.doctor.reset()
         for step in order:
             await self._step(step, self.doctor.run_step(step))
 
