@@ -1,0 +1,140 @@
+"""SVG snapshots of every screen at 120x40, on the pinned sandbox (see `tests.tui.pinned`).
+
+Each snapshot comes from the real core run against the sandbox: the doctor's checks, a
+token from the Entra stand-in, an inference through the Llama Stack stand-in to the Azure
+OpenAI stand-in. Ports, paths, ids, secrets, clocks and durations are pinned, so the SVGs
+are byte-stable across runs and machines. Update them with ``--snapshot-update`` and look
+at the report before committing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from console.doctor import STEP_IDS, CheckStatus
+from screens.app import LightspeedConsole
+from screens.config_screen import ConfigScreen
+from screens.enrichment_screen import EnrichmentScreen
+from screens.help import HelpScreen
+from screens.inference_screen import InferenceScreen
+from screens.providers_screen import ProvidersScreen
+from screens.token_screen import TokenScreen
+from tests.tui.conftest import SIZE, wait_for
+from tests.tui.pinned import WRONG_SECRET, Pinned, pin_app, pinned_sandbox
+
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def pinned() -> Iterator[Pinned]:
+    with pinned_sandbox() as running:
+        yield running
+
+
+def checks_done(app: LightspeedConsole) -> bool:
+    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let the screen draw what the last step produced; no blinking cursor in the picture."""
+    await pilot.pause()
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
+def after_checks(*keys: str, screen: type | None = None) -> Callable[[Pilot[None]], object]:
+    """Wait for every check, press ``keys``, wait for ``screen`` to be up."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, LightspeedConsole)
+        await wait_for(pilot, lambda: checks_done(app))
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        if screen is not None:
+            await wait_for(pilot, lambda: isinstance(app.screen, screen))
+        await settle(pilot)
+
+    return run_before
+
+
+def test_doctor_after_all_checks(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_checks())
+    assert all(r.status is CheckStatus.PASS for r in app.doctor.state.results.values())
+
+
+def test_config(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_checks("2", screen=ConfigScreen))
+
+
+def test_enrichment_unified(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    run_before = after_checks("3", screen=EnrichmentScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_enrichment_side_by_side(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    run_before = after_checks("3", "s", screen=EnrichmentScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_providers(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    run_before = after_checks("4", screen=ProvidersScreen)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_token(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_checks("5", screen=TokenScreen))
+
+
+def test_inference_after_a_run(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await after_checks("6", screen=InferenceScreen)(pilot)  # type: ignore[misc]
+        screen = app.screen
+        assert isinstance(screen, InferenceScreen)
+        previous = app.doctor.state.results.get("inference")
+        await pilot.press("r")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.doctor.state.results.get("inference") is not previous and not screen.running
+            ),
+        )
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert app.doctor.state.results["inference"].status is CheckStatus.PASS
+
+
+def test_help(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    app = pinned.app()
+    assert snap_compare(app, terminal_size=SIZE, run_before=after_checks("f1", screen=HelpScreen))
+
+
+def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    launch = pinned.app().launch
+    environ = {**(launch.environ or {}), "CLIENT_SECRET": WRONG_SECRET}
+    app = pin_app(LightspeedConsole(replace(launch, environ=environ)))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: checks_done(app))
+        table = app.screen.query_one("#checks", DataTable)
+        table.move_cursor(row=STEP_IDS.index("token"))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert app.doctor.state.results["token"].status is CheckStatus.FAIL
