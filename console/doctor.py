@@ -207,6 +207,10 @@ class Doctor:
                 found.append(loaded.entra.client_secret)
             if loaded.llama_stack is not None:
                 found.append(loaded.llama_stack.api_key)
+            for provider in loaded.providers:
+                key = provider.config.get("api_key")
+                if isinstance(key, str) and key:
+                    found.append(key)
         if self.state.token is not None:
             found.append(self.state.token.token)
         return found

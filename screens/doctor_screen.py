@@ -75,9 +75,10 @@ class DoctorScreen(ConsoleScreen):
             detail.update(Text(f"{title}: not run yet (r runs every check)", style="dim"))
             return
         parts: list[Text] = [Text.assemble((result.title, "bold"), "  ", badge(result.status))]
-        parts.append(Text(result.summary))
-        if result.diagnosis is not None:
-            diagnosis = result.diagnosis
+        diagnosis = result.diagnosis
+        if diagnosis is None or result.summary != f"{diagnosis.code}: {diagnosis.title}":
+            parts.append(Text(result.summary))
+        if diagnosis is not None:
             parts.append(Text.assemble((f"{diagnosis.code}: ", "bold red"), diagnosis.title))
             parts.append(Text(diagnosis.meaning))
             if diagnosis.endpoint:

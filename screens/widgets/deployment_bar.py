@@ -43,7 +43,8 @@ class DeploymentBar(Static):
             text.append(" ")
             text.append(" READ-ONLY ", style="bold black on yellow")
         text.append(f"  {screen_title}", style="bold")
-        text.append(f"  │ {name or 'unnamed deployment'}")
-        text.append(f"  │ {mode or '?'} mode")
+        # Most telling first: a narrow terminal cuts the deployment name, not the server.
         text.append(f"  │ {server or 'server not contacted'}")
+        text.append(f"  │ {mode or '?'} mode")
+        text.append(f"  │ {name or 'unnamed deployment'}")
         self.update(text)
