@@ -344,12 +344,8 @@ class Doctor:
         return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
     async def _stack(self) -> CheckResult:
-        from console.sdk import load_llama_stack_client
         from console.stack import NoServer, open_session
         from console.stack_kind import HeaderNameError
-
-        # The SDK takes a second or two to import: never on the event loop.
-        await asyncio.to_thread(load_llama_stack_client)
 
         loaded = self._loaded()
         title = _BY_ID["stack"].title

@@ -20,6 +20,8 @@ commands' import path.
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,6 +106,14 @@ class NoServer:
         return data
 
 
+async def sdk_ready() -> None:
+    """Import llama-stack-client in a thread the first time: it takes 1-2 s, never on the loop."""
+    from console.sdk import load_llama_stack_client
+
+    if "llama_stack_client" not in sys.modules:
+        await asyncio.to_thread(load_llama_stack_client)
+
+
 class StackSession:
     """One connection to a Llama Stack server; use as ``async with`` or call `aclose`.
 
@@ -141,18 +151,22 @@ class StackSession:
         No SDK retries: each retry of a chat completion would make the server try Azure
         three more times, and a diagnosis must describe one request.
         """
-        from console.sdk import load_llama_stack_client
+        from console.sdk import load_llama_stack_client, tls_context
 
         load_llama_stack_client()
         from llama_stack_client import AsyncLlamaStackClient
 
         seconds = self.timeout if timeout is None else timeout
+        limits = httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT_S, seconds))
         return AsyncLlamaStackClient(
             base_url=self.url,
             api_key=self.api_key.get_secret_value() if self.api_key is not None else None,
-            timeout=httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT_S, seconds)),
+            timeout=limits,
             max_retries=0,
             default_headers=dict(headers or {}),
+            http_client=httpx.AsyncClient(
+                verify=tls_context(), timeout=limits, follow_redirects=True
+            ),
         )
 
     async def __aenter__(self) -> Self:
@@ -192,6 +206,7 @@ class StackSession:
         A keep-alive connection the server closed after an earlier error answer may be
         reset when reused: that one case is retried once, on a fresh connection.
         """
+        await sdk_ready()
         endpoint = f"GET {self.url}{path}"
         for attempt in (1, 2):
             try:
