@@ -78,6 +78,9 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.pop("PYTHONPROFILEIMPORTTIME", None)
+    # Measure what a user sees: bytecode cached after the first run (this machine's shell
+    # sets PYTHONDONTWRITEBYTECODE, which would make every start compile from source).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(extra or {})
     return env
 
