@@ -68,6 +68,8 @@ class Rig:
     servers: list[LocalServer] = field(default_factory=list)
     """Servers a case (re)started itself; stopped before the sandbox."""
     down_port: int = 0
+    stack_timeout_s: float = TIMEOUT_S
+    """How long the console waits for Llama Stack (cases that retry upstream need longer)."""
 
     @property
     def workdir(self) -> Path:
@@ -174,6 +176,7 @@ def rigged(case: Case) -> Iterator[Rig]:
             config=Path(info.lightspeed_config),
             environ=dict(info.environ),
             ca_bundle=Path(info.ca_bundle),
+            stack_timeout_s=case.stack_timeout_s,
         )
         try:
             if case.setup is not None:
@@ -209,6 +212,8 @@ class Case:
     """Why this case cannot be cleared without a restart (None: it can)."""
     gap: str | None = None
     """A product gap that keeps ``r`` from clearing this case: observed and shown, not pinned."""
+    stack_timeout_s: float = TIMEOUT_S
+    """The server retries Azure 429s with backoff (~1.5 s in all): give it time to answer."""
     restart_fix: Action | None = None
     """What the restart changes, for the fresh ``check`` that proves the fix."""
 
@@ -344,7 +349,14 @@ CASES: tuple[Case, ...] = (
     # Azure OpenAI
     Case("azure-401", "Azure 401", "inference", "AZURE_TOKEN_REJECTED", faults=("azure-401",)),
     Case("azure-no-role", "Azure no role", "inference", "AZURE_NO_ROLE", ("azure-no-role",)),
-    Case("azure-429", "Azure 429", "inference", "AZURE_RATE_LIMITED", faults=("azure-429=0",)),
+    Case(
+        "azure-429",
+        "Azure 429",
+        "inference",
+        "AZURE_RATE_LIMITED",
+        faults=("azure-429=0",),
+        stack_timeout_s=8.0,
+    ),
     Case("azure-500", "Azure 500", "inference", "AZURE_SERVER_ERROR", faults=("azure-500",)),
     Case("azure-503", "Azure 503", "inference", "AZURE_SERVER_ERROR", faults=("azure-503",)),
     Case("azure-drop", "Azure drops", "inference", "STACK_INTERNAL_ERROR", ("azure-drop",)),
@@ -414,7 +426,7 @@ def run_check(
         "--authority",
         rig.info.authority,
         "--timeout",
-        str(TIMEOUT_S),
+        str(rig.stack_timeout_s),
         "--token-timeout",
         str(TIMEOUT_S),
     ]
@@ -443,7 +455,7 @@ def launch(rig: Rig) -> Launch:
         authority=rig.info.authority,
         ca_bundle=rig.ca_bundle,
         token_timeout=TIMEOUT_S,
-        stack_timeout=TIMEOUT_S,
+        stack_timeout=rig.stack_timeout_s,
     )
     return Launch(
         lightspeed_config=rig.config,
