@@ -41,6 +41,30 @@ class WriteResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class TargetFacts:
+    """What is at a chosen path now, so a confirmation can say what a write will do."""
+
+    path: Path
+    exists: bool
+    is_input: bool
+    folder_exists: bool
+
+
+def inspect_target(path: Path, source: Path) -> TargetFacts:
+    """Look at ``path``: does it exist, is it the input file itself, is its folder there."""
+    try:
+        is_input = path.exists() and path.resolve() == source.resolve()
+    except OSError:
+        is_input = False
+    return TargetFacts(
+        path=path,
+        exists=path.exists() or path.is_symlink(),
+        is_input=is_input,
+        folder_exists=path.parent.is_dir(),
+    )
+
+
 def write_atomic(
     target: Path, text: str, *, overwrite: bool = False, backup: bool = False
 ) -> WriteResult:

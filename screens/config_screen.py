@@ -12,6 +12,7 @@ while this screen is shown); the reload itself runs in the app's worker, like ev
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.envsubst import EnvReference
+from console.config.watch import Signature, changed, file_signature
 from console.findings import Finding, Severity
 from console.redact import MASK, is_secret_key
 from screens.base import ConsoleScreen
@@ -49,8 +51,6 @@ STATE_LABELS = {
     "default": ("default", "yellow"),
     "conditional-empty": ("unset (:+)", "dim"),
 }
-
-Signature = dict[Path, tuple[int, int] | None]
 
 
 class ConfigScreen(ConsoleScreen):
@@ -118,7 +118,7 @@ class ConfigScreen(ConsoleScreen):
         env.add_column("state", key="state", width=10)
         env.add_column("value", key="value")
         env.add_column("used at", key="where")
-        self._signature = self._stat_files()
+        self._check_disk()
         self._poll = self.set_interval(POLL_SECONDS, self._check_disk)
         # ConsoleScreen.on_mount runs after this one (Textual calls each class's handler).
 
@@ -484,7 +484,7 @@ class ConfigScreen(ConsoleScreen):
         except (WorkerCancelled, WorkerFailed):
             self.console.events.add("config: reload interrupted", "warning")
             return
-        self._signature = self._stat_files()
+        self._signature = await asyncio.to_thread(file_signature, self._watched())
         self.console.events.add(f"config: {why}")
 
     def _watched(self) -> list[Path]:
@@ -495,33 +495,21 @@ class ConfigScreen(ConsoleScreen):
             paths.append(loaded.run.path)
         return paths
 
-    def _stat_files(self) -> Signature:
-        signature: Signature = {}
-        for path in self._watched():
-            try:
-                info = path.stat()
-            except OSError:
-                signature[path] = None
-                continue
-            signature[path] = (info.st_mtime_ns, info.st_size)
-        return signature
+    @work(exclusive=True, group="config-watch")
+    async def _check_disk(self) -> None:
+        """Reload when a file changed on disk (not while a step is running).
 
-    def _check_disk(self) -> None:
-        """Reload when a file changed on disk (not while a step is running)."""
-        if self.console.running or self._signature is None:
+        The first look only records the files' signatures; the stat calls run in a thread.
+        """
+        if self.console.running:
             return
-        current = self._stat_files()
-        if current == self._signature:
+        current = await asyncio.to_thread(file_signature, self._watched())
+        before, self._signature = self._signature, current
+        if before is None:
             return
-        changed = [
-            path.name
-            for path, seen in current.items()
-            if path in self._signature and self._signature[path] != seen
-        ]
-        self._signature = current
-        if not changed:
-            return  # only a newly watched file (the run.yaml the config names)
-        names = ", ".join(changed)
+        names = ", ".join(path.name for path in changed(before, current))
+        if not names:
+            return  # unchanged, or only a newly watched file (the run.yaml the config names)
         self.notify(f"{names} changed on disk: reloaded.", timeout=3)
         self._reload(f"reloaded after change on disk ({names})")
 

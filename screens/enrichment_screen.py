@@ -12,7 +12,6 @@ remedy; nothing is half-written.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,7 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from console.atomic import NEW_FILE_MODE, WriteRefused, WriteResult, write_atomic
+from console.atomic import (
+    NEW_FILE_MODE,
+    TargetFacts,
+    WriteRefused,
+    WriteResult,
+    inspect_target,
+    write_atomic,
+)
 from console.doctor import CheckStatus
 from console.enrichment import EnrichmentPreview
 from console.redact import scrub
@@ -34,30 +40,6 @@ from screens.widgets.path_dialog import PathDialog
 
 DEFAULT_OUTPUT_NAME = "run_.yaml"
 """Lightspeed's enrichment CLI writes ``-o run_.yaml`` by default; so does this screen."""
-
-
-@dataclass(frozen=True)
-class TargetFacts:
-    """What is at the chosen path now, so the confirm dialog can say what will happen."""
-
-    path: Path
-    exists: bool
-    is_input: bool
-    folder_exists: bool
-
-
-def inspect_target(path: Path, source: Path) -> TargetFacts:
-    """Look at ``path`` (runs in a thread: it touches the file system)."""
-    try:
-        is_input = path.exists() and path.resolve() == source.resolve()
-    except OSError:
-        is_input = False
-    return TargetFacts(
-        path=path,
-        exists=path.exists() or path.is_symlink(),
-        is_input=is_input,
-        folder_exists=path.parent.is_dir(),
-    )
 
 
 class EnrichmentScreen(ConsoleScreen):
@@ -282,7 +264,8 @@ class EnrichmentScreen(ConsoleScreen):
             )
         except WriteRefused as error:
             remedy = error.remedy
-            if not facts.exists and facts.path.exists():
+            now = await asyncio.to_thread(inspect_target, facts.path, preview.source)
+            if not facts.exists and now.exists:
                 remedy = "The file appeared after you confirmed; press w again to replace it."
             self._failed(facts.path, error.message, remedy)
             return
