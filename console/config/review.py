@@ -14,6 +14,7 @@ from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, forma
 from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
 from console.config.yamlio import node_at
 from console.findings import WRONG_TYPE, Finding, Severity
+from console.redact import MASK
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded, LoadedFile
@@ -285,7 +286,7 @@ def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
         raw = node_at(loaded_file.document, written)
         if not isinstance(raw, str) or not raw.strip() or ENV_PATTERN.search(raw):
             continue
-        if raw.strip() == "********":
+        if raw.strip() == MASK:  # what a server's listing shows: not a secret itself
             continue
         path = resolved
         yield Finding(
