@@ -52,12 +52,18 @@ async def open_enrichment(app: LightspeedConsole, pilot: Pilot[None]) -> Enrichm
 async def write_to(pilot: Pilot[None], app: LightspeedConsole, target: Path | None) -> str:
     """Press w, accept or type the path; return the confirm dialog's text (left open)."""
     await pilot.press("w")
-    await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, PathDialog) and bool(app.screen.query(Input))
+    )
     if target is not None:
         app.screen.query_one(Input).value = str(target)
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-    await pilot.pause()
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ConfirmDialog) and bool(app.screen.query("#confirm-message"))
+        ),
+    )
     return text_of(app.screen.query_one("#confirm-message", Static))
 
 
@@ -195,7 +201,10 @@ async def test_palette_write_command_opens_the_write_dialog(app: LightspeedConso
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
         app._write_enriched()  # what the palette's "enrichment: write…" runs
-        await wait_for(pilot, lambda: isinstance(app.screen, PathDialog))
+        # The dialog is pushed first and composed a moment later: wait for its input too.
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, PathDialog) and bool(app.screen.query(Input))
+        )
         assert app.screen.query_one(Input).value.endswith("run_.yaml")
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, EnrichmentScreen))
