@@ -501,12 +501,13 @@ class ConfigScreen(ConsoleScreen):
 
         The first look only records the files' signatures; the stat calls run in a thread.
         """
-        if self.console.running:
-            return
         current = await asyncio.to_thread(file_signature, self._watched())
-        before, self._signature = self._signature, current
-        if before is None:
+        if self._signature is None:
+            self._signature = current  # the baseline, taken even while steps run
             return
+        if self.console.running:
+            return  # decide on the next tick; the baseline stays as it was
+        before, self._signature = self._signature, current
         names = ", ".join(path.name for path in changed(before, current))
         if not names:
             return  # unchanged, or only a newly watched file (the run.yaml the config names)
