@@ -68,6 +68,7 @@ class LightspeedConsole(App[None]):
         "inference": _lazy("screens.inference_screen", "InferenceScreen"),
     }
     DEFAULT_MODE = "doctor"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 - Textual reads it
     BINDINGS: ClassVar[list[BindingType]] = [
         *[
             Binding(key, f"app.switch_mode('{mode}')", title, id=f"screen.{mode}")

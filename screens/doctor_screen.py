@@ -13,6 +13,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from console.doctor import STEPS, CheckResult
@@ -32,7 +33,8 @@ class DoctorScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(id="checks", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static(id="check-detail")
+        with VerticalScroll(id="check-detail-scroll"):
+            yield Static(id="check-detail")
 
     def on_mount(self) -> None:
         table = self.query_one("#checks", DataTable)
