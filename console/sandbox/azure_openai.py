@@ -40,6 +40,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from console.sandbox.request_log import RequestLog
 from console.sandbox.servers import LocalServer, Startable, TlsFiles, drop_connection
 from console.sandbox.tokens import InvalidTokenError, TokenIssuer
 
@@ -244,7 +245,7 @@ def stream_pieces(reply: str) -> list[str]:
 # -------------------------------------------------------------------------------- the service
 
 
-class AzureOpenAIStandIn:
+class AzureOpenAIStandIn(RequestLog[AzureRequest]):
     """State of one fake Azure OpenAI resource: trust, deployments, faults and request log."""
 
     def __init__(
@@ -259,38 +260,17 @@ class AzureOpenAIStandIn:
         self.deployments: list[str] = list(deployments)
         self.api_keys: set[str] = set(api_keys)
         self.audience = audience
+        super().__init__()
         self.faults = AzureFaults()
         self._lock = threading.Lock()
-        self._requests: list[AzureRequest] = []
-        self._counter = 0
 
     @property
     def fault_lock(self) -> threading.Lock:
         return self._lock
 
     @property
-    def requests(self) -> list[AzureRequest]:
-        """A copy of the request log, oldest first."""
-        with self._lock:
-            return list(self._requests)
-
-    @property
     def chat_requests(self) -> list[AzureRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-    def record(self, entry: AzureRequest) -> None:
-        with self._lock:
-            self._requests.append(entry)
-
-    def next_number(self) -> int:
-        """A per-resource request counter, from which ids are derived deterministically."""
-        with self._lock:
-            self._counter += 1
-            return self._counter
 
     def completion_id(self, number: int) -> str:
         digest = hashlib.sha256(f"chatcmpl:{number}".encode()).hexdigest()

@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from console.sandbox.ca import issue_local_tls
+from console.sandbox.request_log import RequestLog
 from console.sandbox.servers import LocalServer, Startable, TlsFiles, drop_connection
 from console.sandbox.tokens import TokenIssuer, new_token_id
 
@@ -286,7 +287,7 @@ _CLAIMS_SUPPORTED = (
 )  # fmt: skip
 
 
-class EntraStandIn:
+class EntraStandIn(RequestLog[RecordedRequest]):
     """The directory, signing key, faults and request log behind the Entra ID app.
 
     ``base_url`` is filled in by `EntraServer` (or by the caller) once the port is known; it
@@ -300,6 +301,7 @@ class EntraStandIn:
         token_lifetime_s: int = DEFAULT_TOKEN_LIFETIME_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self.issuer = issuer or TokenIssuer()
         self.token_lifetime_s = token_lifetime_s
         self.clock = clock
@@ -307,7 +309,7 @@ class EntraStandIn:
         self.base_url = ""
         self.tenants: dict[str, Tenant] = {}
         self.lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
+        """Guards the faults that count down (``fail_count``) across request threads."""
         self._untrusted: TokenIssuer | None = None
 
     # -- directory
@@ -347,21 +349,8 @@ class EntraStandIn:
     # -- request log
 
     @property
-    def requests(self) -> list[RecordedRequest]:
-        with self.lock:
-            return list(self._requests)
-
-    @property
     def token_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.endpoint == "token"]
-
-    def clear_requests(self) -> None:
-        with self.lock:
-            self._requests.clear()
-
-    def record(self, entry: RecordedRequest) -> None:
-        with self.lock:
-            self._requests.append(entry)
 
     # -- documents
 

@@ -45,7 +45,6 @@ import contextlib
 import json
 import random
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +59,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from console.sandbox.request_log import RequestLog
 from console.sandbox.servers import LocalServer, Startable, drop_connection
 
 STACK_VERSION = "0.7.3"
@@ -461,7 +461,7 @@ def _validation_error(body: Any) -> str | None:
 # -------------------------------------------------------------------------------- the service
 
 
-class LlamaStackStandIn:
+class LlamaStackStandIn(RequestLog[StackRequest]):
     """State of one fake Llama Stack server: its run.yaml, faults and request log."""
 
     def __init__(
@@ -477,27 +477,7 @@ class LlamaStackStandIn:
         self.models = _models_of(self.run_config)
         self.upstream_verify = upstream_verify
         self.faults = StackFaults()
-        self._lock = threading.Lock()
-        self._requests: list[StackRequest] = []
-        self._counter = 0
-
-    @property
-    def requests(self) -> list[StackRequest]:
-        with self._lock:
-            return list(self._requests)
-
-    def clear_requests(self) -> None:
-        with self._lock:
-            self._requests.clear()
-
-    def record(self, entry: StackRequest) -> None:
-        with self._lock:
-            self._requests.append(entry)
-
-    def next_number(self) -> int:
-        with self._lock:
-            self._counter += 1
-            return self._counter
+        super().__init__()
 
     def provider(self, provider_id: str) -> ProviderEntry | None:
         return next((p for p in self.providers if p.provider_id == provider_id), None)
