@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from console.commands.common import add_config_options, load_for
-from console.commands.live import add_entra_options, add_server_options, report_failure
+from console.commands.live import add_entra_options, add_server_options, report_failure, session_for
 from console.config.loader import Loaded
 from console.diagnosis import DiagnosedError, Diagnosis
 from console.exitcodes import ExitCode
@@ -93,18 +93,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Token, discovery, inference; the exit code says which step failed, if any."""
-    from console.stack import HeaderNameError, NoServer, open_session
+    from console.stack import NoServer
 
     loaded = load_for(args, lightspeed_optional=True)
-    try:
-        session = open_session(
-            loaded,
-            url=args.url,
-            provider_data_header=args.provider_data_header,
-            timeout=args.timeout,
-        )
-    except HeaderNameError as error:
-        narrate(f"error: --provider-data-header: {error}", "red")
+    session = session_for(args, loaded)
+    if session is None:
         return ExitCode.ERROR
     if isinstance(session, NoServer):
         if session.reason == "library-mode":

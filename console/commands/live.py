@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.diagnosis import Diagnosis
 from console.live_options import LiveOptions
 from console.output import narrate
+
+if TYPE_CHECKING:
+    from console.config.loader import Loaded
+    from console.stack import NoServer, StackSession
 
 
 def positive_float(text: str) -> float:
@@ -114,6 +119,22 @@ def live_options(args: argparse.Namespace, **extra: str | None) -> LiveOptions:
         retries=args.retries,
         **extra,
     )
+
+
+def session_for(args: argparse.Namespace, loaded: Loaded) -> StackSession | NoServer | None:
+    """The Llama Stack session the server options ask for; None after a usage error is said."""
+    from console.stack import HeaderNameError, open_session
+
+    try:
+        return open_session(
+            loaded,
+            url=args.url,
+            provider_data_header=args.provider_data_header,
+            timeout=args.timeout,
+        )
+    except HeaderNameError as error:
+        narrate(f"error: --provider-data-header: {error}", "red")
+        return None
 
 
 def report_failure(diagnosis: Diagnosis) -> None:

@@ -18,7 +18,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
-from console.commands.live import add_server_options, report_failure
+from console.commands.live import add_server_options, report_failure, session_for
 from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded
 from console.exitcodes import ExitCode
 from console.findings import Severity
@@ -52,18 +52,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     """The live view (with run.yaml beside it), the library-mode notice, or ``--static``."""
     if args.static:
         return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
-    from console.stack import HeaderNameError, NoServer, open_session, survey
+    from console.stack import NoServer, survey
 
     loaded = load_for(args, lightspeed_optional=True)
-    try:
-        session = open_session(
-            loaded,
-            url=args.url,
-            provider_data_header=args.provider_data_header,
-            timeout=args.timeout,
-        )
-    except HeaderNameError as error:
-        narrate(f"error: --provider-data-header: {error}", "red")
+    session = session_for(args, loaded)
+    if session is None:
         return ExitCode.ERROR
     if isinstance(session, NoServer):
         narrate(f"providers: {session.message}", "yellow")
