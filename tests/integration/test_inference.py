@@ -32,50 +32,15 @@ from console.sandbox.tokens import TokenIssuer
 from console.stack import LLAMA_STACK_HEADER, OGX_HEADER, StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 from tests.integration.live_backends import (
-    BACKENDS,
     MODEL,
     PRINCIPAL,
     Backend,
-    real_backend,
-    stand_in_backend,
 )
 
 pytestmark = pytest.mark.real_stack
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 ECHO = f"Echo: {DEFAULT_PROMPT}"
-
-
-@pytest.fixture(scope="module")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
-
-
-@pytest.fixture(scope="module")
-def stand_in(issuer: TokenIssuer) -> Iterator[Backend]:
-    with stand_in_backend(issuer) as backend:
-        yield backend
-
-
-@pytest.fixture(scope="module")
-def real(issuer: TokenIssuer) -> Iterator[Backend]:
-    with real_backend(issuer) as backend:
-        yield backend
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    found: Backend = request.getfixturevalue("stand_in" if request.param == "stand-in" else "real")
-    found.reset()
-    yield found
-    found.reset()
-
-
-@pytest.fixture
-def faulty(stand_in: Backend) -> Iterator[Backend]:
-    stand_in.reset()
-    yield stand_in
-    stand_in.reset()
 
 
 def no_secret(result: Any, token: SecretStr) -> None:

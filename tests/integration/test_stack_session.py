@@ -9,7 +9,7 @@ behaviour (version, providers, discovery, header choice) runs on both.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -31,41 +31,9 @@ from console.stack_kind import (
     stack_kind,
 )
 from tests.conftest import CANARY_SECRET, EXAMPLES
-from tests.integration.live_backends import BACKENDS, Backend, real_backend, stand_in_backend
+from tests.integration.live_backends import Backend
 
 pytestmark = pytest.mark.real_stack
-
-
-@pytest.fixture(scope="module")
-def issuer() -> TokenIssuer:
-    return TokenIssuer()
-
-
-@pytest.fixture(scope="module")
-def stand_in(issuer: TokenIssuer) -> Iterator[Backend]:
-    with stand_in_backend(issuer) as backend:
-        yield backend
-
-
-@pytest.fixture(scope="module")
-def real(issuer: TokenIssuer) -> Iterator[Backend]:
-    with real_backend(issuer) as backend:
-        yield backend
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    found: Backend = request.getfixturevalue("stand_in" if request.param == "stand-in" else "real")
-    found.reset()
-    yield found
-    found.reset()
-
-
-@pytest.fixture
-def faulty(stand_in: Backend) -> Iterator[Backend]:
-    stand_in.reset()
-    yield stand_in
-    stand_in.reset()
 
 
 def run_yaml(tmp_path: Path, base_url: str) -> Path:
