@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from console.config.errors import ConfigFileError
+from console.config.fastyaml import fast_round_trip
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """Larger than any real run.yaml by three orders of magnitude; bounds memory and time."""
@@ -64,14 +65,22 @@ def read_yaml_file(path: Path) -> YamlFile:
     return YamlFile(path=path, text=text, document=document)
 
 
-def parse_yaml_text(text: str, path: Path) -> CommentedMap:
-    """Parse YAML text into a round-trip mapping, or raise `ConfigFileError`."""
+def parse_yaml_text(text: str, path: Path, *, comments: bool = False) -> CommentedMap:
+    """Parse YAML text into a round-trip mapping, or raise `ConfigFileError`.
+
+    A plain document is built from libyaml's events (`fastyaml`), many times faster than
+    ruamel's parser; ``comments`` asks for ruamel's full round trip, which the dumper needs.
+    """
     if "\x00" in text:
         raise ConfigFileError(
             path,
             "the file contains NUL bytes: it is binary, not YAML",
             "Point the console at the YAML file itself, not a compiled or archived copy.",
         )
+    if not comments:
+        fast = fast_round_trip(text, round_trip_yaml())
+        if fast is not None:  # no aliases, tags or complex keys: nothing left to refuse
+            return fast
     try:
         documents = list(round_trip_yaml().load_all(io.StringIO(text)))
     except DuplicateKeyError as exc:
