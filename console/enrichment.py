@@ -14,11 +14,11 @@ from __future__ import annotations
 import difflib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from console.config.envsubst import ENV_PATTERN
@@ -77,12 +77,11 @@ class EnrichmentPreview:
 
         Unless revealed, secrets written in the file are masked in the context lines.
         """
-        lines = difflib.unified_diff(
+        lines = _unified_diff(
             self.original_text.splitlines(keepends=True),
             self.enriched_text.splitlines(keepends=True),
-            fromfile=str(self.source),
-            tofile=str(self.source),
-            n=context,
+            str(self.source),
+            context,
         )
         # A last line without a newline needs diff(1)'s marker, or patch rejects the hunk.
         text = "".join(
@@ -103,6 +102,43 @@ class EnrichmentPreview:
             "skipped": [skip.__dict__ for skip in self.skipped],
             "diff": self.unified_diff(),
         }
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@$")
+
+
+def _unified_diff(old: list[str], new: list[str], name: str, context: int) -> Iterator[str]:
+    """difflib's unified diff, computed on the lines between the common head and tail.
+
+    The enrichment changes a handful of lines; letting difflib match all of a long file
+    first costs more than the rest of the preview. Hunk numbers are shifted back.
+    """
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    skip_head = max(head - context, 0)
+    skip_tail = max(tail - context, 0)
+    lines = difflib.unified_diff(
+        old[skip_head : len(old) - skip_tail],
+        new[skip_head : len(new) - skip_tail],
+        fromfile=name,
+        tofile=name,
+        n=context,
+    )
+    for line in lines:
+        hunk = _HUNK.match(line.rstrip("\n"))
+        if hunk is None:
+            yield line
+            continue
+        old_start, old_length, new_start, new_length = hunk.groups()
+        yield (
+            f"@@ -{int(old_start) + skip_head}{old_length or ''} "
+            f"+{int(new_start) + skip_head}{new_length or ''} @@\n"
+        )
 
 
 def entra_configured(lightspeed_document: Any) -> bool:
@@ -352,24 +388,46 @@ def _edit_means_the_rule(
 ) -> bool:
     """Whether the edited text parses to exactly what the rule makes of the original.
 
-    libyaml (PyYAML's C loader) parses both texts in a fraction of the round-trip parser's
-    time; comparing two parses by the same parser makes YAML 1.1/1.2 differences cancel out.
-    Without libyaml, or when it cannot read the file, the round-trip parser decides.
+    The edited text is read by the same parser as the original (one resolver, so YAML
+    1.1/1.2 differences cannot creep in). When the ``providers:`` block can be cut out
+    cleanly, only that block is re-read: on a file with thousands of models it is a small
+    part, and the text around it is checked to be unchanged.
     """
-    fast = _fast_parse(original)
-    if fast is not _Unparseable:
-        return bool(_fast_parse(candidate) == enrich_plain(fast, entra_block))
+    section = _providers_section(original, candidate, document)
+    if section is not None:
+        meaning = _means(section, path)
+        if meaning is not _Unparseable:  # e.g. an alias to an anchor above the block
+            return bool(meaning == enrich_plain({"providers": document["providers"]}, entra_block))
     return bool(_means(candidate, path) == enrich_plain(document, entra_block))
 
 
-def _fast_parse(text: str) -> Any:
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
-        return _Unparseable
+def _providers_section(original: str, candidate: str, document: CommentedMap) -> str | None:
+    """The edited text's top-level ``providers:`` block on its own, or None if not separable.
+
+    It is separable when the top level is a block mapping whose ``providers`` key and next
+    key both start a line at column 0: a key there closes every block above it, so the lines
+    between them read the same alone as in the file. Every edit lies inside ``providers``.
+    """
+    if document.fa.flow_style() or "providers" not in document:
+        return None
+    keys = list(document)
+    index = keys.index("providers")
     try:
-        return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
-    except Exception:  # anything libyaml refuses: let the round-trip parser decide
-        return _Unparseable
+        start, column = document.lc.key("providers")
+        following = document.lc.key(keys[index + 1]) if index + 1 < len(keys) else None
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if column != 0 or (following is not None and following[1] != 0):
+        return None
+    before = original.splitlines(keepends=True)
+    after = candidate.splitlines(keepends=True)
+    end = following[0] if following is not None else len(before)
+    added = len(after) - len(before)
+    unchanged = before[:start] == after[:start] and (
+        [line.rstrip("\r\n") for line in before[end:]]
+        == [line.rstrip("\r\n") for line in after[end + added :]]
+    )
+    return "".join(after[start : end + added]) if unchanged else None
 
 
 def _means(text: str, path: Path) -> Any:
@@ -384,7 +442,7 @@ class _Unparseable:
 
 
 def _dump_enriched(original: str, path: Path) -> str:
-    document = parse_yaml_text(original, path)
+    document = parse_yaml_text(original, path, comments=True)
     for provider in _azure_entries(document):
         config = provider.get("config")
         if config is None:

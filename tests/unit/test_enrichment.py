@@ -181,3 +181,71 @@ def test_diff_applies_with_patch(tmp_path: Path, entra_env: dict[str, str]) -> N
     diff_file = write(tmp_path, "change.diff", result.unified_diff())
     subprocess.run(["patch", "-s", str(run), str(diff_file)], check=True, cwd=tmp_path)
     assert run.read_text() == result.enriched_text
+
+
+LONG_RUN = """\
+version: 2
+providers:
+  inference:
+  - provider_id: openai
+    provider_type: remote::openai
+  - provider_id: azure
+    provider_type: remote::azure
+    config:
+      base_url: https://r.openai.azure.com/openai/v1
+registered_resources:
+  models:
+{models}server:
+  port: 8321
+"""
+
+
+def long_run(models: int) -> str:
+    entries = "".join(
+        f"  - model_id: m{index}\n    provider_id: openai\n" for index in range(models)
+    )
+    return LONG_RUN.format(models=entries)
+
+
+def test_long_file_is_checked_by_its_providers_block(tmp_path: Path) -> None:
+    """Thousands of models after providers: the text edit is kept and means the rule."""
+    from console.enrichment import _edit_means_the_rule
+
+    lightspeed = write(tmp_path, "ls.yaml", "azure_entra_id:\n  tenant_id: t\n")
+    run = write(tmp_path, "run.yaml", long_run(3000))
+    loaded = load(lightspeed, run, environ={})
+    result = preview(loaded)
+    assert result.method == "text edit"
+    assert yaml.safe_load(result.enriched_text) == lightspeed_rule(
+        yaml.safe_load(run.read_text()), {"azure_entra_id": {}}
+    )
+    document = loaded.run.document if loaded.run else None
+    assert document is not None
+    original = run.read_text()
+    entra = {"tenant_id": "t"}
+    good = result.enriched_text
+    assert _edit_means_the_rule(original, good, run, document, entra)
+    # A wrong edit inside the block, and a stray change after it, are both caught.
+    wrong_inside = good.replace("model_validation: false", "model_validation: true")
+    assert not _edit_means_the_rule(original, wrong_inside, run, document, entra)
+    stray_after = good.replace("model_id: m2999", "model_id: m2998")
+    assert not _edit_means_the_rule(original, stray_after, run, document, entra)
+    stray_before = good.replace("version: 2", "version: 3")
+    assert not _edit_means_the_rule(original, stray_before, run, document, entra)
+
+
+def test_diff_of_a_long_file_numbers_its_hunks_as_difflib_does(tmp_path: Path) -> None:
+    import difflib
+
+    lightspeed = write(tmp_path, "ls.yaml", "azure_entra_id:\n  tenant_id: t\n")
+    run = write(tmp_path, "run.yaml", long_run(500))
+    result = preview(load(lightspeed, run, environ={}))
+    expected = "".join(
+        difflib.unified_diff(
+            result.original_text.splitlines(keepends=True),
+            result.enriched_text.splitlines(keepends=True),
+            fromfile=str(run),
+            tofile=str(run),
+        )
+    )
+    assert result.unified_diff(reveal=True) == expected

@@ -7,6 +7,7 @@ nothing the second time, the diff applies cleanly with patch(1), and comments su
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 import tempfile
@@ -114,3 +115,41 @@ def test_enrichment_properties(text: str) -> None:
             diff.write_text(first.unified_diff(reveal=True))
             subprocess.run(["patch", "-s", "-p0", str(run), str(diff)], check=True, cwd=root)
             assert run.read_text() == first.enriched_text
+
+
+LINES = st.lists(st.sampled_from(["a\n", "b\n", "c\n", "d\n", "e"]), max_size=40)
+HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def apply_unified(old: list[str], diff: list[str]) -> list[str]:
+    """Apply a unified diff, checking every context line and both hunk positions."""
+    result: list[str] = []
+    at = 0
+    for line in diff[2:]:
+        hunk = HUNK.match(line)
+        if hunk is not None:
+            old_start, old_length, new_start, new_length = hunk.groups()
+            begin = int(old_start) - (1 if old_length != "0" else 0)
+            assert begin >= at
+            result.extend(old[at:begin])
+            at = begin
+            assert len(result) == int(new_start) - (1 if new_length != "0" else 0)
+        elif line[0] in " -":
+            assert old[at] == line[1:]
+            if line[0] == " ":
+                result.append(line[1:])
+            at += 1
+        else:
+            result.append(line[1:])
+    return result + old[at:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=LINES, new=LINES, context=st.integers(0, 4))
+def test_trimmed_diff_turns_old_into_new(old: list[str], new: list[str], context: int) -> None:
+    """The diff computed between the common head and tail is a correct unified diff."""
+    from console.enrichment import _unified_diff
+
+    diff = list(_unified_diff(old, new, "f", context))
+    assert apply_unified(old, diff) == new
+    assert bool(diff) == (old != new)
