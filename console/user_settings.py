@@ -16,7 +16,6 @@ and line, never a crash. ``lightspeed-console locate`` prints every location.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,8 @@ def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
         return UserSettings(), []
     except OSError as error:
         return UserSettings(), [f"{path}: cannot be read ({error.strerror}); using defaults"]
+    import tomllib  # only when there is a file: most starts have none, and it is on the start path
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
