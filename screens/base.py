@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from screens.widgets.deployment_bar import DeploymentBar
 from screens.widgets.event_pane import EventPane
+from screens.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from screens.app import LightspeedConsole
@@ -32,7 +32,7 @@ class ConsoleScreen(Screen[None]):
         with Vertical(id="body"):
             yield from self.compose_body()
         yield EventPane(id="event-pane")
-        yield Footer()
+        yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
