@@ -1,7 +1,9 @@
 """TUI first frame: the console (``tui --read-only``) against a bare Textual app.
 
-Both run headless in fresh interpreters and exit after their first refresh; the time is
-from the spawn to that refresh. The console's child also reports which heavy modules
+Both run headless in fresh interpreters and exit after their first refresh. Two moments
+are timed from the spawn: the first frame painted (the first screen update handed to the
+driver), and the first after-refresh callback, when start-up has settled. The console's
+child also reports which heavy modules
 (azure.identity, llama_stack_client, ...) were imported by then, and one extra run under
 ``-X importtime`` says which packages its start path spends the time in.
 """
@@ -30,20 +32,37 @@ def measure(runs: int = 5) -> list[Measurement]:
         env = ENV | {"XDG_CONFIG_HOME": xdg}
         run_child("bench.children.frame_bare", env=env)  # warm the page cache and .pyc files
         run_child("bench.children.frame_console", _args(), env=env)
-        ours: list[float] = []
-        bare: list[float] = []
+        ours: dict[str, list[float]] = {"first_paint": [], "first_refresh": []}
+        bare: dict[str, list[float]] = {"first_paint": [], "first_refresh": []}
         heavy: set[str] = set()
         watched: set[str] = set()
         for _ in range(runs):
             data, spawned, _ = run_child("bench.children.frame_bare", env=env)
-            bare.append(data["first_refresh"] - spawned)
+            for moment, times in bare.items():
+                times.append(data[moment] - spawned)
             data, spawned, _ = run_child("bench.children.frame_console", _args(), env=env)
-            ours.append(data["first_refresh"] - spawned)
+            for moment, times in ours.items():
+                times.append(data[moment] - spawned)
             heavy.update(data["heavy"])
             watched.update(data["watched"])
         top = import_profile(env)
     row = ratio_goal(
-        "TUI first frame (tui --read-only)", ours, bare, "bare Textual app", factor=1.2
+        "TUI first frame painted (tui --read-only)",
+        ours["first_paint"],
+        bare["first_paint"],
+        "bare Textual app",
+        factor=1.2,
+    )
+    settled = ratio_goal(
+        "TUI start settled: first after-refresh callback",
+        ours["first_refresh"],
+        bare["first_refresh"],
+        "bare Textual app",
+        factor=1.2,
+    )
+    settled.notes.append(
+        "the moment Textual has processed every start-up message and refreshed once more: "
+        "the footer's keys, the table's layout; the checks and SDK preload start after it"
     )
     row.notes.append(
         "heavy modules imported by the first refresh: " + (", ".join(sorted(heavy)) or "none")
@@ -52,7 +71,7 @@ def measure(runs: int = 5) -> list[Measurement]:
     row.notes.append("import time by top-level package (self, ms): " + top)
     if heavy:
         row.ok = False
-    return [row]
+    return [row, settled]
 
 
 def import_profile(env: dict[str, str]) -> str:

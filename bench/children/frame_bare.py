@@ -9,6 +9,8 @@ import time
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
 
+from bench.children.paint import record_first_paint
+
 SIZE = (120, 40)
 
 
@@ -33,10 +35,12 @@ class Bare(App[None]):
 
 
 def main() -> None:
+    seen: dict[str, float] = {}
+    record_first_paint(seen)
     app = Bare()
     app.run(headless=True, size=SIZE)
     heavy = sorted(m for m in ("azure.identity", "llama_stack_client") if m in sys.modules)
-    print(json.dumps({"first_refresh": app.first_refresh, "heavy": heavy}))
+    print(json.dumps({"first_refresh": app.first_refresh, "heavy": heavy} | seen))
 
 
 if __name__ == "__main__":
