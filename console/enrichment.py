@@ -25,6 +25,7 @@ from console.config.envsubst import ENV_PATTERN
 from console.config.loader import Loaded, LoadedFile
 from console.config.views import AZURE_PROVIDER_TYPE
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
+from console.gcpause import gc_paused
 from console.redact import is_secret_key, scrub
 
 FLAG = "model_validation"
@@ -173,7 +174,8 @@ def preview(loaded: Loaded) -> EnrichmentPreview:
     if loaded.run is None:
         raise ValueError("no run.yaml was loaded; pass --run-config (or -i)")
     lightspeed_doc = loaded.lightspeed.document if loaded.lightspeed is not None else None
-    return preview_files(loaded.run, lightspeed_doc)
+    with gc_paused():  # the check re-reads part of the file: many objects, no cycles
+        return preview_files(loaded.run, lightspeed_doc)
 
 
 def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPreview:

@@ -29,6 +29,7 @@ from console.config.views import (
 )
 from console.config.yamlio import YamlFile, read_yaml_file
 from console.findings import Finding, Severity
+from console.gcpause import gc_paused
 
 RUN_CONFIG_UNREADABLE = "run-config-unreadable"
 """The code of the finding for a ``library_client_config_path`` that names no readable file."""
@@ -134,6 +135,16 @@ def load(
     found through ``library_client_config_path`` that cannot be read is a finding instead,
     because the rest of the review still helps the operator.
     """
+    with gc_paused():  # a large run.yaml is a tree of a million objects
+        return _load(lightspeed_config, run_config, environ, default_run_config)
+
+
+def _load(
+    lightspeed_config: Path | None,
+    run_config: Path | None,
+    environ: Mapping[str, str] | None,
+    default_run_config: Path | None,
+) -> Loaded:
     from console.config.review import review  # review reads the views this module builds
 
     findings: list[Finding] = []
