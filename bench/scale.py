@@ -176,8 +176,7 @@ def measure_screen() -> list[Measurement]:
         )
         rows.append(row)
     rows[0].notes.append(
-        "load() and preview() run in a worker thread, so the app stays responsive meanwhile; "
-        "the time is ruamel's pure-Python round-trip parser"
+        "load() and preview() run in a worker thread, so the app stays responsive meanwhile"
     )
     rows[2].notes.append(note)
     return rows
