@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import DataTable, Static
+from textual.widgets import OptionList, Static
 
-from console.doctor import STEP_IDS, CheckStatus
+from console.doctor import STEP_IDS, STEPS, CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.doctor_screen import DoctorScreen
@@ -24,9 +24,10 @@ async def test_every_check_passes_on_the_sandbox(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_done(app))
         assert isinstance(app.screen, DoctorScreen)
-        table = app.screen.query_one("#checks", DataTable)
-        statuses = [str(table.get_cell(step, "status")) for step in STEP_IDS]
-        assert statuses == ["✓ pass"] * len(STEP_IDS)
+        checks = app.screen.query_one("#checks", OptionList)
+        rows = [str(checks.get_option(step).prompt) for step in STEP_IDS]
+        assert [row[:10] for row in rows] == ["✓ pass    "] * len(STEP_IDS)
+        assert all(step.title in row for step, row in zip(STEPS, rows, strict=True))
 
 
 async def test_failure_is_explained_and_rerun_succeeds_after_the_fault_clears(
@@ -38,8 +39,8 @@ async def test_failure_is_explained_and_rerun_succeeds_after_the_fault_clears(
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_done(app))
         assert app.doctor.state.results["stack"].status is CheckStatus.FAIL
-        table = app.screen.query_one("#checks", DataTable)
-        table.move_cursor(row=STEP_IDS.index("stack"))
+        checks = app.screen.query_one("#checks", OptionList)
+        checks.highlighted = STEP_IDS.index("stack")
         await pilot.pause()
         detail = text_of(app.screen.query_one("#check-detail", Static))
         assert "HTTP_500" in detail

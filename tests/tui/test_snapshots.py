@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import Input, OptionList
 
 from console.doctor import STEP_IDS, CheckStatus
 from screens.app import LightspeedConsole
@@ -132,8 +132,7 @@ def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCom
 
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: checks_done(app))
-        table = app.screen.query_one("#checks", DataTable)
-        table.move_cursor(row=STEP_IDS.index("token"))
+        app.screen.query_one("#checks", OptionList).highlighted = STEP_IDS.index("token")
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
