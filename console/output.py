@@ -6,7 +6,6 @@ text out. Colour is used only when the stream is a terminal and NO_COLOR is unse
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -48,6 +47,8 @@ def emit(text: str) -> None:
 
 def emit_json(data: Any) -> None:
     """Data to stdout as one JSON document."""
+    import json  # only the --json paths need it; the TUI's start path does not
+
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
 

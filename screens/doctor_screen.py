@@ -50,11 +50,11 @@ class DoctorScreen(ConsoleScreen):
     def refresh_view(self) -> None:
         checks = self.query_one("#checks", OptionList)
         results = self.console.doctor.state.results
+        running = self.console.running
         for step in STEPS:
-            row = _step_row(
-                step.title, results.get(step.id), running=step.id in self.console.running
-            )
-            checks.replace_option_prompt(step.id, row)
+            row = _step_row(step.title, results.get(step.id), running=step.id in running)
+            if checks.get_option(step.id).prompt != row:  # most revisions touch one step
+                checks.replace_option_prompt(step.id, row)
         self._show_detail()
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
