@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import OptionList, Static
 
 from console.cli import main
 from console.doctor import STEP_IDS, CheckResult, CheckStatus
@@ -501,13 +501,12 @@ async def rerun_all(app: LightspeedConsole, pilot: Pilot[None], key: str = "r") 
 
 
 def shown_failures(app: LightspeedConsole) -> list[str]:
-    table = app.screen.query_one("#checks", DataTable)
-    return [step for step in STEP_IDS if str(table.get_cell(step, "status")).startswith("✗")]
+    checks = app.screen.query_one("#checks", OptionList)
+    return [step for step in STEP_IDS if str(checks.get_option(step).prompt).startswith("✗")]
 
 
 async def detail_of(app: LightspeedConsole, pilot: Pilot[None], step: str) -> str:
-    table = app.screen.query_one("#checks", DataTable)
-    table.move_cursor(row=STEP_IDS.index(step))
+    app.screen.query_one("#checks", OptionList).highlighted = STEP_IDS.index(step)
     await pilot.pause()
     return text_of(app.screen.query_one("#check-detail", Static))
 
