@@ -30,7 +30,7 @@ from console.providers import ModelView, ProviderView, static_models, static_pro
 from console.providers_compare import ModelRow, ProviderRow, compare_models, compare_providers
 from console.stack import NoServer
 from screens.base import ConsoleScreen
-from screens.widgets.bulk_table import BulkTable
+from screens.widgets.bulk_table import BulkTable, LazyText
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded
@@ -295,37 +295,37 @@ def _where(loaded: Loaded | None, provider: ProviderView) -> str:
     return f"{loaded.run.path.name}:{provider.line}" if provider.line else loaded.run.path.name
 
 
-def _provider_cells(row: ProviderRow) -> list[Text]:
-    """One table row; Text cells, so brackets in ids and URLs are never read as markup."""
+def _provider_cells(row: ProviderRow) -> list[LazyText]:
+    """One table row; cells are drawn as plain text, so brackets are never read as markup."""
     either = row.either
     server_url = (row.server.base_url or "-") if row.server else "(absent)"
     static_url = (row.local.base_url or "-") if row.local else "(absent)"
-    bad_url = row.state == "MISMATCH"
+    url_style = "bold red" if row.state == "MISMATCH" else ""
     validation = "-" if either.model_validation is None else str(either.model_validation).lower()
     line = row.local.line if row.local is not None else None
     return [
-        Text(row.state if row.state != "-" else "- not compared", style=_STATE_STYLES[row.state]),
-        Text(row.api),
-        Text(row.provider_id),
-        Text(either.provider_type),
-        Text(server_url, style="bold red" if bad_url else ""),
-        Text(static_url, style="bold red" if bad_url else ""),
-        Text(str(line) if line else "-", style="dim"),
-        Text(either.api_version or "-"),
-        Text(validation),
-        Text(either.api_key),
+        LazyText(row.state if row.state != "-" else "- not compared", _STATE_STYLES[row.state]),
+        LazyText(row.api),
+        LazyText(row.provider_id),
+        LazyText(either.provider_type),
+        LazyText(server_url, url_style),
+        LazyText(static_url, url_style),
+        LazyText(str(line) if line else "-", "dim"),
+        LazyText(either.api_version or "-"),
+        LazyText(validation),
+        LazyText(either.api_key),
     ]
 
 
-def _model_cells(row: ModelRow) -> list[Text]:
+def _model_cells(row: ModelRow) -> list[LazyText]:
     either = row.either
     line = row.local.line if row.local is not None else None
     where = row.where
     return [
-        Text(where if where == "both" else f"{where} only", style=_WHERE_STYLES[where]),
-        Text(row.model_id),
-        Text(either.provider_id),
-        Text(either.provider_model_id or "-"),
-        Text(either.model_type or "-"),
-        Text(str(line) if line else "-", style="dim"),
+        LazyText(where if where == "both" else f"{where} only", _WHERE_STYLES[where]),
+        LazyText(row.model_id),
+        LazyText(either.provider_id),
+        LazyText(either.provider_model_id or "-"),
+        LazyText(either.model_type or "-"),
+        LazyText(str(line) if line else "-", "dim"),
     ]

@@ -76,7 +76,7 @@ async def test_base_url_mismatch_is_flagged_in_red_with_the_run_yaml_line(
         assert OTHER_BASE_URL in summary
         table = screen.query_one("#providers-table", DataTable)
         azure = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == "azure")
-        state = table.get_row_at(azure)[0]
+        state = table.get_row_at(azure)[0].__rich__()
         assert isinstance(state, Text)
         assert state.plain == "MISMATCH"
         assert "red" in str(state.style)
