@@ -192,6 +192,7 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
             secrets=secrets,
         )
     document = run.document
+    lines = original.splitlines(keepends=True)
     changes: list[EnrichmentChange] = []
     skipped: list[SkippedProvider] = []
     edits: list[_Edit] = []
@@ -208,7 +209,7 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
             continue
         action = "create config" if config is None else ("set" if FLAG in config else "add")
         changes.append(EnrichmentChange(name, line, action))
-        edits.append(_plan(provider, original))
+        edits.append(_plan(provider, lines))
     entra_block = lightspeed_document.get("azure_entra_id")
     reason = (
         f"{len(changes)} remote::azure provider(s) get config.{FLAG}: false"
@@ -221,7 +222,7 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
         return EnrichmentPreview(
             run.path, True, reason, original, original, [], skipped, secrets=secrets
         )
-    enriched, method = _apply(original, edits, run.path, document, entra_block)
+    enriched, method = _apply(lines, edits, run.path, document, entra_block)
     return EnrichmentPreview(
         run.path, True, reason, original, enriched, changes, skipped, method, secrets
     )
@@ -231,22 +232,22 @@ def inline_secrets(document: Any) -> tuple[str, ...]:
     """Values written under secret-named keys: a whole value, or a ``${env.X:=default}``."""
     found: set[str] = set()
     seen: set[int] = set()
-    stack = [document]
-    while stack:
+    stack = [document] if isinstance(document, dict | list) else []
+    while stack:  # only containers are stacked: most nodes of a large file are scalars
         node = stack.pop()
-        if not isinstance(node, dict | list) or id(node) in seen:
+        if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, list):
-            stack.extend(node)
+            stack.extend(item for item in node if isinstance(item, dict | list))
             continue
-        for key, value in node.items():
-            if not (isinstance(value, str) and is_secret_key(str(key))):
+        for key, value in dict.items(node):  # dict's own walk: ruamel's is Python-level
+            if isinstance(value, dict | list):
                 stack.append(value)
-                continue
-            refs = list(ENV_PATTERN.finditer(value))
-            texts = [ref.group(3) for ref in refs if ref.group(2) == "="] if refs else [value]
-            found.update(str(text) for text in texts if text.strip())
+            elif isinstance(value, str) and is_secret_key(str(key)):
+                refs = list(ENV_PATTERN.finditer(value))
+                texts = [ref.group(3) for ref in refs if ref.group(2) == "="] if refs else [value]
+                found.update(str(text) for text in texts if text.strip())
     return tuple(sorted(found, key=len, reverse=True))
 
 
@@ -284,9 +285,8 @@ class _Edit:
 _IMPOSSIBLE = _Edit(line=-1, possible=False)
 
 
-def _plan(provider: CommentedMap, text: str) -> _Edit:
+def _plan(provider: CommentedMap, lines: list[str]) -> _Edit:
     """Where the text edit for one provider goes, or `_IMPOSSIBLE` for the dumper fallback."""
-    lines = text.splitlines(keepends=True)
     if provider.fa.flow_style():
         return _IMPOSSIBLE
     try:
@@ -361,50 +361,50 @@ def _replace_value(config: CommentedMap, key: str, lines: list[str]) -> _Edit:
 
 
 def _apply(
-    original: str, edits: list[_Edit], path: Path, document: CommentedMap, entra_block: Any
+    lines: list[str], edits: list[_Edit], path: Path, document: CommentedMap, entra_block: Any
 ) -> tuple[str, str]:
     """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper."""
+    original = "".join(lines)
     if all(edit.possible for edit in edits):
         newline = "\r\n" if "\r\n" in original else "\n"  # keep the file's line endings
-        lines = original.splitlines(keepends=True)
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += "\n"
+        edited = list(lines)
+        if edited and not edited[-1].endswith("\n"):
+            edited[-1] += "\n"
         for edit in sorted(edits, key=lambda e: (e.line, e.column or 0), reverse=True):
             if edit.insert is not None:
-                lines.insert(edit.line, edit.insert.replace("\n", newline))
+                edited.insert(edit.line, edit.insert.replace("\n", newline))
             else:
-                source = lines[edit.line]
-                lines[edit.line] = (
+                source = edited[edit.line]
+                edited[edit.line] = (
                     source[: edit.column] + (edit.replacement or "") + source[edit.end_column :]
                 )
-        candidate = "".join(lines)
-        if not original.endswith("\n") and candidate.endswith("\n"):
-            candidate = candidate[:-1]
-        if _edit_means_the_rule(original, candidate, path, document, entra_block):
-            return candidate, "text edit"
+        if edited and not original.endswith("\n") and edited[-1].endswith("\n"):
+            edited[-1] = edited[-1][:-1]  # no final newline was there: none is added
+        if _edit_means_the_rule(lines, edited, path, document, entra_block):
+            return "".join(edited), "text edit"
     return _dump_enriched(original, path), "round-trip dump"
 
 
 def _edit_means_the_rule(
-    original: str, candidate: str, path: Path, document: CommentedMap, entra_block: Any
+    before: list[str], after: list[str], path: Path, document: CommentedMap, entra_block: Any
 ) -> bool:
-    """Whether the edited text parses to exactly what the rule makes of the original.
+    """Whether the edited lines parse to exactly what the rule makes of the original.
 
     The edited text is read by the same parser as the original (one resolver, so YAML
     1.1/1.2 differences cannot creep in). When the ``providers:`` block can be cut out
     cleanly, only that block is re-read: on a file with thousands of models it is a small
-    part, and the text around it is checked to be unchanged.
+    part, and the lines around it are checked to be unchanged.
     """
-    section = _providers_section(original, candidate, document)
+    section = _providers_section(before, after, document)
     if section is not None:
         meaning = _means(section, path)
         if meaning is not _Unparseable:  # e.g. an alias to an anchor above the block
             return bool(meaning == enrich_plain({"providers": document["providers"]}, entra_block))
-    return bool(_means(candidate, path) == enrich_plain(document, entra_block))
+    return bool(_means("".join(after), path) == enrich_plain(document, entra_block))
 
 
-def _providers_section(original: str, candidate: str, document: CommentedMap) -> str | None:
-    """The edited text's top-level ``providers:`` block on its own, or None if not separable.
+def _providers_section(before: list[str], after: list[str], document: CommentedMap) -> str | None:
+    """The edited top-level ``providers:`` block on its own, or None if not separable.
 
     It is separable when the top level is a block mapping whose ``providers`` key and next
     key both start a line at column 0: a key there closes every block above it, so the lines
@@ -421,14 +421,9 @@ def _providers_section(original: str, candidate: str, document: CommentedMap) ->
         return None
     if column != 0 or (following is not None and following[1] != 0):
         return None
-    before = original.splitlines(keepends=True)
-    after = candidate.splitlines(keepends=True)
     end = following[0] if following is not None else len(before)
     added = len(after) - len(before)
-    unchanged = before[:start] == after[:start] and (
-        [line.rstrip("\r\n") for line in before[end:]]
-        == [line.rstrip("\r\n") for line in after[end + added :]]
-    )
+    unchanged = before[:start] == after[:start] and before[end:] == after[end + added :]
     return "".join(after[start : end + added]) if unchanged else None
 
 

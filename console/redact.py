@@ -7,6 +7,7 @@ passes secrets through here. Showing a secret in clear is an explicit act: calle
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -29,8 +30,12 @@ def _value(secret: SecretStr | str) -> str:
     return secret if isinstance(secret, str) else secret.get_secret_value()
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
-    """Whether a config key names a secret (so its value is masked wherever it is shown)."""
+    """Whether a config key names a secret (so its value is masked wherever it is shown).
+
+    Cached: a large run.yaml asks about the same few key names hundreds of thousands of times.
+    """
     return bool(_SECRET_KEY_PATTERN.search(key))
 
 

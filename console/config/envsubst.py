@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from console.config.yamlio import line_of, plain_scalar
+from console.config.yamlio import plain_scalar, positions_of
 
 ENV_PATTERN = re.compile(r"\${env\.([A-Z0-9_]+)(?::([=+])([^}]*))?}")
 RESOURCE_ID_FIELDS = (
@@ -131,6 +131,8 @@ def substitute_string(
     A missing variable leaves the result None, which is what the loader shows in its place.
     """
     seen: list[tuple[str, str, ReferenceState]] = []
+    if "${env." not in text:  # most values: nothing to substitute, no regex pass
+        return text, seen
     missing = False
 
     def replace(match: re.Match[str]) -> str:
@@ -203,10 +205,12 @@ class _Walker:
 
     def walk(self, node: Any, path: ConfigPath, resolved_path: ConfigPath, line: int | None) -> Any:
         """Resolve ``node``; ``path`` counts list items as written, ``resolved_path`` as kept."""
-        if isinstance(node, Mapping):
+        if isinstance(node, dict):
             result: dict[Any, Any] = {}
+            positions = positions_of(node)
             for key, child in node.items():
-                child_line = line_of(node, key) or line
+                position = positions.get(key)
+                child_line = position[0] + 1 if position else line
                 child_resolved = (*resolved_path, str(key))
                 if child_line is not None:
                     self.lines[child_resolved] = child_line
@@ -216,10 +220,12 @@ class _Walker:
             return result
         if isinstance(node, list):
             items: list[Any] = []
+            positions = positions_of(node)
             for index, child in enumerate(node):
                 if self._skipped(child):
                     continue
-                child_line = line_of(node, index) or line
+                position = positions.get(index)
+                child_line = position[0] + 1 if position else line
                 child_resolved = (*resolved_path, len(items))
                 if len(items) != index:
                     self.shifted[child_resolved] = index
@@ -241,7 +247,7 @@ class _Walker:
 
     def _skipped(self, item: Any) -> bool:
         """Llama Stack's two list rules: disabled providers and empty conditional resource ids."""
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             return False
         if "provider_id" in item and self._quiet(item["provider_id"]) == DISABLED_PROVIDER_ID:
             return True
@@ -254,7 +260,7 @@ class _Walker:
 
     def _quiet(self, node: Any) -> Any:
         """Resolve a scalar without recording references (they are recorded by the real walk)."""
-        if isinstance(node, Mapping | list):
+        if isinstance(node, dict | list):
             return node
         value = plain_scalar(node)
         if not isinstance(value, str):

@@ -258,6 +258,20 @@ def line_of(container: Any, key: str | int) -> int | None:
     return None
 
 
+_NO_POSITIONS: dict[Any, list[int]] = {}
+
+
+def positions_of(container: Any) -> dict[Any, list[int]]:
+    """ruamel's 0-based positions of a mapping's keys or a list's items (empty if unknown).
+
+    Each entry starts with the line and column; `line_of` reads one, walks over a whole
+    document read the table directly.
+    """
+    lc = getattr(container, "lc", None)
+    data = getattr(lc, "data", None) if lc is not None else None
+    return data if isinstance(data, dict) else _NO_POSITIONS
+
+
 def line_of_node(node: Any) -> int | None:
     """1-based line where a round-trip mapping or list starts."""
     if isinstance(node, CommentedMap | CommentedSeq):

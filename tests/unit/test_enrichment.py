@@ -221,17 +221,19 @@ def test_long_file_is_checked_by_its_providers_block(tmp_path: Path) -> None:
     )
     document = loaded.run.document if loaded.run else None
     assert document is not None
-    original = run.read_text()
+    original = run.read_text().splitlines(keepends=True)
     entra = {"tenant_id": "t"}
     good = result.enriched_text
-    assert _edit_means_the_rule(original, good, run, document, entra)
-    # A wrong edit inside the block, and a stray change after it, are both caught.
-    wrong_inside = good.replace("model_validation: false", "model_validation: true")
-    assert not _edit_means_the_rule(original, wrong_inside, run, document, entra)
-    stray_after = good.replace("model_id: m2999", "model_id: m2998")
-    assert not _edit_means_the_rule(original, stray_after, run, document, entra)
-    stray_before = good.replace("version: 2", "version: 3")
-    assert not _edit_means_the_rule(original, stray_before, run, document, entra)
+
+    def means_the_rule(edited: str) -> bool:
+        lines = edited.splitlines(keepends=True)
+        return _edit_means_the_rule(original, lines, run, document, entra)
+
+    assert means_the_rule(good)
+    # A wrong edit inside the block, and a stray change after or before it, are all caught.
+    assert not means_the_rule(good.replace("model_validation: false", "model_validation: true"))
+    assert not means_the_rule(good.replace("model_id: m2999", "model_id: m2998"))
+    assert not means_the_rule(good.replace("version: 2", "version: 3"))
 
 
 def test_diff_of_a_long_file_numbers_its_hunks_as_difflib_does(tmp_path: Path) -> None:
