@@ -26,7 +26,7 @@ def _args() -> list[str]:
     return ["--read-only", "-c", str(LIGHTSPEED), "--run-config", str(RUN_YAML)]
 
 
-def measure(runs: int = 5) -> list[Measurement]:
+def measure(runs: int = 9) -> list[Measurement]:
     """Interleaved runs of both apps; the medians and the heavy modules seen."""
     with tempfile.TemporaryDirectory(prefix="bench-xdg-") as xdg:
         env = ENV | {"XDG_CONFIG_HOME": xdg}
