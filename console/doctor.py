@@ -90,6 +90,17 @@ STEPS: tuple[Step, ...] = (
 STEP_IDS = tuple(step.id for step in STEPS)
 _BY_ID = {step.id: step for step in STEPS}
 
+RERUN_TOGETHER: dict[str, tuple[str, ...]] = {
+    "config": ("config", "findings", "enrichment"),
+    "stack": ("stack", "providers"),
+}
+"""What re-running one step re-runs with it: what reads the same files, or the same server."""
+
+_DROPS: dict[str, tuple[str, ...]] = {"config": ("stack", "providers"), "stack": ("providers",)}
+"""Steps whose products a re-run throws away (the Llama Stack session and its survey)."""
+
+OUT_OF_DATE = "out of date"
+
 
 @dataclass
 class DoctorState:
@@ -173,7 +184,15 @@ class Doctor:
             result = await self._runners[step.id]()
             result = _with_duration(result, time.perf_counter() - started)
         self.state.results[step.id] = result
+        self._mark_out_of_date(step)
         return result
+
+    def is_current(self, step_id: str) -> bool:
+        """Whether the step has a result that still holds: run, not failed, not out of date."""
+        result = self.state.results.get(step_id)
+        return result is not None and result.status is not CheckStatus.FAIL and not (
+            result.status is CheckStatus.SKIP and result.summary.startswith(OUT_OF_DATE)
+        )
 
     async def refresh_token(self, *, force: bool = False) -> CheckResult:
         """Re-run the token step; ``force`` asks Entra ID for a new token even if cached."""
@@ -220,6 +239,20 @@ class Doctor:
         await self._reset_live()
 
     # ---------------------------------------------------------------- steps
+
+    def _mark_out_of_date(self, step: Step) -> None:
+        """Results whose products this step's re-run dropped no longer describe anything."""
+        for later in _DROPS.get(step.id, ()):
+            previous = self.state.results.get(later)
+            if previous is None or previous.summary.startswith(OUT_OF_DATE):
+                continue
+            self.state.results[later] = CheckResult(
+                later,
+                _BY_ID[later].title,
+                CheckStatus.SKIP,
+                f"{OUT_OF_DATE}: the {step.title} step ran again; re-run this step "
+                "(enter on it, or r for every check)",
+            )
 
     def _blocker(self, step: Step) -> str | None:
         """Why ``step`` cannot run now, naming the first failure upstream, or None."""

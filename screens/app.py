@@ -162,8 +162,7 @@ class LightspeedConsole(App[None]):
     ) -> None:
         """Run the test inference; prerequisites run first when they have not."""
         for step in ("config", "stack", "providers", "token"):
-            result = self.doctor.state.results.get(step)
-            if result is None or result.status is CheckStatus.FAIL:
+            if not self.doctor.is_current(step):
                 await self._step(step, self.doctor.run_step(step))
         await self._step(
             "inference",

@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.doctor import STEPS, CheckResult, CheckStatus
+from console.doctor import RERUN_TOGETHER, STEPS, CheckResult, CheckStatus
 from screens.base import ConsoleScreen
 from screens.widgets.status_badge import badge
 
@@ -94,7 +94,8 @@ class DoctorScreen(ConsoleScreen):
         self.console.run_checks(None)
 
     def action_run_selected(self) -> None:
-        self.console.run_checks([self._selected()])
+        step = self._selected()
+        self.console.run_checks(RERUN_TOGETHER.get(step, (step,)))
 
 
 def _step_row(title: str, result: CheckResult | None, *, running: bool = False) -> Text:

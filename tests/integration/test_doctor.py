@@ -131,6 +131,36 @@ async def test_rerun_one_step_after_the_fault_clears() -> None:
         await doctor.aclose()
 
 
+async def test_a_rerun_marks_what_it_dropped_out_of_date() -> None:
+    """Re-running the stack (or config) step drops the survey: providers stops claiming a pass."""
+    with DemoSandbox(real_stack=False) as sandbox:
+        assert sandbox.info is not None
+        doctor = Doctor(
+            Path(sandbox.info.lightspeed_config),
+            Path(sandbox.info.run_config),
+            options(sandbox.info),
+            environ=sandbox.info.environ,
+        )
+        try:
+            results = [r async for r in doctor.run()]
+            assert all(r.status is CheckStatus.PASS for r in results)
+            assert doctor.is_current("providers")
+            await doctor.run_step("stack")
+            assert doctor.state.survey is None
+            providers = doctor.state.results["providers"]
+            assert providers.status is CheckStatus.SKIP
+            assert providers.summary.startswith("out of date: the Llama Stack server step")
+            assert not doctor.is_current("providers")
+            assert doctor.is_current("inference")  # what it found still happened
+            assert (await doctor.run_step("providers")).status is CheckStatus.PASS
+            assert doctor.state.survey is not None
+            await doctor.run_step("config")
+            assert not doctor.is_current("stack")
+            assert not doctor.is_current("providers")
+        finally:
+            await doctor.aclose()
+
+
 async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path) -> None:
     with DemoSandbox(real_stack=False) as sandbox:
         info = sandbox.info

@@ -67,3 +67,34 @@ async def test_read_only_makes_no_live_call_until_asked(
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: all_done(app))
         assert len(sandbox.entra.stand_in.token_requests) == 1
+
+
+async def test_enter_on_the_server_step_also_asks_for_its_providers_again(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        before = app.doctor.state.results["providers"]
+        checks = app.screen.query_one("#checks", OptionList)
+        checks.focus()
+        checks.highlighted = STEP_IDS.index("stack")
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: app.doctor.state.results["providers"] is not before and not app.running
+        )
+        assert app.doctor.state.results["providers"].status is CheckStatus.PASS
+        assert app.doctor.state.survey is not None
+
+
+async def test_inference_after_a_reload_refreshes_the_server_steps_first(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_done(app))
+        await app.reload_config().wait()
+        assert not app.doctor.is_current("providers")
+        await app.run_inference(None, None, False).wait()
+        assert app.doctor.state.results["providers"].status is CheckStatus.PASS
+        assert app.doctor.state.results["inference"].status is CheckStatus.PASS

@@ -201,3 +201,22 @@ async def test_a_thousand_providers_and_ten_thousand_models_fill_in_bulk(
         assert models.cursor_row == 9_999
         assert models.scroll_y > 0
         assert "p999/m9999" in app.export_screenshot()
+
+
+async def test_after_the_server_step_reruns_the_screen_says_its_rows_are_out_of_date(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "inference" in app.doctor.state.results and not app.running)
+        await app.run_checks(["stack"]).wait()
+        await pilot.press("4")
+        await wait_for(pilot, lambda: app.current_mode == "providers")
+        await pilot.pause(0.2)
+        summary = text_of(app.screen.query_one("#providers-summary", Static))
+        assert "out of date" in summary
+        assert "r for every check" in summary or "re-run" in summary
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.doctor.state.survey is not None and not app.running)
+        await pilot.pause(0.2)
+        assert "out of date" not in text_of(app.screen.query_one("#providers-summary", Static))
