@@ -62,7 +62,7 @@ def measure(runs: int = 9) -> list[Measurement]:
     )
     settled.notes.append(
         "the moment Textual has processed every start-up message and refreshed once more: "
-        "the footer's keys, the table's layout; the checks and SDK preload start after it"
+        "the footer's keys, the log's first lines; the checks and SDK preload start after it"
     )
     row.notes.append(
         "heavy modules imported by the first refresh: " + (", ".join(sorted(heavy)) or "none")

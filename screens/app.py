@@ -24,7 +24,6 @@ from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
 from console.launch import Launch
 from screens.doctor_screen import DoctorScreen
 from screens.events import EventLog
-from screens.help import HelpScreen
 from screens.widgets.deployment_bar import DeploymentBar
 
 OFFLINE_STEPS = ("config", "findings", "enrichment")
@@ -208,6 +207,8 @@ class LightspeedConsole(App[None]):
     # ------------------------------------------------------------------ actions
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen  # F1 only: kept off the start path
+
         self.push_screen(HelpScreen())
 
     def action_toggle_events(self) -> None:
