@@ -190,8 +190,10 @@ class Doctor:
     def is_current(self, step_id: str) -> bool:
         """Whether the step has a result that still holds: run, not failed, not out of date."""
         result = self.state.results.get(step_id)
-        return result is not None and result.status is not CheckStatus.FAIL and not (
-            result.status is CheckStatus.SKIP and result.summary.startswith(OUT_OF_DATE)
+        return (
+            result is not None
+            and result.status is not CheckStatus.FAIL
+            and not (result.status is CheckStatus.SKIP and result.summary.startswith(OUT_OF_DATE))
         )
 
     async def refresh_token(self, *, force: bool = False) -> CheckResult:
