@@ -55,6 +55,11 @@ class CheckResult:
     diagnosis: Diagnosis | None = None
     details: tuple[str, ...] = ()
 
+    @property
+    def out_of_date(self) -> bool:
+        """Whether a later re-run of a step it depends on threw away what it found."""
+        return self.status is CheckStatus.SKIP and self.summary.startswith(OUT_OF_DATE)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
         return {
@@ -90,8 +95,11 @@ STEPS: tuple[Step, ...] = (
 STEP_IDS = tuple(step.id for step in STEPS)
 _BY_ID = {step.id: step for step in STEPS}
 
+OFFLINE_STEPS = ("config", "findings", "enrichment")
+"""The steps that only read the files: no network."""
+
 RERUN_TOGETHER: dict[str, tuple[str, ...]] = {
-    "config": ("config", "findings", "enrichment"),
+    "config": OFFLINE_STEPS,
     "stack": ("stack", "providers"),
 }
 """What re-running one step re-runs with it: what reads the same files, or the same server."""
@@ -191,9 +199,7 @@ class Doctor:
         """Whether the step has a result that still holds: run, not failed, not out of date."""
         result = self.state.results.get(step_id)
         return (
-            result is not None
-            and result.status is not CheckStatus.FAIL
-            and not (result.status is CheckStatus.SKIP and result.summary.startswith(OUT_OF_DATE))
+            result is not None and result.status is not CheckStatus.FAIL and not result.out_of_date
         )
 
     async def refresh_token(self, *, force: bool = False) -> CheckResult:
@@ -246,7 +252,7 @@ class Doctor:
         """Results whose products this step's re-run dropped no longer describe anything."""
         for later in _DROPS.get(step.id, ()):
             previous = self.state.results.get(later)
-            if previous is None or previous.summary.startswith(OUT_OF_DATE):
+            if previous is None or previous.out_of_date:
                 continue
             self.state.results[later] = CheckResult(
                 later,

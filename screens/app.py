@@ -20,14 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.doctor import OFFLINE_STEPS, STEP_IDS, CheckResult, CheckStatus, Doctor
 from console.launch import Launch
 from screens.doctor_screen import DoctorScreen
 from screens.events import EventLog
 from screens.widgets.deployment_bar import DeploymentBar
-
-OFFLINE_STEPS = ("config", "findings", "enrichment")
-"""What runs at start in --read-only: reading files, no network."""
 
 SCREENS: tuple[tuple[str, str, str], ...] = (
     ("1", "doctor", "Doctor"),

@@ -24,7 +24,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from console.diagnosis import Diagnosis
 from console.discovery import Discovery, lightspeed_base_url
-from console.doctor import OUT_OF_DATE, CheckResult, CheckStatus
+from console.doctor import CheckResult, CheckStatus
 from console.findings import Severity
 from console.providers import ModelView, ProviderView, static_models, static_providers
 from console.providers_compare import ModelRow, ProviderRow, compare_models, compare_providers
@@ -179,8 +179,7 @@ class ProvidersScreen(ConsoleScreen):
         elif stack_result is not None and stack_result.status is CheckStatus.FAIL:
             parts.extend(_failure_lines(stack_result.diagnosis or stack_result))
         providers_result = state.results.get("providers")
-        stale = providers_result is not None and providers_result.summary.startswith(OUT_OF_DATE)
-        if survey is None and stale and not running and providers_result is not None:
+        if survey is None and not running and providers_result and providers_result.out_of_date:
             parts.append(Text(f"server's providers {providers_result.summary}", style="yellow"))
         discovery = survey.discovery if survey is not None else None
         if discovery is not None:
