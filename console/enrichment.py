@@ -222,7 +222,9 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
         return EnrichmentPreview(
             run.path, True, reason, original, original, [], skipped, secrets=secrets
         )
-    enriched, method = _apply(lines, edits, run.path, document, entra_block)
+    enriched, method = _apply(
+        original, lines, edits, path=run.path, document=document, entra_block=entra_block
+    )
     return EnrichmentPreview(
         run.path, True, reason, original, enriched, changes, skipped, method, secrets
     )
@@ -361,10 +363,18 @@ def _replace_value(config: CommentedMap, key: str, lines: list[str]) -> _Edit:
 
 
 def _apply(
-    lines: list[str], edits: list[_Edit], path: Path, document: CommentedMap, entra_block: Any
+    original: str,
+    lines: list[str],
+    edits: list[_Edit],
+    *,
+    path: Path,
+    document: CommentedMap,
+    entra_block: Any,
 ) -> tuple[str, str]:
-    """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper."""
-    original = "".join(lines)
+    """Apply the edits bottom-up; verify by parsing; fall back to the round-trip dumper.
+
+    ``lines`` is ``original`` split once by the caller, which planned the edits on them.
+    """
     if all(edit.possible for edit in edits):
         newline = "\r\n" if "\r\n" in original else "\n"  # keep the file's line endings
         edited = list(lines)

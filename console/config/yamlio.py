@@ -248,14 +248,8 @@ def node_at(tree: Any, path: tuple[str | int, ...]) -> Any:
 
 def line_of(container: Any, key: str | int) -> int | None:
     """1-based line of ``key`` inside a round-trip mapping or list, if ruamel knows it."""
-    try:
-        if isinstance(container, CommentedMap):
-            return int(container.lc.key(key)[0]) + 1
-        if isinstance(container, CommentedSeq):
-            return int(container.lc.item(key)[0]) + 1
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return None
-    return None
+    position = positions_of(container).get(key)
+    return int(position[0]) + 1 if position else None
 
 
 _NO_POSITIONS: dict[Any, list[int]] = {}
@@ -264,8 +258,8 @@ _NO_POSITIONS: dict[Any, list[int]] = {}
 def positions_of(container: Any) -> dict[Any, list[int]]:
     """ruamel's 0-based positions of a mapping's keys or a list's items (empty if unknown).
 
-    Each entry starts with the line and column; `line_of` reads one, walks over a whole
-    document read the table directly.
+    Each entry starts with the line and column; `line_of` reads one, and walks over a
+    whole document read the table directly.
     """
     lc = getattr(container, "lc", None)
     data = getattr(lc, "data", None) if lc is not None else None

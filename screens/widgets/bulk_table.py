@@ -46,14 +46,6 @@ class LazyText:
     def __str__(self) -> str:
         return self.plain
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LazyText):
-            return NotImplemented
-        return (self.plain, self.style) == (other.plain, other.style)
-
-    def __hash__(self) -> int:
-        return hash((self.plain, self.style))
-
     def __repr__(self) -> str:
         return f"LazyText({self.plain!r}, {self.style!r})"
 
