@@ -81,3 +81,23 @@ def test_llama_stack_client_import_leaves_logging_alone() -> None:
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     ).stdout
     assert out.split() == ["0", str(30)]  # no handler added, WARNING kept
+
+
+def test_the_first_frame_imports_no_parser_and_no_settings_reader() -> None:
+    """The TUI's start path (CLI, launch, the app and its first screen) leaves the file
+    parsers, the help screen and the settings reader for later: the doctor's worker
+    thread imports the loader, F1 the help screen, a settings file tomllib."""
+    modules = imported_after(
+        "import console.cli, console.commands.tui, console.launch, screens.app\n"
+        "import screens.doctor_screen"
+    )
+    for deferred in (
+        "console.config.loader",
+        "ruamel.yaml",
+        "yaml",
+        "pydantic",
+        "tomllib",
+        "rich.pretty",
+        "screens.help",
+    ):
+        assert deferred not in modules, deferred
