@@ -1,15 +1,19 @@
-"""Launch a real llama-stack 0.7.3 server on loopback, for the demo and the contract tests.
+"""Launch a real server (OGX 1.2.5 or llama-stack 0.7.3) on loopback, for the demo and the tests.
 
 The stand-in in `console.sandbox.llama_stack` is only worth trusting while it answers like
 the real server; this module starts the real one so both can be probed with the same
-requests. The server is started with `llama stack run <run.yaml> --port N` and:
+requests. Each release runs from its own environment (`console.sandbox.server_env`), with
+`ogx run <run.yaml> --port N` or `llama stack run <run.yaml> --port N`, and:
 
 - listens on 127.0.0.1 and a free port (`server.host` and `server.port` are forced: the
   default binds every interface);
-- logs as JSON (`LLAMA_STACK_LOG_FORMAT=json`: with the default rich logging every error
-  response stalls the server for seconds while it renders a traceback);
-- keeps all its state in a temporary folder (`LLAMA_STACK_CONFIG_DIR`, `SQLITE_STORE_DIR`),
-  so nothing lands in `~/.llama`;
+- serves TLS when the release requires it (OGX 1.x refuses to start without), with a
+  certificate from the sandbox's own CA (`RealStack.ca_pem` is what a client must trust);
+- logs as JSON (`OGX_LOG_FORMAT` / `LLAMA_STACK_LOG_FORMAT=json`: with the default rich
+  logging every error response stalls the server for seconds while it renders a traceback);
+- keeps all its state in a temporary folder (`OGX_CONFIG_DIR` / `LLAMA_STACK_CONFIG_DIR`,
+  `SQLITE_STORE_DIR`), so nothing lands in `~/.ogx` or `~/.llama` (OGX also *moves* an
+  existing `~/.llama` to `~/.ogx` unless its config folder is set);
 - runs in its own process group, so stopping it takes down every process it spawned;
 - dies with the process that started it, even on a crash: an `atexit` hook stops it on a
   normal exit, and a watchdog thread inside the server process reads a pipe whose only
@@ -17,8 +21,8 @@ requests. The server is started with `llama stack run <run.yaml> --port N` and:
   (`prctl(PR_SET_PDEATHSIG)` is not used: it fires when the *thread* that forked exits,
   which would kill a server started from a worker thread as soon as that thread ends.)
 
-Public API: `real_stack_available`, `real_stack_unavailable_reason`, `minimal_run_config`,
-`RealStack`, `RealStackError`, `run_real_stack`.
+Public API: `minimal_run_config`, `RealStack`, `RealStackError`, `start_real_stack`,
+`run_real_stack`.
 """
 
 from __future__ import annotations
@@ -26,13 +30,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
-import importlib.util
 import os
 import signal
 import socket
+import ssl
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,17 +45,28 @@ from typing import Any
 
 import httpx
 
+from console.sandbox.ca import issue_local_tls
+from console.sandbox.server_env import (
+    DEFAULT_RELEASE,
+    ServerEnvironment,
+    ServerRelease,
+    provision,
+)
+from console.sandbox.servers import TlsFiles
+
 DEFAULT_PROVIDER_ID = "azure"
 DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini",)
-DEFAULT_STARTUP_TIMEOUT = 60.0
+DEFAULT_STARTUP_TIMEOUT = 90.0
+"""OGX 1.2.5 is healthy after 10-12 s on a loaded 2-core machine; a cold first start is slower."""
 _STOP_GRACE_SECONDS = 5.0
 _LOG_TAIL_LINES = 40
 
-# Runs inside the server process, before llama-stack is imported. argv: <fd> <llama args...>.
-# It blocks on the read end of a pipe; the parent holds the only write end, so end-of-file
-# means the parent is gone (whatever the cause), and the whole process group is taken down.
+# Runs inside the server process, before the server is imported.
+# argv: <fd> <cli module> <program> <args...>. It blocks on the read end of a pipe; the parent
+# holds the only write end, so end-of-file means the parent is gone (whatever the cause), and
+# the whole process group is taken down.
 _WATCHDOG_BOOTSTRAP = """\
-import os, signal, sys, threading, time
+import importlib, os, signal, sys, threading, time
 
 def _watch(fd: int) -> None:
     try:
@@ -64,32 +79,14 @@ def _watch(fd: int) -> None:
     os.killpg(0, signal.SIGKILL)
 
 threading.Thread(target=_watch, args=(int(sys.argv[1]),), daemon=True).start()
-sys.argv = ["llama", *sys.argv[2:]]
-from llama_stack.cli.llama import main
-main()
+module = sys.argv[2]
+sys.argv = sys.argv[3:]
+sys.exit(importlib.import_module(module).main())
 """
 
 
 class RealStackError(RuntimeError):
     """The real server could not be started (or is not installed); carries its log tail."""
-
-
-def real_stack_unavailable_reason() -> str | None:
-    """Why the real server cannot run here, or None when it can.
-
-    Checked without importing llama_stack (that import costs seconds).
-    """
-    if importlib.util.find_spec("llama_stack") is None:
-        return (
-            "llama_stack is not importable: install the `stack` extra "
-            "(`uv sync --all-extras`, which pins llama-stack==0.7.3 and mcp<2)"
-        )
-    return None
-
-
-def real_stack_available() -> bool:
-    """True when a real llama-stack server can be launched from this interpreter."""
-    return real_stack_unavailable_reason() is None
 
 
 def minimal_run_config(
@@ -101,9 +98,9 @@ def minimal_run_config(
     api_version: str | None = None,
     storage_dir: str = "${env.SQLITE_STORE_DIR}",
 ) -> dict[str, Any]:
-    """The smallest run.yaml on which 0.7.3 serves chat completions through `remote::azure`.
+    """The smallest run.yaml on which 0.7.3 and OGX 1.2.5 serve chat through `remote::azure`.
 
-    `azure_base_url` must be the Azure v1 endpoint (`.../openai/v1`): 0.7.3 posts to
+    `azure_base_url` must be the Azure v1 endpoint (`.../openai/v1`): both post to
     `{base_url}/chat/completions` with no api-version. `api_key` is the config fallback used
     when the provider-data header is missing or dropped; None leaves it unset so those
     requests fail with 400, as they do in a deployment that relies on Entra ID tokens.
@@ -166,6 +163,9 @@ class RealStack:
     workdir: Path
     config_path: Path
     log_path: Path
+    release: ServerRelease
+    ca_pem: Path | None = None
+    """The CA that signed the server's certificate (None: plain HTTP)."""
     _watchdog_fd: int | None = field(default=None, repr=False)
     _stopped: bool = field(default=False, repr=False)
 
@@ -246,17 +246,25 @@ def _write_run_config(config: Mapping[str, Any], path: Path) -> None:
         yaml.dump(dict(config), handle)
 
 
-def _server_env(workdir: Path, port: int, extra: Mapping[str, str] | None) -> dict[str, str]:
-    env = dict(os.environ)
-    for inherited in ("LLAMA_STACK_CONFIG", "LLAMA_STACK_PORT"):
-        env.pop(inherited, None)
+def _server_env(
+    release: ServerRelease, workdir: Path, port: int, extra: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The server's environment: ours, minus what would point it elsewhere, plus its folders."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT")
+    }
+    for prefix in ("LLAMA_STACK", "OGX"):
+        for inherited in ("CONFIG", "PORT"):
+            env.pop(f"{prefix}_{inherited}", None)
     no_proxy = ",".join(filter(None, [env.get("NO_PROXY", ""), "127.0.0.1", "localhost"]))
     env.update(
         {
-            "LLAMA_STACK_LOG_FORMAT": "json",
-            "LLAMA_STACK_CONFIG_DIR": str(workdir / "llama"),
+            f"{release.env_prefix}_LOG_FORMAT": "json",
+            f"{release.env_prefix}_CONFIG_DIR": str(workdir / "config"),
+            f"{release.env_prefix}_PORT": str(port),
             "SQLITE_STORE_DIR": str(workdir / "store"),
-            "LLAMA_STACK_PORT": str(port),
             "NO_PROXY": no_proxy,
             "no_proxy": no_proxy,
             "PYTHONUNBUFFERED": "1",
@@ -267,15 +275,22 @@ def _server_env(workdir: Path, port: int, extra: Mapping[str, str] | None) -> di
     return env
 
 
-def _wait_healthy(stack: RealStack, timeout: float) -> None:
+def _health_verify(stack: RealStack) -> ssl.SSLContext | bool:
+    if stack.ca_pem is None:
+        return True
+    return ssl.create_default_context(cafile=str(stack.ca_pem))
+
+
+def _wait_healthy(stack: RealStack, timeout: float, cancel: threading.Event | None) -> None:
     deadline = time.monotonic() + timeout
     last_error = "no answer yet"
-    with httpx.Client(timeout=2.0, trust_env=False) as client:
+    name = stack.release.label
+    with httpx.Client(timeout=2.0, trust_env=False, verify=_health_verify(stack)) as client:
         while time.monotonic() < deadline:
             code = stack.process.poll()
             if code is not None:
                 raise RealStackError(
-                    f"llama stack exited with code {code} before it was healthy; "
+                    f"{name} exited with code {code} before it was healthy; "
                     f"log tail:\n{stack.log_tail()}"
                 )
             try:
@@ -285,9 +300,12 @@ def _wait_healthy(stack: RealStack, timeout: float) -> None:
                 last_error = f"HTTP {answer.status_code}: {answer.text[:200]}"
             except (httpx.HTTPError, ValueError) as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
-            time.sleep(0.1)
+            if cancel is not None and cancel.wait(0.1):
+                raise RealStackError(f"{name}: start cancelled")
+            if cancel is None:
+                time.sleep(0.1)
     raise RealStackError(
-        f"llama stack was not healthy within {timeout:.0f} s ({last_error}); "
+        f"{name} was not healthy within {timeout:.0f} s ({last_error}); "
         f"log tail:\n{stack.log_tail()}"
     )
 
@@ -295,51 +313,57 @@ def _wait_healthy(stack: RealStack, timeout: float) -> None:
 def start_real_stack(
     run_config: Mapping[str, Any] | Path,
     *,
+    release: ServerRelease = DEFAULT_RELEASE,
+    environment: ServerEnvironment | None = None,
+    tls: TlsFiles | None = None,
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
     env: Mapping[str, str] | None = None,
     workdir: Path | None = None,
+    cancel: threading.Event | None = None,
 ) -> RealStack:
     """Start the server and return once `/v1/health` says OK; the caller must `stop()` it.
 
-    Prefer `run_real_stack`, which stops it for you. Raises `RealStackError` with the log
-    tail when llama-stack is missing, exits early or stays unhealthy past the timeout.
+    Prefer `run_real_stack`, which stops it for you. ``environment`` is the release's built
+    environment (provisioned here when None: the first time, that downloads the server).
+    A release that requires TLS is served with ``tls`` (or a CA and certificate made in
+    ``workdir``). Raises `ProvisionError` when the environment cannot be built, and
+    `RealStackError` with the log tail when the server exits early or stays unhealthy.
     """
-    reason = real_stack_unavailable_reason()
-    if reason is not None:
-        raise RealStackError(reason)
+    environment = environment or provision(release, cancel=cancel)
+    release = environment.release
     config = _load_run_config(run_config)
-    server = config.get("server") or {}
-    if server.get("tls_certfile") or server.get("tls_keyfile"):
-        raise RealStackError("the launcher serves plain HTTP on loopback; remove server TLS")
+    server = dict(config.get("server") or {})
     port = _free_port()
-    config["server"] = {**server, "host": "127.0.0.1", "port": port}
-
     workdir = workdir or Path(tempfile.mkdtemp(prefix="lightspeed-real-stack-"))
-    (workdir / "llama").mkdir(parents=True, exist_ok=True)
-    (workdir / "store").mkdir(parents=True, exist_ok=True)
+    for folder in ("config", "store"):
+        (workdir / folder).mkdir(parents=True, exist_ok=True)
+    if release.requires_tls and not (server.get("tls_certfile") and server.get("tls_keyfile")):
+        tls = tls or issue_local_tls(workdir / "tls")
+        server.update(tls_certfile=str(tls.server_pem), tls_keyfile=str(tls.server_key))
+    elif not release.requires_tls and (server.get("tls_certfile") or tls is not None):
+        raise RealStackError(f"the launcher serves {release.label} over plain HTTP; remove TLS")
+    config["server"] = {**server, "host": "127.0.0.1", "port": port}
     config_path = workdir / "run.yaml"
     _write_run_config(config, config_path)
     log_path = workdir / "server.log"
 
     read_fd, write_fd = os.pipe()  # both ends are non-inheritable unless passed explicitly
+    argv = release.run_command(config_path, port)
     try:
         with log_path.open("wb") as log:
             process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [
-                    sys.executable,
+                    str(environment.python),
                     "-c",
                     _WATCHDOG_BOOTSTRAP,
                     str(read_fd),
-                    "stack",
-                    "run",
-                    str(config_path),
-                    "--port",
-                    str(port),
+                    release.cli_module,
+                    *argv,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env=_server_env(workdir, port, env),
+                env=_server_env(release, workdir, port, env),
                 cwd=workdir,
                 pass_fds=(read_fd,),
                 start_new_session=True,
@@ -350,18 +374,21 @@ def start_real_stack(
     finally:
         os.close(read_fd)
 
+    secure = release.requires_tls
     stack = RealStack(
-        url=f"http://127.0.0.1:{port}",
+        url=f"{'https' if secure else 'http'}://127.0.0.1:{port}",
         port=port,
         process=process,
         workdir=workdir,
         config_path=config_path,
         log_path=log_path,
+        release=release,
+        ca_pem=tls.ca_pem if secure and tls is not None else None,
         _watchdog_fd=write_fd,
     )
     atexit.register(stack.stop)
     try:
-        _wait_healthy(stack, startup_timeout)
+        _wait_healthy(stack, startup_timeout, cancel)
     except BaseException:
         stack.stop()
         atexit.unregister(stack.stop)
@@ -373,13 +400,20 @@ def start_real_stack(
 def run_real_stack(
     run_config: Mapping[str, Any] | Path,
     *,
+    release: ServerRelease = DEFAULT_RELEASE,
+    environment: ServerEnvironment | None = None,
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[RealStack]:
     """Run a real server for the duration of the block; its temp folder is removed after."""
     with tempfile.TemporaryDirectory(prefix="lightspeed-real-stack-") as tmp:
         stack = start_real_stack(
-            run_config, startup_timeout=startup_timeout, env=env, workdir=Path(tmp)
+            run_config,
+            release=release,
+            environment=environment,
+            startup_timeout=startup_timeout,
+            env=env,
+            workdir=Path(tmp),
         )
         try:
             yield stack

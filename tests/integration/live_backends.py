@@ -2,7 +2,7 @@
 
 Both Azure stand-ins trust the module's `TokenIssuer`, so a token minted here (or issued by
 the Entra stand-in built on the same issuer) is accepted by Azure behind either server.
-The real server is required: when llama-stack cannot run here the fixture FAILS.
+The real server is required: when its environment cannot be built the fixture FAILS.
 """
 
 from __future__ import annotations
@@ -19,11 +19,8 @@ from pydantic import SecretStr
 from console.sandbox import faults
 from console.sandbox.azure_openai import AZURE_AUDIENCE, AzureOpenAIServer, AzureOpenAIStandIn
 from console.sandbox.llama_stack import LlamaStackServer
-from console.sandbox.real_stack import (
-    minimal_run_config,
-    real_stack_unavailable_reason,
-    run_real_stack,
-)
+from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_stack
+from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
 from console.stack import StackSession
@@ -78,6 +75,23 @@ def _azure(issuer: TokenIssuer) -> AzureOpenAIServer:
 
 
 @contextmanager
+def required_real_stack(
+    run_config: dict[str, Any], release: ServerRelease = LLAMA_STACK_0_7_3
+) -> Iterator[RealStack]:
+    """A real server of ``release``, its environment built by uv on first use.
+
+    The tests provision what they need; when that fails the test FAILS with uv's reason
+    and the remedy, it is never skipped.
+    """
+    try:
+        environment = provision(release)
+    except ProvisionError as error:
+        pytest.fail(f"the real {release.label} server is required: {error} ({error.remedy})")
+    with run_real_stack(run_config, release=release, environment=environment) as stack:
+        yield stack
+
+
+@contextmanager
 def stand_in_backend(issuer: TokenIssuer) -> Iterator[Backend]:
     """The Llama Stack stand-in in front of an Azure stand-in; both stopped after."""
     with _azure(issuer) as azure, LlamaStackServer(minimal_run_config(azure.base_url)) as stack:
@@ -88,12 +102,13 @@ def stand_in_backend(issuer: TokenIssuer) -> Iterator[Backend]:
 
 @contextmanager
 def real_backend(issuer: TokenIssuer) -> Iterator[Backend]:
-    """A real llama-stack 0.7.3 server in front of an Azure stand-in; both stopped after."""
-    reason = real_stack_unavailable_reason()
-    if reason is not None:
-        pytest.fail(f"the real llama-stack server is required: {reason}")
+    """A real llama-stack 0.7.3 server in front of an Azure stand-in; both stopped after.
+
+    Its environment is built by uv on first use (the tests provision what they need); when
+    that fails the test FAILS with uv's reason, it is never skipped.
+    """
     with _azure(issuer) as azure:
-        with run_real_stack(minimal_run_config(azure.base_url)) as stack:
+        with required_real_stack(minimal_run_config(azure.base_url)) as stack:
             yield Backend("real", stack.url, azure, issuer)
         assert not stack.group_alive(), "the real server outlived its stop()"
         assert not port_is_listening(stack.port), "the real server's port is still open"

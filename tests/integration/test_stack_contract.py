@@ -7,7 +7,7 @@ status code, exception class, error text, the (normalised) payload, and what Azu
 model sent). Each probe is checked against the 0.7.3 facts per backend, then
 `test_backends_agree` compares the two observations field by field.
 
-The real server is required: if llama_stack cannot be imported, these tests FAIL.
+The real server is required: if its environment cannot be built, these tests FAIL.
 """
 
 from __future__ import annotations
@@ -26,13 +26,10 @@ from llama_stack_client import APIConnectionError, APIStatusError, LlamaStackCli
 from console.sandbox import faults
 from console.sandbox.azure_openai import AZURE_AUDIENCE, AzureOpenAIServer, AzureOpenAIStandIn
 from console.sandbox.llama_stack import SANDBOX_VERSION, LlamaStackServer
-from console.sandbox.real_stack import (
-    minimal_run_config,
-    real_stack_unavailable_reason,
-    run_real_stack,
-)
+from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
+from tests.integration.live_backends import required_real_stack
 
 pytestmark = pytest.mark.real_stack
 
@@ -176,11 +173,8 @@ def stand_in_backend(issuer: TokenIssuer) -> Iterator[Backend]:
 
 @pytest.fixture(scope="module")
 def real_backend(issuer: TokenIssuer) -> Iterator[Backend]:
-    reason = real_stack_unavailable_reason()
-    if reason is not None:
-        pytest.fail(f"the real llama-stack server is required for the contract suite: {reason}")
     with _azure(issuer) as azure:
-        with run_real_stack(minimal_run_config(azure.base_url)) as stack:
+        with required_real_stack(minimal_run_config(azure.base_url)) as stack:
             yield Backend("real", stack.url, azure, issuer)
         assert not stack.group_alive(), "the real server's process group outlived its stop()"
         assert not port_is_listening(stack.port), "the real server's port is still open"
