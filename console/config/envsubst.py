@@ -28,7 +28,7 @@ from typing import Any, Literal
 from console.config.yamlio import plain_scalar, positions_of
 
 ENV_PATTERN = re.compile(r"\${env\.([A-Z0-9_]+)(?::([=+])([^}]*))?}")
-RESOURCE_ID_FIELDS = (
+LLAMA_STACK_RESOURCE_ID_FIELDS = (
     "vector_store_id",
     "model_id",
     "shield_id",
@@ -36,6 +36,10 @@ RESOURCE_ID_FIELDS = (
     "scoring_fn_id",
     "benchmark_id",
 )
+"""llama-stack 0.7.3: a list entry whose id field resolves empty is dropped (``${env.X:+id}``)."""
+OGX_RESOURCE_ID_FIELDS = ("vector_store_id", "model_id")
+"""OGX 1.2.5 drops entries only by these two; an empty ``shield_id`` stays, as None."""
+RESOURCE_ID_FIELDS = LLAMA_STACK_RESOURCE_ID_FIELDS
 DISABLED_PROVIDER_ID = "__disabled__"
 
 ReferenceState = Literal["set", "unset", "default", "conditional-empty"]
@@ -115,10 +119,20 @@ def format_path(path: ConfigPath) -> str:
     return text
 
 
-def substitute(document: Any, file: Path, environ: Mapping[str, str] | None = None) -> Substitution:
-    """Resolve every ``${env.…}`` in a round-trip document into plain Python data."""
+def substitute(
+    document: Any,
+    file: Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    resource_id_fields: tuple[str, ...] = RESOURCE_ID_FIELDS,
+) -> Substitution:
+    """Resolve every ``${env.…}`` in a round-trip document into plain Python data.
+
+    ``resource_id_fields`` are the fields whose empty value drops a list entry; the server
+    generations differ (`LLAMA_STACK_RESOURCE_ID_FIELDS`, `OGX_RESOURCE_ID_FIELDS`).
+    """
     env = os.environ if environ is None else environ
-    walker = _Walker(file, env)
+    walker = _Walker(file, env, resource_id_fields)
     value = walker.walk(document, (), (), None)
     return Substitution(value, walker.references, walker.unresolved, walker.lines, walker.shifted)
 
@@ -195,7 +209,10 @@ def convert_substituted(value: str) -> Any:
 
 
 class _Walker:
-    def __init__(self, file: Path, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self, file: Path, environ: Mapping[str, str], resource_id_fields: tuple[str, ...]
+    ) -> None:
+        self.resource_id_fields = resource_id_fields
         self.file = file
         self.environ = environ
         self.references: list[EnvReference] = []
@@ -251,7 +268,7 @@ class _Walker:
             return False
         if "provider_id" in item and self._quiet(item["provider_id"]) == DISABLED_PROVIDER_ID:
             return True
-        for id_field in RESOURCE_ID_FIELDS:
+        for id_field in self.resource_id_fields:
             if id_field in item:
                 resolved = self._quiet(item[id_field])
                 if resolved is not _MISSING and (resolved is None or resolved == ""):

@@ -1,34 +1,55 @@
-"""Env substitution matches llama-stack's own `replace_env_vars`, and reports instead of raising."""
+"""Env substitution matches the servers' own `replace_env_vars`, and reports instead of raising.
+
+The oracle is the real function of each server generation (llama-stack 0.7.3 and OGX
+1.2.5), run in that release's own environment (`tests.support.envsubst_oracle`).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from llama_stack.core.stack import EnvVarError, replace_env_vars
 
-from console.config.envsubst import substitute
+from console.config.envsubst import (
+    LLAMA_STACK_RESOURCE_ID_FIELDS,
+    OGX_RESOURCE_ID_FIELDS,
+    substitute,
+)
 from console.config.yamlio import parse_yaml_text
+from console.sandbox.server_env import LLAMA_STACK_0_7_3, OGX_1_2_5
+from tests.support.envsubst_oracle import EnvSubstOracle
 
 FILE = Path("run.yaml")
 
 
-def ours(text: str, environ: dict[str, str]) -> Any:
-    return substitute(parse_yaml_text(text, FILE), FILE, environ).value
+ID_FIELDS = {
+    LLAMA_STACK_0_7_3.key: LLAMA_STACK_RESOURCE_ID_FIELDS,
+    OGX_1_2_5.key: OGX_RESOURCE_ID_FIELDS,
+}
+"""The fields whose empty value drops a list entry, per server generation."""
 
 
-def theirs(text: str, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name in list(os.environ):
-        if name.startswith("LSC_T_"):
-            monkeypatch.delenv(name)
-    for name, value in environ.items():
-        monkeypatch.setenv(name, value)
-    return replace_env_vars(yaml.safe_load(text))
+@pytest.fixture(scope="module", params=[LLAMA_STACK_0_7_3, OGX_1_2_5], ids=lambda r: r.key)
+def oracle(request: pytest.FixtureRequest) -> Iterator[EnvSubstOracle]:
+    with EnvSubstOracle(request.param) as running:
+        yield running
+
+
+def ours(text: str, environ: dict[str, str], oracle: EnvSubstOracle | None = None) -> Any:
+    fields = ID_FIELDS[oracle.release.key] if oracle else LLAMA_STACK_RESOURCE_ID_FIELDS
+    return substitute(parse_yaml_text(text, FILE), FILE, environ, resource_id_fields=fields).value
+
+
+def theirs(oracle: EnvSubstOracle, text: str, environ: dict[str, str]) -> Any:
+    answer = oracle.ask(text, environ)
+    assert answer.error_var is None, f"{oracle.release.label} raised for {answer.error_var}"
+    return answer.value
 
 
 CASES = [
@@ -64,8 +85,8 @@ ENV = {
 
 
 @pytest.mark.parametrize("text", CASES)
-def test_same_result_as_llama_stack(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert ours(text, ENV) == theirs(text, ENV, monkeypatch)
+def test_same_result_as_the_server(text: str, oracle: EnvSubstOracle) -> None:
+    assert ours(text, ENV, oracle) == theirs(oracle, text, ENV)
 
 
 def test_type_conversion_after_substitution_only() -> None:
@@ -92,13 +113,21 @@ def test_unset_variable_is_reported_with_line_and_rest_still_loads() -> None:
     )
 
 
-def test_unset_variable_is_what_llama_stack_rejects(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unset_variable_is_what_the_server_rejects(oracle: EnvSubstOracle) -> None:
     text = "a:\n  b: ${env.LSC_T_UNSET}\n"
-    with pytest.raises(EnvVarError) as raised:
-        theirs(text, {}, monkeypatch)
+    raised = oracle.ask(text, {})
+    assert raised.error_var == "LSC_T_UNSET"
     sub = substitute(parse_yaml_text(text, FILE), FILE, {})
-    assert [ref.name for ref in sub.missing] == [raised.value.var_name]
-    assert sub.missing[0].dotted_path == raised.value.path
+    assert [ref.name for ref in sub.missing] == [raised.error_var]
+    assert sub.missing[0].dotted_path == raised.error_path
+
+
+def test_generations_differ_on_which_empty_ids_drop_an_entry(oracle: EnvSubstOracle) -> None:
+    """llama-stack 0.7.3 drops a shield with an empty id; OGX 1.2.5 keeps it (shield_id None)."""
+    text = "shields:\n- shield_id: ${env.LSC_T_UNSET:+s}\n  provider_id: p\n"
+    dropped = theirs(oracle, text, {})["shields"] == []
+    assert dropped == (oracle.release.key == LLAMA_STACK_0_7_3.key)
+    assert ours(text, {}, oracle) == theirs(oracle, text, {})
 
 
 def test_paths_count_items_as_written_after_a_disabled_provider() -> None:
@@ -126,31 +155,25 @@ references = st.builds(
 pieces = st.lists(st.one_of(references, st.sampled_from(["pre-", "/x", " ", "7"])), max_size=4)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     template=pieces,
     environ=st.dictionaries(names, values, max_size=3),
 )
-def test_fuzz_same_as_llama_stack(template: list[str], environ: dict[str, str]) -> None:
+def test_fuzz_same_as_the_server(
+    template: list[str], environ: dict[str, str], oracle: EnvSubstOracle
+) -> None:
     text = "".join(template)
     document = {"key": text, "list": [text, {"inner": text}]}
     source = yaml.safe_dump(document)
-    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith("LSC_T_")}
-    os.environ.update(environ)
-    try:
-        try:
-            expected: Any = replace_env_vars(yaml.safe_load(source))
-            error = None
-        except EnvVarError as exc:
-            expected, error = None, exc.var_name
-    finally:
-        for name in environ:
-            os.environ.pop(name, None)
-        os.environ.update(saved)
-    sub = substitute(parse_yaml_text(source, FILE), FILE, environ)
-    if error is None:
-        assert sub.value == expected
+    expected = oracle.ask(source, environ)
+    fields = ID_FIELDS[oracle.release.key]
+    sub = substitute(parse_yaml_text(source, FILE), FILE, environ, resource_id_fields=fields)
+    if expected.error_var is None:
+        assert sub.value == expected.value
         assert sub.missing == []
     else:
         assert sub.missing
-        assert sub.missing[0].name == error
+        assert sub.missing[0].name == expected.error_var
