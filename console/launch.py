@@ -1,7 +1,9 @@
 """Everything the TUI is started with: files, live options, the sandbox, user settings.
 
 Built by the CLI (``lightspeed-console``, ``demo``) and by the tests; the app reads it and
-never reaches back into argv or the environment.
+never reaches back into argv or the environment. With a ``bringup`` (the demo), the files
+and options are not known yet: the app paints, brings the services up behind its first
+frame, and checks the `console.bringup.Target` they produce.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from console.live_options import LiveOptions
 from console.user_settings import UserSettings
 
 if TYPE_CHECKING:
-    from console.sandbox.demo import DemoInfo
+    from console.bringup import Bringup
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,10 @@ class Launch:
     run_config: Path | None = None
     options: LiveOptions = field(default_factory=LiveOptions)
     read_only: bool = False
-    sandbox: DemoInfo | None = None
+    sandbox: bool = False
+    """The deployment is the demo's sandbox (the top bar says SANDBOX)."""
+    bringup: Bringup | None = None
+    """Services to bring up before there is anything to check (the demo's sandbox)."""
     environ: Mapping[str, str] | None = None
     settings: UserSettings = field(default_factory=UserSettings)
     settings_problems: tuple[str, ...] = ()

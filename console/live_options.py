@@ -24,6 +24,8 @@ class LiveOptions:
     """Entra ID authority URL or cloud name (default: AZURE_AUTHORITY_HOST, else public)."""
     ca_bundle: Path | None = None
     """CA certificates to trust for the authority (private CA or TLS-inspecting proxy)."""
+    stack_ca_bundle: Path | None = None
+    """CA certificates to trust for the Llama Stack / OGX server (separate from the authority's)."""
     token_timeout: float | None = None
     """Connect and read timeout of the token request (default: fail fast)."""
     retries: int = 0

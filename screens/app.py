@@ -5,6 +5,10 @@ action (run the checks, acquire or refresh the token, run an inference, reload t
 runs the core in a worker and then bumps ``revision``; the screens redraw from the
 doctor's state when it moves. Nothing here blocks the event loop: the core is async and
 runs the one synchronous SDK (azure-identity) in a thread.
+
+With a `console.bringup.Bringup` (the demo), there is nothing to check yet: the app paints,
+brings the services up in a thread worker that posts `ServiceChanged` messages, and when
+`TargetReady` arrives it gives the doctor the deployment the services make and runs it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from console.bringup import BringupError, Phase, ServiceUpdate, Target
 from console.doctor import OFFLINE_STEPS, STEP_IDS, CheckResult, CheckStatus, Doctor
 from console.launch import Launch
 from screens.doctor_screen import DoctorScreen
-from screens.events import EventLog
+from screens.events import EventLog, Level
 from screens.widgets.deployment_bar import DeploymentBar
 
 SCREENS: tuple[tuple[str, str, str], ...] = (
@@ -48,6 +54,38 @@ def _lazy(module: str, name: str) -> Callable[[], Screen[None]]:
         return screen_class()
 
     return make
+
+
+_SERVICE_LEVELS: dict[Phase, Level] = {
+    Phase.READY: "success",
+    Phase.FAILED: "error",
+    Phase.REPLACED: "warning",
+}
+"""The service states worth a line in the event log (not every installer line)."""
+
+
+class ServiceChanged(Message):
+    """A service the app brings up moved (posted from the bring-up thread)."""
+
+    def __init__(self, update: ServiceUpdate) -> None:
+        super().__init__()
+        self.update = update
+
+
+class TargetReady(Message):
+    """Every service is up: here is the deployment to check."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__()
+        self.target = target
+
+
+class BringupFailed(Message):
+    """The services could not be brought up."""
+
+    def __init__(self, error: BringupError) -> None:
+        super().__init__()
+        self.error = error
 
 
 class LightspeedConsole(App[None]):
@@ -90,6 +128,15 @@ class LightspeedConsole(App[None]):
         )
         self.events.secrets = self.doctor.secrets
         self.running: set[str] = set()
+        self.services: dict[str, ServiceUpdate] = {
+            service.service: service
+            for service in (launch.bringup.services if launch.bringup else ())
+        }
+        """What the app brought up itself (the demo's sandbox), for the home screen."""
+        self.awaiting_target = launch.bringup is not None
+        """True until the bring-up produced the deployment: nothing to check before."""
+        self.bringup_error: BringupError | None = None
+        """Why the bring-up failed, once it has."""
         if launch.settings.theme:
             self.theme = launch.settings.theme
 
@@ -101,18 +148,90 @@ class LightspeedConsole(App[None]):
         for problem in self.launch.settings_problems:
             self.events.add(problem, "warning")
             self.notify(problem, title="Settings", severity="warning", timeout=8)
-        if self.launch.sandbox is not None:
-            self.events.add("sandbox: local stand-ins for Entra ID, Azure OpenAI, Llama Stack")
+        if self.launch.sandbox:
+            self.events.add("sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1")
         # Paint first: the checks and the SDK imports start once the first frame is up.
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
+        if self.launch.bringup is not None:
+            self.bring_up()
+        else:
+            self._run_first_checks()
+        self.preload_sdks()
+
+    def _run_first_checks(self) -> None:
         if self.launch.read_only:
             self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
             self.run_checks(OFFLINE_STEPS)
         else:
             self.run_checks(None)
-        self.preload_sdks()
+
+    @work(thread=True, exclusive=True, group="bringup")
+    def bring_up(self) -> None:
+        """Bring the services up (blocking calls, so in a thread), reporting each as it moves.
+
+        Messages, not ``call_from_thread``: posting never blocks, so a quit while a server
+        is still starting cannot leave this thread waiting on a loop that has stopped.
+        """
+        bringup = self.launch.bringup
+        assert bringup is not None
+        try:
+            target = bringup.start(lambda update: self.post_message(ServiceChanged(update)))
+        except BringupError as error:
+            self.post_message(BringupFailed(error))
+            return
+        except Exception as error:  # a bug in a stand-in: say it on screen, keep the console
+            bug = BringupError(
+                f"internal error ({type(error).__name__}): {error}",
+                "this is a bug in lightspeed-console; please report it",
+            )
+            self.post_message(BringupFailed(bug))
+            return
+        self.post_message(TargetReady(target))
+
+    @on(ServiceChanged)
+    def _service_changed(self, message: ServiceChanged) -> None:
+        update = message.update
+        self.services[update.service] = update
+        level = _SERVICE_LEVELS.get(update.phase)
+        if level is not None:
+            timing = f" in {update.elapsed_s * 1000:.0f} ms" if update.elapsed_s else ""
+            detail = f": {update.detail}" if update.detail else ""
+            self.events.add(f"{update.label}: {update.phase.value}{timing}{detail}", level)
+        self.revision += 1
+
+    @on(TargetReady)
+    async def _target_ready(self, message: TargetReady) -> None:
+        target = message.target
+        previous = self.doctor
+        self.doctor = Doctor(
+            target.lightspeed_config, target.run_config, target.options, environ=target.environ
+        )
+        self.events.secrets = self.doctor.secrets
+        self.awaiting_target = False
+        await previous.aclose()
+        self.events.add(f"checking {target.lightspeed_config}")
+        self._run_first_checks()
+
+    @on(BringupFailed)
+    def _bringup_failed(self, message: BringupFailed) -> None:
+        error = self.bringup_error = message.error
+        self.events.add(f"sandbox: {error} (remedy: {error.remedy})", "error")
+        self.notify(f"{error}\nremedy: {error.remedy}", title="Sandbox failed", severity="error")
+        self.revision += 1
+
+    def _waiting_for_target(self) -> bool:
+        """Say so when asked to check before the bring-up made the deployment."""
+        if not self.awaiting_target:
+            return False
+        if self.bringup_error is not None:
+            self.notify(
+                f"The sandbox did not come up: {self.bringup_error}", severity="error", timeout=8
+            )
+        else:
+            self.notify("The sandbox is still coming up; the checks start when it is ready.")
+        return True
 
     @work(thread=True, exclusive=True, group="preload")
     def preload_sdks(self) -> None:
@@ -134,6 +253,8 @@ class LightspeedConsole(App[None]):
         gc.freeze()
 
     async def on_unmount(self) -> None:
+        if self.launch.bringup is not None:
+            self.launch.bringup.cancel()  # a start still running gives up; exit waits for it
         await self.doctor.aclose()
         import gc
 
@@ -144,6 +265,8 @@ class LightspeedConsole(App[None]):
     @work(exclusive=True, group="doctor")
     async def run_checks(self, steps: Iterable[str] | None) -> None:
         """Run every step (None), or the given ones in order, redrawing after each."""
+        if self._waiting_for_target():
+            return
         order = list(STEP_IDS if steps is None else steps)
         if steps is None:
             self.events.add("doctor: running every check from scratch (files, token, calls)")
@@ -154,6 +277,8 @@ class LightspeedConsole(App[None]):
     @work(exclusive=True, group="token")
     async def acquire_token(self, force: bool = False) -> None:
         """Acquire (or force-refresh) the Entra ID token."""
+        if self._waiting_for_target():
+            return
         if self.doctor.state.loaded is None:
             await self._step("config", self.doctor.run_step("config"))
         await self._step("token", self.doctor.refresh_token(force=force))
@@ -167,6 +292,8 @@ class LightspeedConsole(App[None]):
         on_delta: Callable[[str], object] | None = None,
     ) -> None:
         """Run the test inference; prerequisites run first when they have not."""
+        if self._waiting_for_target():
+            return
         for step in ("config", "stack", "providers", "token"):
             if not self.doctor.is_current(step):
                 await self._step(step, self.doctor.run_step(step))
@@ -178,6 +305,8 @@ class LightspeedConsole(App[None]):
     @work(exclusive=True, group="doctor")
     async def reload_config(self) -> None:
         """Re-read both files and redo what depends on them (no network)."""
+        if self._waiting_for_target():
+            return
         self.events.add("config: reloading the files")
         for step in OFFLINE_STEPS:
             await self._step(step, self.doctor.run_step(step))
@@ -228,7 +357,9 @@ class LightspeedConsole(App[None]):
         mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
         info = state.stack_info
         server = f"{info.kind} {info.version}" if info is not None else None
-        sandbox = self.launch.sandbox is not None or (info is not None and info.kind == "sandbox")
+        if server is None and self.awaiting_target:
+            server = "sandbox starting…"
+        sandbox = self.launch.sandbox or (info is not None and info.kind == "sandbox")
         bar.show(
             name=name,
             mode=mode,

@@ -2,7 +2,8 @@
 
 One row per step with its status, duration and summary; the panel below explains the
 selected step: the diagnosis (what it means, the endpoint), the remedy and the details.
-``r`` re-runs everything, ``enter`` re-runs the selected step.
+``r`` re-runs everything, ``enter`` re-runs the selected step. When the console brought
+services up itself (the demo's sandbox), they are listed above the steps as they come up.
 
 The steps are an `OptionList` of one-line rows under a header line, not a `DataTable`:
 seven fixed rows need no sorting or column resizing, and on the screen that opens first
@@ -23,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from console.doctor import RERUN_TOGETHER, STEPS, CheckResult, CheckStatus
 from screens.base import ConsoleScreen
+from screens.widgets.services_panel import ServicesPanel
 from screens.widgets.status_badge import badge
 
 COLUMNS = (("status", 10), ("check", 30), ("time", 8))
@@ -39,6 +41,7 @@ class DoctorScreen(ConsoleScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
+        yield ServicesPanel(id="services")
         header = _row(*(Text(name) for name, _ in COLUMNS), Text("summary"))
         header.stylize("bold")
         yield Static(header, id="checks-header")
@@ -48,6 +51,7 @@ class DoctorScreen(ConsoleScreen):
             yield Static(id="check-detail")
 
     def refresh_view(self) -> None:
+        self.query_one(ServicesPanel).show_services(self.console.services.values())
         checks = self.query_one("#checks", OptionList)
         results = self.console.doctor.state.results
         running = self.console.running
@@ -73,7 +77,12 @@ class DoctorScreen(ConsoleScreen):
         detail = self.query_one("#check-detail", Static)
         if result is None:
             title = next(s.title for s in STEPS if s.id == step)
-            detail.update(Text(f"{title}: not run yet (r runs every check)", style="dim"))
+            why = "not run yet (r runs every check)"
+            if self.console.bringup_error is not None:
+                why = f"not run: the sandbox did not come up ({self.console.bringup_error})"
+            elif self.console.awaiting_target:
+                why = "waiting for the sandbox to come up"
+            detail.update(Text(f"{title}: {why}", style="dim"))
             return
         parts: list[Text] = [Text.assemble((result.title, "bold"), "  ", badge(result.status))]
         diagnosis = result.diagnosis

@@ -1,15 +1,22 @@
 """``demo``: the console against local stand-ins, so every screen works without a tenant.
 
-Starts Entra ID (HTTPS, ephemeral CA), Azure OpenAI and Llama Stack (the real llama-stack
-server when it is installed, else the stand-in) on 127.0.0.1, writes a demo
-lightspeed-stack.yaml and run.yaml, opens the console on them, and tears everything down
-on exit, Ctrl+C or SIGTERM. ``--fault NAME`` starts with a fault switched on, so the
-doctor fails at the step that fault concerns.
+Starts Entra ID (HTTPS, ephemeral CA), Azure OpenAI and a Llama Stack on 127.0.0.1, writes
+a demo lightspeed-stack.yaml and run.yaml, opens the console on them, and tears everything
+down on exit, Ctrl+C, SIGTERM or SIGHUP (a closed terminal). The Llama Stack is a real OGX
+1.2.5 server over TLS with its own CA, what today's Lightspeed runs; ``--server
+llama-stack-0.7.3`` runs the previous generation and ``--stand-in`` the instant stand-in.
+A real server runs from its own environment, built by uv on the first run (a download of
+about 170 MB for OGX, 470 MB for llama-stack) and reused after; when it cannot be had and
+none was named, the stand-in takes its place and the console says why.
+
+The console opens at once and shows the sandbox coming up (each service starting, ready in
+N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
+fault switched on, so the doctor fails at the step that fault concerns.
 
 ``--tour`` runs the headless commands one after another instead of opening the console
 (also what happens when stdout is not a terminal). ``--headless`` prints one JSON object
-(authority, ca_bundle, sandbox credentials, URLs, config paths) as the first line of
-stdout, then waits for SIGINT/SIGTERM: for scripts.
+(authority, CA bundles, sandbox credentials, URLs, config paths) as the first line of
+stdout, then waits for SIGINT/SIGTERM/SIGHUP: for scripts.
 """
 
 from __future__ import annotations
@@ -20,25 +27,34 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from console.exitcodes import ExitCode
 from console.output import narrate
+
+if TYPE_CHECKING:
+    from console.bringup import ServiceUpdate
+    from console.sandbox.demo import DemoInfo, DemoSandbox
+
+SERVERS = ("ogx-1.2.5", "llama-stack-0.7.3", "stand-in")
+"""The ``--server`` choices (the release keys of `console.sandbox.server_env`, and the stand-in)."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``demo`` to the CLI."""
     parser = commands.add_parser(
         "demo",
-        help="run the console against local Entra ID, Azure OpenAI and Llama Stack",
+        help="run the console against local Entra ID, Azure OpenAI and a Llama Stack (OGX)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--headless",
         action="store_true",
-        help="print the sandbox as one JSON line, then wait for SIGINT/SIGTERM",
+        help="print the sandbox as one JSON line, then wait for SIGINT/SIGTERM/SIGHUP",
     )
     parser.add_argument(
         "--tour",
@@ -55,39 +71,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
-        "--real-stack",
-        dest="real_stack",
-        action="store_const",
-        const=True,
+        "--server",
+        choices=SERVERS,
         default=None,
-        help="use the real llama-stack server (needs the 'stack' extra)",
+        help="the Llama Stack to run (default: ogx-1.2.5, the stand-in when it cannot be had)",
     )
     which.add_argument(
         "--stand-in",
-        dest="real_stack",
+        dest="server",
         action="store_const",
-        const=False,
-        help="use the Llama Stack stand-in even when llama-stack is installed",
+        const="stand-in",
+        help="use the Llama Stack stand-in (instant; same as --server stand-in)",
     )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Start the sandbox, hand it to the user, and stop it whatever happens."""
+    from console.bringup import BringupError
     from console.sandbox import faults
-    from console.sandbox.demo import DemoSandbox
-    from console.sandbox.real_stack import RealStackError, real_stack_unavailable_reason
+    from console.sandbox.demo import DemoSandbox, SandboxCancelled
 
     if args.list_faults:
         for spec in faults.catalogue():
             print(f"{spec.usage:32} {spec.description}")
         return ExitCode.OK
-    if args.real_stack and (reason := real_stack_unavailable_reason()):
-        narrate(f"error: --real-stack: {reason}", "red")
-        narrate("  remedy: uv sync --extra stack (or drop --real-stack to use the stand-in)")
-        return ExitCode.ERROR
     try:
-        sandbox = DemoSandbox(real_stack=args.real_stack, faults=args.fault)
+        sandbox = DemoSandbox(server=args.server, faults=args.fault)
     except faults.UnknownFaultError as error:
         narrate(f"error: {error}", "red")
         narrate("  remedy: lightspeed-console demo --list-faults")
@@ -96,26 +106,27 @@ def run(args: argparse.Namespace) -> ExitCode:
     if not args.headless and not tour and not sys.stdout.isatty():
         narrate("stdout is not a terminal: running the tour instead of opening the console")
         tour = True
-    narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1 ...")
     try:
         if args.headless or tour:
-            with _stop_on_signals() as stop:
-                info = sandbox.start()
+            with _stop_on_signals(sandbox) as stop:
+                narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1")
+                info = sandbox.start(_narrate_update())
+                _say_notes(info)
                 os.environ.update(info.environ)
                 if args.headless:
                     print(json.dumps(info.to_dict()), flush=True)
-                    narrate("sandbox ready; stop with Ctrl+C or SIGTERM")
+                    narrate("sandbox ready; stop with Ctrl+C, SIGTERM or SIGHUP")
                     stop.wait()
                 else:
                     _tour(info, args.fault, stop)
         else:
-            with _sigterm_interrupts():
-                info = sandbox.start()
-                os.environ.update(info.environ)
-                _console(info, args.fault)
-    except RealStackError as error:
-        narrate(f"error: the llama-stack server did not start: {error}", "red")
-        narrate("  remedy: retry with --stand-in, or look at the log lines above")
+            with _signals_interrupt():
+                _console(sandbox, args.fault)
+    except SandboxCancelled:
+        narrate("interrupted while the sandbox was starting")
+    except BringupError as error:
+        narrate(f"error: {error}", "red")
+        narrate(f"  remedy: {error.remedy}")
         return ExitCode.ERROR
     finally:
         sandbox.stop()
@@ -123,16 +134,43 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def _narrate_update() -> Callable[[ServiceUpdate], None]:
+    """Each service's progress as one stderr line (installer lines only when they change)."""
+    from console.bringup import Phase
+
+    def say(update: ServiceUpdate) -> None:
+        if update.phase is Phase.WAITING:
+            return
+        timing = f" in {update.elapsed_s * 1000:.0f} ms" if update.elapsed_s is not None else ""
+        detail = f": {update.detail}" if update.detail else ""
+        style = {Phase.FAILED: "red", Phase.REPLACED: "yellow", Phase.READY: "green"}
+        narrate(f"  {update.label}: {update.phase.value}{timing}{detail}", style.get(update.phase))
+
+    return say
+
+
+def _say_notes(info: DemoInfo) -> None:
+    for note in info.notes:
+        narrate(f"note: {note}", "yellow")
+
+
 @contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM, so waiting ends cleanly and teardown runs."""
+def _stop_on_signals(sandbox: DemoSandbox) -> Iterator[threading.Event]:
+    """An event set by SIGINT, SIGTERM or SIGHUP, so waiting ends cleanly and teardown runs.
+
+    A signal that comes while the sandbox is still starting cancels the start too (a first
+    run may be downloading a server for minutes).
+    """
     stop = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
-    }
+
+    def handle(*_: object) -> None:
+        stop.set()
+        sandbox.cancel()
+
+    previous = {sig: signal.signal(sig, handle) for sig in STOP_SIGNALS}
     try:
         yield stop
     finally:
@@ -141,80 +179,84 @@ def _stop_on_signals() -> Iterator[threading.Event]:
 
 
 @contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """While the console runs, SIGTERM ends it as Ctrl+C would, so teardown still runs.
+def _signals_interrupt() -> Iterator[None]:
+    """While the console runs, SIGTERM and SIGHUP end it as Ctrl+C would, so teardown runs.
 
     The app's event loop turns SIGINT into a clean shutdown (the terminal is restored);
-    re-raising SIGTERM as SIGINT gets the same for a ``kill``. Ctrl+C typed in the console
-    is a key, not a signal, and quits through the app.
+    re-raising SIGTERM and SIGHUP (the terminal was closed) as SIGINT gets the same, and
+    the sandbox is stopped after. Ctrl+C typed in the console is a key, not a signal, and
+    quits through the app.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda *_: signal.raise_signal(signal.SIGINT))
+    previous = {
+        sig: signal.signal(sig, lambda *_: signal.raise_signal(signal.SIGINT))
+        for sig in (signal.SIGTERM, signal.SIGHUP)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _console(info: object, fault_names: list[str]) -> None:
-    """Open the console on the sandbox, as an operator would on a deployment."""
-    from pathlib import Path
-
+def _console(sandbox: DemoSandbox, fault_names: list[str]) -> None:
+    """Open the console at once; it brings the sandbox up behind its first frame."""
     from console.cli import launch_tui
     from console.launch import Launch
-    from console.live_options import LiveOptions
-    from console.sandbox.demo import DemoInfo
+    from console.sandbox.demo import DemoBringup
     from console.user_settings import load_user_settings, settings_path
 
-    assert isinstance(info, DemoInfo)
     if fault_names:
         narrate(f"faults on: {', '.join(fault_names)}", "yellow")
     settings, problems = load_user_settings(settings_path())
     launch = Launch(
-        lightspeed_config=Path(info.lightspeed_config),
-        run_config=Path(info.run_config),
-        options=LiveOptions(authority=info.authority, ca_bundle=Path(info.ca_bundle)),
-        sandbox=info,
-        environ=info.environ,
+        lightspeed_config=None,
+        bringup=DemoBringup(sandbox),
+        sandbox=True,
         settings=settings,
         settings_problems=tuple(problems),
     )
     launch_tui(launch)
 
 
-def _tour(info: object, fault_names: list[str], stop: threading.Event) -> None:
+def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:
     """Without the TUI: run the headless commands on the sandbox and show how to go on."""
     from console.cli import command_names, main
-    from console.sandbox.demo import DemoInfo
 
-    assert isinstance(info, DemoInfo)
-    kind = "real llama-stack server" if info.stack_kind == "real" else "Llama Stack stand-in"
-    narrate(f"sandbox ready: {kind} at {info.stack_url}; Azure OpenAI at {info.azure_base_url}")
+    narrate(
+        f"sandbox ready: {info.stack_release} at {info.stack_url}; "
+        f"Azure OpenAI at {info.azure_base_url}"
+    )
     if fault_names:
         narrate(f"faults on: {', '.join(fault_names)}", "yellow")
     config = ["-c", info.lightspeed_config, "-i", info.run_config]
     live = ["--authority", info.authority, "--ca-bundle", info.ca_bundle]
+    if info.stack_ca_bundle:
+        live += ["--stack-ca-bundle", info.stack_ca_bundle]
     available = command_names()
     steps = [
         ["review", *config],
         ["diff", *config],
-        ["providers", *config, *([] if "token" in available else ["--static"])],
-        ["token", "-c", info.lightspeed_config, *live],
+        ["providers", *config, *live],
+        ["token", "-c", info.lightspeed_config, "--authority", info.authority,
+         "--ca-bundle", info.ca_bundle],
         ["infer", "-c", info.lightspeed_config, *live, "--stream"],
         ["check", *config, *live],
-    ]
+    ]  # fmt: skip
     for step in steps:
-        if step[0] not in available:
+        if step[0] not in available or stop.is_set():
             continue
         narrate(f"\n$ lightspeed-console {' '.join(step)}", "bold")
         sys.stdout.flush()
         main(step)
+    stack_ca = f" --stack-ca-bundle {info.stack_ca_bundle}" if info.stack_ca_bundle else ""
     narrate(
         "\nThe sandbox keeps running. In another shell:\n"
         f"  export TENANT_ID={info.tenant_id} CLIENT_ID={info.client_id} CLIENT_SECRET=<sandbox>"
-        f"\n  lightspeed-console review -c {info.lightspeed_config} -i {info.run_config}\n"
+        f"\n  lightspeed-console check -c {info.lightspeed_config} -i {info.run_config} "
+        f"--authority {info.authority} --ca-bundle {info.ca_bundle}{stack_ca}\n"
         "(demo --headless prints the sandbox secret as JSON for scripts.) Ctrl+C stops it."
     )
     stop.wait()

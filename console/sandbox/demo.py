@@ -1,11 +1,18 @@
-"""The whole sandbox in one object: Entra ID, Azure OpenAI and Llama Stack, plus demo configs.
+"""The whole sandbox in one object: Entra ID, Azure OpenAI and a Llama Stack, plus demo configs.
 
 `DemoSandbox` starts the three services on 127.0.0.1, writes a lightspeed-stack.yaml and a
 run.yaml that point at them into a temp folder, and stops and removes everything on `stop()`
-(also registered with atexit, and the real llama-stack server has its own parent-death
-watchdog). The Entra ID authority and its CA are handed to the console the way an operator
-hands them over for any private cloud: an authority URL and a CA bundle, never a code path
-of their own.
+(also registered with atexit, and a real server has its own parent-death watchdog). The
+Entra ID authority and its CA, and the server's CA, are handed to the console the way an
+operator hands them over for any private cloud: URLs and CA bundles, never a code path of
+their own.
+
+The Llama Stack is what today's Lightspeed runs, a real OGX 1.2.5 server over TLS, unless
+another release or the stand-in is asked for. The server comes from its own environment
+(`console.sandbox.server_env`), built by uv on the first run; when it cannot be had (no uv,
+no registry) and none was asked for by name, the stand-in takes its place and the reason is
+reported. Each service reports its progress through a `console.bringup.Report`, so the
+console can show the sandbox coming up behind its first frame.
 """
 
 from __future__ import annotations
@@ -14,27 +21,52 @@ import atexit
 import io
 import shutil
 import tempfile
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from ruamel.yaml import YAML
 
+from console.bringup import BringupError, Phase, Report, ServiceUpdate, Target
+from console.live_options import LiveOptions
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai import AzureOpenAIServer
 from console.sandbox.entra import DEFAULT_SCOPE, EntraServer
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack import SANDBOX_VERSION, LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,
+    RealStackError,
     minimal_run_config,
-    real_stack_available,
     start_real_stack,
 )
+from console.sandbox.server_env import (
+    DEFAULT_RELEASE,
+    RELEASES,
+    ProvisionError,
+    ProvisionProgress,
+    ServerRelease,
+    cached_environment,
+    provision,
+)
 
-StackKind = Literal["real", "sandbox"]
+StackKind = Literal["ogx", "llama-stack", "sandbox"]
+STAND_IN = "stand-in"
+"""The server choice that runs the Llama Stack stand-in (instant, takes stack-* faults)."""
+SERVER_CHOICES = (*RELEASES, STAND_IN)
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")
+STAND_IN_LABEL = f"Llama Stack stand-in ({SANDBOX_VERSION})"
+
+
+class SandboxCancelled(BringupError):
+    """`DemoSandbox.cancel` was called while the sandbox was starting."""
+
+    def __init__(self) -> None:
+        super().__init__("the sandbox start was cancelled", "")
 
 
 @dataclass(frozen=True)
@@ -50,8 +82,14 @@ class DemoInfo:
     azure_base_url: str
     stack_url: str
     stack_kind: StackKind
+    stack_release: str
+    """What answers at ``stack_url``: ``OGX 1.2.5``, ``llama-stack 0.7.3`` or the stand-in."""
+    stack_ca_bundle: str | None
+    """The CA the server's certificate is signed by (None: plain HTTP)."""
     lightspeed_config: str
     run_config: str
+    notes: list[str] = field(default_factory=list)
+    """Why the sandbox differs from what was asked (a stand-in in place of a server)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object ``demo --headless`` prints first."""
@@ -67,6 +105,33 @@ class DemoInfo:
             "AZURE_AUTHORITY_HOST": self.authority,
         }
 
+    @property
+    def options(self) -> LiveOptions:
+        """How the console reaches the sandbox: its authority and both CAs."""
+        return LiveOptions(
+            authority=self.authority,
+            ca_bundle=Path(self.ca_bundle),
+            stack_ca_bundle=Path(self.stack_ca_bundle) if self.stack_ca_bundle else None,
+        )
+
+    def target(self) -> Target:
+        """The sandbox as a deployment to check."""
+        return Target(
+            lightspeed_config=Path(self.lightspeed_config),
+            run_config=Path(self.run_config),
+            options=self.options,
+            environ=self.environ,
+        )
+
+
+def release_for(server: str | None) -> ServerRelease | None:
+    """The release a ``--server`` choice names (None for the stand-in); `KeyError` if unknown."""
+    if server is None:
+        return DEFAULT_RELEASE
+    if server == STAND_IN:
+        return None
+    return RELEASES[server]
+
 
 class DemoSandbox:
     """Starts and stops the sandbox services and writes the demo configuration files."""
@@ -74,24 +139,28 @@ class DemoSandbox:
     def __init__(
         self,
         *,
-        real_stack: bool | None = None,
+        server: str | None = None,
         faults: Iterable[str] = (),
         workdir: Path | None = None,
     ) -> None:
-        """``real_stack``: None picks the real server when llama-stack is installed.
+        """``server``: a release key, ``stand-in``, or None for the default with fallback.
 
-        Faults on the Llama Stack itself (``stack-*``) need the stand-in, which has them.
+        Faults on the Llama Stack itself (``stack-*``) need the stand-in, which has them:
+        with the default choice they select it, with a release named they are an error.
         """
         self.fault_names = list(faults)
         specs = [fault_catalogue.parse(name)[0] for name in self.fault_names]
         wants_stack_fault = any(spec.service == "stack" for spec in specs)
-        if real_stack is None:
-            real_stack = real_stack_available() and not wants_stack_fault
-        if real_stack and wants_stack_fault:
-            raise fault_catalogue.UnknownFaultError(
-                "stack-* faults are injected by the Llama Stack stand-in; drop --real-stack"
+        if server is not None and server not in SERVER_CHOICES:
+            raise ValueError(
+                f"unknown server {server!r}; choose one of {', '.join(SERVER_CHOICES)}"
             )
-        self.use_real_stack = real_stack
+        if wants_stack_fault and server not in (None, STAND_IN):
+            raise fault_catalogue.UnknownFaultError(
+                f"stack-* faults are injected by the Llama Stack stand-in; drop --server {server}"
+            )
+        self.explicit = server is not None
+        self.release = None if wants_stack_fault else release_for(server)
         self._workdir_given = workdir
         self.workdir: Path | None = None
         self.entra = EntraServer()
@@ -99,23 +168,55 @@ class DemoSandbox:
         self.stack_stand_in: LlamaStackServer | None = None
         self.real_stack: RealStack | None = None
         self.info: DemoInfo | None = None
+        self._cancel = threading.Event()
+        self._starting = threading.Lock()
 
-    def start(self) -> DemoInfo:
-        """Start everything; on any failure, stop what was started and re-raise."""
+    @property
+    def services(self) -> tuple[ServiceUpdate, ...]:
+        """The three services in their first state, for a screen to list before they start."""
+        stack = _release_label(self.release) if self.release else STAND_IN_LABEL
+        return (
+            ServiceUpdate("entra", "Entra ID stand-in (HTTPS)", Phase.WAITING),
+            ServiceUpdate("azure", "Azure OpenAI stand-in", Phase.WAITING),
+            ServiceUpdate("stack", stack, Phase.WAITING),
+        )
+
+    def start(self, report: Report | None = None) -> DemoInfo:
+        """Start everything; on any failure, stop what was started and re-raise.
+
+        Raises `BringupError` (`SandboxCancelled` after `cancel`) when a service cannot be
+        had, `ProvisionError` / `RealStackError` never escape.
+        """
         atexit.register(self.stop)
-        try:
-            return self._start()
-        except BaseException:
-            self.stop()
-            raise
+        with self._starting:
+            try:
+                return self._start(report or (lambda _: None))
+            except BaseException:
+                self._teardown()
+                raise
 
-    def _start(self) -> DemoInfo:
+    def cancel(self) -> None:
+        """Make a `start` running in another thread give up soon; never blocks."""
+        self._cancel.set()
+
+    def _checkpoint(self) -> None:
+        if self._cancel.is_set():
+            raise SandboxCancelled
+
+    def _start(self, report: Report) -> DemoInfo:
         self.workdir = self._workdir_given or Path(tempfile.mkdtemp(prefix="lightspeed-demo-"))
         identity = self.entra.stand_in.add_demo_identity(roles=("Cognitive Services OpenAI User",))
-        self.entra.start()
-        self.azure = AzureOpenAIServer(issuer=self.entra.issuer)
-        self.azure.stand_in.deployments = list(DEMO_MODELS)
-        self.azure.start()
+        first = {update.service: update for update in self.services}
+        with _timed(report, first["entra"]) as done:
+            self.entra.start()
+            done(self.entra.authority)
+        self._checkpoint()
+        with _timed(report, first["azure"]) as done:
+            self.azure = AzureOpenAIServer(issuer=self.entra.issuer)
+            self.azure.stand_in.deployments = list(DEMO_MODELS)
+            self.azure.start()
+            done(self.azure.base_url)
+        self._checkpoint()
         store = self.workdir / "store"
         store.mkdir(exist_ok=True)
         run_config = minimal_run_config(
@@ -124,14 +225,8 @@ class DemoSandbox:
             storage_dir=f"${{env.SQLITE_STORE_DIR:={store}}}",
         )
         self._apply_faults(before_stack=True)
-        if self.use_real_stack:
-            self.real_stack = start_real_stack(run_config, workdir=self.workdir / "stack")
-            stack_url = self.real_stack.url
-        else:
-            self.stack_stand_in = LlamaStackServer(run_config)
-            self._apply_faults(before_stack=False)
-            self.stack_stand_in.start()
-            stack_url = self.stack_stand_in.url
+        notes: list[str] = []
+        stack_url, kind, label, stack_ca = self._start_stack(run_config, report, notes)
         run_path = self.workdir / "run.yaml"
         lightspeed_path = self.workdir / "lightspeed-stack.yaml"
         run_path.write_text(_run_yaml_text(run_config))
@@ -145,11 +240,71 @@ class DemoSandbox:
             scope=DEFAULT_SCOPE,
             azure_base_url=self.azure.base_url,
             stack_url=stack_url,
-            stack_kind="real" if self.use_real_stack else "sandbox",
+            stack_kind=kind,
+            stack_release=label,
+            stack_ca_bundle=stack_ca,
             lightspeed_config=str(lightspeed_path),
             run_config=str(run_path),
+            notes=notes,
         )
         return self.info
+
+    def _start_stack(
+        self, run_config: dict[str, Any], report: Report, notes: list[str]
+    ) -> tuple[str, StackKind, str, str | None]:
+        """(url, kind, label, CA bundle) of the release asked for, or of the stand-in."""
+        if self.release is not None:
+            try:
+                stack = self._start_release(self.release, run_config, report)
+            except (ProvisionError, RealStackError) as error:
+                self._checkpoint()
+                reason = error.reason if isinstance(error, ProvisionError) else _first_line(error)
+                if self.explicit:
+                    remedy = error.remedy if isinstance(error, ProvisionError) else ""
+                    label = _release_label(self.release)
+                    report(ServiceUpdate("stack", label, Phase.FAILED, f"{reason} ({remedy})"))
+                    raise BringupError(
+                        f"{self.release.label} could not be started: {reason}",
+                        remedy or "run the demo with --server stand-in",
+                    ) from None
+                note = f"{self.release.label} unavailable ({reason}); using the stand-in"
+                notes.append(note)
+                report(ServiceUpdate("stack", self.release.label, Phase.REPLACED, note))
+            else:
+                kind: StackKind = "ogx" if stack.release.package == "ogx" else "llama-stack"
+                ca = str(stack.ca_pem) if stack.ca_pem else None
+                return stack.url, kind, stack.release.label, ca
+        with _timed(report, ServiceUpdate("stack", STAND_IN_LABEL, Phase.WAITING)) as done:
+            self.stack_stand_in = LlamaStackServer(run_config)
+            self._apply_faults(before_stack=False)
+            self.stack_stand_in.start()
+            done(self.stack_stand_in.url)
+        return self.stack_stand_in.url, "sandbox", STAND_IN_LABEL, None
+
+    def _start_release(
+        self, release: ServerRelease, run_config: dict[str, Any], report: Report
+    ) -> RealStack:
+        label = _release_label(release)
+        environment = cached_environment(release)
+        if environment is None:
+
+            def installing(progress: ProvisionProgress) -> None:
+                if progress.phase in ("checking", "ready"):
+                    return
+                detail = f"first run, installing {release.label} with uv: {progress.detail}"
+                report(ServiceUpdate("stack", label, Phase.INSTALLING, detail))
+
+            environment = provision(release, progress=installing, cancel=self._cancel)
+        assert self.workdir is not None
+        with _timed(report, ServiceUpdate("stack", label, Phase.WAITING)) as done:
+            self.real_stack = start_real_stack(
+                run_config,
+                environment=environment,
+                workdir=self.workdir / "stack",
+                cancel=self._cancel,
+            )
+            done(self.real_stack.url)
+        return self.real_stack
 
     def _apply_faults(self, *, before_stack: bool) -> None:
         targets: dict[str, object] = {"entra": self.entra.faults}
@@ -165,7 +320,17 @@ class DemoSandbox:
         fault_catalogue.apply(names, targets)
 
     def stop(self) -> None:
-        """Stop every service and remove the temp folder; safe to call more than once."""
+        """Stop every service and remove the temp folder; safe to call more than once.
+
+        A `start` running in another thread is cancelled first and waited for, so nothing
+        it starts afterwards is left behind.
+        """
+        self._cancel.set()
+        with self._starting:
+            self._teardown()
+        atexit.unregister(self.stop)
+
+    def _teardown(self) -> None:
         if self.real_stack is not None:
             self.real_stack.stop()
             self.real_stack = None
@@ -179,7 +344,6 @@ class DemoSandbox:
         if self.workdir is not None and self._workdir_given is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir = None
-        atexit.unregister(self.stop)
 
     def __enter__(self) -> Self:
         self.start()
@@ -192,6 +356,52 @@ class DemoSandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class DemoBringup:
+    """The sandbox as the console's `console.bringup.Bringup`: started behind the first frame."""
+
+    def __init__(self, sandbox: DemoSandbox) -> None:
+        self.sandbox = sandbox
+
+    @property
+    def services(self) -> tuple[ServiceUpdate, ...]:
+        return self.sandbox.services
+
+    def start(self, report: Report) -> Target:
+        return self.sandbox.start(report).target()
+
+    def cancel(self) -> None:
+        self.sandbox.cancel()
+
+
+def _release_label(release: ServerRelease) -> str:
+    return f"{release.label} (TLS)" if release.requires_tls else release.label
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+@contextmanager
+def _timed(report: Report, service: ServiceUpdate) -> Iterator[Callable[[str], None]]:
+    """Report ``service`` as starting, then ready in N ms (``done(url)``) or failed with why."""
+    started = time.monotonic()
+    report(replace(service, phase=Phase.STARTING))
+
+    def done(url: str) -> None:
+        report(
+            replace(service, phase=Phase.READY, detail=url, elapsed_s=time.monotonic() - started)
+        )
+
+    try:
+        yield done
+    except SandboxCancelled:
+        raise
+    except BaseException as error:
+        elapsed = time.monotonic() - started
+        report(replace(service, phase=Phase.FAILED, detail=_first_line(error), elapsed_s=elapsed))
+        raise
 
 
 def _run_yaml_text(run_config: dict[str, Any]) -> str:

@@ -79,7 +79,7 @@ RETRIED_UPSTREAM = {"azure-429=0", "azure-500", "azure-503", "azure-drop"}
 @pytest.mark.parametrize("fault", sorted(MATRIX))
 async def test_fault_fails_at_the_right_step(fault: str) -> None:
     step, code, skipped = MATRIX[fault]
-    with DemoSandbox(real_stack=False, faults=[fault]) as sandbox:
+    with DemoSandbox(server="stand-in", faults=[fault]) as sandbox:
         assert sandbox.info is not None
         extra = {"stack_timeout": 8.0} if fault in RETRIED_UPSTREAM else {}
         results = await run_doctor(sandbox.info, **extra)
@@ -95,14 +95,14 @@ async def test_fault_fails_at_the_right_step(fault: str) -> None:
 
 @pytest.mark.parametrize("fault", sorted(HARMLESS))
 async def test_harmless_faults_still_pass(fault: str) -> None:
-    with DemoSandbox(real_stack=False, faults=[fault]) as sandbox:
+    with DemoSandbox(server="stand-in", faults=[fault]) as sandbox:
         assert sandbox.info is not None
         results = await run_doctor(sandbox.info)
     assert all(r.status is CheckStatus.PASS for r in results.values()), results
 
 
 async def test_wrong_audience_warns_at_token_with_the_audience_check() -> None:
-    with DemoSandbox(real_stack=False, faults=["entra-wrong-audience"]) as sandbox:
+    with DemoSandbox(server="stand-in", faults=["entra-wrong-audience"]) as sandbox:
         assert sandbox.info is not None
         results = await run_doctor(sandbox.info)
     assert results["token"].status is CheckStatus.WARN
@@ -114,7 +114,7 @@ async def test_wrong_audience_warns_at_token_with_the_audience_check() -> None:
 
 
 async def test_rerun_one_step_after_the_fault_clears() -> None:
-    with DemoSandbox(real_stack=False, faults=["stack-500"]) as sandbox:
+    with DemoSandbox(server="stand-in", faults=["stack-500"]) as sandbox:
         assert sandbox.info is not None
         doctor = Doctor(
             Path(sandbox.info.lightspeed_config),
@@ -133,7 +133,7 @@ async def test_rerun_one_step_after_the_fault_clears() -> None:
 
 async def test_a_rerun_marks_what_it_dropped_out_of_date() -> None:
     """Re-running the stack (or config) step drops the survey: providers stops claiming a pass."""
-    with DemoSandbox(real_stack=False) as sandbox:
+    with DemoSandbox(server="stand-in") as sandbox:
         assert sandbox.info is not None
         doctor = Doctor(
             Path(sandbox.info.lightspeed_config),
@@ -162,7 +162,7 @@ async def test_a_rerun_marks_what_it_dropped_out_of_date() -> None:
 
 
 async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path) -> None:
-    with DemoSandbox(real_stack=False) as sandbox:
+    with DemoSandbox(server="stand-in") as sandbox:
         info = sandbox.info
         assert info is not None
         library = tmp_path / "lightspeed-stack.yaml"
@@ -236,7 +236,7 @@ def test_check_passes_on_the_demo_with_the_real_server(
 def test_check_with_the_stack_down_fails_at_the_stack_step(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sandbox_env: None
 ) -> None:
-    with DemoSandbox(real_stack=False, faults=["stack-down"]) as sandbox:
+    with DemoSandbox(server="stand-in", faults=["stack-down"]) as sandbox:
         info = sandbox.info
         assert info is not None
         for name, value in info.environ.items():

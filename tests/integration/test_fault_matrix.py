@@ -167,7 +167,7 @@ def start_stack(rig: Rig) -> None:
 
 @contextmanager
 def rigged(case: Case) -> Iterator[Rig]:
-    with DemoSandbox(real_stack=False, faults=case.faults) as sandbox:
+    with DemoSandbox(server="stand-in", faults=case.faults) as sandbox:
         info = sandbox.info
         assert info is not None
         rig = Rig(

@@ -26,7 +26,7 @@ SIZE = (120, 40)
 @pytest.fixture
 def sandbox() -> Iterator[DemoSandbox]:
     """The demo sandbox with the Llama Stack stand-in (fast, and it takes stack faults)."""
-    with DemoSandbox(real_stack=False) as running:
+    with DemoSandbox(server="stand-in") as running:
         yield running
 
 
@@ -44,7 +44,7 @@ def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) ->
         run_config=Path(info.run_config),
         options=live,
         read_only=read_only,
-        sandbox=info,
+        sandbox=True,
         environ=info.environ,
     )
 

@@ -212,7 +212,7 @@ def pinned_sandbox() -> Iterator[Pinned]:
             _pin(patch)
             shutil.rmtree(WORKDIR, ignore_errors=True)
             WORKDIR.mkdir(parents=True)
-            sandbox = DemoSandbox(real_stack=False, workdir=WORKDIR)
+            sandbox = DemoSandbox(server="stand-in", workdir=WORKDIR)
             sandbox.entra = EntraServer(
                 EntraStandIn(issuer=TokenIssuer(kid=SIGNING_KID), clock=frozen_clock),
                 workdir=WORKDIR,

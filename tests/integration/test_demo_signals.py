@@ -1,0 +1,160 @@
+"""``demo`` leaves nothing behind on SIGINT, SIGTERM or SIGHUP: no process, port or temp file.
+
+Each run gets its own TMPDIR (every temp folder the demo and its servers make lands there)
+and a marker variable in its environment (every process it starts inherits it), so what
+outlives the demo can be found precisely: a non-empty TMPDIR, a process that still carries
+the marker, a port that still answers. SIGHUP is what a closed terminal sends (``tmux
+kill-session``, a dropped ssh): the console test closes the terminal itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_demo import read_pty
+
+MARK = "LSC_LEFTOVER_MARK"
+
+
+@dataclass
+class Run:
+    """One demo process, its private TMPDIR and its marker."""
+
+    tmpdir: Path
+    mark: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "TMPDIR": str(self.tmpdir), MARK: self.mark, "NO_COLOR": "1"}
+
+    def processes(self) -> list[int]:
+        """Pids of live processes that carry this run's marker."""
+        needle = f"{MARK}={self.mark}".encode()
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if needle in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile, or not ours to read
+        return found
+
+    def assert_nothing_left(self, ports: list[int]) -> None:
+        deadline = time.monotonic() + 10
+        while self.processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert self.processes() == [], "processes outlived the demo"
+        assert sorted(p.name for p in self.tmpdir.iterdir()) == [], "temp files left behind"
+        for port in ports:
+            assert not port_open(port), f"port {port} still open"
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    found = Run(tmpdir, uuid.uuid4().hex)
+    yield found
+    for pid in found.processes():  # never leave a failed test's processes running
+        os.kill(pid, signal.SIGKILL)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def ports_of(info: dict[str, Any]) -> list[int]:
+    urls = (info["authority"], info["azure_base_url"], info["stack_url"])
+    return [int(url.split("//")[1].split("/")[0].rsplit(":", 1)[1]) for url in urls]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=str)
+def test_headless_demo_on_the_real_server_leaves_nothing(run: Run, sig: signal.Signals) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--headless"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=run.env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, process.communicate(timeout=30)[1]
+    info = json.loads(line)
+    assert info["stack_kind"] == "ogx"
+    assert len(run.processes()) >= 2  # the demo and its OGX server
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "sandbox stopped" in stderr
+    run.assert_nothing_left(ports_of(info))
+
+
+def test_a_signal_while_the_server_starts_cancels_the_start(run: Run) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--headless"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=run.env,
+    )
+    assert process.stderr is not None
+    seen = ""
+    while "OGX 1.2.5 (TLS): starting" not in seen:
+        line = process.stderr.readline()
+        assert line, seen
+        seen += line
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert stdout == ""  # never reported ready
+    assert "interrupted while the sandbox was starting" in seen + stderr
+    assert process.returncode == 0
+    run.assert_nothing_left([])
+
+
+def test_closing_the_console_terminal_leaves_nothing(run: Run) -> None:
+    """The console on a terminal; the terminal goes away (SIGHUP) while the doctor is shown."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the demo on a terminal, as a user starts it
+        os.environ.update(run.env)
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(sys.executable, [sys.executable, "-m", "console", "demo"])
+    try:
+        drawn = read_pty(fd, b"Sandbox", 30)
+        assert b"Sandbox" in drawn  # the console is up while the sandbox comes up
+        drawn += read_pty(fd, b"Test inference", 10)
+        drawn += read_pty(fd, b"ready in", 60)
+        assert len(run.processes()) >= 2
+    finally:
+        os.close(fd)  # the terminal is gone: the kernel sends SIGHUP
+    deadline = time.monotonic() + 30
+    status = None
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the console did not exit after its terminal closed")
+    assert status is not None
+    run.assert_nothing_left([])
