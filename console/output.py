@@ -54,7 +54,14 @@ def emit_json(data: Any) -> None:
 
 
 def narrate(text: str, style: str | None = None) -> None:
-    """Narration (what the console is doing, which file it picked) to stderr."""
-    line = paint(text, style, sys.stderr) if style else text
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+    """Narration (what the console is doing, which file it picked) to stderr.
+
+    A terminal that has gone away (SIGHUP, a closed ssh session) makes the write fail;
+    narration is then lost on purpose, so the teardown it describes still runs to the end.
+    """
+    try:
+        line = paint(text, style, sys.stderr) if style else text
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # EIO on a hung-up terminal; ValueError: stderr closed
+        pass

@@ -1,8 +1,9 @@
 """``locate``: where every file the console reads or would write is, and why.
 
 Like k9s' info view: the settings file (and whether it exists), the lightspeed-stack.yaml
-and run.yaml that commands would read from here (and why that run.yaml), and the
-environment variables that change where things are looked for.
+and run.yaml that commands would read from here (and why that run.yaml), the environment
+variables that change where things are looked for, and the environments the demo's and the
+tests' real servers run from.
 """
 
 from __future__ import annotations
@@ -66,8 +67,22 @@ def run(args: argparse.Namespace) -> ExitCode:
             "AZURE_AUTHORITY_HOST, else the public cloud; --authority wins",
         )
     )
+    rows.extend(_server_rows())
     if args.json:
         emit_json([{"what": w, "where": p, "note": n} for w, p, n in rows])
     else:
         emit(table(["WHAT", "WHERE", "NOTE"], [list(row) for row in rows]))
     return ExitCode.OK
+
+
+def _server_rows() -> list[tuple[str, str, str]]:
+    """The server-environment cache, and each release built there (or not yet)."""
+    from console.sandbox.server_env import CACHE_ENV, RELEASES, cache_root, cached_environment
+
+    root = cache_root()
+    rows = [("server environments", str(root), f"built by uv on first use; {CACHE_ENV} moves it")]
+    for release in RELEASES.values():
+        built = cached_environment(release, root)
+        where = str(built.root) if built else "-"
+        rows.append((f"  {release.label}", where, "built" if built else "not built yet"))
+    return rows

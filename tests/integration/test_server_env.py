@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import replace
@@ -113,3 +114,18 @@ def test_cancel_stops_waiting_for_another_builder(tmp_path: Path) -> None:
             provision(NO_SUCH, root=tmp_path, progress=seen.append, cancel=cancel)
         assert time.monotonic() - started < 5
         assert "waiting" in [p.phase for p in seen]
+
+
+def test_locate_shows_the_server_environments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console.cli import main
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    built = provision(OGX_1_2_5, root=tmp_path)
+    assert main(["locate", "--json"]) == 0
+    rows = {row["what"].strip(): row for row in json.loads(capsys.readouterr().out)}
+    assert rows["server environments"]["where"] == str(tmp_path)
+    assert (rows["OGX 1.2.5"]["where"], rows["OGX 1.2.5"]["note"]) == (str(built.root), "built")
+    assert rows["llama-stack 0.7.3"]["note"] == "not built yet"
