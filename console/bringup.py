@@ -65,6 +65,13 @@ class BringupError(RuntimeError):
         self.remedy = remedy
 
 
+class BringupCancelled(BringupError):
+    """`Bringup.cancel` was called while the services were starting (a quit, a signal)."""
+
+    def __init__(self) -> None:
+        super().__init__("the start was cancelled", "")
+
+
 Report = Callable[[ServiceUpdate], object]
 """Told of every change; what it returns is ignored."""
 

@@ -33,13 +33,12 @@ from typing import TYPE_CHECKING
 
 from console.exitcodes import ExitCode
 from console.output import narrate
+from console.sandbox.choice import SERVER_CHOICES
 
 if TYPE_CHECKING:
     from console.bringup import ServiceUpdate
     from console.sandbox.demo import DemoInfo, DemoSandbox
 
-SERVERS = ("ogx-1.2.5", "llama-stack-0.7.3", "stand-in")
-"""The ``--server`` choices (the release keys of `console.sandbox.server_env`, and the stand-in)."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -72,7 +71,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--server",
-        choices=SERVERS,
+        choices=SERVER_CHOICES,
         default=None,
         help="the Llama Stack to run (default: ogx-1.2.5, the stand-in when it cannot be had)",
     )
@@ -88,41 +87,45 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Start the sandbox, hand it to the user, and stop it whatever happens."""
-    from console.bringup import BringupError
     from console.sandbox import faults
-    from console.sandbox.demo import DemoSandbox, SandboxCancelled
 
     if args.list_faults:
         for spec in faults.catalogue():
             print(f"{spec.usage:32} {spec.description}")
         return ExitCode.OK
-    try:
-        sandbox = DemoSandbox(server=args.server, faults=args.fault)
-    except faults.UnknownFaultError as error:
-        narrate(f"error: {error}", "red")
-        narrate("  remedy: lightspeed-console demo --list-faults")
-        return ExitCode.ERROR
     tour = args.tour
     if not args.headless and not tour and not sys.stdout.isatty():
         narrate("stdout is not a terminal: running the tour instead of opening the console")
         tour = True
     try:
         if args.headless or tour:
-            with _stop_on_signals(sandbox) as stop:
-                narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1")
-                info = sandbox.start(_narrate_update())
-                _say_notes(info)
-                os.environ.update(info.environ)
-                if args.headless:
-                    print(json.dumps(info.to_dict()), flush=True)
-                    narrate("sandbox ready; stop with Ctrl+C, SIGTERM or SIGHUP")
-                    stop.wait()
-                else:
-                    _tour(info, args.fault, stop)
-        else:
-            with _signals_interrupt():
-                _console(sandbox, args.fault)
-    except SandboxCancelled:
+            return _headless(args, tour)
+        return _console(args)
+    except faults.UnknownFaultError as error:
+        narrate(f"error: {error}", "red")
+        narrate("  remedy: lightspeed-console demo --list-faults")
+        return ExitCode.ERROR
+
+
+def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
+    """``--headless`` and ``--tour``: start the sandbox here, narrating each service."""
+    from console.bringup import BringupCancelled, BringupError
+    from console.sandbox.demo import DemoSandbox
+
+    sandbox = DemoSandbox(server=args.server, faults=args.fault)
+    try:
+        with _stop_on_signals(sandbox) as stop:
+            narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1")
+            info = sandbox.start(_narrate_update())
+            _say_notes(info)
+            os.environ.update(info.environ)
+            if tour:
+                _tour(info, args.fault, stop)
+            else:
+                print(json.dumps(info.to_dict()), flush=True)
+                narrate("sandbox ready; stop with Ctrl+C, SIGTERM or SIGHUP")
+                stop.wait()
+    except BringupCancelled:
         narrate("interrupted while the sandbox was starting")
     except BringupError as error:
         narrate(f"error: {error}", "red")
@@ -130,6 +133,33 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.ERROR
     finally:
         sandbox.stop()
+        narrate("sandbox stopped")
+    return ExitCode.OK
+
+
+def _console(args: argparse.Namespace) -> ExitCode:
+    """Open the console at once; it brings the sandbox up behind its first frame."""
+    from console.cli import launch_tui
+    from console.launch import Launch
+    from console.sandbox.bringup import DemoBringup
+    from console.user_settings import load_user_settings, settings_path
+
+    bringup = DemoBringup(args.server, args.fault)
+    if args.fault:
+        narrate(f"faults on: {', '.join(args.fault)}", "yellow")
+    settings, problems = load_user_settings(settings_path())
+    launch = Launch(
+        lightspeed_config=None,
+        bringup=bringup,
+        sandbox=True,
+        settings=settings,
+        settings_problems=tuple(problems),
+    )
+    try:
+        with _signals_interrupt():
+            launch_tui(launch)
+    finally:
+        bringup.stop()
         narrate("sandbox stopped")
     return ExitCode.OK
 
@@ -199,26 +229,6 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _console(sandbox: DemoSandbox, fault_names: list[str]) -> None:
-    """Open the console at once; it brings the sandbox up behind its first frame."""
-    from console.cli import launch_tui
-    from console.launch import Launch
-    from console.sandbox.demo import DemoBringup
-    from console.user_settings import load_user_settings, settings_path
-
-    if fault_names:
-        narrate(f"faults on: {', '.join(fault_names)}", "yellow")
-    settings, problems = load_user_settings(settings_path())
-    launch = Launch(
-        lightspeed_config=None,
-        bringup=DemoBringup(sandbox),
-        sandbox=True,
-        settings=settings,
-        settings_problems=tuple(problems),
-    )
-    launch_tui(launch)
 
 
 def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:

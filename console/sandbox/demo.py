@@ -32,12 +32,13 @@ from typing import Any, Literal, Self
 
 from ruamel.yaml import YAML
 
-from console.bringup import BringupError, Phase, Report, ServiceUpdate, Target
+from console.bringup import BringupCancelled, BringupError, Phase, Report, ServiceUpdate, Target
 from console.live_options import LiveOptions
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai import AzureOpenAIServer
+from console.sandbox.choice import STAND_IN_LABEL, choose_stack
 from console.sandbox.entra import DEFAULT_SCOPE, EntraServer
-from console.sandbox.llama_stack import SANDBOX_VERSION, LlamaStackServer
+from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,
     RealStackError,
@@ -45,8 +46,6 @@ from console.sandbox.real_stack import (
     start_real_stack,
 )
 from console.sandbox.server_env import (
-    DEFAULT_RELEASE,
-    RELEASES,
     ProvisionError,
     ProvisionProgress,
     ServerRelease,
@@ -55,18 +54,7 @@ from console.sandbox.server_env import (
 )
 
 StackKind = Literal["ogx", "llama-stack", "sandbox"]
-STAND_IN = "stand-in"
-"""The server choice that runs the Llama Stack stand-in (instant, takes stack-* faults)."""
-SERVER_CHOICES = (*RELEASES, STAND_IN)
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")
-STAND_IN_LABEL = f"Llama Stack stand-in ({SANDBOX_VERSION})"
-
-
-class SandboxCancelled(BringupError):
-    """`DemoSandbox.cancel` was called while the sandbox was starting."""
-
-    def __init__(self) -> None:
-        super().__init__("the sandbox start was cancelled", "")
 
 
 @dataclass(frozen=True)
@@ -124,15 +112,6 @@ class DemoInfo:
         )
 
 
-def release_for(server: str | None) -> ServerRelease | None:
-    """The release a ``--server`` choice names (None for the stand-in); `KeyError` if unknown."""
-    if server is None:
-        return DEFAULT_RELEASE
-    if server == STAND_IN:
-        return None
-    return RELEASES[server]
-
-
 class DemoSandbox:
     """Starts and stops the sandbox services and writes the demo configuration files."""
 
@@ -145,22 +124,10 @@ class DemoSandbox:
     ) -> None:
         """``server``: a release key, ``stand-in``, or None for the default with fallback.
 
-        Faults on the Llama Stack itself (``stack-*``) need the stand-in, which has them:
-        with the default choice they select it, with a release named they are an error.
+        Raises what `console.sandbox.choice.choose_stack` raises for a bad choice.
         """
         self.fault_names = list(faults)
-        specs = [fault_catalogue.parse(name)[0] for name in self.fault_names]
-        wants_stack_fault = any(spec.service == "stack" for spec in specs)
-        if server is not None and server not in SERVER_CHOICES:
-            raise ValueError(
-                f"unknown server {server!r}; choose one of {', '.join(SERVER_CHOICES)}"
-            )
-        if wants_stack_fault and server not in (None, STAND_IN):
-            raise fault_catalogue.UnknownFaultError(
-                f"stack-* faults are injected by the Llama Stack stand-in; drop --server {server}"
-            )
-        self.explicit = server is not None
-        self.release = None if wants_stack_fault else release_for(server)
+        self.choice = choose_stack(server, self.fault_names)
         self._workdir_given = workdir
         self.workdir: Path | None = None
         self.entra = EntraServer()
@@ -174,17 +141,12 @@ class DemoSandbox:
     @property
     def services(self) -> tuple[ServiceUpdate, ...]:
         """The three services in their first state, for a screen to list before they start."""
-        stack = _release_label(self.release) if self.release else STAND_IN_LABEL
-        return (
-            ServiceUpdate("entra", "Entra ID stand-in (HTTPS)", Phase.WAITING),
-            ServiceUpdate("azure", "Azure OpenAI stand-in", Phase.WAITING),
-            ServiceUpdate("stack", stack, Phase.WAITING),
-        )
+        return self.choice.services
 
     def start(self, report: Report | None = None) -> DemoInfo:
         """Start everything; on any failure, stop what was started and re-raise.
 
-        Raises `BringupError` (`SandboxCancelled` after `cancel`) when a service cannot be
+        Raises `BringupError` (`BringupCancelled` after `cancel`) when a service cannot be
         had, `ProvisionError` / `RealStackError` never escape.
         """
         atexit.register(self.stop)
@@ -201,7 +163,7 @@ class DemoSandbox:
 
     def _checkpoint(self) -> None:
         if self._cancel.is_set():
-            raise SandboxCancelled
+            raise BringupCancelled
 
     def _start(self, report: Report) -> DemoInfo:
         self.workdir = self._workdir_given or Path(tempfile.mkdtemp(prefix="lightspeed-demo-"))
@@ -253,23 +215,26 @@ class DemoSandbox:
         self, run_config: dict[str, Any], report: Report, notes: list[str]
     ) -> tuple[str, StackKind, str, str | None]:
         """(url, kind, label, CA bundle) of the release asked for, or of the stand-in."""
-        if self.release is not None:
+        if self.choice.release is not None:
             try:
-                stack = self._start_release(self.release, run_config, report)
+                stack = self._start_release(self.choice.release, run_config, report)
             except (ProvisionError, RealStackError) as error:
                 self._checkpoint()
                 reason = error.reason if isinstance(error, ProvisionError) else _first_line(error)
-                if self.explicit:
-                    remedy = error.remedy if isinstance(error, ProvisionError) else ""
-                    label = _release_label(self.release)
-                    report(ServiceUpdate("stack", label, Phase.FAILED, f"{reason} ({remedy})"))
+                if self.choice.explicit:
+                    remedy = (
+                        error.remedy
+                        if isinstance(error, ProvisionError)
+                        else "look at the log tail above, or run the demo with --server stand-in"
+                    )
+                    failed = f"{reason} (remedy: {remedy})"
+                    report(ServiceUpdate("stack", self.choice.label, Phase.FAILED, failed))
                     raise BringupError(
-                        f"{self.release.label} could not be started: {reason}",
-                        remedy or "run the demo with --server stand-in",
+                        f"{self.choice.release.label} could not be started: {reason}", remedy
                     ) from None
-                note = f"{self.release.label} unavailable ({reason}); using the stand-in"
+                note = f"{self.choice.release.label} unavailable ({reason}); using the stand-in"
                 notes.append(note)
-                report(ServiceUpdate("stack", self.release.label, Phase.REPLACED, note))
+                report(ServiceUpdate("stack", self.choice.label, Phase.REPLACED, note))
             else:
                 kind: StackKind = "ogx" if stack.release.package == "ogx" else "llama-stack"
                 ca = str(stack.ca_pem) if stack.ca_pem else None
@@ -284,7 +249,7 @@ class DemoSandbox:
     def _start_release(
         self, release: ServerRelease, run_config: dict[str, Any], report: Report
     ) -> RealStack:
-        label = _release_label(release)
+        label = self.choice.label
         environment = cached_environment(release)
         if environment is None:
 
@@ -358,27 +323,6 @@ class DemoSandbox:
         self.stop()
 
 
-class DemoBringup:
-    """The sandbox as the console's `console.bringup.Bringup`: started behind the first frame."""
-
-    def __init__(self, sandbox: DemoSandbox) -> None:
-        self.sandbox = sandbox
-
-    @property
-    def services(self) -> tuple[ServiceUpdate, ...]:
-        return self.sandbox.services
-
-    def start(self, report: Report) -> Target:
-        return self.sandbox.start(report).target()
-
-    def cancel(self) -> None:
-        self.sandbox.cancel()
-
-
-def _release_label(release: ServerRelease) -> str:
-    return f"{release.label} (TLS)" if release.requires_tls else release.label
-
-
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
@@ -396,7 +340,7 @@ def _timed(report: Report, service: ServiceUpdate) -> Iterator[Callable[[str], N
 
     try:
         yield done
-    except SandboxCancelled:
+    except BringupCancelled:
         raise
     except BaseException as error:
         elapsed = time.monotonic() - started

@@ -59,11 +59,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from console.sandbox.choice import STAND_IN_VERSION
 from console.sandbox.request_log import RequestLog
 from console.sandbox.servers import LocalServer, Startable, drop_connection
 
-STACK_VERSION = "0.7.3"
-SANDBOX_VERSION = f"{STACK_VERSION}+sandbox"
+SANDBOX_VERSION = STAND_IN_VERSION
 SANDBOX_HEADER = "x-lightspeed-sandbox"
 SANDBOX_HEADER_VALUE = "llama-stack"
 PROVIDER_DATA_HEADER = "x-llamastack-provider-data"

@@ -1,7 +1,7 @@
 """The demo's console: painted at once, the sandbox coming up live behind it, then the doctor.
 
-Real parts throughout: `DemoBringup` over a `DemoSandbox` (the stand-ins, and a real OGX
-server where the test says so). A server that cannot be had is made so by pointing the
+Real parts throughout: `DemoBringup` starts a real `DemoSandbox` (the stand-ins, and a real
+OGX server where the test says so). A server that cannot be had is made so by pointing the
 server cache at a path that cannot be created, which fails exactly as a read-only cache
 would.
 """
@@ -17,18 +17,16 @@ from textual.widgets import Static
 from console.bringup import Phase
 from console.doctor import STEP_IDS, CheckStatus
 from console.launch import Launch
-from console.sandbox.demo import DemoBringup, DemoSandbox
+from console.sandbox.bringup import DemoBringup
 from console.sandbox.server_env import CACHE_ENV
 from screens.app import LightspeedConsole
 from screens.widgets.services_panel import ServicesPanel
 from tests.tui.conftest import SIZE, text_of, wait_for
 
 
-def app_for(sandbox: DemoSandbox) -> LightspeedConsole:
+def app_for(bringup: DemoBringup) -> LightspeedConsole:
     """The app as ``demo`` opens it: no files yet, a bring-up, the sandbox mark."""
-    return LightspeedConsole(
-        Launch(lightspeed_config=None, bringup=DemoBringup(sandbox), sandbox=True)
-    )
+    return LightspeedConsole(Launch(lightspeed_config=None, bringup=bringup, sandbox=True))
 
 
 def all_done(app: LightspeedConsole) -> bool:
@@ -44,8 +42,8 @@ def unobtainable_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 async def test_paints_first_then_brings_the_sandbox_up_then_runs_the_doctor() -> None:
-    sandbox = DemoSandbox(server="stand-in")
-    app = app_for(sandbox)
+    bringup = DemoBringup("stand-in")
+    app = app_for(bringup)
     try:
         async with app.run_test(size=SIZE) as pilot:
             panel = app.screen.query_one(ServicesPanel)
@@ -57,6 +55,8 @@ async def test_paints_first_then_brings_the_sandbox_up_then_runs_the_doctor() ->
             assert [s.phase for s in app.services.values()] == [Phase.READY] * 3
             shown = text_of(panel)
             assert shown.count("ready in") == 3
+            sandbox = bringup.sandbox
+            assert sandbox is not None
             assert sandbox.info is not None
             assert sandbox.info.stack_url in shown
             assert {r.status for r in app.doctor.state.results.values()} == {CheckStatus.PASS}
@@ -64,12 +64,12 @@ async def test_paints_first_then_brings_the_sandbox_up_then_runs_the_doctor() ->
             bar = text_of(app.screen.query_one("#deployment-bar", Static))
             assert "SANDBOX" in bar
     finally:
-        sandbox.stop()
+        bringup.stop()
 
 
 async def test_checks_wait_for_the_sandbox(unobtainable_server: None) -> None:
-    sandbox = DemoSandbox(server="ogx-1.2.5")  # named: no fallback, the bring-up fails
-    app = app_for(sandbox)
+    bringup = DemoBringup("ogx-1.2.5")  # named: no fallback, the bring-up fails
+    app = app_for(bringup)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: app.bringup_error is not None)
@@ -85,19 +85,21 @@ async def test_checks_wait_for_the_sandbox(unobtainable_server: None) -> None:
             assert "the sandbox did not come up" in detail
             assert CACHE_ENV in text_of(app.screen.query_one(ServicesPanel))  # the remedy
     finally:
-        sandbox.stop()
+        bringup.stop()
 
 
 async def test_default_server_unobtainable_falls_back_to_the_stand_in(
     unobtainable_server: None,
 ) -> None:
-    sandbox = DemoSandbox()  # the default: OGX, the stand-in when it cannot be had
-    app = app_for(sandbox)
+    bringup = DemoBringup()  # the default: OGX, the stand-in when it cannot be had
+    app = app_for(bringup)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: all_done(app))
             assert app.services["stack"].phase is Phase.READY
             assert "stand-in" in app.services["stack"].label
+            sandbox = bringup.sandbox
+            assert sandbox is not None
             assert sandbox.info is not None
             assert sandbox.info.stack_kind == "sandbox"
             [note] = sandbox.info.notes
@@ -106,17 +108,18 @@ async def test_default_server_unobtainable_falls_back_to_the_stand_in(
             assert any("replaced" in line and "OGX 1.2.5 unavailable" in line for line in logged)
             assert {r.status for r in app.doctor.state.results.values()} == {CheckStatus.PASS}
     finally:
-        sandbox.stop()
+        bringup.stop()
 
 
 async def test_quitting_while_the_real_server_starts_is_prompt() -> None:
-    sandbox = DemoSandbox(server="ogx-1.2.5")
-    app = app_for(sandbox)
+    bringup = DemoBringup("ogx-1.2.5")
+    app = app_for(bringup)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.services["stack"].phase is Phase.STARTING, timeout=60)
         quit_at = time.monotonic()
         await pilot.press("ctrl+q")
-    sandbox.stop()
-    assert time.monotonic() - quit_at < 10
-    assert sandbox.real_stack is None
-    assert sandbox.workdir is None
+    bringup.stop()
+    assert time.monotonic() - quit_at < 30  # a liveness bound: the start would wait 90 s
+    assert bringup.sandbox is not None
+    assert bringup.sandbox.real_stack is None
+    assert bringup.sandbox.workdir is None
