@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 HEAVY = ("azure.identity", "msal", "llama_stack_client", "llama_stack", "openai")
@@ -26,27 +27,42 @@ SIZE = (120, 40)
 seen: dict[str, Any] = {}
 
 
-def _launch_headless(launch: Any) -> None:
-    """`console.cli.launch_tui`, headless, with an exit after the first refresh."""
-    from screens.app import LightspeedConsole
+def launch_headless_after_first_refresh(
+    seen: dict[str, Any], note: Callable[[Any], None] | None = None
+) -> Callable[[Any], None]:
+    """A `console.cli.launch_tui` that runs headless and exits after the first refresh.
 
-    original = LightspeedConsole.on_mount
+    ``seen["first_refresh"]`` gets the time of that refresh; ``note(app)`` runs just
+    before the exit, to record what was imported by then.
+    """
 
-    def on_mount(self: LightspeedConsole) -> None:
-        # Queued before the app's own after-refresh work (the checks, the SDK preload), so
-        # the time is that of the first frame, as for the bare app, not of what follows it.
-        self.call_after_refresh(lambda: _first(self))
-        original(self)
+    def launch(launch: Any) -> None:
+        from screens.app import LightspeedConsole
 
-    def _first(app: LightspeedConsole) -> None:
-        seen["first_refresh"] = time.monotonic()
-        seen["heavy"] = sorted(name for name in HEAVY if name in sys.modules)
-        seen["watched"] = sorted(name for name in WATCHED if name in sys.modules)
-        seen["modules"] = len(sys.modules)
-        app.exit()
+        original = LightspeedConsole.on_mount
 
-    LightspeedConsole.on_mount = on_mount  # type: ignore[method-assign]
-    LightspeedConsole(launch).run(headless=True, size=SIZE)
+        def on_mount(self: LightspeedConsole) -> None:
+            # Queued before the app's own after-refresh work (the checks, the SDK preload), so
+            # the time is that of the first frame, as for the bare app, not of what follows it.
+            self.call_after_refresh(lambda: first(self))
+            original(self)
+
+        def first(app: LightspeedConsole) -> None:
+            seen["first_refresh"] = time.monotonic()
+            if note is not None:
+                note(app)
+            app.exit()
+
+        LightspeedConsole.on_mount = on_mount  # type: ignore[method-assign]
+        LightspeedConsole(launch).run(headless=True, size=SIZE)
+
+    return launch
+
+
+def _note(app: Any) -> None:
+    seen["heavy"] = sorted(name for name in HEAVY if name in sys.modules)
+    seen["watched"] = sorted(name for name in WATCHED if name in sys.modules)
+    seen["modules"] = len(sys.modules)
 
 
 def main() -> None:
@@ -55,7 +71,7 @@ def main() -> None:
 
     record_first_paint(seen)
 
-    console.cli.launch_tui = _launch_headless
+    console.cli.launch_tui = launch_headless_after_first_refresh(seen, _note)
     code = console.cli.main(["tui", *sys.argv[1:]])
     seen["exit_code"] = code
     seen["heavy_at_exit"] = sorted(name for name in HEAVY if name in sys.modules)
