@@ -12,8 +12,9 @@ requests. Each release runs from its own environment (`console.sandbox.server_en
 - logs as JSON (`OGX_LOG_FORMAT` / `LLAMA_STACK_LOG_FORMAT=json`: with the default rich
   logging every error response stalls the server for seconds while it renders a traceback);
 - keeps all its state in a temporary folder (`OGX_CONFIG_DIR` / `LLAMA_STACK_CONFIG_DIR`,
-  `SQLITE_STORE_DIR`), so nothing lands in `~/.ogx` or `~/.llama` (OGX also *moves* an
-  existing `~/.llama` to `~/.ogx` unless its config folder is set);
+  `SQLITE_STORE_DIR`, `TMPDIR`), so nothing lands in `~/.ogx`, `~/.llama` or `/tmp` (OGX
+  *moves* an existing `~/.llama` to `~/.ogx` unless its config folder is set, and writes
+  its resolved run.yaml, secrets revealed, to a temp file);
 - runs in its own process group, so stopping it takes down every process it spawned;
 - dies with the process that started it, even on a crash: an `atexit` hook stops it on a
   normal exit, and a watchdog thread inside the server process reads a pipe whose only
@@ -265,6 +266,9 @@ def _server_env(
             f"{release.env_prefix}_CONFIG_DIR": str(workdir / "config"),
             f"{release.env_prefix}_PORT": str(port),
             "SQLITE_STORE_DIR": str(workdir / "store"),
+            # OGX writes its resolved run.yaml (secrets revealed) to a temp file it removes
+            # only at a clean exit; inside the workdir it goes with everything else.
+            "TMPDIR": str(workdir / "tmp"),
             "NO_PROXY": no_proxy,
             "no_proxy": no_proxy,
             "PYTHONUNBUFFERED": "1",
@@ -335,7 +339,7 @@ def start_real_stack(
     server = dict(config.get("server") or {})
     port = _free_port()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="lightspeed-real-stack-"))
-    for folder in ("config", "store"):
+    for folder in ("config", "store", "tmp"):
         (workdir / folder).mkdir(parents=True, exist_ok=True)
     if release.requires_tls and not (server.get("tls_certfile") and server.get("tls_keyfile")):
         tls = tls or issue_local_tls(workdir / "tls")

@@ -140,9 +140,11 @@ def test_closing_the_console_terminal_leaves_nothing(run: Run) -> None:
     try:
         drawn = read_pty(fd, b"Sandbox", 30)
         assert b"Sandbox" in drawn  # the console is up while the sandbox comes up
-        drawn += read_pty(fd, b"Test inference", 10)
-        drawn += read_pty(fd, b"ready in", 60)
-        assert len(run.processes()) >= 2
+        deadline = time.monotonic() + 60
+        while len(run.processes()) < 2 and time.monotonic() < deadline:
+            drawn += read_pty(fd, b"\0", 0.2)  # keep the terminal drained meanwhile
+        assert len(run.processes()) >= 2, "the OGX server never started"
+        drawn += read_pty(fd, b"\0", 3)  # the doctor runs against it
     finally:
         os.close(fd)  # the terminal is gone: the kernel sends SIGHUP
     deadline = time.monotonic() + 30
