@@ -41,7 +41,8 @@ class DoctorScreen(ConsoleScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
-        yield ServicesPanel(id="services")
+        if self.console.services:  # only when the console brings services up (the demo)
+            yield ServicesPanel(id="services")
         header = _row(*(Text(name) for name, _ in COLUMNS), Text("summary"))
         header.stylize("bold")
         yield Static(header, id="checks-header")
@@ -51,7 +52,8 @@ class DoctorScreen(ConsoleScreen):
             yield Static(id="check-detail")
 
     def refresh_view(self) -> None:
-        self.query_one(ServicesPanel).show_services(self.console.services.values())
+        if self.console.services:
+            self.query_one(ServicesPanel).show_services(self.console.services.values())
         checks = self.query_one("#checks", OptionList)
         results = self.console.doctor.state.results
         running = self.console.running
