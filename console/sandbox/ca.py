@@ -45,11 +45,14 @@ def issue_local_tls(
     *,
     hostnames: tuple[str, ...] = ("localhost",),
     addresses: tuple[str, ...] = ("127.0.0.1", "::1"),
+    expired: bool = False,
 ) -> TlsFiles:
     """Create a CA and a server certificate signed by it; write ca.pem, server.pem, server.key.
 
     EC P-256 keys keep generation in the millisecond range. The extensions (key identifiers,
     key usage, EKU, SAN) are those strict verifiers (OpenSSL with X509_STRICT) insist on.
+    ``expired`` issues a server certificate whose validity ended a day ago (the CA's is
+    current), as a server whose certificate nobody renewed presents.
     """
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
@@ -89,6 +92,7 @@ def issue_local_tls(
     )
 
     server_key = ec.generate_private_key(ec.SECP256R1())
+    shift = _VALIDITY + dt.timedelta(days=1) if expired else dt.timedelta(0)
     alt_names: list[x509.GeneralName] = [x509.DNSName(h) for h in hostnames]
     alt_names += [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
     server_cert = (
@@ -97,8 +101,8 @@ def issue_local_tls(
         .issuer_name(ca_name)
         .public_key(server_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - _BACKDATE)
-        .not_valid_after(now + _VALIDITY)
+        .not_valid_before(now - _BACKDATE - shift)
+        .not_valid_after(now + _VALIDITY - shift)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(

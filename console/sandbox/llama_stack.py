@@ -61,7 +61,7 @@ from starlette.routing import Route
 
 from console.sandbox.choice import STAND_IN_VERSION
 from console.sandbox.request_log import RequestLog
-from console.sandbox.servers import LocalServer, Startable, drop_connection
+from console.sandbox.servers import LocalServer, Startable, TlsFiles, drop_connection
 
 SANDBOX_VERSION = STAND_IN_VERSION
 SANDBOX_HEADER = "x-lightspeed-sandbox"
@@ -893,7 +893,8 @@ class LlamaStackServer(Startable):
     """The Llama Stack stand-in on 127.0.0.1.
 
     With ``faults.down`` set before `start`, nothing listens: ``url`` points at a free port,
-    so clients get "connection refused", as with a server that was never started.
+    so clients get "connection refused", as with a server that was never started. With
+    ``tls`` it serves HTTPS with that certificate, as OGX 1.x does (it refuses plain HTTP).
     """
 
     def __init__(
@@ -903,12 +904,14 @@ class LlamaStackServer(Startable):
         stand_in: LlamaStackStandIn | None = None,
         environ: Mapping[str, str] | None = None,
         upstream_verify: bool | str = True,
+        tls: TlsFiles | None = None,
     ) -> None:
         if (run_config is None) == (stand_in is None):
             raise ValueError("pass exactly one of run_config or stand_in")
         self.stand_in = stand_in or LlamaStackStandIn(
             run_config or {}, environ=environ, upstream_verify=upstream_verify
         )
+        self.tls = tls
         self._server: LocalServer | None = None
         self._down_port: int | None = None
 
@@ -919,7 +922,8 @@ class LlamaStackServer(Startable):
     @property
     def url(self) -> str:
         if self._down_port is not None:
-            return f"http://127.0.0.1:{self._down_port}"
+            scheme = "https" if self.tls is not None else "http"
+            return f"{scheme}://127.0.0.1:{self._down_port}"
         if self._server is None:
             raise RuntimeError("Llama Stack stand-in is not started")
         return self._server.url
@@ -937,7 +941,7 @@ class LlamaStackServer(Startable):
             self._down_port = _unused_port()
             return self
         app = create_stack_app(self.stand_in)
-        server = LocalServer(app, name="llama-stack")
+        server = LocalServer(app, tls=self.tls, name="llama-stack")
         server.start()
         self._server = server
         return self
