@@ -384,6 +384,7 @@ class Doctor:
         return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
     async def _stack(self) -> CheckResult:
+        from console.ca_bundle import CaBundleError
         from console.stack import NoServer, open_session
         from console.stack_kind import HeaderNameError
 
@@ -396,7 +397,10 @@ class Doctor:
                 url=self.options.url,
                 provider_data_header=self.options.provider_data_header,
                 timeout=self.options.stack_timeout,
+                ca_bundle=self.options.stack_ca_bundle,
             )
+        except CaBundleError as error:
+            return _failed("stack", title, error.diagnosis())
         except HeaderNameError as error:
             return CheckResult(
                 "stack",

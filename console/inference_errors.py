@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -48,6 +49,8 @@ class SentRequest:
     token: SecretStr | None
     known_models: tuple[str, ...] = ()
     stack_api_key: SecretStr | None = None
+    ca_bundle: Path | None = None
+    """The CA bundle trusted for the server (None: the system's), for a TLS failure."""
 
     @property
     def secrets(self) -> list[SecretStr | None]:
@@ -76,7 +79,7 @@ def diagnose_inference(error: BaseException, sent: SentRequest) -> Diagnosis:
     elif isinstance(error, APIConnectionError | OSError) or type(error).__module__.startswith(
         ("httpx", "httpcore")
     ):
-        found = connection_diagnosis(error, where)
+        found = connection_diagnosis(error, where, sent.ca_bundle)
     else:
         found = Diagnosis(
             "CLIENT_ERROR",

@@ -198,6 +198,7 @@ async def plan_request(
         token=token,
         known_models=tuple(m.model_id for m in models),
         stack_api_key=session.api_key,
+        ca_bundle=session.ca_bundle,
     )
     secrets: list[SecretStr | None] = [token, session.api_key]
     curl_headers = {"Content-Type": "application/json"}

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import ssl
 import sys
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 
 def load_llama_stack_client() -> None:
@@ -45,11 +46,38 @@ def load_llama_stack_client() -> None:
         root.setLevel(level)
 
 
-@cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for every Llama Stack client of the process.
+def tls_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
+    """The TLS context for Llama Stack clients: the system's CAs, or only ``ca_bundle``'s.
 
-    Building one loads the system's CA certificates (tens of milliseconds); a client per
-    inference would otherwise pay that on the event loop each time.
+    One context per bundle for the whole process: building the default one loads the
+    system's CA certificates (tens of milliseconds), which a client per inference would
+    otherwise pay on the event loop each time. A bundle replaces the system's CAs, as the
+    authority's ``--ca-bundle`` does for azure-identity: the operator names what to trust.
+    Raises `console.ca_bundle.CaBundleError` for a bundle that cannot be used.
     """
+    if ca_bundle is None:
+        return _system_context()
+    from console.ca_bundle import CaBundleError, bundle_key
+
+    try:
+        return _bundle_context(*bundle_key(ca_bundle))
+    except CaBundleError as error:
+        error.path = ca_bundle  # the path as the operator wrote it, not the resolved one
+        raise
+
+
+@cache
+def _system_context() -> ssl.SSLContext:
     return ssl.create_default_context()
+
+
+@lru_cache(maxsize=16)
+def _bundle_context(path: str, mtime_ns: int, size: int) -> ssl.SSLContext:
+    """A context trusting only the bundle at ``path`` as it was at ``mtime_ns``/``size``.
+
+    The stamp is in the key so a bundle fixed on disk is read again; a failure is not
+    cached (an exception never is), so the next attempt reads the file again too.
+    """
+    from console.ca_bundle import bundle_context
+
+    return bundle_context(Path(path))

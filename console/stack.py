@@ -50,6 +50,7 @@ from console.stack_kind import (
     choose_header,
     stack_kind,
 )
+from console.stack_tls_errors import http_to_https_diagnosis, speaks_tls
 
 if TYPE_CHECKING:
     from llama_stack_client import AsyncLlamaStackClient
@@ -128,6 +129,7 @@ class StackSession:
         api_key: SecretStr | None = None,
         timeout: float = DEFAULT_TIMEOUT_S,
         provider_data_header: str | None = None,
+        ca_bundle: Path | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         # An empty key (``${env.LLAMA_STACK_API_KEY:=}`` unset) means none, not "Bearer ".
@@ -136,6 +138,13 @@ class StackSession:
         self.forced_header = (
             check_header_name(provider_data_header) if provider_data_header else None
         )
+        self.ca_bundle = ca_bundle
+        """CA certificates trusted for an https:// server (None: the system's)."""
+        if ca_bundle is not None:
+            from console.sdk import tls_context
+
+            # Checked now, so a bad bundle is a usage error before any request is made.
+            tls_context(ca_bundle)
         self._client: AsyncLlamaStackClient | None = None
         self._info: StackInfo | None = None
         self._providers: list[ProviderView] | None = None
@@ -165,7 +174,7 @@ class StackSession:
             max_retries=0,
             default_headers=dict(headers or {}),
             http_client=httpx.AsyncClient(
-                verify=tls_context(), timeout=limits, follow_redirects=True
+                verify=tls_context(self.ca_bundle), timeout=limits, follow_redirects=True
             ),
         )
 
@@ -198,6 +207,22 @@ class StackSession:
 
     # ---------------------------------------------------------------------- calls
 
+    async def _diagnose(self, error: BaseException, endpoint: str) -> Diagnosis:
+        """The diagnosis of a failed call; a dropped http:// request to a TLS port says so.
+
+        A server that speaks only TLS (OGX 1.x) closes a plain-HTTP connection without a
+        word, which looks like a crash; one TLS handshake with the port tells them apart.
+        """
+        found = diagnose_call(error, endpoint, self.secrets, self.ca_bundle)
+        if found.code != "CONNECTION_DROPPED" or not self.url.startswith("http://"):
+            return found
+        from console.sdk import tls_context
+
+        probe = min(CONNECT_TIMEOUT_S, self.timeout)
+        if await speaks_tls(self.url, tls_context(self.ca_bundle), probe):
+            return http_to_https_diagnosis(found.endpoint or endpoint, found.detail)
+        return found
+
     async def _get_json(
         self, path: str, call: Callable[[AsyncLlamaStackClient], Awaitable[Any]]
     ) -> tuple[Any, httpx.Response, float]:
@@ -215,7 +240,7 @@ class StackSession:
                 if attempt == 1 and _reused_connection_reset(error):
                     await self.aclose()
                     continue
-                raise DiagnosedError(diagnose_call(error, endpoint, self.secrets)) from None
+                raise DiagnosedError(await self._diagnose(error, endpoint)) from None
             answer: httpx.Response = raw.http_response
             # The wire round trip, without the SDK's one-off work before the first request.
             elapsed = answer.elapsed.total_seconds()
@@ -346,11 +371,13 @@ def open_session(
     url: str | None = None,
     provider_data_header: str | None = None,
     timeout: float | None = None,
+    ca_bundle: Path | None = None,
 ) -> StackSession | NoServer:
     """A session for the configured server, ``url`` winning; `NoServer` when there is none.
 
     In library mode without ``url`` there is no server: Lightspeed runs Llama Stack in its
-    own process from run.yaml. Raises `HeaderNameError` for an invalid forced header.
+    own process from run.yaml. Raises `HeaderNameError` for an invalid forced header and
+    `console.ca_bundle.CaBundleError` for a ``ca_bundle`` that cannot be used.
     """
     settings = loaded.llama_stack if loaded is not None else None
     run_config = loaded.run.path if loaded is not None and loaded.run is not None else None
@@ -382,6 +409,7 @@ def open_session(
         api_key=settings.api_key if settings is not None else None,
         timeout=seconds or DEFAULT_TIMEOUT_S,
         provider_data_header=provider_data_header,
+        ca_bundle=ca_bundle,
     )
 
 

@@ -4,10 +4,10 @@
 httpcore and socket errors; an HTML page from a proxy even comes back as a plain string.
 An operator needs one sentence naming the endpoint and what to change, so every failure
 of a call to the server is classified here: nothing listening, a name that does not
-resolve, TLS, a reset, a timeout, the server's own 401/403 (its ``api_key``), a 5xx, an
-answer that is not JSON. Failures that depend on what a chat completion carried (the
-provider-data header, the Azure token, the model) are `console.inference_errors`' job;
-it falls back to this module for everything else.
+resolve, TLS (told apart in `console.stack_tls_errors`), a reset, a timeout, the server's
+own 401/403 (its ``api_key``), a 5xx, an answer that is not JSON. Failures that depend on
+what a chat completion carried (the provider-data header, the Azure token, the model) are
+`console.inference_errors`' job; it falls back to this module for everything else.
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from console.diagnosis import Diagnosis
+from console.stack_tls_errors import http_to_https_diagnosis, tls_diagnosis
 
 _DETAIL_LIMIT = 600
+_PLAIN_TO_TLS = "plain http request was sent to https port"
+"""What nginx (and ingress controllers built on it) answer to http:// on a TLS port."""
 _REMEDY_URL = (
     "Check llama_stack.url in lightspeed-stack.yaml (or the --url given) and that the "
     'Llama Stack server is running: `curl {url}/v1/health` should answer {{"status":"OK"}}.'
@@ -69,8 +73,14 @@ def _has(chain: list[BaseException], *types: type[BaseException]) -> bool:
     return any(isinstance(item, types) for item in chain)
 
 
-def connection_diagnosis(error: BaseException, endpoint: str) -> Diagnosis:
-    """A request that got no HTTP answer: refused, unresolvable, TLS, reset or timed out."""
+def connection_diagnosis(
+    error: BaseException, endpoint: str, ca_bundle: Path | None = None
+) -> Diagnosis:
+    """A request that got no HTTP answer: refused, unresolvable, TLS, reset or timed out.
+
+    ``ca_bundle`` is what the client trusted (None: the system's CAs), named when the
+    server's certificate was not trusted.
+    """
     chain = error_chain(error)
     detail = chain_text(error)
     base = base_of(endpoint)
@@ -115,15 +125,7 @@ def connection_diagnosis(error: BaseException, endpoint: str) -> Diagnosis:
             detail,
         )
     if _has(chain, ssl.SSLError):
-        return Diagnosis(
-            "TLS",
-            "TLS handshake with Llama Stack failed",
-            "The server's certificate is not trusted here, or the URL uses https:// for a "
-            "plain-HTTP port (or the other way round).",
-            "Use the scheme the server serves; for a private CA set SSL_CERT_FILE to its bundle.",
-            endpoint,
-            detail,
-        )
+        return tls_diagnosis(chain, endpoint, detail, ca_bundle)
     if _has(chain, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
         return Diagnosis(
             "CONNECTION_DROPPED",
@@ -148,6 +150,8 @@ def connection_diagnosis(error: BaseException, endpoint: str) -> Diagnosis:
 def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
     """An HTTP error answer from the server itself (not one relayed from Azure)."""
     base = base_of(endpoint)
+    if status == 400 and _PLAIN_TO_TLS in message.lower():
+        return http_to_https_diagnosis(endpoint, message)
     if status == 401:
         return Diagnosis(
             "STACK_UNAUTHORIZED",
@@ -234,9 +238,15 @@ def unexpected_diagnosis(endpoint: str, what: str, body: Any) -> Diagnosis:
 
 
 def diagnose_call(
-    error: BaseException, endpoint: str, secrets: Iterable[SecretStr | str | None] = ()
+    error: BaseException,
+    endpoint: str,
+    secrets: Iterable[SecretStr | str | None] = (),
+    ca_bundle: Path | None = None,
 ) -> Diagnosis:
-    """The diagnosis for any exception raised by a listing call, scrubbed of ``secrets``."""
+    """The diagnosis for any exception raised by a listing call, scrubbed of ``secrets``.
+
+    ``ca_bundle`` is the CA bundle the client trusted, for a TLS failure's explanation.
+    """
     from console.sdk import load_llama_stack_client
 
     load_llama_stack_client()
@@ -246,7 +256,7 @@ def diagnose_call(
     if isinstance(error, APIStatusError):
         found = status_diagnosis(error.status_code, server_message(error), where)
     elif isinstance(error, APIConnectionError | httpx.HTTPError | OSError):
-        found = connection_diagnosis(error, where)
+        found = connection_diagnosis(error, where, ca_bundle)
     else:
         found = Diagnosis(
             "CLIENT_ERROR",

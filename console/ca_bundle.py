@@ -1,0 +1,124 @@
+"""The CA bundle trusted for the Llama Stack / OGX server, and why one cannot be used.
+
+OGX 1.x serves only HTTPS, usually with a certificate from a private CA, so the console
+takes that CA's PEM file (``--stack-ca-bundle``, or ``stack_ca_bundle`` in the settings
+file), separately from the authority's ``--ca-bundle``: the two are issued by different
+people, and trusting a private CA for Entra ID just to reach the server (or the other way
+round) would widen what either connection trusts.
+
+The bundle is checked before any request: a path that is missing, a folder, unreadable or
+not PEM is a usage error that names the option and the path with a remedy, rather than a
+TLS failure later that would send the operator looking at the server.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.diagnosis import Diagnosis
+
+STACK_CA_FLAG = "--stack-ca-bundle"
+STACK_CA_SETTING = "stack_ca_bundle"
+_PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
+_REMEDY = (
+    f"Pass the PEM file of the CA that signed the Llama Stack server's certificate with "
+    f"{STACK_CA_FLAG} PEM (or {STACK_CA_SETTING} in the settings file), e.g. the ca.crt "
+    "of the server's TLS secret."
+)
+
+
+@dataclass
+class CaBundleError(Exception):
+    """A CA bundle that cannot be used; ``source`` names where the path came from.
+
+    ``source`` is the flag by default; the CLI names the settings file instead when the
+    path came from there, so the operator edits the right place.
+    """
+
+    path: Path
+    problem: str
+    remedy: str = _REMEDY
+    source: str = STACK_CA_FLAG
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.path}: {self.problem}"
+
+    def from_source(self, source: str) -> CaBundleError:
+        """The same error, naming ``source`` (a flag, or a setting in a file)."""
+        return CaBundleError(self.path, self.problem, self.remedy, source)
+
+    def diagnosis(self, endpoint: str | None = None) -> Diagnosis:
+        """The error as the doctor shows a failed step: code ``CA_BUNDLE``, as for the token."""
+        return Diagnosis(
+            "CA_BUNDLE",
+            "CA bundle for the Llama Stack server cannot be used",
+            f"{self}.",
+            self.remedy,
+            endpoint,
+        )
+
+
+def bundle_key(path: Path) -> tuple[str, int, int]:
+    """``(absolute path, mtime, size)``: what a cached context for ``path`` is keyed by.
+
+    The file's stamp is part of the key so a bundle fixed on disk is read again (the TUI
+    re-runs a step without a restart); raises `CaBundleError` when it is not a readable file.
+    """
+    try:
+        stat = path.expanduser().stat()
+    except FileNotFoundError:
+        raise CaBundleError(path, "no such file") from None
+    except OSError as error:
+        raise CaBundleError(path, f"cannot be read ({error.strerror or error})") from None
+    if path.expanduser().is_dir():
+        raise CaBundleError(
+            path,
+            "is a folder, not a PEM file",
+            f"Name the PEM file of the server's CA, not a folder (join a folder's "
+            f"certificates into one file with `cat {path}/*.pem > ca-bundle.pem`).",
+        )
+    return str(path.expanduser().resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def bundle_context(path: Path) -> ssl.SSLContext:
+    """A client context trusting the certificates of ``path`` only; `CaBundleError` if unusable.
+
+    The file is read once and checked before OpenSSL sees it, so a DER file or a key gets
+    a remedy rather than OpenSSL's "no certificate or crl found".
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CaBundleError(path, f"cannot be read ({error.strerror or error})") from None
+    if _PEM_CERTIFICATE not in data:
+        raise _not_pem(path, data)
+    try:
+        return ssl.create_default_context(cadata=data.decode("ascii", errors="replace"))
+    except (ssl.SSLError, ValueError) as error:
+        raise CaBundleError(
+            path, f"holds a certificate that cannot be parsed{_reason(error)}"
+        ) from None
+
+
+def _not_pem(path: Path, data: bytes) -> CaBundleError:
+    """The error for a file without a PEM certificate: DER, a key, or something else."""
+    if data[:1] == b"\x30":
+        return CaBundleError(
+            path,
+            "is DER (binary), not PEM",
+            f"Convert it: `openssl x509 -inform der -in {path} -out ca.pem`, and pass "
+            f"ca.pem with {STACK_CA_FLAG}.",
+        )
+    if b"PRIVATE KEY-----" in data:
+        return CaBundleError(path, "holds a private key, not a CA certificate")
+    if not data.strip():
+        return CaBundleError(path, "is empty")
+    return CaBundleError(path, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+
+
+def _reason(error: BaseException) -> str:
+    """OpenSSL's reason in parentheses, when it gives one (``PEM lib`` gives none)."""
+    reason = getattr(error, "reason", None)
+    return f" ({reason})" if reason else " (cut short or corrupted)"
