@@ -89,12 +89,13 @@ def report(error: Exception) -> ExitCode:
     The error classes are imported here, not at start, to keep the TUI's start path light.
     """
     from console.atomic import WriteRefused
+    from console.ca_bundle import CaBundleError
     from console.commands.common import UnusableConfig
     from console.config.errors import ConfigFileError
     from console.output import narrate
     from console.redact import scrub
 
-    if isinstance(error, ConfigFileError | WriteRefused):
+    if isinstance(error, ConfigFileError | WriteRefused | CaBundleError):
         narrate(f"error: {error}", "red")
         narrate(f"  remedy: {error.remedy}")
         return ExitCode.ERROR

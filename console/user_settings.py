@@ -4,13 +4,15 @@
 
     theme = "textual-dark"
     read_only = false
+    stack_ca_bundle = "~/certs/ogx-ca.pem"   # CA of the Llama Stack / OGX server's certificate
 
     [keymap]          # binding id = keys (comma-separated), see F1 in the console
     "screen.token" = "5,t"
     "token.refresh" = "ctrl+r"
 
 A missing file means defaults; a broken one means defaults plus a message naming the file
-and line, never a crash. ``lightspeed-console locate`` prints every location.
+and line, never a crash. What the command line gives wins over the file (``--read-only``,
+``--stack-ca-bundle``). ``lightspeed-console locate`` prints every location.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class UserSettings:
     keymap: dict[str, str] = field(default_factory=dict)
     theme: str | None = None
     read_only: bool = False
+    stack_ca_bundle: Path | None = None
+    """Default of ``--stack-ca-bundle``; a relative path is relative to the settings file."""
+    path: Path | None = None
+    """The file these were read from (None: no file), for messages about its values."""
 
 
 def config_dir(environ: dict[str, str] | None = None) -> Path:
@@ -68,11 +74,36 @@ def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
     if not isinstance(read_only, bool):
         problems.append(f"{path}: read_only must be true or false; ignored")
         read_only = False
-    known = {"keymap", "theme", "read_only"}
+    stack_ca_bundle = _stack_ca_bundle(data.get("stack_ca_bundle"), path, problems)
+    known = {"keymap", "theme", "read_only", "stack_ca_bundle"}
     for key in data:
         if key not in known:
             problems.append(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
-    return UserSettings(keymap=keymap, theme=theme, read_only=read_only), problems
+    settings = UserSettings(
+        keymap=keymap,
+        theme=theme,
+        read_only=read_only,
+        stack_ca_bundle=stack_ca_bundle,
+        path=path,
+    )
+    return settings, problems
+
+
+def _stack_ca_bundle(value: Any, path: Path, problems: list[str]) -> Path | None:
+    """The bundle's path (``~`` expanded, relative to the settings file); None if unset or bad.
+
+    Whether the file is a usable bundle is checked where it is used, so the message can
+    say which command needed it.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(
+            f"{path}: stack_ca_bundle must be the path of a PEM file (a string); ignored"
+        )
+        return None
+    bundle = Path(value.strip()).expanduser()
+    return bundle if bundle.is_absolute() else path.parent / bundle
 
 
 def _keymap(value: Any, path: Path, problems: list[str]) -> dict[str, str]:

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from console.commands.common import add_config_options, load_for
-from console.commands.live import add_entra_options, add_server_options, report_failure, session_for
+from console.commands.live import add_live_options, live_options, report_failure, session_for
 from console.config.loader import Loaded
 from console.diagnosis import DiagnosedError, Diagnosis
 from console.exitcodes import ExitCode
+from console.live_options import LiveOptions
 from console.output import emit, emit_json, narrate
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_options(parser)
-    add_server_options(parser)
+    add_live_options(parser)
     parser.add_argument(
         "--model",
         default=None,
@@ -81,7 +82,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "e.g. from `az account get-access-token --resource https://cognitiveservices.azure.com"
         " --query accessToken -o tsv`",
     )
-    add_entra_options(parser, retries=False)
     parser.add_argument(
         "--show-token",
         action="store_true",
@@ -95,8 +95,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     """Token, discovery, inference; the exit code says which step failed, if any."""
     from console.stack import NoServer
 
+    options = live_options(args)
     loaded = load_for(args, lightspeed_optional=True)
-    session = session_for(args, loaded)
+    session = session_for(options, loaded)
     if session is None:
         return ExitCode.ERROR
     if isinstance(session, NoServer):
@@ -111,17 +112,19 @@ def run(args: argparse.Namespace) -> ExitCode:
         narrate(f"  remedy: {session.remedy}")
         return ExitCode.ERROR
     try:
-        return asyncio.run(_infer(args, loaded, session))
+        return asyncio.run(_infer(args, options, loaded, session))
     except _ConfigProblem:
         return ExitCode.ERROR
 
 
-async def _infer(args: argparse.Namespace, loaded: Loaded, session: StackSession) -> ExitCode:
+async def _infer(
+    args: argparse.Namespace, options: LiveOptions, loaded: Loaded, session: StackSession
+) -> ExitCode:
     from console.inference import DEFAULT_PROMPT, run_chat, run_responses
 
     async with session:
         try:
-            token = await acquire_token(args, loaded)
+            token = await acquire_token(args, options, loaded)
         except DiagnosedError as error:
             return _failed(args, error.diagnosis, "token")
         narrate(f"llama stack: {session.url}", "dim")
@@ -133,14 +136,14 @@ async def _infer(args: argparse.Namespace, loaded: Loaded, session: StackSession
         narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
         narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
         streaming_text = args.stream and not args.json and not args.responses
-        options: dict[str, Any] = {
+        request: dict[str, Any] = {
             "model": args.model,
             "prompt": args.prompt or DEFAULT_PROMPT,
             "exact_model": args.exact_model,
             "reveal": args.show_token,
         }
         if args.responses:
-            result = await run_responses(session, token, discovery.azure_base_url, **options)
+            result = await run_responses(session, token, discovery.azure_base_url, **request)
         else:
             result = await run_chat(
                 session,
@@ -148,15 +151,20 @@ async def _infer(args: argparse.Namespace, loaded: Loaded, session: StackSession
                 discovery.azure_base_url,
                 stream=args.stream,
                 on_delta=emit if streaming_text else None,
-                **options,
+                **request,
             )
     if streaming_text and result.answer:
         emit("\n")
     return _report(args, result, streamed=streaming_text)
 
 
-async def acquire_token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
+async def acquire_token(
+    args: argparse.Namespace, options: LiveOptions, loaded: Loaded
+) -> SecretStr:
     """The access token: from ``--token-file``, else from Entra ID as Lightspeed gets it.
+
+    The request is made as ``check`` makes it: ``--authority``, ``--ca-bundle``,
+    ``--token-timeout`` and ``--retries``.
 
     Raises `DiagnosedError` when the token request fails, `_ConfigProblem` (already said
     on stderr) when the configuration cannot produce one.
@@ -164,7 +172,12 @@ async def acquire_token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
     if args.token_file is not None:
         return _read_token(args.token_file)
     from console.commands.token import usable_settings
-    from console.entra import TokenError, TokenManager
+    from console.entra import (
+        DEFAULT_CONNECT_TIMEOUT_S,
+        DEFAULT_READ_TIMEOUT_S,
+        TokenError,
+        TokenManager,
+    )
 
     if loaded.lightspeed is None:
         narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
@@ -173,12 +186,14 @@ async def acquire_token(args: argparse.Namespace, loaded: Loaded) -> SecretStr:
     settings = usable_settings(loaded)
     if settings is None:
         raise _ConfigProblem
-    timeouts = {}
-    if args.timeout is not None:
-        timeouts = {"connect_timeout": args.timeout, "read_timeout": args.timeout}
     try:
         manager = TokenManager(
-            settings, authority=args.authority, ca_bundle=args.ca_bundle, **timeouts
+            settings,
+            authority=options.authority,
+            ca_bundle=options.ca_bundle,
+            retries=options.retries,
+            connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
+            read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
         )
         narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
         status = await manager.get_token()

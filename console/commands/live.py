@@ -1,24 +1,30 @@
 """What the commands that talk to a Llama Stack server share: options, session, failures.
 
-``providers`` and ``infer`` reach the server the same way (``llama_stack.url`` or
-``--url``, the provider-data header detected or forced, one timeout) and report a failed
-call the same way: the diagnosis on stderr, and in the JSON on stdout for scripts.
+``providers``, ``infer``, ``check`` and the TUI take the same live options (`add_live_options`)
+and reach the server the same way (``llama_stack.url`` or ``--url``, the provider-data header
+detected or forced, one timeout, the CA bundle trusted for it); the headless ones report a
+failed call the same way: the diagnosis on stderr, and in the JSON on stdout for scripts.
 Nothing here imports the SDK: `console.stack` does that when a session is used.
 """
 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.diagnosis import Diagnosis
 from console.live_options import LiveOptions
 from console.output import narrate
+from console.user_settings import UserSettings, load_user_settings, settings_path
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded
     from console.stack import NoServer, StackSession
+
+_Options = argparse._ActionsContainer
+"""A parser or one of its argument groups: where options are added."""
 
 
 def positive_float(text: str) -> float:
@@ -32,8 +38,8 @@ def positive_float(text: str) -> float:
     return value
 
 
-def add_server_options(parser: argparse.ArgumentParser) -> None:
-    """``--url``, ``--provider-data-header`` and ``--timeout``."""
+def add_server_options(parser: _Options) -> None:
+    """``--url``, ``--provider-data-header``, ``--timeout`` and ``--stack-ca-bundle``."""
     parser.add_argument(
         "--url",
         default=None,
@@ -56,6 +62,15 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
         metavar="S",
         help="seconds to wait for each answer (default: llama_stack.timeout, else 30)",
     )
+    parser.add_argument(
+        "--stack-ca-bundle",
+        type=Path,
+        default=None,
+        metavar="PEM",
+        help="CA certificates to trust for an https:// Llama Stack / OGX server, instead of "
+        "the system's (default: stack_ca_bundle in the settings file); the authority's "
+        "--ca-bundle is not used for the server",
+    )
 
 
 def non_negative_int(text: str) -> int:
@@ -69,8 +84,8 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def add_entra_options(parser: argparse.ArgumentParser, *, retries: bool = True) -> None:
-    """``--authority`` and ``--ca-bundle`` (and ``--retries``): how the token is requested."""
+def add_entra_options(parser: _Options) -> None:
+    """``--authority``, ``--ca-bundle`` and ``--retries``: how the token is requested."""
     parser.add_argument(
         "--authority",
         metavar="URL|public|usgov|china",
@@ -82,23 +97,37 @@ def add_entra_options(parser: argparse.ArgumentParser, *, retries: bool = True) 
         type=Path,
         default=None,
         metavar="PEM",
-        help="CA certificates to trust for the authority (a private CA or TLS proxy)",
+        help="CA certificates to trust for the authority (a private CA or TLS proxy); not "
+        "used for the Llama Stack server (--stack-ca-bundle)",
     )
-    if retries:
-        parser.add_argument(
-            "--retries",
-            type=non_negative_int,
-            default=0,
-            metavar="N",
-            help="retries after a failed token request (default: 0, fail fast)",
-        )
-
-
-def add_live_options(parser: argparse.ArgumentParser) -> None:
-    """Everything about how the live checks are made: server, header, authority, timeouts."""
-    add_server_options(parser)
-    add_entra_options(parser)
     parser.add_argument(
+        "--retries",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="retries after a failed token request (default: 0, fail fast)",
+    )
+
+
+_UNUSED_ENTRA_HELP = (
+    "{name} requests no token: these options are accepted so that every command that talks "
+    "to the server takes the same ones, and change nothing here."
+)
+
+
+def add_live_options(parser: argparse.ArgumentParser, *, requests_token: bool = True) -> None:
+    """Every live option, the same set on every command that talks to the server.
+
+    ``providers``, ``infer``, ``check`` and the TUI all take them, so a command line can be
+    moved from one to another. A command that requests no token (``requests_token=False``)
+    accepts the token's options too and says in its help that they change nothing.
+    """
+    add_server_options(parser.add_argument_group("Llama Stack server"))
+    name = parser.prog.split()[-1]
+    description = None if requests_token else textwrap.fill(_UNUSED_ENTRA_HELP.format(name=name))
+    token = parser.add_argument_group("Entra ID token", description)
+    add_entra_options(token)
+    token.add_argument(
         "--token-timeout",
         type=positive_float,
         default=None,
@@ -107,30 +136,71 @@ def add_live_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def live_options(args: argparse.Namespace, **extra: str | None) -> LiveOptions:
-    """The `LiveOptions` from arguments registered by `add_live_options` (plus ``extra``)."""
+def live_options(
+    args: argparse.Namespace,
+    settings: UserSettings | None = None,
+    *,
+    model: str | None = None,
+    prompt: str | None = None,
+) -> LiveOptions:
+    """The `LiveOptions` from arguments registered by `add_live_options`.
+
+    ``settings`` (read from the settings file when not given) supply the defaults the
+    command line did not override. The Llama Stack CA bundle is checked here, before any
+    request: `CaBundleError` (exit 2) names the flag or the settings file that gave it.
+    """
+    if settings is None:
+        settings = _user_settings()
     return LiveOptions(
         url=args.url,
         provider_data_header=args.provider_data_header,
         stack_timeout=args.timeout,
         authority=args.authority,
         ca_bundle=args.ca_bundle,
+        stack_ca_bundle=stack_ca_bundle(args, settings),
         token_timeout=args.token_timeout,
         retries=args.retries,
-        **extra,
+        model=model,
+        prompt=prompt,
     )
 
 
-def session_for(args: argparse.Namespace, loaded: Loaded) -> StackSession | NoServer | None:
+def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | None:
+    """``--stack-ca-bundle``, else the settings file's; checked, or `CaBundleError`."""
+    from console.ca_bundle import STACK_CA_FLAG, STACK_CA_SETTING, CaBundleError
+    from console.sdk import tls_context
+
+    bundle, source = args.stack_ca_bundle, STACK_CA_FLAG
+    if bundle is None and settings.stack_ca_bundle is not None:
+        bundle, source = settings.stack_ca_bundle, f"{settings.path}: {STACK_CA_SETTING}"
+    if bundle is None:
+        return None
+    try:
+        tls_context(bundle)  # read once here; the session reuses the cached context
+    except CaBundleError as error:
+        raise error.from_source(source) from None
+    return Path(bundle)
+
+
+def _user_settings() -> UserSettings:
+    """The settings file, its problems said on stderr (the TUI shows them on screen)."""
+    settings, problems = load_user_settings(settings_path())
+    for problem in problems:
+        narrate(f"warning: {problem}", "yellow")
+    return settings
+
+
+def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer | None:
     """The Llama Stack session the server options ask for; None after a usage error is said."""
     from console.stack import HeaderNameError, open_session
 
     try:
         return open_session(
             loaded,
-            url=args.url,
-            provider_data_header=args.provider_data_header,
-            timeout=args.timeout,
+            url=options.url,
+            provider_data_header=options.provider_data_header,
+            timeout=options.stack_timeout,
+            ca_bundle=options.stack_ca_bundle,
         )
     except HeaderNameError as error:
         narrate(f"error: --provider-data-header: {error}", "red")

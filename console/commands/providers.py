@@ -7,6 +7,10 @@ loaded too, both are shown side by side and differences are flagged. In library 
 there is no server: the console says so and shows run.yaml. ``--static`` reads run.yaml
 only. Whether an api_key is set is shown, never its value.
 
+It takes the live options of ``infer`` and ``check``, so a command line moves between
+them; it requests no token, so the Entra ID options are accepted and change nothing. An
+https:// server whose certificate a private CA signed needs --stack-ca-bundle.
+
 Exit codes: 0 ok; 1 the server could not be asked (the diagnosis is on stderr), or the
 discovery found an error (a base URL mismatch, no Azure provider); 2 usage or configuration.
 """
@@ -18,7 +22,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
-from console.commands.live import add_server_options, report_failure, session_for
+from console.commands.live import add_live_options, live_options, report_failure, session_for
 from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded
 from console.exitcodes import ExitCode
 from console.findings import Severity
@@ -40,7 +44,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_config_options(parser)
-    add_server_options(parser)
+    add_live_options(parser, requests_token=False)
     parser.add_argument(
         "--static", action="store_true", help="read run.yaml only (no server is contacted)"
     )
@@ -54,8 +58,9 @@ def run(args: argparse.Namespace) -> ExitCode:
         return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
     from console.stack import NoServer, survey
 
+    options = live_options(args)
     loaded = load_for(args, lightspeed_optional=True)
-    session = session_for(args, loaded)
+    session = session_for(options, loaded)
     if session is None:
         return ExitCode.ERROR
     if isinstance(session, NoServer):

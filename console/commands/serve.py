@@ -15,6 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from console.commands.live import live_options
 from console.commands.tui import add_tui_options
 from console.exitcodes import ExitCode
 from console.output import narrate
@@ -85,6 +86,7 @@ def serve_command(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Serve until SIGINT or SIGTERM (textual-serve handles both and shuts down cleanly)."""
+    live_options(args)  # an unusable --stack-ca-bundle stops here (exit 2), not in each tab
     from textual_serve.server import Server
 
     command = serve_command(args)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     launch = Launch(
         lightspeed_config=lightspeed_config_path(args),
         run_config=args.run_config,
-        options=live_options(args),
+        options=live_options(args, settings),
         read_only=settings.read_only if args.read_only is None else args.read_only,
         environ=dict(os.environ),
         settings=settings,
