@@ -23,6 +23,17 @@ def entra_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty settings folder, so the tester's own settings file changes no test.
+
+    The live commands read it (``stack_ca_bundle``), not only the TUI.
+    """
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-settings"))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the fault matrix (tests/integration/test_fault_matrix.py) when it ran."""
     import sys

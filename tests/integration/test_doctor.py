@@ -44,6 +44,7 @@ def options(info: DemoInfo, **extra: object) -> LiveOptions:
     return LiveOptions(
         authority=info.authority,
         ca_bundle=Path(info.ca_bundle),
+        stack_ca_bundle=Path(info.stack_ca_bundle) if info.stack_ca_bundle else None,
         **settings,  # type: ignore[arg-type]
     )
 
@@ -186,7 +187,11 @@ async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path
 # ------------------------------------------------------------------ the command
 
 
-def check(capsys: pytest.CaptureFixture[str], info: DemoInfo, *extra: str) -> tuple[int, str, str]:
+def check(
+    capsys: pytest.CaptureFixture[str], info: DemoInfo, *extra: str, stack_ca: bool = True
+) -> tuple[int, str, str]:
+    if stack_ca and info.stack_ca_bundle:
+        extra = ("--stack-ca-bundle", info.stack_ca_bundle, *extra)
     code = main(
         [
             "check",
@@ -211,7 +216,8 @@ def test_check_passes_on_the_demo_with_the_real_server(
     with DemoSandbox() as sandbox:
         info = sandbox.info
         assert info is not None
-        assert info.stack_kind == "real"
+        assert info.stack_kind == "ogx", "the demo's default server is OGX over TLS"
+        assert info.stack_ca_bundle is not None
         for name, value in info.environ.items():
             monkeypatch.setenv(name, value)
         code, out, err = check(capsys, info)
@@ -224,6 +230,13 @@ def test_check_passes_on_the_demo_with_the_real_server(
         assert code == 0
         assert data["ok"] is True
         assert [s["step"] for s in data["steps"]] == list(STEP_IDS)
+        # The authority's --ca-bundle alone does not make OGX's certificate trusted.
+        code, out, _ = check(capsys, info, "--json", stack_ca=False)
+        steps = {s["step"]: s for s in json.loads(out)["steps"]}
+        assert code == 1
+        assert steps["stack"]["diagnosis"]["code"] == "TLS_UNTRUSTED"
+        assert "--stack-ca-bundle" in steps["stack"]["remedy"]
+        assert steps["token"]["status"] == "pass"
         monkeypatch.setenv("CLIENT_SECRET", "not-the-secret")
         code, out, err = check(capsys, info)
         assert code == 1

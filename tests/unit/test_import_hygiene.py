@@ -17,6 +17,8 @@ CORE_MODULES = [
     "console.commands.live",
     "console.stack",
     "console.stack_errors",
+    "console.stack_tls_errors",
+    "console.ca_bundle",
     "console.stack_kind",
     "console.discovery",
     "console.inference",
