@@ -20,10 +20,10 @@ import httpx
 
 from bench.common import Measurement, median, ratio_goal
 from console.config.loader import load
-from console.entra import TokenManager
-from console.inference import run_chat
+from console.entra.manager import TokenManager
+from console.inference.run import run_chat
 from console.sandbox.demo import DEMO_MODELS, DemoInfo
-from console.stack import StackSession
+from console.stack.session import StackSession
 
 
 def _bare_token(manager: TokenManager, info: DemoInfo) -> str:

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from bench.common import Measurement, median
+from console.config.enrichment import preview
 from console.config.loader import load
-from console.enrichment import preview
 
 PROVIDERS = 1_000
 PAGE_DOWNS = 30
@@ -204,7 +204,7 @@ def measure_screen() -> list[Measurement]:
 async def _screen_once(run: Path) -> tuple[float, float, float, str]:
     from textual.widgets import DataTable
 
-    from console.launch import Launch
+    from console.settings.launch import Launch
     from screens.app import LightspeedConsole
 
     app = LightspeedConsole(Launch(lightspeed_config=None, run_config=run, read_only=True))

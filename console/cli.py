@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 
 from console import __version__
-from console.exitcodes import ExitCode
-from console.launch import Launch
+from console.settings.launch import Launch
+from console.shared.exitcodes import ExitCode
 
 COMMANDS = (
     "review",
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
-        from console.output import narrate
+        from console.shared.output import narrate
 
         narrate("interrupted")
         return 130
@@ -88,12 +88,12 @@ def report(error: Exception) -> ExitCode:
 
     The error classes are imported here, not at start, to keep the TUI's start path light.
     """
-    from console.atomic import WriteRefused
-    from console.ca_bundle import CaBundleError
     from console.commands.common import UnusableConfig
     from console.config.errors import ConfigFileError
-    from console.output import narrate
-    from console.redact import scrub
+    from console.shared.atomic import WriteRefused
+    from console.shared.ca_bundle import CaBundleError
+    from console.shared.output import narrate
+    from console.shared.redact import scrub
 
     if isinstance(error, ConfigFileError | WriteRefused | CaBundleError):
         narrate(f"error: {error}", "red")

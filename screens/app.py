@@ -1,12 +1,12 @@
 """The console app: six screens (modes), global bindings, the command palette, the workers.
 
-The app owns one `console.doctor.Doctor` for the deployment being inspected. Every live
+The app owns one `console.doctor.runner.Doctor` for the deployment being inspected. Every live
 action (run the checks, acquire or refresh the token, run an inference, reload the files)
 runs the core in a worker and then bumps ``revision``; the screens redraw from the
 doctor's state when it moves. Nothing here blocks the event loop: the core is async and
 runs the one synchronous SDK (azure-identity) in a thread.
 
-With a `console.bringup.Bringup` (the demo), there is nothing to check yet: the app paints,
+With a `console.settings.bringup.Bringup` (the demo), there is nothing to check yet: the app paints,
 brings the services up in a thread worker that posts `ServiceChanged` messages, and when
 `TargetReady` arrives it gives the doctor the deployment the services make and runs it.
 """
@@ -25,9 +25,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from console.bringup import BringupError, Phase, ServiceUpdate, Target
-from console.doctor import OFFLINE_STEPS, STEP_IDS, CheckResult, CheckStatus, Doctor
-from console.launch import Launch
+from console.doctor.runner import OFFLINE_STEPS, STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.settings.bringup import BringupError, Phase, ServiceUpdate, Target
+from console.settings.launch import Launch
 from screens.doctor_screen import DoctorScreen
 from screens.events import EventLog, Level
 from screens.widgets.deployment_bar import DeploymentBar
@@ -242,7 +242,7 @@ class LightspeedConsole(App[None]):
         """
         import gc
 
-        from console.sdk import load_llama_stack_client
+        from console.stack.sdk import load_llama_stack_client
 
         load_llama_stack_client()
         import azure.identity  # noqa: F401 - imported for the module cache

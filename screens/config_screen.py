@@ -30,8 +30,8 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.envsubst import EnvReference
 from console.config.watch import Signature, changed, file_signature
-from console.findings import Finding, Severity
-from console.redact import MASK, is_secret_key
+from console.shared.findings import Finding, Severity
+from console.shared.redact import MASK, is_secret_key
 from screens.base import ConsoleScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields

@@ -5,7 +5,7 @@ prints, shown as a coloured unified diff or side by side (``s``). When nothing w
 the screen says so and why. ``w`` writes the enriched file: it asks where (``run_.yaml``
 next to run.yaml, Lightspeed's default name), says what will happen to that path (new file,
 replaced, or the input rewritten with a ``.bak``), and only then writes it atomically with
-`console.atomic.write_atomic`, as the CLI does. A refusal or an OS error is shown with its
+`console.shared.atomic.write_atomic`, as the CLI does. A refusal or an OS error is shown with its
 remedy; nothing is half-written.
 """
 
@@ -22,7 +22,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
-from console.atomic import (
+from console.config.enrichment import EnrichmentPreview
+from console.doctor.runner import CheckStatus
+from console.shared.atomic import (
     NEW_FILE_MODE,
     TargetFacts,
     WriteRefused,
@@ -30,9 +32,7 @@ from console.atomic import (
     inspect_target,
     write_atomic,
 )
-from console.doctor import CheckStatus
-from console.enrichment import EnrichmentPreview
-from console.redact import scrub
+from console.shared.redact import scrub
 from screens.base import ConsoleScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.diff_view import DiffView

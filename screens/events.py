@@ -1,6 +1,6 @@
 """The event log: what the console did and what came back, for the log pane (no secrets).
 
-Every line passes through `console.redact.scrub` with the secrets the console knows of, so
+Every line passes through `console.shared.redact.scrub` with the secrets the console knows of, so
 an SDK message that echoes a token never reaches the screen.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from console.redact import scrub
+from console.shared.redact import scrub
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.user_settings import settings_path
+from console.settings.user import settings_path
 
 SCREEN_HELP = (
     ("1 Doctor", "every check in order, live; r re-runs all, enter re-runs the selected one"),

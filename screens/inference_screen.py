@@ -27,16 +27,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 
-from console.doctor import CheckResult, CheckStatus
-from console.redact import MASK, scrub
+from console.doctor.runner import CheckResult, CheckStatus
+from console.shared.redact import MASK, scrub
 from screens.base import ConsoleScreen
 
 if TYPE_CHECKING:
     from textual.worker import Worker
 
-    from console.diagnosis import Diagnosis
-    from console.inference_request import InferenceResult
-    from console.providers import ModelView
+    from console.inference.request import InferenceResult
+    from console.shared.diagnosis import Diagnosis
+    from console.stack.providers import ModelView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 PREREQUISITES = ("config", "stack", "providers", "token")
@@ -71,7 +71,7 @@ class InferenceScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         # Deferred: the inference core pulls in the HTTP stack, and this screen is built
         # only when the operator opens it, never on the way to the first frame.
-        from console.inference_request import DEFAULT_PROMPT
+        from console.inference.request import DEFAULT_PROMPT
 
         with Horizontal(id="inference-controls"):
             yield Select[str](
@@ -203,7 +203,7 @@ class InferenceScreen(ConsoleScreen):
 
     def _fill_models(self) -> None:
         """The server's models in the picker; the first Azure model chosen by default."""
-        from console.inference_request import pick_model
+        from console.inference.request import pick_model
 
         survey = self.console.doctor.state.survey
         if survey is None:

@@ -22,19 +22,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
-from console.diagnosis import Diagnosis
-from console.discovery import Discovery, lightspeed_base_url
-from console.doctor import CheckResult, CheckStatus
-from console.findings import Severity
-from console.providers import ModelView, ProviderView, static_models, static_providers
-from console.providers_compare import ModelRow, ProviderRow, compare_models, compare_providers
-from console.stack import NoServer
+from console.doctor.runner import CheckResult, CheckStatus
+from console.shared.diagnosis import Diagnosis
+from console.shared.findings import Severity
+from console.stack.compare import ModelRow, ProviderRow, compare_models, compare_providers
+from console.stack.discovery import Discovery, lightspeed_base_url
+from console.stack.providers import ModelView, ProviderView, static_models, static_providers
+from console.stack.session import NoServer
 from screens.base import ConsoleScreen
 from screens.widgets.bulk_table import BulkTable, LazyText
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded
-    from console.stack import StackInfo, StackSurvey
+    from console.stack.session import StackInfo, StackSurvey
 
 LIVE_STEPS = ("stack", "providers")
 """The doctor steps `r` re-runs: the server's version, then its providers and models."""

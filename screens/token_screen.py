@@ -7,7 +7,7 @@ decoded locally with dates rendered (the signature is not checked: Azure OpenAI 
 each check against the configuration with its remedy; every request made so far; and, when
 Entra ID refused, the diagnosis (AADSTS code, meaning, remedy, endpoint).
 
-The token itself is only ever shown masked (`console.redact.describe`). Copying it (``c``)
+The token itself is only ever shown masked (`console.shared.redact.describe`). Copying it (``c``)
 is an explicit act behind a confirmation, because the clipboard outlives the console; the
 log records that it was copied, never what.
 """
@@ -25,16 +25,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from console.doctor import CheckStatus
-from console.redact import describe
-from console.timefmt import countdown, local_time
+from console.doctor.runner import CheckStatus
+from console.shared.redact import describe
+from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
 
 if TYPE_CHECKING:
-    from console.claims import TokenCheck
-    from console.entra import Attempt, TokenStatus
+    from console.entra.claims import TokenCheck
+    from console.entra.manager import Attempt, TokenStatus
 
 WIDE_AT = 140
 """From this many columns, the claims and the checks sit side by side."""

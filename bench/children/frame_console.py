@@ -17,7 +17,7 @@ HEAVY = ("azure.identity", "msal", "llama_stack_client", "llama_stack", "openai"
 WATCHED = (
     "httpx",
     "click",
-    "console.stack",
+    "console.stack.session",
     "ruamel.yaml",
     "pydantic",
     "textual.widgets._data_table",

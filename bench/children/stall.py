@@ -59,9 +59,9 @@ async def main(info: dict[str, str]) -> dict[str, Any]:
     from pydantic import SecretStr
 
     from console.config.loader import load
-    from console.entra import TokenManager
-    from console.inference import run_chat
-    from console.stack import StackSession
+    from console.entra.manager import TokenManager
+    from console.inference.run import run_chat
+    from console.stack.session import StackSession
 
     beat = Heartbeat()
     task = asyncio.create_task(beat.run())

@@ -14,9 +14,9 @@ import sys
 
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
-from console.doctor import CheckResult, CheckStatus, Doctor
-from console.exitcodes import ExitCode
-from console.output import emit, emit_json, narrate, paint
+from console.doctor.runner import CheckResult, CheckStatus, Doctor
+from console.shared.exitcodes import ExitCode
+from console.shared.output import emit, emit_json, narrate, paint
 
 MARKS = {
     CheckStatus.PASS: ("✓", "green"),

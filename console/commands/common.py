@@ -12,8 +12,8 @@ from console.commands.options import (
     lightspeed_config_path,
 )
 from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded, load
-from console.findings import Finding, Severity, unusable
-from console.output import emit, narrate, paint
+from console.shared.findings import Finding, Severity, unusable
+from console.shared.output import emit, narrate, paint
 
 __all__ = [
     "DEFAULT_LIGHTSPEED_CONFIG",

@@ -31,13 +31,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from console.exitcodes import ExitCode
-from console.output import narrate
 from console.sandbox.choice import SERVER_CHOICES
+from console.shared.exitcodes import ExitCode
+from console.shared.output import narrate
 
 if TYPE_CHECKING:
-    from console.bringup import ServiceUpdate
     from console.sandbox.demo import DemoInfo, DemoSandbox
+    from console.settings.bringup import ServiceUpdate
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -109,8 +109,8 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
     """``--headless`` and ``--tour``: start the sandbox here, narrating each service."""
-    from console.bringup import BringupCancelled, BringupError
     from console.sandbox.demo import DemoSandbox
+    from console.settings.bringup import BringupCancelled, BringupError
 
     sandbox = DemoSandbox(server=args.server, faults=args.fault)
     try:
@@ -140,9 +140,9 @@ def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
 def _console(args: argparse.Namespace) -> ExitCode:
     """Open the console at once; it brings the sandbox up behind its first frame."""
     from console.cli import launch_tui
-    from console.launch import Launch
     from console.sandbox.bringup import DemoBringup
-    from console.user_settings import load_user_settings, settings_path
+    from console.settings.launch import Launch
+    from console.settings.user import load_user_settings, settings_path
 
     bringup = DemoBringup(args.server, args.fault)
     if args.fault:
@@ -166,7 +166,7 @@ def _console(args: argparse.Namespace) -> ExitCode:
 
 def _narrate_update() -> Callable[[ServiceUpdate], None]:
     """Each service's progress as one stderr line (installer lines only when they change)."""
-    from console.bringup import Phase
+    from console.settings.bringup import Phase
 
     def say(update: ServiceUpdate) -> None:
         if update.phase is Phase.WAITING:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from console.atomic import write_atomic
 from console.commands.common import add_config_options, load_for
-from console.enrichment import EnrichmentPreview, preview
-from console.exitcodes import ExitCode
-from console.output import emit, emit_json, narrate
+from console.config.enrichment import EnrichmentPreview, preview
+from console.shared.atomic import write_atomic
+from console.shared.exitcodes import ExitCode
+from console.shared.output import emit, emit_json, narrate
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -25,14 +25,14 @@ from pydantic import SecretStr
 from console.commands.common import add_config_options, load_for
 from console.commands.live import add_live_options, live_options, report_failure, session_for
 from console.config.loader import Loaded
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.exitcodes import ExitCode
-from console.live_options import LiveOptions
-from console.output import emit, emit_json, narrate
+from console.settings.live import LiveOptions
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.shared.exitcodes import ExitCode
+from console.shared.output import emit, emit_json, narrate
 
 if TYPE_CHECKING:
-    from console.inference import InferenceResult
-    from console.stack import StackSession
+    from console.inference.run import InferenceResult
+    from console.stack.session import StackSession
 
 
 class _ConfigProblem(Exception):
@@ -93,7 +93,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Token, discovery, inference; the exit code says which step failed, if any."""
-    from console.stack import NoServer
+    from console.stack.session import NoServer
 
     options = live_options(args)
     loaded = load_for(args, lightspeed_optional=True)
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> ExitCode:
 async def _infer(
     args: argparse.Namespace, options: LiveOptions, loaded: Loaded, session: StackSession
 ) -> ExitCode:
-    from console.inference import DEFAULT_PROMPT, run_chat, run_responses
+    from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses
 
     async with session:
         try:
@@ -172,7 +172,7 @@ async def acquire_token(
     if args.token_file is not None:
         return _read_token(args.token_file)
     from console.commands.token import usable_settings
-    from console.entra import (
+    from console.entra.manager import (
         DEFAULT_CONNECT_TIMEOUT_S,
         DEFAULT_READ_TIMEOUT_S,
         TokenError,

@@ -4,7 +4,7 @@
 and reach the server the same way (``llama_stack.url`` or ``--url``, the provider-data header
 detected or forced, one timeout, the CA bundle trusted for it); the headless ones report a
 failed call the same way: the diagnosis on stderr, and in the JSON on stdout for scripts.
-Nothing here imports the SDK: `console.stack` does that when a session is used.
+Nothing here imports the SDK: `console.stack.session` does that when a session is used.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.diagnosis import Diagnosis
-from console.live_options import LiveOptions
-from console.output import narrate
-from console.user_settings import UserSettings, load_user_settings, settings_path
+from console.settings.live import LiveOptions
+from console.settings.user import UserSettings, load_user_settings, settings_path
+from console.shared.diagnosis import Diagnosis
+from console.shared.output import narrate
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded
-    from console.stack import NoServer, StackSession
+    from console.stack.session import NoServer, StackSession
 
 _Options = argparse._ActionsContainer
 """A parser or one of its argument groups: where options are added."""
@@ -167,8 +167,8 @@ def live_options(
 
 def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | None:
     """``--stack-ca-bundle``, else the settings file's; checked, or `CaBundleError`."""
-    from console.ca_bundle import STACK_CA_FLAG, STACK_CA_SETTING, CaBundleError
-    from console.sdk import tls_context
+    from console.shared.ca_bundle import STACK_CA_FLAG, STACK_CA_SETTING, CaBundleError
+    from console.stack.sdk import tls_context
 
     bundle, source = args.stack_ca_bundle, STACK_CA_FLAG
     if bundle is None and settings.stack_ca_bundle is not None:
@@ -192,7 +192,7 @@ def _user_settings() -> UserSettings:
 
 def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer | None:
     """The Llama Stack session the server options ask for; None after a usage error is said."""
-    from console.stack import HeaderNameError, open_session
+    from console.stack.session import HeaderNameError, open_session
 
     try:
         return open_session(

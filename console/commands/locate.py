@@ -15,9 +15,9 @@ from console.commands.common import add_config_options, lightspeed_config_path
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
-from console.exitcodes import ExitCode
-from console.output import emit, emit_json, table
-from console.user_settings import config_dir, load_user_settings, settings_path
+from console.settings.user import config_dir, load_user_settings, settings_path
+from console.shared.exitcodes import ExitCode
+from console.shared.output import emit, emit_json, table
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

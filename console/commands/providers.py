@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING, Any
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_live_options, live_options, report_failure, session_for
 from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded
-from console.exitcodes import ExitCode
-from console.findings import Severity
-from console.output import emit, emit_json, narrate, table
-from console.providers import ModelView, ProviderView, static_models, static_providers
-from console.providers_compare import compare_models, compare_providers
+from console.shared.exitcodes import ExitCode
+from console.shared.findings import Severity
+from console.shared.output import emit, emit_json, narrate, table
+from console.stack.compare import compare_models, compare_providers
+from console.stack.providers import ModelView, ProviderView, static_models, static_providers
 
 if TYPE_CHECKING:
-    from console.discovery import Discovery
-    from console.stack import StackSurvey
+    from console.stack.discovery import Discovery
+    from console.stack.session import StackSurvey
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     """The live view (with run.yaml beside it), the library-mode notice, or ``--static``."""
     if args.static:
         return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
-    from console.stack import NoServer, survey
+    from console.stack.session import NoServer, survey
 
     options = live_options(args)
     loaded = load_for(args, lightspeed_optional=True)

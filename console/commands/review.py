@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_config_options, load_for, print_findings
-from console.exitcodes import ExitCode
-from console.findings import Severity, unusable
-from console.output import emit_json
+from console.shared.exitcodes import ExitCode
+from console.shared.findings import Severity, unusable
+from console.shared.output import emit_json
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

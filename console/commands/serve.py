@@ -17,8 +17,8 @@ from pathlib import Path
 
 from console.commands.live import live_options
 from console.commands.tui import add_tui_options
-from console.exitcodes import ExitCode
-from console.output import narrate
+from console.shared.exitcodes import ExitCode
+from console.shared.output import narrate
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

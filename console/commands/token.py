@@ -20,19 +20,19 @@ from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_entra_options
 from console.config.loader import Loaded
 from console.config.views import EntraIdSettings
-from console.diagnosis import Diagnosis
-from console.entra import (
+from console.entra.manager import (
     DEFAULT_CONNECT_TIMEOUT_S,
     DEFAULT_READ_TIMEOUT_S,
     TokenError,
     TokenManager,
     TokenStatus,
 )
-from console.entra_settings import entra_problems, wrong_types
-from console.exitcodes import ExitCode
-from console.output import emit, emit_json, narrate, paint
-from console.redact import describe
-from console.timefmt import countdown, local_time
+from console.entra.settings import entra_problems, wrong_types
+from console.shared.diagnosis import Diagnosis
+from console.shared.exitcodes import ExitCode
+from console.shared.output import emit, emit_json, narrate, paint
+from console.shared.redact import describe
+from console.shared.timefmt import countdown, local_time
 
 _MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
 

@@ -12,10 +12,10 @@ import os
 
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
-from console.exitcodes import ExitCode
-from console.launch import Launch
-from console.output import narrate
-from console.user_settings import load_user_settings, settings_path
+from console.settings.launch import Launch
+from console.settings.user import load_user_settings, settings_path
+from console.shared.exitcodes import ExitCode
+from console.shared.output import narrate
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

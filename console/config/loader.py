@@ -28,8 +28,8 @@ from console.config.views import (
     read_providers,
 )
 from console.config.yamlio import YamlFile, read_yaml_file
-from console.findings import Finding, Severity
-from console.gcpause import gc_paused
+from console.shared.findings import Finding, Severity
+from console.shared.gcpause import gc_paused
 
 RUN_CONFIG_UNREADABLE = "run-config-unreadable"
 """The code of the finding for a ``library_client_config_path`` that names no readable file."""

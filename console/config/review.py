@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, format_path
 from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
 from console.config.yamlio import node_at
-from console.findings import WRONG_TYPE, Finding, Severity
-from console.redact import MASK
+from console.shared.findings import WRONG_TYPE, Finding, Severity
+from console.shared.redact import MASK
 
 if TYPE_CHECKING:
     from console.config.loader import Loaded, LoadedFile

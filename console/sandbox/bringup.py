@@ -1,4 +1,4 @@
-"""The demo's sandbox as the console's `console.bringup.Bringup`, light to import.
+"""The demo's sandbox as the console's `console.settings.bringup.Bringup`, light to import.
 
 ``demo`` hands this to the console before its first frame: it validates the choice and
 lists the services at once, and imports the sandbox itself (a web framework, the stand-ins,
@@ -12,8 +12,8 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from console.bringup import BringupCancelled, Report, ServiceUpdate, Target
 from console.sandbox.choice import choose_stack
+from console.settings.bringup import BringupCancelled, Report, ServiceUpdate, Target
 
 if TYPE_CHECKING:
     from console.sandbox.demo import DemoSandbox

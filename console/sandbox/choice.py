@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console.bringup import Phase, ServiceUpdate
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.server_env import DEFAULT_RELEASE, RELEASES, ServerRelease
+from console.settings.bringup import Phase, ServiceUpdate
 
 STAND_IN = "stand-in"
 """The server choice that runs the Llama Stack stand-in (instant, takes stack-* faults)."""

@@ -11,7 +11,7 @@ The Llama Stack is what today's Lightspeed runs, a real OGX 1.2.5 server over TL
 another release or the stand-in is asked for. The server comes from its own environment
 (`console.sandbox.server_env`), built by uv on the first run; when it cannot be had (no uv,
 no registry) and none was asked for by name, the stand-in takes its place and the reason is
-reported. Each service reports its progress through a `console.bringup.Report`, so the
+reported. Each service reports its progress through a `console.settings.bringup.Report`, so the
 console can show the sandbox coming up behind its first frame.
 """
 
@@ -32,8 +32,6 @@ from typing import Any, Literal, Self
 
 from ruamel.yaml import YAML
 
-from console.bringup import BringupCancelled, BringupError, Phase, Report, ServiceUpdate, Target
-from console.live_options import LiveOptions
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
@@ -52,6 +50,15 @@ from console.sandbox.server_env import (
     cached_environment,
     provision,
 )
+from console.settings.bringup import (
+    BringupCancelled,
+    BringupError,
+    Phase,
+    Report,
+    ServiceUpdate,
+    Target,
+)
+from console.settings.live import LiveOptions
 
 StackKind = Literal["ogx", "llama-stack", "sandbox"]
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")

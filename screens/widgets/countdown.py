@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
-from console.timefmt import countdown, local_time
+from console.shared.timefmt import countdown, local_time
 
 WARN_BELOW_S = 300
 """Less than this left before the refresh point is shown in yellow."""

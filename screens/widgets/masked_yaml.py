@@ -2,7 +2,7 @@
 
 The file text is shown as written, so ``${env.X}`` references stay visible: they name a
 variable, not its value. What is hidden is every value written inline under a secret-named
-key (``console.redact.is_secret_key``), the default of a ``${env.X:=default}`` under such a
+key (``console.shared.redact.is_secret_key``), the default of a ``${env.X:=default}`` under such a
 key, and any resolved secret the console holds wherever it appears. Each inline secret is
 a `SecretField` tied to its line, so the operator can reveal exactly one of them.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from console.config.envsubst import ENV_PATTERN, format_path
-from console.redact import MASK, is_secret_key, scrub
+from console.shared.redact import MASK, is_secret_key, scrub
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import Static
 
-from console.bringup import Phase, ServiceUpdate
+from console.settings.bringup import Phase, ServiceUpdate
 
 _MARKS: dict[Phase, tuple[str, str]] = {
     Phase.WAITING: ("·", "dim"),

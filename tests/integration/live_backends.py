@@ -23,7 +23,7 @@ from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_s
 from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
-from console.stack import StackSession
+from console.stack.session import StackSession
 
 BACKENDS = ("stand-in", "real")
 MODEL = "azure/gpt-4o-mini"

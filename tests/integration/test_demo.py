@@ -23,8 +23,8 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
 
+from console.config.enrichment import preview
 from console.config.loader import load
-from console.enrichment import preview
 from console.sandbox.demo import DemoSandbox
 
 KEYS = {

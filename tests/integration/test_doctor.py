@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.doctor import STEP_IDS, CheckResult, CheckStatus, Doctor
-from console.live_options import LiveOptions
+from console.doctor.runner import STEP_IDS, CheckResult, CheckStatus, Doctor
 from console.sandbox import faults
 from console.sandbox.demo import DemoInfo, DemoSandbox
+from console.settings.live import LiveOptions
 
 # fault -> (step that fails, diagnosis code or a word of the summary, steps skipped after it)
 MATRIX: dict[str, tuple[str, str, tuple[str, ...]]] = {

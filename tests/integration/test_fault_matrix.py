@@ -33,15 +33,15 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from console.cli import main
-from console.doctor import STEP_IDS, CheckResult, CheckStatus
-from console.launch import Launch
-from console.live_options import LiveOptions
+from console.doctor.runner import STEP_IDS, CheckResult, CheckStatus
 from console.sandbox import faults as catalogue
 from console.sandbox.ca import issue_local_tls
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.sandbox.entra import DEFAULT_SCOPE, create_entra_app
 from console.sandbox.llama_stack import create_stack_app
 from console.sandbox.servers import LocalServer
+from console.settings.launch import Launch
+from console.settings.live import LiveOptions
 from screens.app import LightspeedConsole
 from tests.tui.conftest import SIZE, text_of, wait_for
 

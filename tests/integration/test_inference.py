@@ -22,14 +22,14 @@ import pytest
 from pydantic import SecretStr
 
 from console.cli import main
-from console.inference import DEFAULT_PROMPT, run_chat, run_responses, stream_chat
-from console.redact import MASK
+from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses, stream_chat
 from console.sandbox.entra import EntraServer, EntraStandIn
 from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer
-from console.stack import LLAMA_STACK_HEADER, OGX_HEADER, StackSession
+from console.shared.redact import MASK
+from console.stack.session import LLAMA_STACK_HEADER, OGX_HEADER, StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 from tests.integration.live_backends import (
     MODEL,

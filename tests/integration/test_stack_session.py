@@ -17,19 +17,19 @@ from pydantic import SecretStr
 
 from console.cli import main
 from console.config.loader import load
-from console.diagnosis import DiagnosedError
-from console.providers import ModelView, ProviderView, static_providers
 from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.tokens import TokenIssuer
-from console.stack import NoServer, StackSession, open_session, survey
-from console.stack_kind import (
+from console.shared.diagnosis import DiagnosedError
+from console.stack.kind import (
     LLAMA_STACK_HEADER,
     OGX_HEADER,
     HeaderNameError,
     choose_header,
     stack_kind,
 )
+from console.stack.providers import ModelView, ProviderView, static_providers
+from console.stack.session import NoServer, StackSession, open_session, survey
 from tests.conftest import CANARY_SECRET, EXAMPLES
 from tests.integration.live_backends import Backend
 

@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.doctor import CheckStatus, Doctor
-from console.live_options import LiveOptions
+from console.doctor.runner import CheckStatus, Doctor
 from console.sandbox.azure_openai import AzureOpenAIServer, AzureOpenAIStandIn
 from console.sandbox.ca import TlsFiles, issue_local_tls
 from console.sandbox.entra import EntraServer, EntraStandIn
@@ -28,7 +26,9 @@ from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import LocalServer, Receive, Scope, Send, drop_connection
 from console.sandbox.tokens import TokenIssuer
-from console.stack import StackSession
+from console.settings.live import LiveOptions
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.session import StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, TENANT
 
 ECHO_PREFIX = "Echo: "

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from console.cli import main
 from console.config.views import DEFAULT_SCOPE, EntraIdSettings
-from console.entra import TokenError, TokenManager, TokenStatus
+from console.entra.manager import TokenError, TokenManager, TokenStatus
 from console.sandbox import faults
 from console.sandbox.entra import COGNITIVE_SERVICES, EntraServer
 from console.sandbox.servers import port_is_listening

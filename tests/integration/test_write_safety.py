@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from console.atomic import WriteRefused, write_atomic
+from console.shared.atomic import WriteRefused, write_atomic
 
 WRITER = """
 import sys
 from pathlib import Path
-from console.atomic import write_atomic
+from console.shared.atomic import write_atomic
 target = Path(sys.argv[1])
 versions = [Path(p).read_text() for p in sys.argv[2:]]
 print("ready", flush=True)

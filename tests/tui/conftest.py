@@ -15,9 +15,9 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from console.launch import Launch
-from console.live_options import LiveOptions
 from console.sandbox.demo import DemoInfo, DemoSandbox
+from console.settings.launch import Launch
+from console.settings.live import LiveOptions
 from screens.app import LightspeedConsole
 
 SIZE = (120, 40)

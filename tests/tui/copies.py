@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from console.launch import Launch
 from console.sandbox.demo import DemoInfo
+from console.settings.launch import Launch
 from tests.tui.conftest import launch_for
 
 INLINE_CANARY = "CanaryInline7f3a"

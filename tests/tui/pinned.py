@@ -56,15 +56,15 @@ WORKDIR = Path("/tmp/lightspeed-console-snapshots")
 """Fixed, because file paths show on screen; made fresh for each test, removed after."""
 SIGNING_KID = "SandboxSigningKey00000000000"
 STEP_S = {
-    "console.doctor": 0.042,
-    "console.entra": 0.180,
-    "console.inference": 0.150,
+    "console.doctor.runner": 0.042,
+    "console.entra.manager": 0.180,
+    "console.inference.run": 0.150,
     "httpx._client": 0.012,
 }
 """How far each module's perf_counter moves per reading, per thread: a doctor step, a token
 request, the inference's TTFT, an HTTP round trip (``response.elapsed``)."""
 FROZEN_TIME_MODULES = (
-    "console.inference_errors",
+    "console.inference.errors",
     "azure.identity._internal.client_credential_base",
     "azure.identity._internal.get_token_mixin",
     "azure.identity._internal.utils",
@@ -235,7 +235,7 @@ def _pin(patch: pytest.MonkeyPatch) -> None:
     """Every patch but the sandbox itself (undone when ``patch``'s context ends)."""
     import secrets
 
-    from console.entra import TokenManager
+    from console.entra.manager import TokenManager
 
     patch.setenv("XDG_CONFIG_HOME", str(WORKDIR / "xdg"))
     counters = Counters()

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.bringup import Phase
-from console.doctor import STEP_IDS, CheckStatus
-from console.launch import Launch
+from console.doctor.runner import STEP_IDS, CheckStatus
 from console.sandbox.bringup import DemoBringup
 from console.sandbox.server_env import CACHE_ENV
+from console.settings.bringup import Phase
+from console.settings.launch import Launch
 from screens.app import LightspeedConsole
 from screens.widgets.services_panel import ServicesPanel
 from tests.tui.conftest import SIZE, text_of, wait_for

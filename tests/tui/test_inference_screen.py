@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from textual.widgets import Input, Static
 
-from console.doctor import STEP_IDS, CheckStatus
-from console.redact import MASK
+from console.doctor.runner import STEP_IDS, CheckStatus
 from console.sandbox.demo import DemoSandbox
+from console.shared.redact import MASK
 from screens.app import LightspeedConsole
 from screens.inference_screen import InferenceScreen
 from tests.tui.conftest import SIZE, text_of, wait_for

@@ -22,7 +22,7 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from console.doctor import STEP_IDS, CheckStatus
+from console.doctor.runner import STEP_IDS, CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen

@@ -16,7 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from console.doctor import STEP_IDS, CheckStatus
+from console.doctor.runner import STEP_IDS, CheckStatus
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.enrichment_screen import EnrichmentScreen

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable, Static
 
-from console.doctor import CheckStatus
+from console.doctor.runner import CheckStatus
 from console.sandbox.demo import DemoSandbox
-from console.timefmt import countdown
+from console.shared.timefmt import countdown
 from screens.app import LightspeedConsole
 from screens.doctor_screen import DoctorScreen
 from screens.token_screen import TokenScreen

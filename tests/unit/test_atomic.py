@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.atomic import NEW_FILE_MODE, WriteRefused, write_atomic
+from console.shared.atomic import NEW_FILE_MODE, WriteRefused, write_atomic
 
 
 def mode(path: Path) -> int:

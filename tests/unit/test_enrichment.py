@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from console.config.enrichment import preview
 from console.config.loader import load
-from console.enrichment import preview
 from tests.conftest import EXAMPLES
 
 SERVICE = EXAMPLES / "lightspeed-stack-service.yaml"
@@ -209,7 +209,7 @@ def long_run(models: int) -> str:
 
 def test_long_file_is_checked_by_its_providers_block(tmp_path: Path) -> None:
     """Thousands of models after providers: the text edit is kept and means the rule."""
-    from console.enrichment import _edit_means_the_rule
+    from console.config.enrichment import _edit_means_the_rule
 
     lightspeed = write(tmp_path, "ls.yaml", "azure_entra_id:\n  tenant_id: t\n")
     run = write(tmp_path, "run.yaml", long_run(3000))

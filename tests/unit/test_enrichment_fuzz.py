@@ -18,8 +18,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from console.config.enrichment import preview
 from console.config.loader import load
-from console.enrichment import preview
 
 LIGHTSPEED = "azure_entra_id:\n  tenant_id: t\n  client_id: c\n  client_secret: s\n"
 
@@ -148,7 +148,7 @@ def apply_unified(old: list[str], diff: list[str]) -> list[str]:
 @given(old=LINES, new=LINES, context=st.integers(0, 4))
 def test_trimmed_diff_turns_old_into_new(old: list[str], new: list[str], context: int) -> None:
     """The diff computed between the common head and tail is a correct unified diff."""
-    from console.enrichment import _unified_diff
+    from console.config.enrichment import _unified_diff
 
     diff = list(_unified_diff(old, new, "f", context))
     assert apply_unified(old, diff) == new

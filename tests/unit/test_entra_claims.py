@@ -23,15 +23,15 @@ from azure.core.exceptions import (
 )
 from pydantic import SecretStr
 
-from console import aadsts
-from console.authority import resolve_authority
-from console.claims import NotAJwtError, TokenCheck, check_claims, decode_jwt, scope_resource
 from console.config.views import DEFAULT_SCOPE, EntraIdSettings
-from console.diagnosis import Diagnosis
-from console.entra import TokenError, TokenManager, TokenStatus
-from console.redact import MASK
-from console.timefmt import az_local_time, countdown, span
-from console.token_errors import TokenRequest, diagnose, error_chain
+from console.entra import aadsts
+from console.entra.authority import resolve_authority
+from console.entra.claims import NotAJwtError, TokenCheck, check_claims, decode_jwt, scope_resource
+from console.entra.errors import TokenRequest, diagnose, error_chain
+from console.entra.manager import TokenError, TokenManager, TokenStatus
+from console.shared.diagnosis import Diagnosis
+from console.shared.redact import MASK
+from console.shared.timefmt import az_local_time, countdown, span
 from tests.conftest import CANARY_SECRET, CLIENT, TENANT
 
 NOW = 1_800_000_000.0
@@ -533,7 +533,7 @@ def test_countdown(seconds: float, text: str) -> None:
 
 def test_the_token_path_does_not_import_the_sdk_until_a_token_is_requested() -> None:
     probe = (
-        "import sys, console.entra, console.commands.token\n"
+        "import sys, console.entra.manager, console.commands.token\n"
         "from console.cli import build_parser\n"
         "build_parser()\n"
         "print('azure.identity' in sys.modules, 'msal' in sys.modules)"

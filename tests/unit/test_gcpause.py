@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.config.loader import load
-from console.gcpause import gc_paused
+from console.shared.gcpause import gc_paused
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from console.cli import main
 from console.config.errors import ConfigFileError
 from console.config.loader import load
-from console.exitcodes import ExitCode
+from console.shared.exitcodes import ExitCode
 from tests.conftest import CLIENT, EXAMPLES, TENANT
 
 SERVICE = EXAMPLES / "lightspeed-stack-service.yaml"

@@ -8,23 +8,23 @@ import sys
 CORE_MODULES = [
     "console.cli",
     "console.config.loader",
-    "console.enrichment",
-    "console.providers",
+    "console.config.enrichment",
+    "console.stack.providers",
     "console.commands.review",
     "console.commands.enrich",
     "console.commands.providers",
     "console.commands.infer",
     "console.commands.live",
-    "console.stack",
-    "console.stack_errors",
-    "console.stack_tls_errors",
-    "console.ca_bundle",
-    "console.stack_kind",
-    "console.discovery",
-    "console.inference",
-    "console.inference_errors",
-    "console.inference_request",
-    "console.curl",
+    "console.stack.session",
+    "console.stack.errors",
+    "console.stack.tls_errors",
+    "console.shared.ca_bundle",
+    "console.stack.kind",
+    "console.stack.discovery",
+    "console.inference.run",
+    "console.inference.errors",
+    "console.inference.request",
+    "console.inference.curl",
 ]
 
 
@@ -47,7 +47,7 @@ def test_core_does_not_import_textual() -> None:
 def test_config_commands_do_not_import_heavy_sdks() -> None:
     modules = imported_after(
         "from console.cli import build_parser\nbuild_parser()\n"
-        "import console.config.loader, console.enrichment"
+        "import console.config.loader, console.config.enrichment"
     )
     for heavy in ("llama_stack_client", "azure.identity", "textual", "llama_stack"):
         assert heavy not in modules, heavy
@@ -56,7 +56,7 @@ def test_config_commands_do_not_import_heavy_sdks() -> None:
 def test_live_modules_defer_the_llama_stack_client() -> None:
     """Importing the live core costs no SDK: it loads when a session first connects."""
     modules = imported_after(
-        "import console.stack, console.inference, console.discovery, console.curl\n"
+        "import console.stack.session, console.inference.run, console.stack.discovery, console.inference.curl\n"
         "import console.commands.infer, console.commands.live"
     )
     for heavy in ("llama_stack_client", "azure.identity", "textual", "llama_stack"):
@@ -65,7 +65,7 @@ def test_live_modules_defer_the_llama_stack_client() -> None:
 
 def test_building_a_session_imports_no_sdk() -> None:
     modules = imported_after(
-        "from console.stack import StackSession\nStackSession('http://127.0.0.1:1')"
+        "from console.stack.session import StackSession\nStackSession('http://127.0.0.1:1')"
     )
     assert "llama_stack_client" not in modules
 
@@ -73,7 +73,7 @@ def test_building_a_session_imports_no_sdk() -> None:
 def test_llama_stack_client_import_leaves_logging_alone() -> None:
     probe = (
         "import logging\n"
-        "from console.stack import StackSession\n"
+        "from console.stack.session import StackSession\n"
         "StackSession('http://127.0.0.1:9').client()\n"
         "import sys\n"
         "assert 'llama_stack_client' in sys.modules\n"
@@ -90,7 +90,7 @@ def test_the_first_frame_imports_no_parser_and_no_settings_reader() -> None:
     parsers, the help screen and the settings reader for later: the doctor's worker
     thread imports the loader, F1 the help screen, a settings file tomllib."""
     modules = imported_after(
-        "import console.cli, console.commands.tui, console.launch, screens.app\n"
+        "import console.cli, console.commands.tui, console.settings.launch, screens.app\n"
         "import screens.doctor_screen"
     )
     for deferred in (

@@ -6,12 +6,12 @@ import shlex
 
 from pydantic import SecretStr
 
-from console.curl import curl_command
-from console.diagnosis import Diagnosis
-from console.discovery import discover, lightspeed_base_url, same_url
-from console.inference import pick_model, provider_data
-from console.providers import ModelView, ProviderView
-from console.redact import MASK
+from console.inference.curl import curl_command
+from console.inference.run import pick_model, provider_data
+from console.shared.diagnosis import Diagnosis
+from console.shared.redact import MASK
+from console.stack.discovery import discover, lightspeed_base_url, same_url
+from console.stack.providers import ModelView, ProviderView
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2lnbmF0dXJl"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from console.ca_bundle import CaBundleError, bundle_context
 from console.cli import build_parser, main
 from console.commands.live import add_live_options, live_options
-from console.live_options import LiveOptions
 from console.sandbox.ca import issue_local_tls
-from console.sdk import tls_context
-from console.user_settings import UserSettings, load_user_settings
+from console.settings.live import LiveOptions
+from console.settings.user import UserSettings, load_user_settings
+from console.shared.ca_bundle import CaBundleError, bundle_context
+from console.stack.sdk import tls_context
 
 LIVE_COMMANDS = ("providers", "infer", "check", "tui")
 LIVE_FLAGS = {

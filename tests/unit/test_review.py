@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.config.loader import load
-from console.findings import Finding, Severity
+from console.shared.findings import Finding, Severity
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 
 GOOD_RUN = """\

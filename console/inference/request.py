@@ -17,12 +17,12 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from console.curl import curl_command
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.discovery import AZURE_PROVIDER_TYPE
-from console.inference_errors import SentRequest, no_model
-from console.providers import ModelView, ProviderView
-from console.stack import StackInfo, StackSession
+from console.inference.curl import curl_command
+from console.inference.errors import SentRequest, no_model
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.discovery import AZURE_PROVIDER_TYPE
+from console.stack.providers import ModelView, ProviderView
+from console.stack.session import StackInfo, StackSession
 
 DEFAULT_PROMPT = "Reply with the single word: pong"
 """Short and deterministic: cheap on tokens, and an echo or a real model both answer fast."""

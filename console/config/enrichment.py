@@ -25,8 +25,8 @@ from console.config.envsubst import ENV_PATTERN
 from console.config.loader import Loaded, LoadedFile
 from console.config.views import AZURE_PROVIDER_TYPE
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
-from console.gcpause import gc_paused
-from console.redact import is_secret_key, scrub
+from console.shared.gcpause import gc_paused
+from console.shared.redact import is_secret_key, scrub
 
 FLAG = "model_validation"
 _NULL_TOKENS = {"null", "Null", "NULL", "~"}

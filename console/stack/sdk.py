@@ -53,11 +53,11 @@ def tls_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
     system's CA certificates (tens of milliseconds), which a client per inference would
     otherwise pay on the event loop each time. A bundle replaces the system's CAs, as the
     authority's ``--ca-bundle`` does for azure-identity: the operator names what to trust.
-    Raises `console.ca_bundle.CaBundleError` for a bundle that cannot be used.
+    Raises `console.shared.ca_bundle.CaBundleError` for a bundle that cannot be used.
     """
     if ca_bundle is None:
         return _system_context()
-    from console.ca_bundle import CaBundleError, bundle_key
+    from console.shared.ca_bundle import CaBundleError, bundle_key
 
     try:
         return _bundle_context(*bundle_key(ca_bundle))
@@ -78,6 +78,6 @@ def _bundle_context(path: str, mtime_ns: int, size: int) -> ssl.SSLContext:
     The stamp is in the key so a bundle fixed on disk is read again; a failure is not
     cached (an exception never is), so the next attempt reads the file again too.
     """
-    from console.ca_bundle import bundle_context
+    from console.shared.ca_bundle import bundle_context
 
     return bundle_context(Path(path))

@@ -3,11 +3,11 @@
 It connects the way Lightspeed does (the real `llama_stack_client.AsyncLlamaStackClient`,
 ``llama_stack.url`` and ``llama_stack.api_key`` from lightspeed-stack.yaml, or ``--url``),
 reads the server's version, lists its providers and models, and discovers the Azure base
-URL exactly as Lightspeed does (`console.discovery`). Every failure comes back as a
+URL exactly as Lightspeed does (`console.stack.discovery`). Every failure comes back as a
 `DiagnosedError` carrying a `Diagnosis` that names the endpoint; never an SDK traceback.
 
 Which provider-data header the server reads is decided from ``GET /v1/version``, by
-`console.stack_kind` (llama-stack 0.x: ``X-LlamaStack-Provider-Data``; OGX >= 1.0:
+`console.stack.kind` (llama-stack 0.x: ``X-LlamaStack-Provider-Data``; OGX >= 1.0:
 ``X-OGX-Provider-Data``), unless ``--provider-data-header`` forces one.
 
 Library mode has no server to talk to: `open_session` then returns a `NoServer` result
@@ -31,16 +31,15 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 from pydantic import SecretStr
 
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.discovery import Discovery, discover
-from console.providers import ModelView, ProviderView, api_key_status
-from console.stack_errors import (
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.discovery import Discovery, discover
+from console.stack.errors import (
     diagnose_call,
     error_chain,
     not_json_diagnosis,
     unexpected_diagnosis,
 )
-from console.stack_kind import (
+from console.stack.kind import (
     LLAMA_STACK_HEADER,
     OGX_HEADER,
     SANDBOX_MARKER,
@@ -50,7 +49,8 @@ from console.stack_kind import (
     choose_header,
     stack_kind,
 )
-from console.stack_tls_errors import http_to_https_diagnosis, speaks_tls
+from console.stack.providers import ModelView, ProviderView, api_key_status
+from console.stack.tls_errors import http_to_https_diagnosis, speaks_tls
 
 if TYPE_CHECKING:
     from llama_stack_client import AsyncLlamaStackClient
@@ -109,7 +109,7 @@ class NoServer:
 
 async def sdk_ready() -> None:
     """Import llama-stack-client in a thread the first time: it takes 1-2 s, never on the loop."""
-    from console.sdk import load_llama_stack_client
+    from console.stack.sdk import load_llama_stack_client
 
     if "llama_stack_client" not in sys.modules:
         await asyncio.to_thread(load_llama_stack_client)
@@ -141,7 +141,7 @@ class StackSession:
         self.ca_bundle = ca_bundle
         """CA certificates trusted for an https:// server (None: the system's)."""
         if ca_bundle is not None:
-            from console.sdk import tls_context
+            from console.stack.sdk import tls_context
 
             # Checked now, so a bad bundle is a usage error before any request is made.
             tls_context(ca_bundle)
@@ -160,7 +160,7 @@ class StackSession:
         No SDK retries: each retry of a chat completion would make the server try Azure
         three more times, and a diagnosis must describe one request.
         """
-        from console.sdk import load_llama_stack_client, tls_context
+        from console.stack.sdk import load_llama_stack_client, tls_context
 
         load_llama_stack_client()
         from llama_stack_client import AsyncLlamaStackClient
@@ -216,7 +216,7 @@ class StackSession:
         found = diagnose_call(error, endpoint, self.secrets, self.ca_bundle)
         if found.code != "CONNECTION_DROPPED" or not self.url.startswith("http://"):
             return found
-        from console.sdk import tls_context
+        from console.stack.sdk import tls_context
 
         probe = min(CONNECT_TIMEOUT_S, self.timeout)
         if await speaks_tls(self.url, tls_context(self.ca_bundle), probe):
@@ -377,7 +377,7 @@ def open_session(
 
     In library mode without ``url`` there is no server: Lightspeed runs Llama Stack in its
     own process from run.yaml. Raises `HeaderNameError` for an invalid forced header and
-    `console.ca_bundle.CaBundleError` for a ``ca_bundle`` that cannot be used.
+    `console.shared.ca_bundle.CaBundleError` for a ``ca_bundle`` that cannot be used.
     """
     settings = loaded.llama_stack if loaded is not None else None
     run_config = loaded.run.path if loaded is not None and loaded.run is not None else None

@@ -17,7 +17,7 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.diagnosis import Diagnosis
+from console.shared.diagnosis import Diagnosis
 
 STACK_CA_FLAG = "--stack-ca-bundle"
 STACK_CA_SETTING = "stack_ca_bundle"

@@ -1,6 +1,6 @@
 """How headless commands print: stdout is data (tables, diffs, JSON), stderr is narration.
 
-Everything printed here has already passed through `console.redact`; this module only lays
+Everything printed here has already passed through `console.shared.redact`; this module only lays
 text out. Colour is used only when the stream is a terminal and NO_COLOR is unset.
 """
 

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from console.config.loader import Loaded
 from console.config.review import V1_SUFFIX
-from console.findings import Finding, Severity
-from console.providers import ProviderView
+from console.shared.findings import Finding, Severity
+from console.stack.providers import ProviderView
 
 AZURE_PROVIDER_TYPE = "remote::azure"
 

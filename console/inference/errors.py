@@ -7,7 +7,7 @@ a 401 is Azure refusing the token (expired, wrong audience, another tenant), the
 lacking its RBAC role, Azure receiving a static key instead of the token, or the Llama
 Stack server refusing its own api_key. `SentRequest` records what was sent, and
 `diagnose_inference` uses it (and the token's own claims, decoded locally) to say which.
-Everything else falls back to `console.stack_errors`.
+Everything else falls back to `console.stack.errors`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from console.diagnosis import Diagnosis
-from console.stack_errors import (
+from console.shared.diagnosis import Diagnosis
+from console.stack.errors import (
     chain_text,
     connection_diagnosis,
     endpoint_of,
@@ -68,7 +68,7 @@ def is_http_url(value: str | None) -> bool:
 
 def diagnose_inference(error: BaseException, sent: SentRequest) -> Diagnosis:
     """The diagnosis for an exception from a chat completion or a response, scrubbed."""
-    from console.sdk import load_llama_stack_client
+    from console.stack.sdk import load_llama_stack_client
 
     load_llama_stack_client()
     from llama_stack_client import APIConnectionError, APIStatusError
@@ -244,7 +244,7 @@ def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
 
 
 def _token_fault(token: SecretStr | None) -> tuple[str, str]:
-    from console.claims import NotAJwtError, decode_jwt
+    from console.entra.claims import NotAJwtError, decode_jwt
 
     generic = (
         "it is missing, expired, for another audience, or not signed by a tenant Azure "

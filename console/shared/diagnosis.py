@@ -5,7 +5,7 @@ as exception chains and raw error text. The console turns each failure into one
 `Diagnosis` (a short code to search for, what it means, what to do, which endpoint was
 involved) so the CLI, the JSON output and the screens all say the same thing, and none of
 them shows a traceback. ``detail`` keeps the original error text for the curious, after
-`console.redact.scrub` has removed secrets and anything shaped like a token.
+`console.shared.redact.scrub` has removed secrets and anything shaped like a token.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from console.redact import scrub
+from console.shared.redact import scrub
 
 if TYPE_CHECKING:
     from pydantic import SecretStr

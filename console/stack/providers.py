@@ -12,7 +12,7 @@ from typing import Any, Literal
 from console.config.envsubst import ENV_PATTERN
 from console.config.loader import Loaded
 from console.config.yamlio import node_at
-from console.redact import MASK
+from console.shared.redact import MASK
 
 Source = Literal["run.yaml", "server"]
 

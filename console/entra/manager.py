@@ -18,7 +18,7 @@ clock is past it. What the console adds, because an operator is watching:
   the checks against the configuration.
 
 Tenant and client IDs are identifiers, not credentials: they are shown (as ``az`` shows
-them). The client secret and the token are only ever shown through `console.redact`.
+them). The client secret and the token are only ever shown through `console.shared.redact`.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import SecretStr
 
-from console import aadsts
-from console.authority import Authority, resolve_authority
-from console.claims import DecodedToken, NotAJwtError, TokenCheck, check_claims, decode_jwt
-from console.diagnosis import Diagnosis
-from console.timefmt import az_local_time
-from console.token_errors import TokenError, TokenRequest, diagnose
+from console.entra import aadsts
+from console.entra.authority import Authority, resolve_authority
+from console.entra.claims import DecodedToken, NotAJwtError, TokenCheck, check_claims, decode_jwt
+from console.entra.errors import TokenError, TokenRequest, diagnose
+from console.shared.diagnosis import Diagnosis
+from console.shared.timefmt import az_local_time
 
 if TYPE_CHECKING:
     from azure.identity import ClientSecretCredential

@@ -2,10 +2,10 @@
 
 Lightspeed sends every inference with the provider-data header
 ``{"azure_api_key": <Entra token>, "azure_api_base": <discovered base URL>}`` under the
-name its server reads (`console.stack_kind.choose_header`), and the server forwards the token
+name its server reads (`console.stack.kind.choose_header`), and the server forwards the token
 to Azure as ``Authorization: Bearer``. The console sends the same, so a success here means
 the deployment's path works end to end, and a failure is diagnosed in terms of what was
-sent (`console.inference_errors`).
+sent (`console.inference.errors`).
 
 `run_chat` answers with an `InferenceResult` (never an exception): the answer, timings,
 usage, the header used, a diagnosis on failure, and the request as a curl command with
@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.inference_errors import diagnose_inference
-from console.inference_request import (
+from console.inference.errors import diagnose_inference
+from console.inference.request import (
     DEFAULT_PROMPT,
     Api,
     InferenceResult,
@@ -38,8 +37,9 @@ from console.inference_request import (
     provider_data,
     response_text,
 )
-from console.stack import StackSession
-from console.stack_errors import not_json_diagnosis, unexpected_diagnosis
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.errors import not_json_diagnosis, unexpected_diagnosis
+from console.stack.session import StackSession
 
 if TYPE_CHECKING:
     from llama_stack_client import AsyncLlamaStackClient

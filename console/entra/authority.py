@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from console.diagnosis import Diagnosis
-from console.token_errors import TokenError, insecure_authority
+from console.entra.errors import TokenError, insecure_authority
+from console.shared.diagnosis import Diagnosis
 
 PUBLIC_HOST = "login.microsoftonline.com"
 ENV_VAR = "AZURE_AUTHORITY_HOST"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 from pydantic import SecretStr
 
-from console import aadsts
-from console.diagnosis import DiagnosedError, Diagnosis
+from console.entra import aadsts
+from console.shared.diagnosis import DiagnosedError, Diagnosis
 
 _HTTP_STATUS = re.compile(r"HTTP Error: (\d{3})")
 _DETAIL_LIMIT = 1500

@@ -3,7 +3,7 @@
 Built by the CLI (``lightspeed-console``, ``demo``) and by the tests; the app reads it and
 never reaches back into argv or the environment. With a ``bringup`` (the demo), the files
 and options are not known yet: the app paints, brings the services up behind its first
-frame, and checks the `console.bringup.Target` they produce.
+frame, and checks the `console.settings.bringup.Target` they produce.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.live_options import LiveOptions
-from console.user_settings import UserSettings
+from console.settings.live import LiveOptions
+from console.settings.user import UserSettings
 
 if TYPE_CHECKING:
-    from console.bringup import Bringup
+    from console.settings.bringup import Bringup
 
 
 @dataclass(frozen=True)

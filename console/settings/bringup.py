@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from console.live_options import LiveOptions
+from console.settings.live import LiveOptions
 
 
 class Phase(StrEnum):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from console.config.loader import Loaded
 from console.config.views import EntraIdSettings
-from console.findings import Finding, unusable
+from console.shared.findings import Finding, unusable
 
 ENTRA_FIELDS = ("tenant_id", "client_id", "client_secret")
 

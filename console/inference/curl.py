@@ -2,7 +2,7 @@
 
 When a test inference fails, the fastest next step is to replay it by hand (from the
 pod, past the proxy, against another server). The command is built from the same header
-and body the console sent. Secrets are masked by default through `console.redact`; the
+and body the console sent. Secrets are masked by default through `console.shared.redact`; the
 caller passes ``reveal=True`` only when the operator asked for it explicitly.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from console.redact import scrub
+from console.shared.redact import scrub
 
 
 def curl_command(

@@ -4,10 +4,10 @@
 httpcore and socket errors; an HTML page from a proxy even comes back as a plain string.
 An operator needs one sentence naming the endpoint and what to change, so every failure
 of a call to the server is classified here: nothing listening, a name that does not
-resolve, TLS (told apart in `console.stack_tls_errors`), a reset, a timeout, the server's
+resolve, TLS (told apart in `console.stack.tls_errors`), a reset, a timeout, the server's
 own 401/403 (its ``api_key``), a 5xx, an answer that is not JSON. Failures that depend on
 what a chat completion carried (the provider-data header, the Azure token, the model) are
-`console.inference_errors`' job; it falls back to this module for everything else.
+`console.inference.errors`' job; it falls back to this module for everything else.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from console.diagnosis import Diagnosis
-from console.stack_tls_errors import http_to_https_diagnosis, tls_diagnosis
+from console.shared.diagnosis import Diagnosis
+from console.stack.tls_errors import http_to_https_diagnosis, tls_diagnosis
 
 _DETAIL_LIMIT = 600
 _PLAIN_TO_TLS = "plain http request was sent to https port"
@@ -247,7 +247,7 @@ def diagnose_call(
 
     ``ca_bundle`` is the CA bundle the client trusted, for a TLS failure's explanation.
     """
-    from console.sdk import load_llama_stack_client
+    from console.stack.sdk import load_llama_stack_client
 
     load_llama_stack_client()
     from llama_stack_client import APIConnectionError, APIStatusError

@@ -6,7 +6,7 @@ URL names a host the certificate does not (a port-forward's 127.0.0.1), the cert
 expired (the server's side), or the URL's scheme is wrong for the port (https:// to a
 plain-HTTP port, or http:// to a TLS one). They are told apart by OpenSSL's verification
 code (``ssl.SSLCertVerificationError.verify_code``) and reason, the way
-`console.token_errors` explains the authority's TLS failures, with the same rule in every
+`console.entra.errors` explains the authority's TLS failures, with the same rule in every
 remedy: trust the right CA, never turn verification off.
 
 http:// to a TLS port is the one mix-up TLS cannot report: the server just closes the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from console.diagnosis import Diagnosis
+from console.shared.diagnosis import Diagnosis
 
 STACK_CA_FLAG = "--stack-ca-bundle PEM (or stack_ca_bundle in the settings file)"
 _NEVER_OFF = "Never turn verification off."

@@ -21,16 +21,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.diagnosis import DiagnosedError, Diagnosis
-from console.live_options import LiveOptions
+from console.settings.live import LiveOptions
+from console.shared.diagnosis import DiagnosedError, Diagnosis
 
 if TYPE_CHECKING:
+    from console.config.enrichment import EnrichmentPreview
     from console.config.errors import ConfigFileError
     from console.config.loader import Loaded
-    from console.enrichment import EnrichmentPreview
-    from console.entra import TokenManager, TokenStatus
-    from console.inference_request import InferenceResult
-    from console.stack import NoServer, StackInfo, StackSession, StackSurvey
+    from console.entra.manager import TokenManager, TokenStatus
+    from console.inference.request import InferenceResult
+    from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey
 
 
 class CheckStatus(StrEnum):
@@ -279,7 +279,7 @@ class Doctor:
 
     async def _config(self) -> CheckResult:
         from console.config.errors import ConfigFileError
-        from console.findings import unusable
+        from console.shared.findings import unusable
 
         await self._reset_live()
         self.state.loaded = None
@@ -324,7 +324,7 @@ class Doctor:
         return CheckResult("config", title, CheckStatus.PASS, "; ".join(files))
 
     async def _findings(self) -> CheckResult:
-        from console.findings import Severity
+        from console.shared.findings import Severity
 
         loaded = self._loaded()
         title = _BY_ID["findings"].title
@@ -355,7 +355,7 @@ class Doctor:
         )
 
     async def _enrichment(self) -> CheckResult:
-        from console.enrichment import preview
+        from console.config.enrichment import preview
 
         loaded = self._loaded()
         title = _BY_ID["enrichment"].title
@@ -384,9 +384,9 @@ class Doctor:
         return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
     async def _stack(self) -> CheckResult:
-        from console.ca_bundle import CaBundleError
-        from console.stack import NoServer, open_session
-        from console.stack_kind import HeaderNameError
+        from console.shared.ca_bundle import CaBundleError
+        from console.stack.kind import HeaderNameError
+        from console.stack.session import NoServer, open_session
 
         loaded = self._loaded()
         title = _BY_ID["stack"].title
@@ -428,8 +428,8 @@ class Doctor:
         )
 
     async def _providers(self) -> CheckResult:
-        from console.findings import Severity
-        from console.stack import StackSession, survey
+        from console.shared.findings import Severity
+        from console.stack.session import StackSession, survey
 
         title = _BY_ID["providers"].title
         session = self.state.session
@@ -468,13 +468,13 @@ class Doctor:
         return CheckResult("providers", title, CheckStatus.PASS, summary, details=details)
 
     async def _token(self) -> CheckResult:
-        from console.entra import (
+        from console.entra.manager import (
             DEFAULT_CONNECT_TIMEOUT_S,
             DEFAULT_READ_TIMEOUT_S,
             TokenError,
             TokenManager,
         )
-        from console.entra_settings import entra_problems, wrong_types
+        from console.entra.settings import entra_problems, wrong_types
 
         loaded = self._loaded()
         title = _BY_ID["token"].title
@@ -525,9 +525,9 @@ class Doctor:
         return CheckResult("token", title, CheckStatus.PASS, summary)
 
     async def _inference(self) -> CheckResult:
-        from console.inference import run_chat
-        from console.inference_request import DEFAULT_PROMPT
-        from console.stack import StackSession
+        from console.inference.request import DEFAULT_PROMPT
+        from console.inference.run import run_chat
+        from console.stack.session import StackSession
 
         title = _BY_ID["inference"].title
         session = self.state.session

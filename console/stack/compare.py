@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from console.discovery import same_url
-from console.providers import ModelView, ProviderView
+from console.stack.discovery import same_url
+from console.stack.providers import ModelView, ProviderView
 
 ProviderState = Literal["same", "MISMATCH", "MISMATCH (type)", "server only", "run.yaml only", "-"]
 """How a provider compares; ``-`` when the other side was not available to compare with."""
