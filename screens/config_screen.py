@@ -38,7 +38,7 @@ from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
 
 if TYPE_CHECKING:
-    from console.config.loader import Loaded, LoadedFile
+    from console.config.loaded import Loaded, LoadedFile
 
 FILE_IDS = ("lightspeed", "run")
 POLL_SECONDS = 1.0

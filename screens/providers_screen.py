@@ -33,7 +33,7 @@ from screens.base import ConsoleScreen
 from screens.widgets.bulk_table import BulkTable, LazyText
 
 if TYPE_CHECKING:
-    from console.config.loader import Loaded
+    from console.config.loaded import Loaded
     from console.stack.session import StackInfo, StackSurvey
 
 LIVE_STEPS = ("stack", "providers")

@@ -11,7 +11,8 @@ from console.commands.options import (
     add_config_options,
     lightspeed_config_path,
 )
-from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded, load
+from console.config.loaded import Loaded
+from console.config.loader import RUN_CONFIG_UNREADABLE, load
 from console.shared.findings import Finding, Severity, unusable
 from console.shared.output import emit, narrate, paint
 

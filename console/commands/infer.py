@@ -24,7 +24,7 @@ from pydantic import SecretStr
 
 from console.commands.common import add_config_options, load_for
 from console.commands.live import add_live_options, live_options, report_failure, session_for
-from console.config.loader import Loaded
+from console.config.loaded import Loaded
 from console.settings.live import LiveOptions
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.shared.exitcodes import ExitCode

@@ -20,7 +20,7 @@ from console.shared.diagnosis import Diagnosis
 from console.shared.output import narrate
 
 if TYPE_CHECKING:
-    from console.config.loader import Loaded
+    from console.config.loaded import Loaded
     from console.stack.session import NoServer, StackSession
 
 _Options = argparse._ActionsContainer

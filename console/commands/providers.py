@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_live_options, live_options, report_failure, session_for
-from console.config.loader import RUN_CONFIG_UNREADABLE, Loaded
+from console.config.loaded import Loaded
+from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.shared.exitcodes import ExitCode
 from console.shared.findings import Severity
 from console.shared.output import emit, emit_json, narrate, table

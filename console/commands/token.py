@@ -18,7 +18,7 @@ import sys
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_entra_options
-from console.config.loader import Loaded
+from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.entra.manager import (
     DEFAULT_CONNECT_TIMEOUT_S,

@@ -22,7 +22,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from console.config.envsubst import ENV_PATTERN
-from console.config.loader import Loaded, LoadedFile
+from console.config.loaded import Loaded, LoadedFile
 from console.config.views import AZURE_PROVIDER_TYPE
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
 from console.shared.gcpause import gc_paused

@@ -9,13 +9,11 @@ config file's folder); otherwise there is none to read (service mode keeps it wi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap
-
-from console.config.envsubst import EnvReference, Substitution, substitute
+from console.config.envsubst import substitute
 from console.config.errors import ConfigFileError
+from console.config.loaded import Loaded, LoadedFile, RunConfigChoice
 from console.config.views import (
     EntraIdSettings,
     LlamaStackSettings,
@@ -27,66 +25,12 @@ from console.config.views import (
     read_models,
     read_providers,
 )
-from console.config.yamlio import YamlFile, read_yaml_file
+from console.config.yamlio import read_yaml_file
 from console.shared.findings import Finding, Severity
 from console.shared.gcpause import gc_paused
 
 RUN_CONFIG_UNREADABLE = "run-config-unreadable"
 """The code of the finding for a ``library_client_config_path`` that names no readable file."""
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    """One configuration file: as written (round-trip) and as resolved."""
-
-    yaml: YamlFile
-    sub: Substitution
-
-    @property
-    def path(self) -> Path:
-        """Where the file was read from."""
-        return self.yaml.path
-
-    @property
-    def document(self) -> CommentedMap:
-        """The round-trip document (comments and key order kept) for edits and diffs."""
-        return self.yaml.document
-
-
-@dataclass(frozen=True)
-class RunConfigChoice:
-    """Which run.yaml the console reads, and why (shown to the operator)."""
-
-    path: Path | None
-    reason: str
-
-
-@dataclass
-class Loaded:
-    """Everything the later steps need: files, typed views, env references and findings."""
-
-    lightspeed: LoadedFile | None
-    run: LoadedFile | None
-    run_choice: RunConfigChoice
-    entra: EntraIdSettings | None
-    llama_stack: LlamaStackSettings | None
-    providers: list[RunProvider] = field(default_factory=list)
-    models: list[RegisteredModel] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def env_references(self) -> list[EnvReference]:
-        """Every ``${env.…}`` reference in both files, in file order."""
-        refs: list[EnvReference] = []
-        for loaded in (self.lightspeed, self.run):
-            if loaded is not None:
-                refs.extend(loaded.sub.references)
-        return refs
-
-    @property
-    def azure_providers(self) -> list[RunProvider]:
-        """The ``remote::azure`` inference providers, in file order (the first one is used)."""
-        return [provider for provider in self.providers if provider.is_azure]
 
 
 def choose_run_config(

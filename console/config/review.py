@@ -17,7 +17,7 @@ from console.shared.findings import WRONG_TYPE, Finding, Severity
 from console.shared.redact import MASK
 
 if TYPE_CHECKING:
-    from console.config.loader import Loaded, LoadedFile
+    from console.config.loaded import Loaded, LoadedFile
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TENANT_DOMAIN = re.compile(

@@ -27,7 +27,7 @@ from console.shared.diagnosis import DiagnosedError, Diagnosis
 if TYPE_CHECKING:
     from console.config.enrichment import EnrichmentPreview
     from console.config.errors import ConfigFileError
-    from console.config.loader import Loaded
+    from console.config.loaded import Loaded
     from console.entra.manager import TokenManager, TokenStatus
     from console.inference.request import InferenceResult
     from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.config.loader import Loaded
+from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.shared.findings import Finding, unusable
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from console.config.loader import Loaded
+from console.config.loaded import Loaded
 from console.config.review import V1_SUFFIX
 from console.shared.findings import Finding, Severity
 from console.stack.providers import ProviderView

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from console.config.envsubst import ENV_PATTERN
-from console.config.loader import Loaded
+from console.config.loaded import Loaded
 from console.config.yamlio import node_at
 from console.shared.redact import MASK
 

@@ -55,7 +55,7 @@ from console.stack.tls_errors import http_to_https_diagnosis, speaks_tls
 if TYPE_CHECKING:
     from llama_stack_client import AsyncLlamaStackClient
 
-    from console.config.loader import Loaded
+    from console.config.loaded import Loaded
 
 DEFAULT_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 5.0
