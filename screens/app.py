@@ -25,7 +25,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from console.doctor.runner import OFFLINE_STEPS, STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
+from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate, Target
 from console.settings.launch import Launch
 from screens.doctor_screen import DoctorScreen

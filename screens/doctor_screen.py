@@ -22,7 +22,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.doctor.runner import RERUN_TOGETHER, STEPS, CheckResult, CheckStatus
+from console.doctor.graph import RERUN_TOGETHER, STEPS
+from console.doctor.results import CheckResult, CheckStatus
 from screens.base import ConsoleScreen
 from screens.widgets.services_panel import ServicesPanel
 from screens.widgets.status_badge import badge

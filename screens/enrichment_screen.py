@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from console.config.enrichment import EnrichmentPreview
-from console.doctor.runner import CheckStatus
+from console.doctor.results import CheckStatus
 from console.shared.atomic import (
     NEW_FILE_MODE,
     TargetFacts,

@@ -27,7 +27,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 
-from console.doctor.runner import CheckResult, CheckStatus
+from console.doctor.results import CheckResult, CheckStatus
 from console.shared.redact import MASK, scrub
 from screens.base import ConsoleScreen
 

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static, TabbedContent, TabPane
 
-from console.doctor.runner import CheckResult, CheckStatus
+from console.doctor.results import CheckResult, CheckStatus
 from console.shared.diagnosis import Diagnosis
 from console.shared.findings import Severity
 from console.stack.compare import ModelRow, ProviderRow, compare_models, compare_providers

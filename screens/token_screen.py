@@ -25,7 +25,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from console.doctor.runner import CheckStatus
+from console.doctor.results import CheckStatus
 from console.shared.redact import describe
 from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen

@@ -14,7 +14,8 @@ import sys
 
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
-from console.doctor.runner import CheckResult, CheckStatus, Doctor
+from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.runner import Doctor
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate, paint
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.doctor.runner import CheckStatus
+from console.doctor.results import CheckStatus
 
 _BADGES: dict[CheckStatus | None, tuple[str, str]] = {
     CheckStatus.PASS: ("✓ pass", "bold green"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.doctor.runner import STEP_IDS, CheckResult, CheckStatus, Doctor
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.runner import Doctor
 from console.sandbox import faults
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.live import LiveOptions
@@ -92,6 +95,8 @@ async def test_fault_fails_at_the_right_step(fault: str) -> None:
     assert [r.step for r in results.values() if r.status is CheckStatus.SKIP] == list(skipped)
     for later in skipped:
         assert results[later].summary.startswith("skipped:")
+        assert results[later].blocked_by == step  # the first failure, not the step between
+        assert not results[later].out_of_date
 
 
 @pytest.mark.parametrize("fault", sorted(HARMLESS))
@@ -273,3 +278,48 @@ def test_check_on_an_unreadable_config_exits_2(
     assert f"{broken}:" in out
     assert "Traceback" not in out + err
     assert os.path.exists(broken)
+
+
+async def test_each_run_keeps_its_own_parameters_when_runs_overlap() -> None:
+    """An interactive prompt asked for by one worker never reaches a run another started."""
+    with DemoSandbox(server="stand-in", faults=["azure-latency=0.3"]) as sandbox:
+        info = sandbox.info
+        assert info is not None
+        assert sandbox.azure is not None
+        doctor = Doctor(
+            Path(info.lightspeed_config), Path(info.run_config), options(info), environ=info.environ
+        )
+        for step in STEP_IDS[:-1]:
+            assert (await doctor.run_step(step)).status is CheckStatus.PASS
+        azure = sandbox.azure.stand_in
+        azure.clear_requests()
+        asked, plain = await asyncio.gather(
+            doctor.infer(prompt="say the operator's words"), doctor.run_step("inference")
+        )
+        await doctor.aclose()
+    assert asked.status is CheckStatus.PASS
+    assert plain.status is CheckStatus.PASS
+    prompts = sorted(
+        str(request.body["messages"][-1]["content"])
+        for request in azure.requests
+        if request.body and "messages" in request.body
+    )
+    assert len(prompts) == 2
+    assert prompts.count("say the operator's words") == 1  # the plain run used the default
+
+
+async def test_out_of_date_is_state_not_wording() -> None:
+    with DemoSandbox(server="stand-in") as sandbox:
+        info = sandbox.info
+        assert info is not None
+        doctor = Doctor(
+            Path(info.lightspeed_config), Path(info.run_config), options(info), environ=info.environ
+        )
+        results = [r async for r in doctor.run()]
+        assert not any(r.out_of_date for r in results)
+        await doctor.run_step("stack")
+        stale = doctor.state.results["providers"]
+        await doctor.aclose()
+    assert stale.out_of_date
+    assert stale.to_dict()["out_of_date"] is True
+    assert stale.blocked_by is None

@@ -33,7 +33,8 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from console.cli import main
-from console.doctor.runner import STEP_IDS, CheckResult, CheckStatus
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckResult, CheckStatus
 from console.sandbox import faults as catalogue
 from console.sandbox.ca import issue_local_tls
 from console.sandbox.demo import DemoInfo, DemoSandbox

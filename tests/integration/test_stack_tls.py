@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.doctor.runner import CheckStatus, Doctor
+from console.doctor.results import CheckStatus
+from console.doctor.runner import Doctor
 from console.sandbox.azure_openai import AzureOpenAIServer, AzureOpenAIStandIn
 from console.sandbox.ca import TlsFiles, issue_local_tls
 from console.sandbox.entra import EntraServer, EntraStandIn

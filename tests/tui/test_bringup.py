@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.doctor.runner import STEP_IDS, CheckStatus
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckStatus
 from console.sandbox.bringup import DemoBringup
 from console.sandbox.server_env import CACHE_ENV
 from console.settings.bringup import Phase

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from textual.widgets import OptionList, Static
 
-from console.doctor.runner import STEP_IDS, STEPS, CheckStatus
+from console.doctor.graph import STEP_IDS, STEPS
+from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.doctor_screen import DoctorScreen

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from textual.widgets import Input, Static
 
-from console.doctor.runner import STEP_IDS, CheckStatus
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from console.shared.redact import MASK
 from screens.app import LightspeedConsole

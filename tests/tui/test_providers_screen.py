@@ -9,7 +9,8 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from console.doctor.runner import STEP_IDS, CheckStatus
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.providers_screen import ProvidersScreen

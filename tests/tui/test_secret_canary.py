@@ -22,7 +22,8 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from console.doctor.runner import STEP_IDS, CheckStatus
+from console.doctor.graph import STEP_IDS
+from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen

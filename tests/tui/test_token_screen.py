@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable, Static
 
-from console.doctor.runner import CheckStatus
+from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from console.shared.timefmt import countdown
 from screens.app import LightspeedConsole

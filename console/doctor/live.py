@@ -1,0 +1,196 @@
+"""The doctor's live steps: the server, its providers, the Entra ID token, the test inference.
+
+Each step is a function of the deployment (`DoctorInput`), what earlier steps found
+(`DoctorState`, which it updates) and the run's `RunParameters`; it returns the step's
+`CheckResult`. Failures of live calls arrive as `Diagnosis` objects and are passed on whole.
+"""
+
+from __future__ import annotations
+
+from console.doctor.graph import title_of
+from console.doctor.results import CheckResult, CheckStatus, failed
+from console.doctor.state import DoctorInput, DoctorState, RunParameters
+from console.shared.diagnosis import DiagnosedError
+
+
+async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
+    """Open a session with the configured (or given) server and ask its version."""
+    from console.shared.ca_bundle import CaBundleError
+    from console.stack.kind import HeaderNameError
+    from console.stack.session import NoServer, open_session
+
+    loaded = state.checked_loaded
+    title = title_of("stack")
+    options = source.options
+    await state.drop_session()
+    try:
+        session = open_session(
+            loaded,
+            url=options.url,
+            provider_data_header=options.provider_data_header,
+            timeout=options.stack_timeout,
+            ca_bundle=options.stack_ca_bundle,
+        )
+    except CaBundleError as error:
+        return failed("stack", title, error.diagnosis())
+    except HeaderNameError as error:
+        return CheckResult(
+            "stack",
+            title,
+            CheckStatus.FAIL,
+            str(error),
+            remedy="Give a valid HTTP header name to --provider-data-header.",
+        )
+    state.session = session
+    if isinstance(session, NoServer):
+        status = CheckStatus.SKIP if session.reason == "library-mode" else CheckStatus.FAIL
+        return CheckResult("stack", title, status, session.message, remedy=session.remedy)
+    try:
+        info = await session.info()
+    except DiagnosedError as error:
+        return failed("stack", title, error.diagnosis)
+    state.stack_info = info
+    marker = " (sandbox stand-in)" if info.kind == "sandbox" else ""
+    return CheckResult(
+        "stack",
+        title,
+        CheckStatus.PASS,
+        f"{info.kind} {info.version}{marker} at {info.url}; provider data in {info.header_name}",
+    )
+
+
+async def check_providers(_: DoctorInput, state: DoctorState, __: RunParameters) -> CheckResult:
+    """The server's providers and models, and the Azure base URL as Lightspeed discovers it."""
+    from console.shared.findings import Severity
+    from console.stack.session import StackSession, survey
+
+    title = title_of("providers")
+    session = state.session
+    assert isinstance(session, StackSession)
+    result = await survey(session, state.loaded)
+    state.survey = result
+    if result.diagnosis is not None:
+        return failed("providers", title, result.diagnosis)
+    discovery = result.discovery
+    assert discovery is not None
+    details = tuple(f"{f.severity.value}: {f.message}" for f in discovery.findings)
+    if discovery.azure_base_url is None:
+        finding = discovery.findings[0] if discovery.findings else None
+        return CheckResult(
+            "providers",
+            title,
+            CheckStatus.FAIL,
+            finding.message if finding else "the server has no remote::azure provider",
+            remedy=finding.remedy if finding else "Add a remote::azure provider to run.yaml.",
+            details=details,
+        )
+    summary = (
+        f"{len(result.providers)} provider(s), {len(result.models)} model(s); "
+        f"Azure base URL {discovery.azure_base_url} (provider {discovery.provider_id})"
+    )
+    problems = [f for f in discovery.findings if f.severity is not Severity.INFO]
+    if problems:
+        return CheckResult(
+            "providers",
+            title,
+            CheckStatus.WARN,
+            f"{summary}; {problems[0].message}",
+            remedy=problems[0].remedy,
+            details=details,
+        )
+    return CheckResult("providers", title, CheckStatus.PASS, summary, details=details)
+
+
+async def check_token(
+    source: DoctorInput, state: DoctorState, params: RunParameters
+) -> CheckResult:
+    """An Entra ID token as Lightspeed gets it (a new one when ``params.force_token``)."""
+    from console.entra.manager import (
+        DEFAULT_CONNECT_TIMEOUT_S,
+        DEFAULT_READ_TIMEOUT_S,
+        TokenError,
+        TokenManager,
+    )
+    from console.entra.settings import entra_problems, wrong_types
+
+    loaded = state.checked_loaded
+    title = title_of("token")
+    state.token = None
+    bad = wrong_types(loaded)
+    problems = entra_problems(loaded)
+    if bad or problems:
+        first = bad[0].message if bad else problems[0].message
+        remedy = bad[0].remedy if bad else problems[0].remedy
+        details = tuple(f.message for f in bad) + tuple(p.message for p in problems)
+        return CheckResult("token", title, CheckStatus.FAIL, first, remedy=remedy, details=details)
+    assert loaded.entra is not None
+    options = source.options
+    try:
+        if state.token_manager is None:
+            state.token_manager = TokenManager(
+                loaded.entra,
+                authority=options.authority,
+                ca_bundle=options.ca_bundle,
+                retries=options.retries,
+                environ=source.environ,
+                connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
+                read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
+            )
+        manager = state.token_manager
+        status = await (manager.force_refresh() if params.force_token else manager.get_token())
+    except TokenError as error:
+        return failed("token", title, error.diagnosis)
+    state.token = status
+    checks = "; ".join(
+        f"{check.name} {'ok' if check.ok else ('?' if check.ok is None else 'FAILED')}"
+        for check in status.checks
+    )
+    summary = f"acquired, expires in {int(status.seconds_left // 60)} min; {checks}"
+    if status.failed_checks:
+        return CheckResult(
+            "token",
+            title,
+            CheckStatus.WARN,
+            summary,
+            remedy=status.failed_checks[0].remedy,
+            details=tuple(
+                f"{c.name}: expected {c.expected}, got {c.actual}" for c in status.failed_checks
+            ),
+        )
+    return CheckResult("token", title, CheckStatus.PASS, summary)
+
+
+async def check_inference(
+    source: DoctorInput, state: DoctorState, params: RunParameters
+) -> CheckResult:
+    """A test inference with the provider-data header, as the run's request asks for it."""
+    from console.inference.request import DEFAULT_PROMPT
+    from console.inference.run import run_chat
+    from console.stack.session import StackSession
+
+    title = title_of("inference")
+    session = state.session
+    assert isinstance(session, StackSession)
+    assert state.token is not None
+    assert state.survey is not None
+    discovery = state.survey.discovery
+    request = params.inference
+    result = await run_chat(
+        session,
+        state.token.token,
+        discovery.azure_base_url if discovery else None,
+        model=request.model or source.options.model,
+        prompt=request.prompt or source.options.prompt or DEFAULT_PROMPT,
+        stream=request.stream,
+        on_delta=request.on_delta,
+    )
+    state.inference = result
+    if result.diagnosis is not None:
+        return failed("inference", title, result.diagnosis)
+    return CheckResult(
+        "inference",
+        title,
+        CheckStatus.PASS,
+        f"{result.model} answered in {result.latency_s * 1000:.0f} ms "
+        f"via {result.header_name}: {result.answer.strip()[:60]!r}",
+    )

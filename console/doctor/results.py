@@ -1,0 +1,72 @@
+"""What one doctor step says: pass / warn / fail / skip, the summary, the remedy, the diagnosis.
+
+The state a later step or a screen must act on is typed here, never read back from the
+summary a person reads: `CheckResult.out_of_date` (a later re-run threw away what this step
+found) and `CheckResult.blocked_by` (the step whose failure kept this one from running).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from console.shared.diagnosis import Diagnosis
+
+
+class CheckStatus(StrEnum):
+    """The outcome of one step."""
+
+    PASS = "pass"  # noqa: S105 - a status, not a password
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One step's outcome, as the CLI prints it and the doctor screen shows it."""
+
+    step: str
+    title: str
+    status: CheckStatus
+    summary: str
+    duration_s: float = 0.0
+    remedy: str = ""
+    diagnosis: Diagnosis | None = None
+    details: tuple[str, ...] = ()
+    out_of_date: bool = False
+    """A later re-run of a step this one depends on threw away what it found."""
+    blocked_by: str | None = None
+    """Skipped because this step (the first failure upstream) failed or was skipped."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for ``--json``."""
+        return {
+            "step": self.step,
+            "title": self.title,
+            "status": self.status.value,
+            "summary": self.summary,
+            "duration_s": round(self.duration_s, 4),
+            "remedy": self.remedy,
+            "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "details": list(self.details),
+            "out_of_date": self.out_of_date,
+            "blocked_by": self.blocked_by,
+        }
+
+    def timed(self, seconds: float) -> CheckResult:
+        """The same result with how long the step took."""
+        return replace(self, duration_s=seconds)
+
+
+def failed(step: str, title: str, diagnosis: Diagnosis) -> CheckResult:
+    """A failed step explained by a live call's `Diagnosis`."""
+    return CheckResult(
+        step,
+        title,
+        CheckStatus.FAIL,
+        f"{diagnosis.code}: {diagnosis.title}",
+        remedy=diagnosis.remedy,
+        diagnosis=diagnosis,
+    )
