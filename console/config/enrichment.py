@@ -23,8 +23,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from console.config.envsubst import ENV_PATTERN
 from console.config.loaded import Loaded, LoadedFile
-from console.config.views import AZURE_PROVIDER_TYPE
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
+from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.gcpause import gc_paused
 from console.shared.redact import is_secret_key, scrub
 

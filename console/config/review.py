@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, format_path
-from console.config.views import AZURE_PROVIDER_TYPE, RunProvider
+from console.config.views import RunProvider
 from console.config.yamlio import node_at
+from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.findings import WRONG_TYPE, Finding, Severity
 from console.shared.redact import MASK
 

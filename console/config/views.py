@@ -15,10 +15,8 @@ from pydantic import SecretStr
 
 from console.config.envsubst import ConfigPath, Substitution, format_path
 from console.config.yamlio import node_at, yaml_type_name
+from console.shared.azure import AZURE_PROVIDER_TYPE, DEFAULT_SCOPE
 from console.shared.findings import WRONG_TYPE, Finding, Severity
-
-DEFAULT_SCOPE = "https://cognitiveservices.azure.com/.default"
-AZURE_PROVIDER_TYPE = "remote::azure"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from console.shared.azure import COGNITIVE_SERVICES
 from console.shared.diagnosis import Diagnosis
 from console.stack.errors import (
     chain_text,
@@ -29,7 +30,6 @@ from console.stack.errors import (
     status_diagnosis,
 )
 
-AZURE_AUDIENCE = "https://cognitiveservices.azure.com"
 OPENAI_USER_ROLE = "Cognitive Services OpenAI User"
 NO_KEY_TEXT = "API key not provided"
 
@@ -270,9 +270,9 @@ def _token_fault(token: SecretStr | None) -> tuple[str, str]:
             "points at a clock off on one machine or a cached token reused too long.",
         )
     aud = payload.get("aud")
-    if isinstance(aud, str) and aud.rstrip("/").lower() != AZURE_AUDIENCE:
+    if isinstance(aud, str) and aud.rstrip("/").lower() != COGNITIVE_SERVICES:
         return (
-            f"its audience is {aud}, not {AZURE_AUDIENCE}.",
+            f"its audience is {aud}, not {COGNITIVE_SERVICES}.",
             "Set azure_entra_id.scope to https://cognitiveservices.azure.com/.default and get "
             "a new token.",
         )

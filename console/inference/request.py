@@ -19,8 +19,8 @@ from pydantic import SecretStr
 
 from console.inference.curl import curl_command
 from console.inference.errors import SentRequest, no_model
+from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.diagnosis import DiagnosedError, Diagnosis
-from console.stack.discovery import AZURE_PROVIDER_TYPE
 from console.stack.providers import ModelView, ProviderView
 from console.stack.session import StackInfo, StackSession
 

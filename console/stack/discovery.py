@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 
 from console.config.loaded import Loaded
 from console.config.review import V1_SUFFIX
+from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.findings import Finding, Severity
 from console.stack.providers import ProviderView
-
-AZURE_PROVIDER_TYPE = "remote::azure"
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from azure.core.exceptions import (
 )
 from pydantic import SecretStr
 
-from console.config.views import DEFAULT_SCOPE, EntraIdSettings
+from console.config.views import EntraIdSettings
 from console.entra import aadsts
 from console.entra.authority import resolve_authority
 from console.entra.claims import NotAJwtError, TokenCheck, check_claims, decode_jwt, scope_resource
 from console.entra.errors import TokenRequest, diagnose, error_chain
 from console.entra.manager import TokenError, TokenManager, TokenStatus
+from console.shared.azure import DEFAULT_SCOPE
 from console.shared.diagnosis import Diagnosis
 from console.shared.redact import MASK
 from console.shared.timefmt import az_local_time, countdown, span
