@@ -42,7 +42,13 @@ def run(args: argparse.Namespace) -> ExitCode:
     if problems:
         state = "; ".join(problems)
     rows.append(("settings file", str(settings), state))
-    rows.append(("settings folder", str(config_dir()), "XDG_CONFIG_HOME, else ~/.config"))
+    rows.append(
+        (
+            "settings folder",
+            str(config_dir()),
+            "the OS's user config folder (Linux: XDG_CONFIG_HOME, else ~/.config)",
+        )
+    )
     lightspeed = lightspeed_config_path(args)
     stack = None
     if lightspeed is not None:

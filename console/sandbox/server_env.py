@@ -37,7 +37,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-APP_NAME = "lightspeed-console"
+from console.settings.user import APP_NAME
+
 CACHE_ENV = "LIGHTSPEED_CONSOLE_SERVER_CACHE"
 """Overrides where server environments are kept (default: the user cache folder)."""
 _READY = "lightspeed-console-ready.json"
@@ -147,7 +148,7 @@ def cache_root(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env[CACHE_ENV])
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / "servers"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "servers"
 
 
 def find_uv(environ: Mapping[str, str] | None = None) -> str | None:
