@@ -1,24 +1,23 @@
 """What every screen of the console shares: the bars, the log pane, and redrawing on change.
 
-A screen shows the doctor's state; whenever the app's ``revision`` moves (a step finished,
-a file was reloaded, a token arrived), `refresh_view` redraws from that state. Screens never
-do I/O: they ask the app, which runs the core in workers.
+A screen is handed the console (`screens.host.ConsoleHost`) when it is made and shows the
+doctor's state; whenever the console publishes ``revised`` (a step finished, a file was
+reloaded, a token arrived), `refresh_view` redraws from that state. Screens never do I/O:
+they ask the console, which runs the core in its workers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
 
+from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
 from screens.widgets.event_pane import EventPane
 from screens.widgets.footer import KeyFooter
-
-if TYPE_CHECKING:
-    from screens.app import LightspeedConsole
 
 
 class ConsoleScreen(Screen[None]):
@@ -27,29 +26,31 @@ class ConsoleScreen(Screen[None]):
     TITLE: ClassVar[str] = ""
     """Shown in the top bar."""
 
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__()
+        self.console = console
+        """The console this screen shows and asks (never the App class itself)."""
+
     def compose(self) -> ComposeResult:
         yield DeploymentBar(id="deployment-bar")
         with Vertical(id="body"):
             yield from self.compose_body()
-        yield EventPane(id="event-pane")
+        yield EventPane(self.console.events, id="event-pane")
         yield KeyFooter()
 
     def compose_body(self) -> ComposeResult:
         """The screen's own widgets."""
         yield from ()
 
-    @property
-    def console(self) -> LightspeedConsole:
-        """The app, typed."""
-        return cast("LightspeedConsole", self.app)
-
     def on_mount(self) -> None:
-        self.watch(self.console, "revision", self._revised, init=True)
+        # Immediate: the redraw happens as the state moves, like a reactive's watcher.
+        self.console.revised.subscribe(self, self._revised, immediate=True)
+        self._revised()
 
     def on_screen_resume(self) -> None:
         self._revised()
 
-    def _revised(self) -> None:
+    def _revised(self, _revision: int | None = None) -> None:
         self.console.fill_deployment_bar(self.query_one(DeploymentBar), self.TITLE)
         self.query_one(EventPane).display = self.console.show_events
         self.refresh_view()

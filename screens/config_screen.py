@@ -6,13 +6,13 @@ be revealed at a time, after a confirm; ``m`` masks it again, and leaving the sc
 reload masks it too. The env table says which variables are set without showing any value
 (the same reveal applies). Selecting a finding or a variable moves the file view to the line.
 
-The files are re-read on ``r`` and whenever they change on disk (their mtimes are polled
-while this screen is shown); the reload itself runs in the app's worker, like every step.
+The files are re-read on ``r`` and whenever they change on disk: while this screen is
+shown it asks the app to watch them (the app polls their signatures in its worker and
+reloads, like every step); the screen only redraws from what the reload produced.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,19 +20,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.timer import Timer
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.envsubst import EnvReference
-from console.config.watch import Signature, changed, file_signature
 from console.shared.findings import Finding, Severity
 from console.shared.redact import MASK, is_secret_key
 from screens.base import ConsoleScreen
+from screens.host import ConsoleHost
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
@@ -41,8 +39,6 @@ if TYPE_CHECKING:
     from console.config.loaded import Loaded, LoadedFile
 
 FILE_IDS = ("lightspeed", "run")
-POLL_SECONDS = 1.0
-"""How often the files' mtimes are checked while the screen is shown (a stat each)."""
 
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 STATE_LABELS = {
@@ -82,15 +78,13 @@ class ConfigScreen(ConsoleScreen):
         Binding("m", "hide", "Mask", id="config.hide"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
         self._shown: tuple[object, object] | None = None
         self._fields: dict[str, list[SecretField]] = {name: [] for name in FILE_IDS}
         self._findings: list[Finding] = []
         self._env: dict[str, list[EnvReference]] = {}
         self._revealed: str | None = None
-        self._signature: Signature | None = None
-        self._poll: Timer | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -118,22 +112,17 @@ class ConfigScreen(ConsoleScreen):
         env.add_column("state", key="state", width=10)
         env.add_column("value", key="value")
         env.add_column("used at", key="where")
-        self._check_disk()
-        self._poll = self.set_interval(POLL_SECONDS, self._check_disk)
         # ConsoleScreen.on_mount runs after this one (Textual calls each class's handler).
 
     def on_screen_suspend(self) -> None:
         """Leaving the screen masks a revealed value and stops watching the files."""
         if self._revealed is not None:
             self._set_revealed(None)
-        if self._poll is not None:
-            self._poll.pause()
+        self.console.watch_config_files(False)
 
     def on_screen_resume(self) -> None:
-        """Back on the screen: catch up with changes made on disk meanwhile."""
-        if self._poll is not None:
-            self._poll.resume()
-        self._check_disk()
+        """Shown (first or again): watch the files, catching up with changes made meanwhile."""
+        self.console.watch_config_files(True)
 
     # ------------------------------------------------------------------ drawing
 
@@ -472,47 +461,8 @@ class ConfigScreen(ConsoleScreen):
         self._describe_line()
 
     def action_reload(self) -> None:
-        self._reload("reloaded on request")
-
-    # ------------------------------------------------------------------ reload
-
-    @work(exclusive=True, group="config-reload")
-    async def _reload(self, why: str) -> None:
-        """Let the app re-read the files (its worker), then say why it happened."""
-        try:
-            await self.console.reload_config().wait()
-        except (WorkerCancelled, WorkerFailed):
-            self.console.events.add("config: reload interrupted", "warning")
-            return
-        self._signature = await asyncio.to_thread(file_signature, self._watched())
-        self.console.events.add(f"config: {why}")
-
-    def _watched(self) -> list[Path]:
-        doctor = self.console.doctor
-        paths = [p for p in (doctor.lightspeed_config, doctor.run_config) if p is not None]
-        loaded = doctor.state.loaded
-        if loaded is not None and loaded.run is not None and loaded.run.path not in paths:
-            paths.append(loaded.run.path)
-        return paths
-
-    @work(exclusive=True, group="config-watch")
-    async def _check_disk(self) -> None:
-        """Reload when a file changed on disk (not while a step is running).
-
-        The first look only records the files' signatures; the stat calls run in a thread.
-        """
-        current = await asyncio.to_thread(file_signature, self._watched())
-        if self._signature is None:
-            self._signature = current  # the baseline, taken even while steps run
-            return
-        if self.console.running:
-            return  # decide on the next tick; the baseline stays as it was
-        before, self._signature = self._signature, current
-        names = ", ".join(path.name for path in changed(before, current))
-        if not names:
-            return  # unchanged, or only a newly watched file (the run.yaml the config names)
-        self.notify(f"{names} changed on disk: reloaded.", timeout=3)
-        self._reload(f"reloaded after change on disk ({names})")
+        """Re-read the files now (the app's worker logs that it was asked)."""
+        self.console.reload_files("reloaded on request")
 
 
 def _state(refs: list[EnvReference]) -> str:

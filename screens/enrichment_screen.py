@@ -4,42 +4,40 @@ The preview is the doctor's `EnrichmentPreview`, the same object ``lightspeed-co
 prints, shown as a coloured unified diff or side by side (``s``). When nothing would change
 the screen says so and why. ``w`` writes the enriched file: it asks where (``run_.yaml``
 next to run.yaml, Lightspeed's default name), says what will happen to that path (new file,
-replaced, or the input rewritten with a ``.bak``), and only then writes it atomically with
-`console.shared.atomic.write_atomic`, as the CLI does. A refusal or an OS error is shown with its
-remedy; nothing is half-written.
+replaced, or the input rewritten with a ``.bak``), and only then asks the app to write it.
+The app's workers look at the path and write atomically, as the CLI does
+(`console.config.enriched_write`), and post the answers back here
+(`screens.messages.WriteTargetInspected`, `screens.messages.EnrichedWriteDone`); this
+screen shows them. A refusal or an OS error is shown with its remedy; nothing is half-written.
 """
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
-from textual import work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from console.config.enrichment import EnrichmentPreview
 from console.doctor.results import CheckStatus
-from console.shared.atomic import (
-    NEW_FILE_MODE,
-    TargetFacts,
-    WriteRefused,
-    WriteResult,
-    inspect_target,
-    write_atomic,
-)
 from console.shared.redact import scrub
 from screens.base import ConsoleScreen
+from screens.enrichment_write import (
+    DEFAULT_OUTPUT_NAME,
+    consent_text,
+    current_preview,
+    status_text,
+)
+from screens.host import ConsoleHost
+from screens.messages import EnrichedWriteDone, WriteTargetInspected
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.diff_view import DiffView
 from screens.widgets.path_dialog import PathDialog
-
-DEFAULT_OUTPUT_NAME = "run_.yaml"
-"""Lightspeed's enrichment CLI writes ``-o run_.yaml`` by default; so does this screen."""
 
 
 class EnrichmentScreen(ConsoleScreen):
@@ -57,8 +55,8 @@ class EnrichmentScreen(ConsoleScreen):
         Binding("r", "reload", "Re-read files", id="enrichment.reload"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
         self.side_by_side = False
         self._shown: tuple[object, ...] | None = None
         self._status: Text | None = None
@@ -72,16 +70,7 @@ class EnrichmentScreen(ConsoleScreen):
 
     def current_preview(self) -> EnrichmentPreview | None:
         """The preview to show and write, or None when there is none that is current."""
-        state = self.console.doctor.state
-        result = state.results.get("enrichment")
-        if state.loaded is None or state.loaded.run is None or result is None:
-            return None
-        if result.status is CheckStatus.SKIP:
-            return None
-        preview = state.enrichment
-        if preview is None or preview.source != state.loaded.run.path:
-            return None
-        return preview
+        return current_preview(self.console.doctor.state)
 
     def refresh_view(self) -> None:
         state = self.console.doctor.state
@@ -208,7 +197,7 @@ class EnrichmentScreen(ConsoleScreen):
             path = path.expanduser()
             if not path.is_absolute():
                 path = preview.source.parent / path
-            self._inspect(path, preview)
+            self.console.inspect_write_target(path, preview, self)
 
         self.app.push_screen(
             PathDialog(
@@ -222,14 +211,14 @@ class EnrichmentScreen(ConsoleScreen):
             chosen,
         )
 
-    @work(exclusive=True, group="enrichment-write")
-    async def _inspect(self, path: Path, preview: EnrichmentPreview) -> None:
-        """Look at the target off the event loop, then ask for consent."""
-        facts = await asyncio.to_thread(inspect_target, path, preview.source)
+    @on(WriteTargetInspected)
+    def _ask_consent(self, message: WriteTargetInspected) -> None:
+        """The app looked at the chosen path: say what the write will do there, and ask."""
+        facts, preview = message.facts, message.preview
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._write(facts, preview)
+                self.console.write_enriched(facts, preview, self)
             else:
                 self.console.events.add(f"enrichment: not written to {facts.path} (cancelled)")
 
@@ -237,95 +226,15 @@ class EnrichmentScreen(ConsoleScreen):
         self.app.push_screen(
             ConfirmDialog(
                 "Write the enriched run.yaml?",
-                _consent_text(facts, preview),
+                consent_text(facts, preview),
                 confirm_label=f"{yes_label} (y)",
                 cancel_label="Cancel (n)",
             ),
             answered,
         )
 
-    @work(exclusive=True, group="enrichment-write")
-    async def _write(self, facts: TargetFacts, preview: EnrichmentPreview) -> None:
-        """The same atomic write as ``lightspeed-console enrich``, in a thread."""
-        if self.current_preview() is not preview:
-            self._failed(
-                facts.path,
-                "the files were re-read after you asked; nothing was written",
-                "Check the diff again and press w.",
-            )
-            return
-        try:
-            written = await asyncio.to_thread(
-                write_atomic,
-                facts.path,
-                preview.enriched_text,
-                overwrite=facts.exists,
-                backup=facts.is_input,
-            )
-        except WriteRefused as error:
-            remedy = error.remedy
-            now = await asyncio.to_thread(inspect_target, facts.path, preview.source)
-            if not facts.exists and now.exists:
-                remedy = "The file appeared after you confirmed; press w again to replace it."
-            self._failed(facts.path, error.message, remedy)
-            return
-        except OSError as error:
-            self._failed(
-                facts.path,
-                error.strerror or str(error),
-                "Check the folder's permissions and free space, or choose another path.",
-            )
-            return
-        self._written(written)
-        if facts.is_input:
-            self.console.reload_config()
-
-    def _written(self, written: WriteResult) -> None:
-        line = f"wrote {written.path} (mode {written.mode:04o})"
-        if written.backup is not None:
-            line += f", previous contents in {written.backup.name}"
-        self._status = Text.assemble(("✓ ", "bold green"), line)
-        self.console.events.add(f"enrichment: {line}", "success")
-        self.notify(line, title="Enriched run.yaml written")
+    @on(EnrichedWriteDone)
+    def _show_outcome(self, message: EnrichedWriteDone) -> None:
+        """The app wrote the file (and logged it), or says why not: show it under the diff."""
+        self._status = status_text(message.outcome)
         self.refresh_view()
-
-    def _failed(self, path: Path, message: str, remedy: str) -> None:
-        self._status = Text.assemble(
-            ("✗ ", "bold red"),
-            (f"could not write {path}: {message}", "red"),
-            "\n",
-            ("remedy: ", "bold green"),
-            remedy,
-        )
-        self.console.events.add(f"enrichment: could not write {path}: {message}", "error")
-        self.notify(f"{message}\n{remedy}", title="Not written", severity="error", timeout=8)
-        self.refresh_view()
-
-
-def _consent_text(facts: TargetFacts, preview: EnrichmentPreview) -> Text:
-    text = Text.assemble(
-        f"{len(preview.changes)} change(s) to ",
-        (preview.source.name, "bold"),
-        ", written to\n  ",
-        (str(facts.path), "bold cyan"),
-        "\n\n",
-    )
-    if facts.is_input:
-        text.append(
-            "This is the run.yaml being previewed: it is rewritten in place, and its current "
-            f"contents are kept in {facts.path.name}.bak.",
-            style="yellow",
-        )
-    elif facts.exists:
-        text.append(
-            "The file exists and will be replaced (its mode is kept; no backup).", style="yellow"
-        )
-    elif not facts.folder_exists:
-        text.append(
-            f"The folder {facts.path.parent} does not exist: the write will be refused.",
-            style="red",
-        )
-    else:
-        text.append(f"A new file, mode {NEW_FILE_MODE:04o} (owner read and write only).")
-    text.append("\n\nThe write is atomic: a temp file in the same folder, then a rename.")
-    return text

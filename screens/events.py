@@ -30,12 +30,12 @@ class Event:
 
 
 class EventLog:
-    """A bounded list of events, with listeners (the log pane) told about each new one."""
+    """A bounded list of events; subscribers (the log panes) are told about each new one."""
 
     def __init__(self, clock: Callable[[], datetime] = datetime.now) -> None:
         self.clock = clock
         self.events: list[Event] = []
-        self.listeners: list[Callable[[Event], None]] = []
+        self._listeners: list[Callable[[Event], None]] = []
         self.secrets: Callable[[], Iterable[SecretStr | str | None]] = list
 
     def add(self, text: str, level: Level = "info") -> Event:
@@ -43,6 +43,16 @@ class EventLog:
         event = Event(self.clock(), level, scrub(text, self.secrets()))
         self.events.append(event)
         del self.events[:-MAX_EVENTS]
-        for listener in list(self.listeners):
+        for listener in list(self._listeners):
             listener(event)
         return event
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``listener`` with every new event until the returned function is called."""
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe

@@ -30,6 +30,7 @@ from textual.widgets import Input, Select, Static
 from console.doctor.results import CheckResult, CheckStatus
 from console.shared.redact import MASK, scrub
 from screens.base import ConsoleScreen
+from screens.host import ConsoleHost
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -54,8 +55,8 @@ class InferenceScreen(ConsoleScreen):
         Binding("c", "copy_curl", "Copy as curl", id="inference.copy-curl"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
         self._models: tuple[str, ...] = ()
         self._worker: Worker[None] | None = None
         self._run_number = 0

@@ -30,6 +30,7 @@ from console.stack.discovery import Discovery, lightspeed_base_url
 from console.stack.providers import ModelView, ProviderView, static_models, static_providers
 from console.stack.session import NoServer
 from screens.base import ConsoleScreen
+from screens.host import ConsoleHost
 from screens.widgets.bulk_table import BulkTable, LazyText
 
 if TYPE_CHECKING:
@@ -78,8 +79,8 @@ class ProvidersScreen(ConsoleScreen):
         Binding("m", "show_tab('models-pane')", "Models", id="providers.show-models"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
         self._shown: tuple[object, object] = (object(), object())
         self._static_for: object = None
         self._static: tuple[list[ProviderView], list[ModelView]] = ([], [])

@@ -29,6 +29,7 @@ from console.doctor.results import CheckStatus
 from console.shared.redact import describe
 from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
+from screens.host import ConsoleHost
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
 
@@ -110,8 +111,8 @@ class TokenScreen(ConsoleScreen):
         Binding("c", "copy", "Copy token…", id="token.copy"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
         self._history_shown: tuple[Attempt, ...] | None = None
 
     def compose_body(self) -> ComposeResult:

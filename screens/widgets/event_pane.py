@@ -1,13 +1,16 @@
 """The log pane: the console's events, newest last, toggled with ctrl+l.
 
-One `Static` in a scroll container rather than a `RichLog`: the pane holds a few hundred
-short lines at most, and `RichLog` brings ``rich.pretty`` (and with it ``attrs``) into
-the import path of the first frame, about a twentieth of the time to it.
+It is given the event log it shows, reads what is already there when it is mounted, and
+follows it while mounted; it knows nothing of the app. One `Static` in a scroll container
+rather than a `RichLog`: the pane holds a few hundred short lines at most, and `RichLog`
+brings ``rich.pretty`` (and with it ``attrs``) into the import path of the first frame,
+about a twentieth of the time to it.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from screens.events import Event
+    from screens.events import Event, EventLog
 
 _STYLES = {"info": "", "success": "green", "warning": "yellow", "error": "red"}
 MAX_LINES = 500
@@ -41,29 +44,25 @@ class EventPane(VerticalScroll, can_focus=False):
     }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, events: EventLog, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._events = events
         self._lines: deque[Text] = deque(maxlen=MAX_LINES)
         self._text = Static()
+        self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._text
 
     def on_mount(self) -> None:
-        from screens.app import LightspeedConsole
-
-        app = self.app
-        if isinstance(app, LightspeedConsole):
-            self._lines.extend(_line(event) for event in app.events.events[-MAX_LINES:])
-            self._show()
-            app.events.listeners.append(self.show_event)
+        self._lines.extend(_line(event) for event in self._events.events[-MAX_LINES:])
+        self._show()
+        self._unsubscribe = self._events.subscribe(self.show_event)
 
     def on_unmount(self) -> None:
-        from screens.app import LightspeedConsole
-
-        app = self.app
-        if isinstance(app, LightspeedConsole) and self.show_event in app.events.listeners:
-            app.events.listeners.remove(self.show_event)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     @property
     def lines(self) -> list[str]:

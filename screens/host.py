@@ -1,0 +1,120 @@
+"""What a screen may ask of the console it runs in: `ConsoleHost`, one explicit interface.
+
+Screens are handed the console through their constructor (data down) and see it only
+through this Protocol, never as the App class, so `screens/app.py` imports the screens and
+no screen imports it back. Each member is one a screen uses; anything else stays the app's.
+
+- State to draw from (read only): the doctor and its state, what is running, the services
+  the console brought up, the event log, the clock. `revised` is published whenever the
+  doctor's state moves; every screen redraws from the state then.
+- Requests: each starts a worker on the app and returns at once; none does I/O in the
+  caller. Their results arrive as state (``revised`` follows), except where one screen
+  asked a question only it cares about (where to write, what happened to that write):
+  then the app posts the answer to that screen as a message (`screens.messages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Set
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+    from textual.signal import Signal
+    from textual.worker import Worker
+
+    from console.config.enrichment import EnrichmentPreview
+    from console.doctor.runner import Doctor
+    from console.settings.bringup import BringupError, ServiceUpdate
+    from console.shared.atomic import TargetFacts
+    from screens.events import EventLog
+    from screens.widgets.deployment_bar import DeploymentBar
+
+
+class ConsoleHost(Protocol):
+    """The console as the screens see it (implemented by `screens.app.LightspeedConsole`)."""
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def doctor(self) -> Doctor:
+        """The checks of the deployment shown, and their state."""
+
+    @property
+    def running(self) -> Set[str]:
+        """The doctor steps running now."""
+
+    @property
+    def revised(self) -> Signal[int]:
+        """Published after every change of the doctor's state (and of what is running)."""
+
+    @property
+    def events(self) -> EventLog:
+        """The event log, for the log pane and for the acts a screen records itself."""
+
+    @property
+    def services(self) -> Mapping[str, ServiceUpdate]:
+        """What the console brought up itself (the demo's sandbox), by service."""
+
+    @property
+    def awaiting_target(self) -> bool:
+        """True until the bring-up produced the deployment: nothing to check before."""
+
+    @property
+    def bringup_error(self) -> BringupError | None:
+        """Why the bring-up failed, once it has."""
+
+    @property
+    def show_events(self) -> bool:
+        """Whether the log pane is shown (ctrl+l)."""
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The console's wall clock (frozen in tests)."""
+
+    def fill_deployment_bar(self, bar: DeploymentBar, screen_title: str) -> None:
+        """Fill the top bar from what the doctor knows so far."""
+
+    # ------------------------------------------------------------------ requests
+
+    def run_checks(self, steps: Iterable[str] | None) -> Worker[None]:
+        """Run every step (None), or the given ones in order."""
+        ...
+
+    def reload_config(self) -> Worker[None]:
+        """Re-read both files and redo what depends on them (no network)."""
+        ...
+
+    def reload_files(self, why: str) -> Worker[None]:
+        """`reload_config`, then log ``why`` and take the files as they are as the new baseline."""
+        ...
+
+    def watch_config_files(self, watching: bool) -> None:
+        """Reload when the files change on disk while ``watching`` (a screen showing them)."""
+
+    def acquire_token(self, force: bool = False) -> Worker[None]:
+        """Acquire (or force-refresh) the Entra ID token."""
+        ...
+
+    def run_inference(
+        self,
+        model: str | None,
+        prompt: str | None,
+        stream: bool,
+        on_delta: Callable[[str], object] | None = None,
+    ) -> Worker[None]:
+        """Run the test inference (prerequisites first when they are not current)."""
+        ...
+
+    def inspect_write_target(
+        self, path: Path, preview: EnrichmentPreview, reply_to: MessagePump
+    ) -> Worker[None]:
+        """Look at ``path``; ``reply_to`` gets `screens.messages.WriteTargetInspected`."""
+        ...
+
+    def write_enriched(
+        self, facts: TargetFacts, preview: EnrichmentPreview, reply_to: MessagePump
+    ) -> Worker[None]:
+        """Write the confirmed target; ``reply_to`` gets `screens.messages.EnrichedWriteDone`."""
+        ...

@@ -1,0 +1,357 @@
+"""The console's work: the doctor, the event log, and every worker that runs the core.
+
+`ConsoleWorkers` is the half of the app that does things (`screens.app.LightspeedConsole`
+adds the screens, keys and palette). It owns one `console.doctor.runner.Doctor` for the
+deployment being inspected. Every live action (run the checks, acquire or refresh the token,
+run an inference, reload the files) runs the core in a worker and then bumps ``revision``,
+published to the screens as ``revised``; they redraw from the doctor's state. Nothing here
+blocks the event loop: the core is async and runs the one synchronous SDK (azure-identity)
+and every file call in a thread.
+
+The file work the screens ask for is here too: polling the config files while the config
+screen is shown (`watch_config_files`, a `console.config.watch.FileWatcher`), and looking
+at and writing the enriched run.yaml (`inspect_write_target`, `write_enriched`, with
+`console.config.enriched_write`), each answer posted to the screen that asked.
+
+With a `console.settings.bringup.Bringup` (the demo), there is nothing to check yet: the app
+paints, brings the services up in a thread worker that posts `ServiceChanged` messages, and
+when `TargetReady` arrives it gives the doctor the deployment the services make and runs it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import App
+from textual.reactive import reactive
+from textual.signal import Signal
+from textual.timer import Timer
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from console.config.watch import FileWatcher
+from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
+from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.runner import Doctor
+from console.settings.bringup import BringupError, Phase, ServiceUpdate
+from console.settings.launch import Launch
+from screens.events import EventLog, Level
+from screens.messages import BringupFailed, EnrichedWriteDone, ServiceChanged, TargetReady
+
+if TYPE_CHECKING:
+    from textual.message_pump import MessagePump
+
+    from console.config.enrichment import EnrichmentPreview
+    from console.shared.atomic import TargetFacts
+
+POLL_SECONDS = 1.0
+"""How often the config files are looked at while the config screen is shown (a stat each)."""
+
+_SERVICE_LEVELS: dict[Phase, Level] = {
+    Phase.READY: "success",
+    Phase.FAILED: "error",
+    Phase.REPLACED: "warning",
+}
+"""The service states worth a line in the event log (not every installer line)."""
+
+
+class ConsoleWorkers(App[None]):
+    """The app's state and workers; the screens see them through `screens.host.ConsoleHost`."""
+
+    revision: reactive[int] = reactive(0)
+    """Moves whenever the doctor's state changes; ``revised`` tells the screens."""
+
+    def __init__(self, launch: Launch) -> None:
+        super().__init__()
+        self.revised: Signal[int] = Signal(self, "revised")
+        """Published with each new ``revision``: the screens redraw on it."""
+        self.launch = launch
+        self.clock: Callable[[], float] = launch.clock or time.time
+        self.events = EventLog()
+        self.doctor = Doctor(
+            launch.lightspeed_config, launch.run_config, launch.options, environ=launch.environ
+        )
+        self.events.secrets = self.doctor.secrets
+        self.running: set[str] = set()
+        self.services: dict[str, ServiceUpdate] = {
+            service.service: service
+            for service in (launch.bringup.services if launch.bringup else ())
+        }
+        """What the app brought up itself (the demo's sandbox), for the home screen."""
+        self.awaiting_target = launch.bringup is not None
+        """True until the bring-up produced the deployment: nothing to check before."""
+        self.bringup_error: BringupError | None = None
+        """Why the bring-up failed, once it has."""
+        self._file_watcher = FileWatcher()
+        self._file_poll: Timer | None = None
+
+    def watch_revision(self, revision: int) -> None:
+        """Tell the screens (subscribed to ``revised``), which never see this class."""
+        self.revised.publish(revision)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _start(self) -> None:
+        if self.launch.bringup is not None:
+            self.bring_up()
+        else:
+            self._run_first_checks()
+        self.preload_sdks()
+
+    def _run_first_checks(self) -> None:
+        if self.launch.read_only:
+            self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
+            self.run_checks(OFFLINE_STEPS)
+        else:
+            self.run_checks(None)
+
+    @work(thread=True, exclusive=True, group="bringup")
+    def bring_up(self) -> None:
+        """Bring the services up (blocking calls, so in a thread), reporting each as it moves.
+
+        Messages, not ``call_from_thread``: posting never blocks, so a quit while a server
+        is still starting cannot leave this thread waiting on a loop that has stopped.
+        """
+        bringup = self.launch.bringup
+        assert bringup is not None
+        try:
+            target = bringup.start(lambda update: self.post_message(ServiceChanged(update)))
+        except BringupError as error:
+            self.post_message(BringupFailed(error))
+            return
+        except Exception as error:  # a bug in a stand-in: say it on screen, keep the console
+            bug = BringupError(
+                f"internal error ({type(error).__name__}): {error}",
+                "this is a bug in lightspeed-console; please report it",
+            )
+            self.post_message(BringupFailed(bug))
+            return
+        self.post_message(TargetReady(target))
+
+    @on(ServiceChanged)
+    def _service_changed(self, message: ServiceChanged) -> None:
+        update = message.update
+        self.services[update.service] = update
+        level = _SERVICE_LEVELS.get(update.phase)
+        if level is not None:
+            timing = f" in {update.elapsed_s * 1000:.0f} ms" if update.elapsed_s else ""
+            detail = f": {update.detail}" if update.detail else ""
+            self.events.add(f"{update.label}: {update.phase.value}{timing}{detail}", level)
+        self.revision += 1
+
+    @on(TargetReady)
+    async def _target_ready(self, message: TargetReady) -> None:
+        target = message.target
+        previous = self.doctor
+        self.doctor = Doctor(
+            target.lightspeed_config, target.run_config, target.options, environ=target.environ
+        )
+        self.events.secrets = self.doctor.secrets
+        self.awaiting_target = False
+        await previous.aclose()
+        self.events.add(f"checking {target.lightspeed_config}")
+        self._run_first_checks()
+
+    @on(BringupFailed)
+    def _bringup_failed(self, message: BringupFailed) -> None:
+        error = self.bringup_error = message.error
+        self.events.add(f"sandbox: {error} (remedy: {error.remedy})", "error")
+        self.notify(f"{error}\nremedy: {error.remedy}", title="Sandbox failed", severity="error")
+        self.revision += 1
+
+    def _waiting_for_target(self) -> bool:
+        """Say so when asked to check before the bring-up made the deployment."""
+        if not self.awaiting_target:
+            return False
+        if self.bringup_error is not None:
+            self.notify(
+                f"The sandbox did not come up: {self.bringup_error}", severity="error", timeout=8
+            )
+        else:
+            self.notify("The sandbox is still coming up; the checks start when it is ready.")
+        return True
+
+    @work(thread=True, exclusive=True, group="preload")
+    def preload_sdks(self) -> None:
+        """Import the two heavy SDKs after the first frame, off the event loop.
+
+        They cost 1-3 s together; loading them now means the first token or inference
+        the operator asks for does not wait for them.
+        """
+        import gc
+
+        from console.stack.sdk import load_llama_stack_client
+
+        load_llama_stack_client()
+        import azure.identity  # noqa: F401 - imported for the module cache
+
+        # Everything loaded so far (Textual, the SDKs, their pydantic models) lives as long
+        # as the app. Frozen, it is left out of the collector's full passes, which otherwise
+        # walk it all and hold the event loop for 40-60 ms each.
+        gc.freeze()
+
+    async def on_unmount(self) -> None:
+        if self.launch.bringup is not None:
+            self.launch.bringup.cancel()  # a start still running gives up; exit waits for it
+        await self.doctor.aclose()
+        import gc
+
+        gc.unfreeze()  # the process may outlive the app (tests, textual-serve): collect again
+
+    # ------------------------------------------------------------------ workers
+
+    @work(exclusive=True, group="doctor")
+    async def run_checks(self, steps: Iterable[str] | None) -> None:
+        """Run every step (None), or the given ones in order, redrawing after each."""
+        if self._waiting_for_target():
+            return
+        order = list(STEP_IDS if steps is None else steps)
+        if steps is None:
+            self.events.add("doctor: running every check from scratch (files, token, calls)")
+            await self.doctor.reset()
+        for step in order:
+            await self._step(step, self.doctor.run_step(step))
+
+    @work(exclusive=True, group="token")
+    async def acquire_token(self, force: bool = False) -> None:
+        """Acquire (or force-refresh) the Entra ID token."""
+        if self._waiting_for_target():
+            return
+        if self.doctor.state.loaded is None:
+            await self._step("config", self.doctor.run_step("config"))
+        await self._step("token", self.doctor.refresh_token(force=force))
+
+    @work(exclusive=True, group="inference")
+    async def run_inference(
+        self,
+        model: str | None,
+        prompt: str | None,
+        stream: bool,
+        on_delta: Callable[[str], object] | None = None,
+    ) -> None:
+        """Run the test inference; prerequisites run first when they have not."""
+        if self._waiting_for_target():
+            return
+        for step in ("config", "stack", "providers", "token"):
+            if not self.doctor.is_current(step):
+                await self._step(step, self.doctor.run_step(step))
+        await self._step(
+            "inference",
+            self.doctor.infer(model=model, prompt=prompt, stream=stream, on_delta=on_delta),
+        )
+
+    @work(exclusive=True, group="doctor")
+    async def reload_config(self) -> None:
+        """Re-read both files and redo what depends on them (no network)."""
+        if self._waiting_for_target():
+            return
+        self.events.add("config: reloading the files")
+        for step in OFFLINE_STEPS:
+            await self._step(step, self.doctor.run_step(step))
+
+    @work(exclusive=True, group="config-reload")
+    async def reload_files(self, why: str) -> None:
+        """Re-read the files (the doctor's worker), then say why and take them as the baseline."""
+        try:
+            await self.reload_config().wait()
+        except (WorkerCancelled, WorkerFailed):
+            self.events.add("config: reload interrupted", "warning")
+            return
+        await self._file_watcher.rebase(self._watched_files())
+        self.events.add(f"config: {why}")
+
+    def watch_config_files(self, watching: bool) -> None:
+        """Poll the files every `POLL_SECONDS` while a screen showing them asks, not otherwise.
+
+        Starting looks at once, so changes made while nobody watched are caught up with.
+        """
+        if not watching:
+            if self._file_poll is not None:
+                self._file_poll.pause()
+            return
+        if self._file_poll is None:
+            self._file_poll = self.set_interval(POLL_SECONDS, self._check_files)
+        else:
+            self._file_poll.resume()
+        self._check_files()
+
+    @work(exclusive=True, group="config-watch")
+    async def _check_files(self) -> None:
+        """Reload when a file changed on disk (decided only while no step is running)."""
+        changed = await self._file_watcher.poll(
+            self._watched_files(), busy=lambda: bool(self.running)
+        )
+        names = ", ".join(path.name for path in changed)
+        if not names:
+            return  # unchanged, or only a newly watched file (the run.yaml the config names)
+        self.notify(f"{names} changed on disk: reloaded.", timeout=3)
+        self.reload_files(f"reloaded after change on disk ({names})")
+
+    def _watched_files(self) -> list[Path]:
+        doctor = self.doctor
+        paths = [p for p in (doctor.lightspeed_config, doctor.run_config) if p is not None]
+        loaded = doctor.state.loaded
+        if loaded is not None and loaded.run is not None and loaded.run.path not in paths:
+            paths.append(loaded.run.path)
+        return paths
+
+    @work(exclusive=True, group="enrichment-write")
+    async def inspect_write_target(
+        self, path: Path, preview: EnrichmentPreview, reply_to: MessagePump
+    ) -> None:
+        """Look at the chosen path off the event loop; the screen that asked gets the facts."""
+        from console.config.enriched_write import inspect
+        from screens.messages import WriteTargetInspected
+
+        facts = await inspect(path, preview)
+        reply_to.post_message(WriteTargetInspected(facts, preview))
+
+    @work(exclusive=True, group="enrichment-write")
+    async def write_enriched(
+        self, facts: TargetFacts, preview: EnrichmentPreview, reply_to: MessagePump
+    ) -> None:
+        """The same atomic write as ``lightspeed-console enrich``, of the preview still shown."""
+        from console.config.enriched_write import write
+        from screens.enrichment_write import current_preview, outcome_line, remedy, stale
+
+        if current_preview(self.doctor.state) is not preview:
+            outcome = stale(facts.path)
+        else:
+            outcome = await write(facts, preview)
+        line = outcome_line(outcome)
+        if outcome.ok:
+            self.events.add(f"enrichment: {line}", "success")
+            self.notify(line, title="Enriched run.yaml written")
+        else:
+            self.events.add(f"enrichment: {line}", "error")
+            self.notify(
+                f"{outcome.problem}\n{remedy(outcome)}",
+                title="Not written",
+                severity="error",
+                timeout=8,
+            )
+        reply_to.post_message(EnrichedWriteDone(outcome))
+        if outcome.ok and facts.is_input:
+            self.reload_config()
+
+    async def _step(self, step: str, run: object) -> CheckResult:
+        self.running.add(step)
+        self.revision += 1
+        try:
+            result: CheckResult = await run  # type: ignore[misc]
+        finally:
+            self.running.discard(step)
+        level = {
+            CheckStatus.PASS: "success",
+            CheckStatus.WARN: "warning",
+            CheckStatus.FAIL: "error",
+            CheckStatus.SKIP: "info",
+        }[result.status]
+        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)  # type: ignore[arg-type]
+        if result.status is CheckStatus.FAIL:
+            self.notify(result.summary, title=f"{result.title} failed", severity="error")
+        self.revision += 1
+        return result
