@@ -26,27 +26,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from console.config.envsubst import EnvReference
-from console.shared.findings import Finding, Severity
-from console.shared.redact import MASK, is_secret_key
+from console.shared.redact import MASK
 from screens.base import ConsoleScreen
+from screens.config_files import FILE_IDS, default_label, file_of, held_secrets, same_file
 from screens.host import ConsoleHost
 from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.env_table import STATE_LABELS, EnvTable
+from screens.widgets.findings_table import FindingsTable, describe_finding, finding_text
 from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
 
 if TYPE_CHECKING:
-    from console.config.loaded import Loaded, LoadedFile
-
-FILE_IDS = ("lightspeed", "run")
-
-SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-STATE_LABELS = {
-    "set": ("set", "green"),
-    "unset": ("UNSET", "bold red"),
-    "default": ("default", "yellow"),
-    "conditional-empty": ("unset (:+)", "dim"),
-}
+    from console.config.loaded import Loaded
 
 
 class ConfigScreen(ConsoleScreen):
@@ -82,8 +73,6 @@ class ConfigScreen(ConsoleScreen):
         super().__init__(console)
         self._shown: tuple[object, object] | None = None
         self._fields: dict[str, list[SecretField]] = {name: [] for name in FILE_IDS}
-        self._findings: list[Finding] = []
-        self._env: dict[str, list[EnvReference]] = {}
         self._revealed: str | None = None
 
     # ------------------------------------------------------------------ layout
@@ -97,22 +86,10 @@ class ConfigScreen(ConsoleScreen):
                     yield YamlView(id="view-run")
             with TabbedContent(id="config-side"):
                 with TabPane("Findings", id="side-findings"):
-                    yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+                    yield FindingsTable(id="findings")
                 with TabPane("Env variables", id="side-env"):
-                    yield DataTable(id="env", cursor_type="row", zebra_stripes=True)
+                    yield EnvTable(id="env")
         yield Static(id="config-detail")
-
-    def on_mount(self) -> None:
-        findings = self.query_one("#findings", DataTable)
-        findings.add_column("severity", key="severity", width=8)
-        findings.add_column("where", key="where")
-        findings.add_column("message", key="message")
-        env = self.query_one("#env", DataTable)
-        env.add_column("variable", key="name")
-        env.add_column("state", key="state", width=10)
-        env.add_column("value", key="value")
-        env.add_column("used at", key="where")
-        # ConsoleScreen.on_mount runs after this one (Textual calls each class's handler).
 
     def on_screen_suspend(self) -> None:
         """Leaving the screen masks a revealed value and stops watching the files."""
@@ -146,10 +123,10 @@ class ConfigScreen(ConsoleScreen):
     def _rebuild(self, loaded: Loaded | None) -> None:
         error = self.console.doctor.state.config_error
         for file_id in FILE_IDS:
-            file = self._file(loaded, file_id)
+            file = file_of(loaded, file_id)
             self._fields[file_id] = secret_fields(file.document) if file is not None else []
             pane = "file-lightspeed" if file_id == "lightspeed" else "file-run"
-            label = file.path.name if file is not None else self._default_label(file_id)
+            label = file.path.name if file is not None else default_label(file_id)
             self.query_one("#config-files", TabbedContent).get_tab(pane).label = label
         self._draw_files()
         if loaded is None:
@@ -163,23 +140,17 @@ class ConfigScreen(ConsoleScreen):
         self._fill_env(loaded)
         self._describe_line()
 
-    @staticmethod
-    def _default_label(file_id: str) -> str:
-        return "lightspeed-stack.yaml" if file_id == "lightspeed" else "run.yaml"
-
     def _draw_files(self) -> None:
         loaded = self.console.doctor.state.loaded
         if loaded is None:
             return
-        held = self.console.doctor.secrets()
-        environ = self._environ()
-        held.extend(environ.get(ref.name) for ref in loaded.env_references if _secret_ref(ref))
+        held = held_secrets(loaded, self.console.doctor.secrets(), self._environ())
         for file_id in FILE_IDS:
             view = self._view(file_id)
-            file = self._file(loaded, file_id)
+            file = file_of(loaded, file_id)
             if file is None:
                 reason = loaded.run_choice.reason if file_id == "run" else "no file given"
-                view.show_message(f"No {self._default_label(file_id)} loaded: {reason}")
+                view.show_message(f"No {default_label(file_id)} loaded: {reason}")
                 continue
             revealed = None
             prefix = f"field:{file_id}:"
@@ -190,51 +161,17 @@ class ConfigScreen(ConsoleScreen):
             )
 
     def _fill_findings(self, loaded: Loaded | None) -> None:
-        table = self.query_one("#findings", DataTable)
-        table.clear()
-        self._findings = list(loaded.findings) if loaded is not None else []
-        for index, finding in enumerate(self._findings):
-            where = "-"
-            if finding.file is not None:
-                where = finding.file.name + (f":{finding.line}" if finding.line else "")
-            table.add_row(
-                Text(finding.severity.value, style=SEVERITY_STYLES[finding.severity]),
-                where,
-                finding.message,
-                key=str(index),
-            )
-        errors = sum(f.severity is Severity.ERROR for f in self._findings)
-        label = f"Findings ({len(self._findings)})"
-        if errors:
-            label = f"Findings ({len(self._findings)}, {errors} error(s))"
+        table = self.query_one("#findings", FindingsTable)
+        label = table.show(loaded.findings if loaded is not None else [])
         self.query_one("#config-side", TabbedContent).get_tab("side-findings").label = label
 
     def _fill_env(self, loaded: Loaded | None) -> None:
-        table = self.query_one("#env", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self._env = {}
-        for ref in loaded.env_references if loaded is not None else []:
-            self._env.setdefault(ref.name, []).append(ref)
-        for name, refs in sorted(self._env.items()):
-            label, style = STATE_LABELS[_state(refs)]
-            where = ", ".join(_where(ref) for ref in refs[:3])
-            if len(refs) > 3:
-                where += f" +{len(refs) - 3}"
-            table.add_row(name, Text(label, style=style), self._env_value(name), where, key=name)
-        if self._env:
-            table.move_cursor(row=min(cursor, len(self._env) - 1))
-        self.query_one("#config-side", TabbedContent).get_tab(
-            "side-env"
-        ).label = f"Env variables ({len(self._env)})"
-
-    def _env_value(self, name: str) -> Text:
-        value = self._environ().get(name)
-        if not value:
-            return Text("(unset)", style="dim")
-        if self._revealed == f"env:{name}":
-            return Text(value, style="bold yellow")
-        return Text(MASK, style="dim")
+        revealed = None
+        if self._revealed is not None and self._revealed.startswith("env:"):
+            revealed = self._revealed.removeprefix("env:")
+        references = loaded.env_references if loaded is not None else []
+        label = self._env_table().show(references, self._environ(), revealed)
+        self.query_one("#config-side", TabbedContent).get_tab("side-env").label = label
 
     def _environ(self) -> Mapping[str, str]:
         environ = self.console.doctor.environ
@@ -249,11 +186,8 @@ class ConfigScreen(ConsoleScreen):
     def _view(self, file_id: str) -> YamlView:
         return self.query_one(f"#view-{file_id}", YamlView)
 
-    @staticmethod
-    def _file(loaded: Loaded | None, file_id: str) -> LoadedFile | None:
-        if loaded is None:
-            return None
-        return loaded.lightspeed if file_id == "lightspeed" else loaded.run
+    def _env_table(self) -> EnvTable:
+        return self.query_one("#env", EnvTable)
 
     def _field_at(self, file_id: str, line: int) -> SecretField | None:
         return next((f for f in self._fields[file_id] if f.line == line), None)
@@ -263,8 +197,7 @@ class ConfigScreen(ConsoleScreen):
 
     def _describe_line(self) -> None:
         file_id = self._active_file()
-        loaded = self.console.doctor.state.loaded
-        file = self._file(loaded, file_id)
+        file = file_of(self.console.doctor.state.loaded, file_id)
         if file is None:
             self._detail(Text(""))
             return
@@ -279,9 +212,9 @@ class ConfigScreen(ConsoleScreen):
         refs = [ref for ref in file.sub.references if ref.line == line]
         for ref in refs:
             parts.append(Text(f"${{env.{ref.name}}}: {STATE_LABELS[ref.state][0]}", style="dim"))
-        for finding in self._findings:
+        for finding in self.query_one("#findings", FindingsTable).findings:
             if finding.file == file.path and finding.line == line:
-                parts.append(_finding_text(finding))
+                parts.append(finding_text(finding))
         self._detail(*parts)
 
     @on(YamlView.CursorMoved)
@@ -296,9 +229,9 @@ class ConfigScreen(ConsoleScreen):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The detail line follows whatever has focus: a finding, a variable, a file line."""
         if event.widget.id == "findings":
-            self._describe_finding(self.query_one("#findings", DataTable).cursor_row)
+            self._describe_finding(self.query_one("#findings", FindingsTable).cursor_row)
         elif event.widget.id == "env":
-            self._describe_env(self.query_one("#env", DataTable).cursor_row)
+            self._describe_env(self._env_table().cursor_row)
         elif isinstance(event.widget, YamlView):
             self._describe_line()
 
@@ -313,29 +246,19 @@ class ConfigScreen(ConsoleScreen):
             self._describe_env(event.cursor_row)
 
     def _describe_finding(self, row: int) -> None:
-        finding = self._finding(row)
+        finding = self.query_one("#findings", FindingsTable).finding_at(row)
         if finding is not None:
-            self._detail(
-                Text(finding.location, style="bold"),
-                _finding_text(finding),
-                Text.assemble(("remedy: ", "bold green"), finding.remedy),
-            )
+            self._detail(*describe_finding(finding))
 
     def _describe_env(self, row: int) -> None:
-        name = self._env_name(row)
-        if name is None:
-            return
-        refs = self._env[name]
-        label = STATE_LABELS[_state(refs)][0]
-        hint = "v reveals its value (after a confirm)" if self._environ().get(name) else "no value"
-        self._detail(
-            Text.assemble((name, "bold"), f": {label}; {hint}"),
-            Text("used at " + ", ".join(f"{_where(ref)} ({ref.dotted_path})" for ref in refs)),
-        )
+        table = self._env_table()
+        name = table.name_at(row)
+        if name is not None:
+            self._detail(*table.describe(name, self._environ()))
 
     @on(DataTable.RowSelected, "#findings")
     def _finding_selected(self, event: DataTable.RowSelected) -> None:
-        finding = self._finding(event.cursor_row)
+        finding = self.query_one("#findings", FindingsTable).finding_at(event.cursor_row)
         if finding is None:
             return
         if finding.file is None:
@@ -345,24 +268,18 @@ class ConfigScreen(ConsoleScreen):
 
     @on(DataTable.RowSelected, "#env")
     def _env_selected(self, event: DataTable.RowSelected) -> None:
-        name = self._env_name(event.cursor_row)
+        table = self._env_table()
+        name = table.name_at(event.cursor_row)
         if name is not None:
-            ref = self._env[name][0]
+            ref = table.references[name][0]
             self.jump_to(ref.file, ref.line or 1)
-
-    def _finding(self, row: int) -> Finding | None:
-        return self._findings[row] if 0 <= row < len(self._findings) else None
-
-    def _env_name(self, row: int) -> str | None:
-        names = sorted(self._env)
-        return names[row] if 0 <= row < len(names) else None
 
     def jump_to(self, file: Path, line: int) -> None:
         """Show ``file`` at ``line`` with the cursor on it, and focus the view."""
         loaded = self.console.doctor.state.loaded
         for file_id in FILE_IDS:
-            loaded_file = self._file(loaded, file_id)
-            if loaded_file is not None and _same(loaded_file.path, file):
+            loaded_file = file_of(loaded, file_id)
+            if loaded_file is not None and same_file(loaded_file.path, file):
                 break
         else:
             self.notify(f"{file} is not one of the files shown here.", severity="warning")
@@ -381,15 +298,15 @@ class ConfigScreen(ConsoleScreen):
 
     def action_focus_findings(self) -> None:
         self.query_one("#config-side", TabbedContent).active = "side-findings"
-        self.query_one("#findings", DataTable).focus()
+        self.query_one("#findings", FindingsTable).focus()
 
     def action_focus_env(self) -> None:
         self.query_one("#config-side", TabbedContent).active = "side-env"
-        self.query_one("#env", DataTable).focus()
+        self._env_table().focus()
 
     def action_reveal(self) -> None:
         """Reveal the env variable under the cursor, or the masked value on the file's line."""
-        if self.focused is self.query_one("#env", DataTable):
+        if self.focused is self._env_table():
             self._reveal_env()
             return
         file_id = self._active_file()
@@ -415,8 +332,8 @@ class ConfigScreen(ConsoleScreen):
         )
 
     def _reveal_env(self) -> None:
-        table = self.query_one("#env", DataTable)
-        name = self._env_name(table.cursor_row)
+        table = self._env_table()
+        name = table.name_at(table.cursor_row)
         if name is None:
             self.notify("No variable selected.", severity="warning")
             return
@@ -463,34 +380,3 @@ class ConfigScreen(ConsoleScreen):
     def action_reload(self) -> None:
         """Re-read the files now (the app's worker logs that it was asked)."""
         self.console.reload_files("reloaded on request")
-
-
-def _state(refs: list[EnvReference]) -> str:
-    states = {ref.state for ref in refs}
-    for state in ("unset", "set", "default"):
-        if state in states:
-            return state
-    return "conditional-empty"
-
-
-def _secret_ref(ref: EnvReference) -> bool:
-    """Whether a reference sits under a secret-named key (its value is then a secret)."""
-    keys = [part for part in ref.path if isinstance(part, str)]
-    return bool(keys) and is_secret_key(keys[-1])
-
-
-def _where(ref: EnvReference) -> str:
-    return f"{ref.file.name}:{ref.line}" if ref.line else ref.file.name
-
-
-def _finding_text(finding: Finding) -> Text:
-    return Text.assemble(
-        (f"{finding.severity.value}: ", SEVERITY_STYLES[finding.severity]), finding.message
-    )
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b

@@ -1,0 +1,66 @@
+"""The two files the config screen shows: which loaded file a tab is, and what to mask in it.
+
+Which loaded file a tab shows, what to call it before anything loaded, which secrets must
+be masked wherever they appear (the console's own and the values of ``${env.…}`` references
+under secret-named keys; `screens.widgets.masked_yaml` masks the inline ones field by
+field), and whether a finding's file is one of the two. Pure functions of what they are
+given: the screen draws the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.config.envsubst import EnvReference
+from console.shared.redact import is_secret_key
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from console.config.loaded import Loaded, LoadedFile
+
+FILE_IDS = ("lightspeed", "run")
+"""The two tabs: lightspeed-stack.yaml and run.yaml."""
+
+
+def file_of(loaded: Loaded | None, file_id: str) -> LoadedFile | None:
+    """The loaded file a tab shows (None before loading, or when there is none)."""
+    if loaded is None:
+        return None
+    return loaded.lightspeed if file_id == "lightspeed" else loaded.run
+
+
+def default_label(file_id: str) -> str:
+    """A tab's name before its file is known."""
+    return "lightspeed-stack.yaml" if file_id == "lightspeed" else "run.yaml"
+
+
+def held_secrets(
+    loaded: Loaded, held: list[SecretStr | str | None], environ: Mapping[str, str]
+) -> list[SecretStr | str | None]:
+    """The secrets to mask everywhere: the console's own, plus the values of the variables
+    the files reference under a secret-named key."""
+    held.extend(environ.get(ref.name) for ref in loaded.env_references if _secret_ref(ref))
+    return held
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (as written, when they cannot be resolved).
+
+    The findings and references carry the loaded files' own paths, so equal paths settle
+    it without asking the file system.
+    """
+    if a == b:
+        return True
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
+
+
+def _secret_ref(ref: EnvReference) -> bool:
+    """Whether a reference sits under a secret-named key (its value is then a secret)."""
+    keys = [part for part in ref.path if isinstance(part, str)]
+    return bool(keys) and is_secret_key(keys[-1])
