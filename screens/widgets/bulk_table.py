@@ -12,8 +12,19 @@ Cells are `LazyText`: the text and its style, made into a `Text` only when DataT
 draws the cell. Building and sanitising a `Text` for each of sixty thousand cells up front
 was half the time to show the models.
 
-This reaches into DataTable's private stores (pinned Textual 8); when they are not what
-it expects, it falls back to `add_rows`, slower but the same result.
+Textual has no public way to load a table in bulk, so this reaches into DataTable's
+private stores, and pyproject.toml pins Textual to the release line they were read from
+(``textual>=8.2.8,<8.3``). The private names used, and why:
+
+- ``DataTable._data`` (row key -> column key -> cell): the cells, filled in one pass;
+- ``DataTable._row_locations`` (a ``textual._two_way_dict.TwoWayDict`` of row key <-> row
+  index): where each row is, which `add_row` would keep one row at a time;
+- ``DataTable._require_update_dimensions`` and ``DataTable._update_count``: the flag and the
+  counter `add_row` sets so the next refresh measures the table and drops cached lines.
+
+The public ``rows`` (row metadata), ``ordered_columns``, ``Column.content_width`` and
+``cursor_coordinate`` do the rest. When the private stores are not what this expects (a
+later Textual), it falls back to `add_rows`: slower, the same result.
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
-from textual.widgets._data_table import Row, RowKey
+from textual.widgets.data_table import Row, RowKey
 
 
 class LazyText:

@@ -5,6 +5,15 @@ screen sends several while it starts (mounted, focus given, focus moved into a t
 and each rebuild of the console's eleven keys restyles them all: three rebuilds were half
 the time to the first frame. This footer coalesces the signals of one refresh into one
 check, and rebuilds only when the keys, their labels or their enabled state differ.
+
+It is Textual's `Footer` (so it looks exactly like it) with one hook replaced,
+``Footer.bindings_changed``, which `Footer` subscribes to its screen's
+``bindings_updated_signal``. One private name is used: ``Footer._bindings_ready``, the
+reactive `Footer.compose` reads to know whether the bindings can be shown yet; it is set
+here where the stock hook sets it, and read to describe the keys the next compose would
+show. pyproject.toml pins Textual to the release line it was read from
+(``textual>=8.2.8,<8.3``); `tests/tui/test_chrome.py` checks the bar still shows what the
+stock footer would.
 """
 
 from __future__ import annotations
