@@ -35,7 +35,8 @@ from ruamel.yaml import YAML
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
-from console.sandbox.entra import DEFAULT_SCOPE, EntraServer
+from console.sandbox.entra.server import EntraServer
+from console.sandbox.entra.tenants import DEFAULT_SCOPE
 from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,

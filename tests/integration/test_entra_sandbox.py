@@ -28,13 +28,9 @@ from azure.identity import ClientSecretCredential
 from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCredential
 
 from console.sandbox import faults
-from console.sandbox.entra import (
-    COGNITIVE_SERVICES,
-    DEFAULT_SCOPE,
-    DemoIdentity,
-    EntraServer,
-    EntraStandIn,
-)
+from console.sandbox.entra.server import EntraServer
+from console.sandbox.entra.stand_in import EntraStandIn
+from console.sandbox.entra.tenants import COGNITIVE_SERVICES, DEFAULT_SCOPE, DemoIdentity
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import BadSignatureError, WrongAudienceError
 

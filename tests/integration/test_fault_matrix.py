@@ -38,7 +38,8 @@ from console.doctor.results import CheckResult, CheckStatus
 from console.sandbox import faults as catalogue
 from console.sandbox.ca import issue_local_tls
 from console.sandbox.demo import DemoInfo, DemoSandbox
-from console.sandbox.entra import DEFAULT_SCOPE, create_entra_app
+from console.sandbox.entra.app import create_entra_app
+from console.sandbox.entra.tenants import DEFAULT_SCOPE
 from console.sandbox.llama_stack import create_stack_app
 from console.sandbox.servers import LocalServer
 from console.settings.launch import Launch

@@ -22,7 +22,8 @@ from console.doctor.results import CheckStatus
 from console.doctor.runner import Doctor
 from console.sandbox.azure_openai import AzureOpenAIServer, AzureOpenAIStandIn
 from console.sandbox.ca import TlsFiles, issue_local_tls
-from console.sandbox.entra import EntraServer, EntraStandIn
+from console.sandbox.entra.server import EntraServer
+from console.sandbox.entra.stand_in import EntraStandIn
 from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import LocalServer, Receive, Scope, Send, drop_connection

@@ -25,7 +25,8 @@ from console.cli import main
 from console.config.views import EntraIdSettings
 from console.entra.manager import TokenError, TokenManager, TokenStatus
 from console.sandbox import faults
-from console.sandbox.entra import COGNITIVE_SERVICES, EntraServer
+from console.sandbox.entra.server import EntraServer
+from console.sandbox.entra.tenants import COGNITIVE_SERVICES
 from console.sandbox.servers import port_is_listening
 from console.shared.azure import DEFAULT_SCOPE
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT

@@ -43,7 +43,8 @@ import pytest
 
 from console.sandbox import servers
 from console.sandbox.demo import DemoInfo, DemoSandbox
-from console.sandbox.entra import EntraServer, EntraStandIn
+from console.sandbox.entra.server import EntraServer
+from console.sandbox.entra.stand_in import EntraStandIn
 from console.sandbox.tokens import TokenIssuer
 from screens.app import LightspeedConsole
 from tests.tui.conftest import launch_for

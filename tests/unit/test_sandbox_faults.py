@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console.sandbox import faults
-from console.sandbox.entra import EntraFaults
+from console.sandbox.entra.faults import EntraFaults
 
 
 def test_every_entra_fault_targets_real_attributes() -> None:
