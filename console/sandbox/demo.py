@@ -33,7 +33,7 @@ from typing import Any, Literal, Self
 from ruamel.yaml import YAML
 
 from console.sandbox import faults as fault_catalogue
-from console.sandbox.azure_openai import AzureOpenAIServer
+from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.tenants import DEFAULT_SCOPE

@@ -17,7 +17,9 @@ import pytest
 from pydantic import SecretStr
 
 from console.sandbox import faults
-from console.sandbox.azure_openai import AZURE_AUDIENCE, AzureOpenAIServer, AzureOpenAIStandIn
+from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
+from console.sandbox.azure_openai.server import AzureOpenAIServer
+from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack import LlamaStackServer
 from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_stack
 from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision

@@ -24,7 +24,9 @@ import pytest
 from llama_stack_client import APIConnectionError, APIStatusError, LlamaStackClient
 
 from console.sandbox import faults
-from console.sandbox.azure_openai import AZURE_AUDIENCE, AzureOpenAIServer, AzureOpenAIStandIn
+from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
+from console.sandbox.azure_openai.server import AzureOpenAIServer
+from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack import SANDBOX_VERSION, LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening

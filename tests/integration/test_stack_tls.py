@@ -20,7 +20,8 @@ import pytest
 from console.cli import main
 from console.doctor.results import CheckStatus
 from console.doctor.runner import Doctor
-from console.sandbox.azure_openai import AzureOpenAIServer, AzureOpenAIStandIn
+from console.sandbox.azure_openai.server import AzureOpenAIServer
+from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.ca import TlsFiles, issue_local_tls
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.stand_in import EntraStandIn

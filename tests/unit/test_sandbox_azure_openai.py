@@ -11,14 +11,11 @@ import httpx
 import pytest
 
 from console.sandbox import faults
-from console.sandbox.azure_openai import (
-    AZURE_AUDIENCE,
-    MSG_INVALID_KEY,
-    MSG_INVALID_TOKEN,
-    AzureOpenAIServer,
-    AzureOpenAIStandIn,
-    token_fingerprint,
-)
+from console.sandbox.azure_openai.errors import MSG_INVALID_KEY, MSG_INVALID_TOKEN
+from console.sandbox.azure_openai.records import token_fingerprint
+from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
+from console.sandbox.azure_openai.server import AzureOpenAIServer
+from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.tokens import TokenIssuer, new_token_id
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "ping pong"}]}

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from console.sandbox import faults
-from console.sandbox.azure_openai import AZURE_AUDIENCE, AzureOpenAIServer
+from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
+from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.llama_stack import (
     SANDBOX_HEADER,
     SANDBOX_VERSION,
