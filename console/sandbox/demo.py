@@ -37,7 +37,7 @@ from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.tenants import DEFAULT_SCOPE
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,
     RealStackError,

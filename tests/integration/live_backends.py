@@ -20,7 +20,7 @@ from console.sandbox import faults
 from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_stack
 from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision
 from console.sandbox.servers import port_is_listening

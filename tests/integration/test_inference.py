@@ -25,7 +25,7 @@ from console.cli import main
 from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses, stream_chat
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.stand_in import EntraStandIn
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer

@@ -27,7 +27,8 @@ from console.sandbox import faults
 from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
-from console.sandbox.llama_stack import SANDBOX_VERSION, LlamaStackServer
+from console.sandbox.llama_stack.identity import SANDBOX_VERSION
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from console.cli import main
 from console.config.loader import load
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.tokens import TokenIssuer
 from console.shared.diagnosis import DiagnosedError

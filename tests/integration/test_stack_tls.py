@@ -25,7 +25,7 @@ from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.ca import TlsFiles, issue_local_tls
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.stand_in import EntraStandIn
-from console.sandbox.llama_stack import LlamaStackServer
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import LocalServer, Receive, Scope, Send, drop_connection
 from console.sandbox.tokens import TokenIssuer

@@ -15,13 +15,10 @@ import pytest
 from console.sandbox import faults
 from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
-from console.sandbox.llama_stack import (
-    SANDBOX_HEADER,
-    SANDBOX_VERSION,
-    LlamaStackServer,
-    azure_provider_data,
-    redact_config,
-)
+from console.sandbox.llama_stack.identity import SANDBOX_HEADER, SANDBOX_VERSION
+from console.sandbox.llama_stack.provider_data import azure_provider_data
+from console.sandbox.llama_stack.run_config import redact_config
+from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.tokens import TokenIssuer
 
