@@ -4,6 +4,16 @@ azure-identity refuses plain-HTTP authorities, and the console must be exercised
 verification ON (as in production), so the sandbox issues its own CA and a server
 certificate for 127.0.0.1/localhost; clients trust the CA file explicitly
 (``connection_verify=ca.pem``), never by turning verification off.
+
+Why not ``trustme``, which makes test CAs too: its CA is valid from 2000 to 3000 whatever is
+asked of the leaf, while here the CA and the certificate last two days around now, so an
+expired server certificate (``expired=True``) sits beside a current CA exactly as on a
+server nobody renewed; its leaf is a general-purpose one (client, server and code-signing
+usages, key encipherment on an EC key), while this one is the server certificate a TLS
+server presents, with the extensions strict verifiers check; and it writes no files, so
+the file layout and the key's 0600 mode would stay here anyway. What is left is one
+`cryptography` builder per certificate: not worth a dependency that would change the
+certificates the console is tested against.
 """
 
 from __future__ import annotations
