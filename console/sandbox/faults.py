@@ -1,6 +1,6 @@
 """The catalogue of faults the stand-ins can inject, by the names the CLI and tests use.
 
-Every stand-in keeps a small mutable faults object (e.g. `console.sandbox.entra.EntraFaults`)
+Every stand-in keeps a small mutable faults object (e.g. `console.sandbox.entra.faults.EntraFaults`)
 that its request handlers read on each request, so a fault can be switched on or off while
 the server runs. This module only maps a public name such as ``entra-429`` to the service it
 concerns and the attributes it sets on that service's faults object; it knows nothing about
@@ -188,7 +188,7 @@ def catalogue(service: str | None = None) -> list[FaultSpec]:
     )
 
 
-# Azure OpenAI stand-in (`console.sandbox.azure_openai.AzureFaults`).
+# Azure OpenAI stand-in (`console.sandbox.azure_openai.faults.AzureFaults`).
 _AZURE: tuple[FaultSpec, ...] = (
     FaultSpec(
         "azure-latency",
@@ -249,7 +249,7 @@ _AZURE: tuple[FaultSpec, ...] = (
     ),
 )
 
-# Llama Stack stand-in (`console.sandbox.llama_stack.StackFaults`).
+# Llama Stack stand-in (`console.sandbox.llama_stack.faults.StackFaults`).
 _STACK: tuple[FaultSpec, ...] = (
     FaultSpec(
         "stack-down",
