@@ -120,7 +120,9 @@ async def test_quitting_while_the_real_server_starts_is_prompt() -> None:
         quit_at = time.monotonic()
         await pilot.press("ctrl+q")
     bringup.stop()
-    assert time.monotonic() - quit_at < 30  # a liveness bound: the start would wait 90 s
+    # A liveness budget, not a speed test: quitting took 0.8-1.0 s over four runs here, so
+    # 30 s leaves a 30x margin and is still a third of the 90 s a start run to its end takes.
+    assert time.monotonic() - quit_at < 30
     assert bringup.sandbox is not None
     assert bringup.sandbox.real_stack is None
     assert bringup.sandbox.workdir is None

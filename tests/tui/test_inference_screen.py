@@ -260,6 +260,7 @@ async def test_the_event_loop_never_stalls_during_a_slow_token_and_a_slow_stream
         sandbox.entra.faults.latency_s = 1.5
         sandbox.azure.faults.stream_delay_s = 0.2
         gaps: list[float] = []
+        beats_during = {"token": 0, "inference": 0}
         last = time.monotonic()
 
         def beat() -> None:
@@ -267,9 +268,11 @@ async def test_the_event_loop_never_stalls_during_a_slow_token_and_a_slow_stream
             now = time.monotonic()
             gaps.append(now - last)
             last = now
+            for step in beats_during:
+                if step in app.running:
+                    beats_during[step] += 1
 
         heartbeat = app.set_interval(0.01, beat)
-        started = time.monotonic()
         token_before = app.doctor.state.results["token"]
         app.acquire_token(True)
         await wait_for(
@@ -279,15 +282,19 @@ async def test_the_event_loop_never_stalls_during_a_slow_token_and_a_slow_stream
             ),
             timeout=20,
         )
-        token_s = time.monotonic() - started
         await run_and_wait(app, pilot, timeout=20)
-        elapsed = time.monotonic() - started
         heartbeat.stop()
         assert status_of(app, "token") is CheckStatus.PASS
         assert status_of(app, "inference") is CheckStatus.PASS
-        assert token_s > 1.5  # the token call really was slow
-        assert elapsed - token_s > 6 * 0.2  # and so was the stream
+        # The loop kept beating all through both slow calls (Entra ID answers after 1.5 s,
+        # the stream sends a chunk every 0.2 s): a call holding the loop would let one beat
+        # through while it ran, or none. Counted, not timed (200-300 each here).
+        assert beats_during["token"] >= 10, beats_during
+        assert beats_during["inference"] >= 10, beats_during
         assert len(gaps) > 100
         worst = max(gaps[1:])
         print(f"max event-loop gap: {worst * 1000:.1f} ms over {len(gaps)} beats")
-        assert worst < 0.1, f"the event loop stalled for {worst * 1000:.0f} ms"
+        # A budget from the measured spread: the worst gap was 15-23 ms over six runs here,
+        # so 0.15 s leaves more than 6x, and is still 10x below the 1.5 s a token call
+        # made on the loop would hold it.
+        assert worst < 0.15, f"the event loop stalled for {worst * 1000:.0f} ms"

@@ -178,15 +178,17 @@ async def test_stays_responsive_during_a_slow_token_call(
         await wait_for(pilot, lambda: "token" in app.running, timeout=2)
         await pilot.pause()
         assert "⟳" in text_of(screen.query_one("#token-status", Static))
-        started = time.perf_counter()
         await pilot.press("1")
         await pilot.pause()
         assert isinstance(app.screen, DoctorScreen)
         await pilot.press("down", "down", "5")
         await pilot.pause()
         assert app.screen is screen
-        assert time.perf_counter() - started < 1.0
-        assert "token" in app.running  # the call is still on its way
+        # Every key was handled while the call was still on its way: Entra ID holds its
+        # answer 1.5 s and none has come back yet. An order of events, not a stopwatch.
+        assert "token" in app.running
+        assert "token" not in app.doctor.state.results
+        assert sandbox.entra.stand_in.token_requests == []  # recorded once answered
         await wait_for(pilot, lambda: token_done(app))
         await pilot.pause()
         assert app.doctor.state.token is not None
