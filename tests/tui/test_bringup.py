@@ -120,7 +120,7 @@ async def test_quitting_while_the_real_server_starts_is_prompt() -> None:
         quit_at = time.monotonic()
         await pilot.press("ctrl+q")
     bringup.stop()
-    # A liveness budget, not a speed test: quitting took 0.8-1.0 s over four runs here, so
+    # A liveness budget, not a speed test: quitting took 0.8-1.0 s over three runs here, so
     # 30 s leaves a 30x margin and is still a third of the 90 s a start run to its end takes.
     assert time.monotonic() - quit_at < 30
     assert bringup.sandbox is not None

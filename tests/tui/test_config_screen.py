@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
 
+from console.config.watch import FileWatcher
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
+from screens.doctor_screen import DoctorScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.masked_yaml import mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
@@ -180,16 +183,21 @@ async def test_selecting_a_finding_moves_the_view_to_its_line(app: LightspeedCon
         assert "AZURE_API_VERSION" in text_of(screen.query_one("#config-detail"))  # type: ignore[arg-type]
 
 
+def change_on_disk(path: Path) -> None:
+    """Give lightspeed-stack.yaml an unset variable, with an mtime that surely moved."""
+    text = path.read_text().replace("  timeout: 60\n", "  timeout: ${env.NEW_TIMEOUT}\n")
+    path.write_text(text)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
 async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_config(app, pilot)
         assert app.launch.lightspeed_config is not None
         path: Path = app.launch.lightspeed_config
         before = app.doctor.state.loaded
-        text = path.read_text().replace("  timeout: 60\n", "  timeout: ${env.NEW_TIMEOUT}\n")
-        path.write_text(text)
-        stat = path.stat()
-        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        change_on_disk(path)
         await wait_for(
             pilot,
             lambda: (
@@ -208,6 +216,66 @@ async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> 
         messages = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
         assert any("NEW_TIMEOUT" in message for message in messages)
         assert all(canary not in shown(app) for canary in CANARIES)
+
+
+def watching(app: LightspeedConsole) -> bool:
+    """Whether a look at the files is under way (the app's worker)."""
+    return any(w.group == "config-watch" and not w.is_finished for w in app.workers)
+
+
+async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
+    app: LightspeedConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app polls the files for the config screen while it is shown, and only then.
+
+    Polls are counted (a spy on the core's `FileWatcher.poll`) at a fast interval, so
+    "not polled while hidden" is an observed count of zero over ten intervals.
+    """
+    polls: list[list[Path]] = []
+    poll = FileWatcher.poll
+
+    async def counted(self: FileWatcher, paths: Iterable[Path], **kwargs: object) -> list[Path]:
+        paths = list(paths)
+        polls.append(paths)
+        return await poll(self, paths, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(FileWatcher, "poll", counted)
+    monkeypatch.setattr("screens.workers.POLL_SECONDS", 0.05)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
+        await pilot.pause(0.5)
+        assert polls == []  # the home screen: nobody looks at the files
+        await open_config(app, pilot)
+        await wait_for(pilot, lambda: len(polls) >= 3)  # shown: on the interval
+        assert app.launch.lightspeed_config in polls[-1]
+
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: not watching(app))
+        seen = len(polls)
+        before = app.doctor.state.loaded
+        assert app.launch.lightspeed_config is not None
+        change_on_disk(app.launch.lightspeed_config)
+        await pilot.pause(0.5)  # ten intervals
+        assert len(polls) == seen  # hidden: not one look
+        assert app.doctor.state.loaded is before
+        assert not any("changed on disk" in e.text for e in app.events.events)
+
+        await pilot.press("2")  # shown again: it catches up at once
+        await wait_for(
+            pilot,
+            lambda: any(
+                "reloaded after change on disk (lightspeed-stack.yaml)" in e.text
+                for e in app.events.events
+            ),
+        )
+        assert app.doctor.state.loaded is not before
+        notes = [n.message for n in app._notifications]
+        assert "lightspeed-stack.yaml changed on disk: reloaded." in notes
+        loaded = app.doctor.state.loaded
+        assert loaded is not None
+        assert any("NEW_TIMEOUT" in f.message for f in loaded.findings)
 
 
 async def test_reload_on_request(app: LightspeedConsole) -> None:

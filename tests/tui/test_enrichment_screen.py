@@ -9,8 +9,13 @@ import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
+from console.config import enriched_write
+from console.config.enriched_write import EnrichedWrite
+from console.config.enrichment import EnrichmentPreview
 from console.sandbox.demo import DemoSandbox
+from console.shared.atomic import TargetFacts
 from screens.app import LightspeedConsole
 from screens.enrichment_screen import EnrichmentScreen
 from screens.widgets.confirm import ConfirmDialog
@@ -195,6 +200,77 @@ async def test_a_refused_write_shows_the_remedy(app: LightspeedConsole, tmp_path
         assert "Traceback" not in app.export_screenshot()
         assert not target.parent.exists()
         assert any("could not write" in event.text for event in app.events.events)
+
+
+async def test_the_look_and_the_write_run_in_the_apps_worker(
+    app: LightspeedConsole, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen only asks: the core's inspect and write run in the app's worker."""
+    calls: list[tuple[str, object, str | None]] = []
+    inspect, write = enriched_write.inspect, enriched_write.write
+
+    async def spied_inspect(path: Path, preview: EnrichmentPreview) -> TargetFacts:
+        worker = get_current_worker()
+        calls.append(("inspect", worker.node, worker.group))
+        return await inspect(path, preview)
+
+    async def spied_write(facts: TargetFacts, preview: EnrichmentPreview) -> EnrichedWrite:
+        worker = get_current_worker()
+        calls.append(("write", worker.node, worker.group))
+        return await write(facts, preview)
+
+    monkeypatch.setattr(enriched_write, "inspect", spied_inspect)
+    monkeypatch.setattr(enriched_write, "write", spied_write)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_enrichment(app, pilot)
+        await write_to(pilot, app, None)
+        assert calls == [("inspect", app, "enrichment-write")]
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "wrote" in status(app))
+        assert calls[1:] == [("write", app, "enrichment-write")]
+        assert (tmp_path / "run_.yaml").exists()
+
+
+async def test_a_file_that_appeared_after_the_consent_is_left_alone(
+    app: LightspeedConsole, tmp_path: Path
+) -> None:
+    target = tmp_path / "run_.yaml"
+    async with app.run_test(size=SIZE) as pilot:
+        await open_enrichment(app, pilot)
+        message = await write_to(pilot, app, None)
+        assert "A new file" in message
+        target.write_text("someone else's\n")  # between the look and the yes
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "could not write" in status(app))
+        shown = status(app)
+        assert f"could not write {target}: the file already exists" in shown
+        assert (
+            "remedy: The file appeared after you confirmed; press w again to replace it." in shown
+        )
+        assert target.read_text() == "someone else's\n"
+        logged = [(e.level, e.text) for e in app.events.events]
+        assert ("error", f"enrichment: could not write {target}: the file already exists") in logged
+        notes = [(n.title, n.message) for n in app._notifications]
+        assert (
+            "Not written",
+            "the file already exists\n"
+            "The file appeared after you confirmed; press w again to replace it.",
+        ) in notes
+
+
+async def test_a_write_after_the_files_were_re_read_is_refused(
+    app: LightspeedConsole, tmp_path: Path
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await open_enrichment(app, pilot)
+        await write_to(pilot, app, None)
+        await app.reload_config().wait()  # re-read while the consent dialog is open
+        await pilot.press("y")
+        await wait_for(pilot, lambda: "could not write" in status(app))
+        shown = status(app)
+        assert "the files were re-read after you asked; nothing was written" in shown
+        assert "remedy: Check the diff again and press w." in shown
+        assert not (tmp_path / "run_.yaml").exists()
 
 
 async def test_palette_write_command_opens_the_write_dialog(app: LightspeedConsole) -> None:
