@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, format_path
+from console.config.lightspeed import Generation
+from console.config.startup_rules import startup_refusals
 from console.config.views import RunProvider
 from console.config.yamlio import node_at
 from console.shared.azure import AZURE_PROVIDER_TYPE
@@ -304,45 +306,43 @@ def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
 
 
 def stack_mode(loaded: Loaded) -> Iterator[Finding]:
-    """Service mode needs a URL; library mode needs its run.yaml."""
+    """Service mode needs a URL; library mode needs its run.yaml (May 2026's Lightspeed).
+
+    A missing section and lightspeed-stack 0.7.x's run sources are `startup_refusals`.
+    """
     if loaded.lightspeed is None:
         return
     file = loaded.lightspeed.path
     sub = loaded.lightspeed.sub
     stack = loaded.llama_stack
     if stack is None:
-        if sub.value.get("llama_stack") is not None:
-            return  # written but unusable: the wrong-type finding says so
-        yield Finding(
-            code="stack-missing",
-            severity=Severity.ERROR,
-            file=file,
-            line=None,
-            message="no llama_stack block: Lightspeed does not know how to reach Llama Stack",
-            remedy="Add llama_stack with url (service mode) or use_as_library_client: true "
-            "and library_client_config_path (library mode).",
-        )
-        return
+        return  # absent (a startup refusal) or unusable (a wrong-type finding)
+    section = stack.section
+    may_2026 = loaded.generation is None or loaded.generation.generation is Generation.MAY_2026
     if stack.use_as_library_client:
-        if not stack.library_client_config_path and not _unread(
-            sub, ("llama_stack", "library_client_config_path")
+        if (
+            may_2026
+            and not stack.library_client_config_path
+            and not _unread(sub, (section, "library_client_config_path"))
         ):
             yield Finding(
                 code="stack-run-config-missing",
                 severity=Severity.ERROR,
                 file=file,
                 line=stack.line,
-                message="library mode without llama_stack.library_client_config_path",
+                message=f"library mode without {section}.library_client_config_path",
                 remedy="Set library_client_config_path to the run.yaml the library client loads.",
             )
-    elif not stack.url and not _unread(sub, ("llama_stack", "url")):
+    elif not stack.url and not _unread(sub, (section, "url")):
         yield Finding(
             code="stack-no-url",
             severity=Severity.ERROR,
             file=file,
             line=stack.line,
-            message="service mode (use_as_library_client is not true) without llama_stack.url",
-            remedy="Set llama_stack.url to the Llama Stack server, e.g. http://localhost:8321, "
+            message=f"service mode (use_as_library_client is not true) without {section}.url; "
+            "Lightspeed refuses to start (URL is not specified and library client mode is not "
+            "enabled)",
+            remedy=f"Set {section}.url to the server, e.g. https://ogx.example:8321, "
             "or set use_as_library_client: true.",
         )
 
@@ -381,6 +381,7 @@ def provider_types(loaded: Loaded) -> Iterator[Finding]:
 
 
 RULES: tuple[Rule, ...] = (
+    startup_refusals,
     unset_variables,
     entra_block,
     entra_without_azure_provider,

@@ -32,7 +32,7 @@ class EntraIdSettings:
 
 @dataclass(frozen=True)
 class LlamaStackSettings:
-    """The ``llama_stack`` block of lightspeed-stack.yaml."""
+    """The server section of lightspeed-stack.yaml: ``ogx`` (0.7.x) or ``llama_stack``."""
 
     use_as_library_client: bool | None
     library_client_config_path: str | None
@@ -40,6 +40,8 @@ class LlamaStackSettings:
     api_key: SecretStr | None
     timeout: float | None
     line: int | None
+    section: str = "llama_stack"
+    """The key it is written under, for messages: ``ogx.url``, ``llama_stack.url``."""
 
     @property
     def mode(self) -> str:
@@ -189,9 +191,11 @@ def read_entra_id(reader: TypedReader) -> EntraIdSettings | None:
     )
 
 
-def read_llama_stack(reader: TypedReader) -> LlamaStackSettings | None:
-    """The ``llama_stack`` block, or None when absent."""
-    path: ConfigPath = ("llama_stack",)
+def read_llama_stack(
+    reader: TypedReader, section: str = "llama_stack"
+) -> LlamaStackSettings | None:
+    """The server section (``ogx`` or ``llama_stack``), or None when absent."""
+    path: ConfigPath = (section,)
     if reader.mapping(path) is None:
         return None
     return LlamaStackSettings(
@@ -201,6 +205,7 @@ def read_llama_stack(reader: TypedReader) -> LlamaStackSettings | None:
         api_key=reader.secret((*path, "api_key")),
         timeout=reader.number((*path, "timeout")),
         line=reader.line(path),
+        section=section,
     )
 
 
