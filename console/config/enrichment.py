@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -27,6 +27,9 @@ from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
 from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.gcpause import gc_paused
 from console.shared.redact import is_secret_key, scrub
+
+if TYPE_CHECKING:
+    from console.config.synthesis import Synthesis
 
 FLAG = "model_validation"
 _NULL_TOKENS = {"null", "Null", "NULL", "~"}
@@ -170,12 +173,62 @@ def enrich_plain(run_config: Any, azure_entra_id: Any) -> Any:
 
 
 def preview(loaded: Loaded) -> EnrichmentPreview:
-    """Preview the enrichment of ``loaded.run`` under ``loaded.lightspeed``'s settings."""
+    """Preview the enrichment of ``loaded.run`` under ``loaded.lightspeed``'s settings.
+
+    A synthesized run.yaml (unified mode) already went through the enrichment, as in
+    Lightspeed; the preview then shows what the enrichment contributed to it.
+    """
+    if loaded.synthesis is not None and loaded.run is not None:
+        return preview_synthesis(loaded.synthesis, loaded.run.path)
     if loaded.run is None:
         raise ValueError("no run.yaml was loaded; pass --run-config (or -i)")
     lightspeed_doc = loaded.lightspeed.document if loaded.lightspeed is not None else None
     with gc_paused():  # the check re-reads part of the file: many objects, no cycles
         return preview_files(loaded.run, lightspeed_doc)
+
+
+def preview_synthesis(synthesis: Synthesis, source: Path) -> EnrichmentPreview:
+    """What the Azure enrichment contributed to a synthesized run.yaml (unified mode).
+
+    lightspeed-stack 0.7.1 runs it after every other step, so it reaches the baseline's,
+    the profile's, ``inference.providers``' and ``native_override``'s ``remote::azure``
+    providers alike.
+    """
+    from console.config.synthesis import render
+
+    before = render(synthesis.unenriched)
+    after = render(synthesis.document)
+    document = parse_yaml_text(before, source)
+    enriched = {o.provider_id for o in synthesis.origins if o.enriched}
+    changes = [
+        EnrichmentChange(
+            str(entry.get("provider_id")),
+            _line(entry),
+            "add" if isinstance(entry.get("config"), dict) else "create config",
+        )
+        for entry in _azure_entries(document)
+        if str(entry.get("provider_id")) in enriched
+    ]
+    azure = [
+        o
+        for o in synthesis.origins
+        if o.api == "inference" and o.provider_type == AZURE_PROVIDER_TYPE
+    ]
+    if not azure:
+        reason = (
+            "the synthesized run.yaml has no remote::azure inference provider: nothing to enrich"
+        )
+    elif before == after:
+        reason = "azure_entra_id is not written: Lightspeed synthesizes without the enrichment"
+    else:
+        reason = (
+            f"{len(changes)} remote::azure provider(s) of the synthesized run.yaml get "
+            f"config.{FLAG}: false (lightspeed-stack 0.7.1 enriches last: providers from "
+            "inference.providers and native_override get it too)"
+        )
+    return EnrichmentPreview(
+        source, bool(azure), reason, before, after, changes, method="synthesis"
+    )
 
 
 def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPreview:

@@ -13,6 +13,8 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from console.config.envsubst import EnvReference, Substitution
+from console.config.lightspeed import GenerationReading
+from console.config.synthesis import Synthesis
 from console.config.views import EntraIdSettings, LlamaStackSettings, RegisteredModel, RunProvider
 from console.config.yamlio import YamlFile
 from console.shared.findings import Finding
@@ -56,6 +58,10 @@ class Loaded:
     providers: list[RunProvider] = field(default_factory=list)
     models: list[RegisteredModel] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    generation: GenerationReading | None = None
+    """Which Lightspeed lightspeed-stack.yaml is written for (None without that file)."""
+    synthesis: Synthesis | None = None
+    """In unified mode: how the run.yaml was synthesized (``run`` is its text)."""
 
     @property
     def env_references(self) -> list[EnvReference]:

@@ -246,6 +246,18 @@ def node_at(tree: Any, path: tuple[str | int, ...]) -> Any:
     return node
 
 
+def line_at(document: Any, path: tuple[str | int, ...]) -> int | None:
+    """1-based line of the value at ``path`` in a round-trip document, or of its nearest
+    ancestor that has one."""
+    while path:
+        parent = node_at(document, path[:-1]) if path[:-1] else document
+        found = line_of(parent, path[-1]) if parent is not None else None
+        if found is not None:
+            return found
+        path = path[:-1]
+    return None
+
+
 def line_of(container: Any, key: str | int) -> int | None:
     """1-based line of ``key`` inside a round-trip mapping or list, if ruamel knows it."""
     position = positions_of(container).get(key)

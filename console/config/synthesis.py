@@ -1,0 +1,402 @@
+"""Unified mode: the run.yaml lightspeed-stack 0.7.1 synthesizes from lightspeed-stack.yaml.
+
+The pipeline is Lightspeed 0.7.1's ``synthesize_configuration``, step for step, on the raw
+YAML (as Lightspeed reads it: no defaults filled in, nothing stripped):
+
+1. the baseline: a ``profile`` file (relative to the config file's folder) wins; else
+   ``baseline: empty`` is ``{}``; else Lightspeed's shipped default (`console.config.baseline`),
+   without its conditional OpenAI row for ``byo-llm``;
+2. ``providers.vector_io`` de-duplicated (first id wins, non-mappings dropped);
+3. ``inference.providers`` expanded: ``provider_id`` is ``id`` or the type with ``_`` -> ``-``,
+   ``config`` is ``extra``, then ``api_key: ${env.<api_key_env>}`` (``api_token`` for
+   ``remote::vllm``), then ``allowed_models``; an entry replaces the first provider with
+   the same id in place (the baseline's ``${env.OPENAI_API_KEY:+openai}`` counts as
+   ``openai``), else it is appended;
+4. the MCP tool runtime added, unless the baseline is ``empty``;
+5. ``native_override`` deep-merged: mappings merge, lists and scalars replace;
+6. the enrichment: every ``remote::azure`` inference provider gets ``model_validation:
+   false`` when ``azure_entra_id`` is written (then BYOK RAG, OKP Solr and vector stores,
+   which the console does not reproduce: they touch no inference provider);
+7. ``providers.vector_io`` de-duplicated again.
+
+0.7.1 runs the enrichment last (LCORE-3370), so a ``type: azure`` entry of
+``inference.providers`` and a ``native_override`` provider get ``model_validation: false``
+too. lightspeed-stack's main branch of 2026-08 enriched before step 3, so there they did
+not; 0.7.1 is what operators run. Neither OGX 1.2.5 nor llama-stack 0.7.3 reads the
+provider-level key (model validation is a per-model field there), so the difference shows
+only in the file.
+
+Every provider carries where it came from (`ProviderOrigin`): lightspeed-stack.yaml:line,
+profile:line, the default baseline, ``native_override``, or Lightspeed's MCP default.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.config.baseline import DefaultBaseline
+from console.config.lightspeed import section_of
+from console.shared.azure import AZURE_PROVIDER_TYPE
+
+CONDITIONAL_OPENAI_PROVIDER_ID = "${env.OPENAI_API_KEY:+openai}"
+PROVIDER_TYPE_MAP: Mapping[str, str] = {
+    "openai": "remote::openai",
+    "ollama": "remote::ollama",
+    "vllm": "remote::vllm",
+    "sentence_transformers": "inline::sentence-transformers",
+    "azure": AZURE_PROVIDER_TYPE,
+    "vertexai": "remote::vertexai",
+    "watsonx": "remote::watsonx",
+    "vllm_rhaiis": "remote::vllm",
+    "vllm_rhel_ai": "remote::vllm",
+}
+"""``inference.providers[].type`` -> the provider type Lightspeed writes."""
+API_KEY_FIELD: Mapping[str, str] = {"remote::vllm": "api_token"}
+"""The config key the ``api_key_env`` reference goes to; ``api_key`` for the others."""
+MCP_PROVIDER_ID = "model-context-protocol"
+MCP_PROVIDER_TYPE = "remote::model-context-protocol"
+NOT_REPRODUCED = ("rag", "vector_store")
+"""Inputs whose enrichment the console does not reproduce (no inference provider in them)."""
+
+_ORIGIN = "\0origin"
+_ENRICHED = "\0enriched"
+"""Marks carried by provider mappings through the pipeline, removed at the end."""
+
+
+class SynthesisError(Exception):
+    """Lightspeed could not synthesize from this file; says where and what to do."""
+
+    def __init__(self, message: str, remedy: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.remedy = remedy
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ProviderOrigin:
+    """Where one provider of the synthesized run.yaml came from."""
+
+    api: str
+    provider_id: str
+    provider_type: str
+    origin: str
+    """``lightspeed-stack.yaml:12 (inference.providers[0])``, ``profile run-base.yaml:8``..."""
+    enriched: bool = False
+    """The Azure enrichment set its ``model_validation: false``."""
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """The run.yaml Lightspeed 0.7.1 would write, and how it came to be."""
+
+    document: dict[str, Any]
+    """The run.yaml, ``${env.*}`` references unresolved, as Lightspeed writes it."""
+    unenriched: dict[str, Any]
+    """The same without the Azure enrichment (what the enrichment contributes)."""
+    origins: tuple[ProviderOrigin, ...]
+    baseline: str
+    """``profile <path>``, ``empty``, ``default``, ``byo-llm``."""
+    notes: tuple[str, ...] = ()
+    """What the console could not reproduce, and why."""
+
+    def origin_of(self, api: str, provider_id: str | None) -> ProviderOrigin | None:
+        """The first provider of ``api`` with that id (None when there is none)."""
+        for origin in self.origins:
+            if origin.api == api and origin.provider_id == provider_id:
+                return origin
+        return None
+
+
+@dataclass(frozen=True)
+class SynthesisInput:
+    """What the pipeline reads: the raw file, where it is, and how to place its lines."""
+
+    raw: Mapping[str, Any]
+    config_file: Path
+    default_baseline: Callable[[], DefaultBaseline]
+    """Lightspeed's shipped baseline, looked up only when the pipeline starts from it."""
+    line_of: Callable[[tuple[str | int, ...]], int | None] = field(default=lambda _: None)
+    """The line of a path in lightspeed-stack.yaml, for origins."""
+    read_profile: Callable[[Path], tuple[Any, Callable[[tuple[str | int, ...]], int | None]]] = (
+        field(default=lambda path: ({}, lambda _: None))
+    )
+    """Read a profile file: its raw mapping and the line of a path in it."""
+
+
+def synthesize(source: SynthesisInput) -> Synthesis:
+    """Run the pipeline; `SynthesisError` when Lightspeed itself would fail (a profile it
+    cannot read, a provider type it does not know)."""
+    raw = source.raw
+    key, section = section_of(raw)
+    section_key = key or "ogx"
+    unified = section.get("config")
+    unified = unified if isinstance(unified, dict) else None
+    config_name = source.config_file.name
+    notes: list[str] = []
+
+    document, baseline, empty = _baseline(source, section_key, unified, notes)
+    _dedupe_vector_io(document)
+    inference = raw.get("inference")
+    if isinstance(inference, dict) and inference.get("providers"):
+        _apply_high_level_inference(document, inference, config_name, source.line_of)
+    if not empty:
+        _ensure_mcp(document)
+    override = unified.get("native_override") if unified else None
+    if override:
+        if not isinstance(override, dict):
+            raise SynthesisError(
+                "native_override is not a mapping",
+                "Write native_override as a mapping of run.yaml keys.",
+                line=source.line_of((section_key, "config", "native_override")),
+            )
+        override = copy.deepcopy(override)  # marked below: the caller's mapping stays as read
+        _mark_override(override, config_name, section_key, source.line_of)
+        document = _deep_merge_list_replace(document, override)
+    unenriched = copy.deepcopy(document)
+    if raw.get("azure_entra_id") is not None:
+        _enrich_azure(document)
+    for input_key in NOT_REPRODUCED:
+        if raw.get(input_key):
+            notes.append(
+                f"{input_key}: Lightspeed also enriches the run.yaml from it (BYOK RAG, OKP Solr, "
+                "vector stores); the console does not reproduce that part, which adds no "
+                "inference provider"
+            )
+    _dedupe_vector_io(document)
+    _dedupe_vector_io(unenriched)
+    origins = tuple(_origins(document))
+    return Synthesis(
+        _strip_marks(document), _strip_marks(unenriched), origins, baseline, tuple(notes)
+    )
+
+
+# ------------------------------------------------------------------------------ steps
+
+
+def _baseline(
+    source: SynthesisInput, section_key: str, unified: dict[str, Any] | None, notes: list[str]
+) -> tuple[dict[str, Any], str, bool]:
+    """(document, what it is, whether it is the empty baseline) of step 1."""
+    profile = unified.get("profile") if unified else None
+    if profile:
+        path = Path(str(profile))
+        if not path.is_absolute():
+            path = source.config_file.resolve().parent / path
+        try:
+            data, line_of = source.read_profile(path)
+        except OSError as error:
+            raise SynthesisError(
+                f"the profile {path} cannot be read ({error.strerror or error})",
+                f"Fix {section_key}.config.profile: a relative path is taken from the folder "
+                "of lightspeed-stack.yaml, and the file must exist where Lightspeed runs.",
+                line=source.line_of((section_key, "config", "profile")),
+            ) from None
+        document = copy.deepcopy(data) if isinstance(data, dict) else {}
+        _mark_all(document, lambda p: f"profile {path.name}:{line_of(p) or '?'}")
+        return document, f"profile {path}", False
+    if unified and unified.get("baseline") == "empty":
+        return {}, "empty", True
+    kind = "byo-llm" if unified and unified.get("baseline") == "byo-llm" else "default"
+    shipped = source.default_baseline()
+    if shipped.document is None:
+        notes.append(
+            f"the default baseline is not known ({shipped.reason}): its providers are left "
+            "out (in lightspeed-stack 0.7.1: a conditional OpenAI one and "
+            "sentence-transformers, no remote::azure), with its storage and APIs"
+        )
+        return {}, kind, False
+    document = copy.deepcopy(shipped.document)
+    _mark_all(document, lambda p: f"default baseline ({shipped.where}:{shipped.line(p) or '?'})")
+    if kind == "byo-llm":
+        _strip_conditional_openai(document)
+    return document, kind, False
+
+
+def _strip_conditional_openai(document: dict[str, Any]) -> None:
+    providers = document.get("providers")
+    if not isinstance(providers, dict) or not isinstance(providers.get("inference"), list):
+        return
+    providers["inference"] = [
+        entry
+        for entry in providers["inference"]
+        if not (
+            isinstance(entry, dict) and entry.get("provider_id") == CONDITIONAL_OPENAI_PROVIDER_ID
+        )
+    ]
+
+
+def _dedupe_vector_io(document: dict[str, Any]) -> None:
+    providers = document.get("providers")
+    if not isinstance(providers, dict) or not isinstance(providers.get("vector_io"), list):
+        return
+    seen: set[str] = set()
+    kept: list[Any] = []
+    for item in providers["vector_io"]:
+        if not isinstance(item, dict):
+            continue
+        raw_id = item.get("provider_id")
+        key = str(raw_id).strip() if raw_id is not None else ""
+        if key and key in seen:
+            continue
+        if key:
+            seen.add(key)
+        kept.append(item)
+    providers["vector_io"] = kept
+
+
+def _apply_high_level_inference(
+    document: dict[str, Any],
+    inference: dict[str, Any],
+    config_name: str,
+    line_of: Callable[[tuple[str | int, ...]], int | None],
+) -> None:
+    providers = document.setdefault("providers", {})
+    listed = providers.setdefault("inference", [])
+    for index, provider in enumerate(inference.get("providers") or []):
+        where = ("inference", "providers", index)
+        if not isinstance(provider, dict) or provider.get("type") not in PROVIDER_TYPE_MAP:
+            kind = provider.get("type") if isinstance(provider, dict) else provider
+            raise SynthesisError(
+                f"inference.providers[{index}] has type {kind!r}, which Lightspeed cannot expand",
+                f"Use one of: {', '.join(PROVIDER_TYPE_MAP)}.",
+                line=line_of(where),
+            )
+        kind = str(provider["type"])
+        emitted_id = provider.get("id") or kind.replace("_", "-")
+        provider_type = PROVIDER_TYPE_MAP[kind]
+        entry: dict[str, Any] = {"provider_id": emitted_id, "provider_type": provider_type}
+        config: dict[str, Any] = {}
+        if provider.get("extra"):
+            config.update(provider["extra"])
+        if provider.get("api_key_env"):
+            config[API_KEY_FIELD.get(provider_type, "api_key")] = (
+                "${env." + str(provider["api_key_env"]) + "}"
+            )
+        if provider.get("allowed_models"):
+            config["allowed_models"] = provider["allowed_models"]
+        if config:
+            entry["config"] = config
+        entry[_ORIGIN] = f"{config_name}:{line_of(where) or '?'} (inference.providers[{index}])"
+        for position, existing in enumerate(listed):
+            if not isinstance(existing, dict):
+                continue
+            existing_id = existing.get("provider_id")
+            if existing_id == CONDITIONAL_OPENAI_PROVIDER_ID:
+                existing_id = "openai"
+            if existing_id == emitted_id:
+                listed[position] = entry
+                break
+        else:
+            listed.append(entry)
+
+
+def _ensure_mcp(document: dict[str, Any]) -> None:
+    apis = document.setdefault("apis", [])
+    if "tool_runtime" not in apis:
+        apis.append("tool_runtime")
+    runtime = document.setdefault("providers", {}).setdefault("tool_runtime", [])
+    for existing in runtime:
+        if isinstance(existing, dict) and existing.get("provider_id") == MCP_PROVIDER_ID:
+            return
+    runtime.append(
+        {
+            "provider_id": MCP_PROVIDER_ID,
+            "provider_type": MCP_PROVIDER_TYPE,
+            "config": {},
+            _ORIGIN: "Lightspeed's MCP tool runtime default",
+        }
+    )
+
+
+def _deep_merge_list_replace(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    result = copy.deepcopy(base)
+    for key, value in overlay.items():
+        current = result.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            result[key] = _deep_merge_list_replace(current, value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _enrich_azure(document: dict[str, Any]) -> None:
+    providers = document.get("providers")
+    inference = providers.get("inference") if isinstance(providers, dict) else None
+    for provider in inference if isinstance(inference, list) else []:
+        if not isinstance(provider, dict) or provider.get("provider_type") != AZURE_PROVIDER_TYPE:
+            continue
+        config = provider.setdefault("config", {})
+        if not isinstance(config, dict):
+            raise SynthesisError(
+                f"the remote::azure provider {provider.get('provider_id')!r} has a config that "
+                "is not a mapping; Lightspeed's enrichment fails on it",
+                "Make the provider's config a mapping.",
+            )
+        config["model_validation"] = False
+        provider[_ENRICHED] = True
+
+
+# ------------------------------------------------------------------------------ origins
+
+
+def _provider_lists(document: Mapping[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    providers = document.get("providers")
+    if not isinstance(providers, dict):
+        return
+    for api, listed in providers.items():
+        if isinstance(listed, list):
+            for index, item in enumerate(listed):
+                if isinstance(item, dict):
+                    yield str(api), index, item
+
+
+def _mark_all(document: dict[str, Any], origin: Callable[[tuple[str | int, ...]], str]) -> None:
+    for api, index, item in _provider_lists(document):
+        item[_ORIGIN] = origin(("providers", api, index))
+
+
+def _mark_override(
+    override: dict[str, Any],
+    config_name: str,
+    section: str,
+    line_of: Callable[[tuple[str | int, ...]], int | None],
+) -> None:
+    for api, index, item in _provider_lists(override):
+        path = (section, "config", "native_override", "providers", api, index)
+        item[_ORIGIN] = f"native_override ({config_name}:{line_of(path) or '?'})"
+
+
+def _origins(document: Mapping[str, Any]) -> Iterator[ProviderOrigin]:
+    for api, _, item in _provider_lists(document):
+        yield ProviderOrigin(
+            api=api,
+            provider_id=str(item.get("provider_id")),
+            provider_type=str(item.get("provider_type")),
+            origin=str(item.get(_ORIGIN, "unknown")),
+            enriched=bool(item.get(_ENRICHED)),
+        )
+
+
+def _strip_marks(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_marks(v) for k, v in node.items() if k not in (_ORIGIN, _ENRICHED)}
+    if isinstance(node, list):
+        return [_strip_marks(item) for item in node]
+    return node
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """The run.yaml text as Lightspeed writes it: PyYAML, keys sorted, sequences indented."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+    text: str = yaml.dump(dict(document), Dumper=_Dumper, default_flow_style=False)
+    return text
