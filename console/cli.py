@@ -19,6 +19,7 @@ COMMANDS = (
     "review",
     "diff",
     "enrich",
+    "synth",
     "providers",
     "token",
     "infer",

@@ -46,7 +46,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> ExitCode:
     """Run the doctor and print each step as it finishes."""
     options = live_options(args, model=args.model, prompt=args.prompt)
-    doctor = Doctor(lightspeed_config_path(args), args.run_config, options)
+    doctor = Doctor(lightspeed_config_path(args), args.run_config, options, baseline=args.baseline)
     results = asyncio.run(_run(doctor, printer=None if args.json else print_result))
     if args.json:
         emit_json(

@@ -61,7 +61,11 @@ def load_for(
         lightspeed,
         args.run_config,
         default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
+        baseline=getattr(args, "baseline", None),
     )
+    if loaded.generation is not None:
+        reading = loaded.generation
+        narrate(f"written for: {reading.generation.label} ({reading.reason})", "dim")
     choice = loaded.run_choice
     narrate(f"run.yaml: {choice.path or '-'} ({choice.reason})", "dim")
     if not allow_unusable and (bad := unusable(loaded.findings)):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from console.commands.common import add_config_options, load_for
 from console.config.enrichment import EnrichmentPreview, preview
+from console.config.loaded import Loaded
 from console.shared.atomic import write_atomic
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate
@@ -66,7 +67,16 @@ def run_diff(args: argparse.Namespace) -> ExitCode:
 
 def run_enrich(args: argparse.Namespace) -> ExitCode:
     """Write the enriched file atomically, never over an existing file without consent."""
-    result = _preview(args)
+    loaded = load_for(args, need_run=True)
+    if loaded.synthesis is not None:
+        narrate(
+            "error: unified mode: Lightspeed synthesizes the run.yaml at start, enrichment "
+            "included; there is no run.yaml file to enrich",
+            "red",
+        )
+        narrate("  remedy: lightspeed-console synth -o FILE writes the synthesized run.yaml")
+        return ExitCode.ERROR
+    result = _preview_loaded(loaded)
     narrate(result.reason)
     if args.in_place:
         if not result.changed:
@@ -95,7 +105,10 @@ def run_enrich(args: argparse.Namespace) -> ExitCode:
 
 
 def _preview(args: argparse.Namespace) -> EnrichmentPreview:
-    loaded = load_for(args, need_run=True)
+    return _preview_loaded(load_for(args, need_run=True))
+
+
+def _preview_loaded(loaded: Loaded) -> EnrichmentPreview:
     for skipped in (result := preview(loaded)).skipped:
         narrate(f"skipped provider {skipped.provider_id} (line {skipped.line}): {skipped.reason}")
     return result

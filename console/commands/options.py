@@ -31,7 +31,16 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="RUN_YAML",
-        help="Llama Stack run.yaml (default: llama_stack.library_client_config_path)",
+        help="Llama Stack run.yaml (default: the one Lightspeed synthesizes in unified mode, "
+        "else ogx/llama_stack.library_client_config_path)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="DEFAULT_RUN_YAML",
+        help="Lightspeed's default synthesis baseline, for unified mode (default: "
+        "data/default_run.yaml of the lightspeed-stack installed beside the console)",
     )
 
 

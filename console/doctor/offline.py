@@ -8,8 +8,6 @@ Each step is a function of the deployment (`DoctorInput`), what earlier steps fo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.doctor.graph import title_of
@@ -30,9 +28,7 @@ async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters
     state.config_error = None
     title = title_of("config")
     try:
-        loaded = await asyncio.to_thread(
-            _load, source.lightspeed_config, source.run_config, source.environ
-        )
+        loaded = await asyncio.to_thread(_load, source)
     except ConfigFileError as error:
         state.config_error = error
         return CheckResult(
@@ -59,7 +55,8 @@ async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters
             details=tuple(f"{f.location}: {f.message}" for f in bad),
         )
     mode = loaded.llama_stack.mode if loaded.llama_stack else "unknown"
-    files = [f"{loaded.lightspeed.path} ({mode} mode)"] if loaded.lightspeed else []
+    written_for = f", {loaded.generation.generation.short}" if loaded.generation else ""
+    files = [f"{loaded.lightspeed.path} ({mode} mode{written_for})"] if loaded.lightspeed else []
     if loaded.run is not None:
         files.append(f"{loaded.run.path} ({loaded.run_choice.reason})")
     else:
@@ -131,9 +128,7 @@ async def check_enrichment(_: DoctorInput, state: DoctorState, __: RunParameters
     return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
 
-def _load(
-    lightspeed_config: Path | None, run_config: Path | None, environ: Mapping[str, str] | None
-) -> Loaded:
+def _load(source: DoctorInput) -> Loaded:
     """`console.config.loader.load`, imported in the worker thread that runs it.
 
     The loader brings ruamel, libyaml and pydantic: about 80 ms of imports that would
@@ -141,4 +136,6 @@ def _load(
     """
     from console.config.loader import load
 
-    return load(lightspeed_config, run_config, environ)
+    return load(
+        source.lightspeed_config, source.run_config, source.environ, baseline=source.baseline
+    )

@@ -52,8 +52,11 @@ class Doctor:
         options: LiveOptions | None = None,
         *,
         environ: Mapping[str, str] | None = None,
+        baseline: Path | None = None,
     ) -> None:
-        self.source = DoctorInput(lightspeed_config, run_config, options or LiveOptions(), environ)
+        self.source = DoctorInput(
+            lightspeed_config, run_config, options or LiveOptions(), environ, baseline
+        )
         self.state = DoctorState()
 
     @property

@@ -33,6 +33,8 @@ class DoctorInput:
     run_config: Path | None = None
     options: LiveOptions = field(default_factory=LiveOptions)
     environ: Mapping[str, str] | None = None
+    baseline: Path | None = None
+    """Lightspeed's default synthesis baseline (``--baseline``), for unified mode."""
 
 
 @dataclass(frozen=True)
