@@ -318,7 +318,7 @@ def start_real_stack(
     run_config: Mapping[str, Any] | Path,
     *,
     release: ServerRelease = DEFAULT_RELEASE,
-    environment: ServerEnvironment | None = None,
+    environment: ServerEnvironment[ServerRelease] | None = None,
     tls: TlsFiles | None = None,
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
     env: Mapping[str, str] | None = None,
@@ -405,7 +405,7 @@ def run_real_stack(
     run_config: Mapping[str, Any] | Path,
     *,
     release: ServerRelease = DEFAULT_RELEASE,
-    environment: ServerEnvironment | None = None,
+    environment: ServerEnvironment[ServerRelease] | None = None,
     startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[RealStack]:

@@ -45,8 +45,19 @@ _READY = "lightspeed-console-ready.json"
 _LOCK_POLL_S = 0.2
 
 
-@dataclass(frozen=True)
-class ServerRelease:
+@dataclass(frozen=True, kw_only=True)
+class Installable:
+    """What uv installs into one environment: pinned requirements, and extra install flags."""
+
+    key: str
+    label: str
+    requirements: tuple[str, ...]
+    install_args: tuple[str, ...] = ()
+    """Extra ``uv pip install`` flags, e.g. ``--no-deps`` for a package read as files."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerRelease(Installable):
     """One server release: what to install, how to start it, and what it reads.
 
     ``program`` and ``cli_module`` are the console script and the module whose ``main()``
@@ -54,9 +65,6 @@ class ServerRelease:
     ``sys.argv = [program, *run_args, run.yaml, "--port", N]``.
     """
 
-    key: str
-    label: str
-    requirements: tuple[str, ...]
     program: str
     cli_module: str
     run_args: tuple[str, ...]
@@ -100,12 +108,20 @@ LLAMA_STACK_0_7_3 = ServerRelease(
 RELEASES: Mapping[str, ServerRelease] = {r.key: r for r in (OGX_1_2_5, LLAMA_STACK_0_7_3)}
 DEFAULT_RELEASE = OGX_1_2_5
 """What today's Lightspeed (lightspeed-stack 0.7.1) runs."""
+LIGHTSPEED_STACK_0_7_1 = Installable(
+    key="lightspeed-stack-0.7.1",
+    label="lightspeed-stack 0.7.1",
+    # Read as files (its default synthesis baseline): the 0.7.1 wheel cannot be imported,
+    # and its dependencies (a whole OGX) are not needed for that.
+    requirements=("lightspeed-stack==0.7.1",),
+    install_args=("--no-deps",),
+)
 
 
 class ProvisionError(RuntimeError):
     """A server environment could not be built; ``reason`` and ``remedy`` say why and what to do."""
 
-    def __init__(self, release: ServerRelease, reason: str, remedy: str) -> None:
+    def __init__(self, release: Installable, reason: str, remedy: str) -> None:
         super().__init__(f"{release.label}: {reason}")
         self.release = release
         self.reason = reason
@@ -116,7 +132,7 @@ class ProvisionError(RuntimeError):
 class ProvisionProgress:
     """What provisioning is doing now, for a progress line."""
 
-    release: ServerRelease
+    release: Installable
     phase: str
     """``checking``, ``waiting`` (another process builds it), ``installing``, ``ready``."""
     detail: str = ""
@@ -124,10 +140,10 @@ class ProvisionProgress:
 
 
 @dataclass(frozen=True)
-class ServerEnvironment:
+class ServerEnvironment[R: Installable]:
     """A built environment of one release."""
 
-    release: ServerRelease
+    release: R
     root: Path
     built: bool
     """True when this call built it (the first run downloads), False when it was cached."""
@@ -136,6 +152,11 @@ class ServerEnvironment:
     def python(self) -> Path:
         """The environment's interpreter, which runs the server."""
         return self.root / "bin" / "python"
+
+    @property
+    def site_packages(self) -> Path:
+        """Where its packages are installed (``lib/python3.X/site-packages``)."""
+        return next(self.root.glob("lib/python*/site-packages"))
 
 
 Progress = Callable[[ProvisionProgress], None]
@@ -160,28 +181,28 @@ def find_uv(environ: Mapping[str, str] | None = None) -> str | None:
     return shutil.which("uv", path=env.get("PATH"))
 
 
-def environment_dir(release: ServerRelease, root: Path) -> Path:
+def environment_dir(release: Installable, root: Path) -> Path:
     """The folder of a release's environment: its key and a hash of what is installed."""
     stamp = _stamp(release)
     digest = hashlib.sha256(json.dumps(stamp, sort_keys=True).encode()).hexdigest()[:10]
     return root / f"{release.key}-{digest}"
 
 
-def cached_environment(
-    release: ServerRelease, root: Path | None = None
-) -> ServerEnvironment | None:
+def cached_environment[R: Installable](
+    release: R, root: Path | None = None
+) -> ServerEnvironment[R] | None:
     """The release's environment when it is already built (no uv call, no lock), else None."""
     folder = environment_dir(release, root or cache_root())
     return ServerEnvironment(release, folder, built=False) if _is_ready(folder, release) else None
 
 
-def provision(
-    release: ServerRelease,
+def provision[R: Installable](
+    release: R,
     *,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     root: Path | None = None,
-) -> ServerEnvironment:
+) -> ServerEnvironment[R]:
     """The release's environment, built with uv the first time; `ProvisionError` when it cannot be.
 
     ``cancel`` (set from another thread) stops waiting for the lock and kills uv; the
@@ -229,14 +250,17 @@ def provision(
 # ------------------------------------------------------------------------------ internals
 
 
-def _stamp(release: ServerRelease) -> dict[str, object]:
-    return {
+def _stamp(release: Installable) -> dict[str, object]:
+    stamp: dict[str, object] = {
         "requirements": list(release.requirements),
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
+    if release.install_args:
+        stamp["install_args"] = list(release.install_args)
+    return stamp
 
 
-def _is_ready(folder: Path, release: ServerRelease) -> bool:
+def _is_ready(folder: Path, release: Installable) -> bool:
     try:
         stamp = json.loads((folder / _READY).read_text())
     except (OSError, ValueError):
@@ -244,7 +268,7 @@ def _is_ready(folder: Path, release: ServerRelease) -> bool:
     return stamp == _stamp(release) and (folder / "bin" / "python").exists()
 
 
-def _remove_partials(base: Path, release: ServerRelease) -> None:
+def _remove_partials(base: Path, release: Installable) -> None:
     """Folders a killed build left behind (we hold the lock, so nobody is building them)."""
     for stale in base.glob(f"{release.key}.partial-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -252,7 +276,7 @@ def _remove_partials(base: Path, release: ServerRelease) -> None:
 
 @contextlib.contextmanager
 def _locked(
-    path: Path, release: ServerRelease, report: Progress, cancel: threading.Event | None
+    path: Path, release: Installable, report: Progress, cancel: threading.Event | None
 ) -> Iterator[None]:
     """An exclusive lock on ``path`` (another process may be building the same release)."""
     with path.open("a") as handle:
@@ -277,7 +301,7 @@ def _locked(
 
 def _build(
     uv: str,
-    release: ServerRelease,
+    release: Installable,
     folder: Path,
     report: Progress,
     cancel: threading.Event | None,
@@ -286,12 +310,13 @@ def _build(
     report(ProvisionProgress(release, "installing", "creating the environment"))
     _uv(uv, release, ["venv", "--quiet", "--python", sys.executable, str(folder)], report, cancel)
     python = str(folder / "bin" / "python")
-    _uv(uv, release, ["pip", "install", "--python", python, *release.requirements], report, cancel)
+    args = ["pip", "install", "--python", python, *release.install_args, *release.requirements]
+    _uv(uv, release, args, report, cancel)
 
 
 def _uv(
     uv: str,
-    release: ServerRelease,
+    release: Installable,
     args: list[str],
     report: Progress,
     cancel: threading.Event | None,
