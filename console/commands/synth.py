@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> ExitCode:
         return ExitCode.ERROR
     result = preview(loaded)
     text = result.enriched_text
+    if loaded.synthesis is not None and loaded.synthesis.notes:
+        # Say in the file itself that it is not all of Lightspeed's, should it be kept.
+        header = "".join(f"# incomplete: {note}\n" for note in loaded.synthesis.notes)
+        text = header + text
     origins = loaded.synthesis.origins if loaded.synthesis else ()
     for origin in origins:
         mark = " (enriched: model_validation: false)" if origin.enriched else ""

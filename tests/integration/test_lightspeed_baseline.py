@@ -120,3 +120,22 @@ def test_the_cli_reads_the_baseline_of_a_lightspeed_stack_installed_beside_it(
     run = yaml.safe_load(result["run_yaml"])
     assert run["version"] == 2
     assert "tool_runtime" in run["apis"]
+
+
+def test_the_unified_example_on_the_real_baseline(
+    lightspeed: ServerEnvironment[Installable],
+) -> None:
+    from tests.conftest import EXAMPLES
+
+    found = installed_baseline_path([str(lightspeed.site_packages)])
+    assert found is not None
+    loaded = load(EXAMPLES / "lightspeed-stack-unified.yaml", baseline=found[0], environ={})
+    assert loaded.synthesis is not None
+    assert loaded.synthesis.notes == ()
+    # byo-llm: the shipped baseline without its OpenAI row, then the Azure entry appended
+    assert [p.provider_id for p in loaded.providers if p.api == "inference"] == [
+        "sentence-transformers",
+        "azure",
+    ]
+    assert [p.provider_id for p in loaded.azure_providers] == ["azure"]
+    assert loaded.azure_providers[0].config["model_validation"] is False
