@@ -29,6 +29,7 @@ from console.shared.exitcodes import ExitCode
 from console.shared.findings import Severity
 from console.shared.output import emit, emit_json, narrate, table
 from console.stack.compare import compare_models, compare_providers
+from console.stack.kind import server_facts
 from console.stack.providers import ModelView, ProviderView, static_models, static_providers
 
 if TYPE_CHECKING:
@@ -100,6 +101,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     assert found.discovery is not None
     narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
     narrate(f"provider-data header: {info.header_name} ({info.header_reason})", "dim")
+    for line in server_facts(info.kind).lines():
+        narrate(f"  {line}", "dim")
     if not args.json:
         emit(_provider_table(list(found.providers), static[0]))
         emit("\n")

@@ -48,6 +48,8 @@ INFERENCE_KEYS = frozenset(
     }
 )  # fmt: skip
 PROVIDER_KEYS = frozenset({"type", "id", "api_key_env", "allowed_models", "extra"})
+REQUIRED_ROOT_KEYS = ("name", "service", "user_data_collection")
+"""Required by lightspeed-stack 0.7.1's root model (``ogx`` too: see section-missing)."""
 BASELINES = ("default", "empty", "byo-llm")
 FORMAT_VERSIONS = ("legacy", "unified")
 PROVIDER_ID = re.compile(r"[a-z0-9_-]+")
@@ -66,6 +68,7 @@ def startup_refusals(loaded: Loaded) -> Iterator[Finding]:
         return
     rules = _Rules(loaded, raw)
     yield from rules.section_spelling()
+    yield from rules.required_keys()
     yield from rules.shape()
     yield from rules.unknown_keys()
     yield from rules.unified_values()
@@ -187,6 +190,25 @@ class _Rules:
                 f"({inputs}), a legacy one does not; Lightspeed refuses to start",
                 "Fix config_format_version or the configuration body.",
             )
+
+    def required_keys(self) -> Iterator[Finding]:
+        if self.reading.generation is not Generation.CURRENT:
+            return
+        for key in REQUIRED_ROOT_KEYS:
+            if key not in self.raw:
+                yield self.finding(
+                    "required-key-missing",
+                    Severity.ERROR,
+                    (),
+                    f"{key} is not written: lightspeed-stack 0.7.x requires it (field "
+                    "required) and refuses the file",
+                    f"Add {key}:"
+                    + (
+                        " (feedback_enabled: false and transcripts_enabled: false collect nothing)"
+                        if key == "user_data_collection"
+                        else ""
+                    ),
+                )
 
     def unknown_keys(self) -> Iterator[Finding]:
         checks: list[tuple[ConfigPath, frozenset[str]]] = [

@@ -16,7 +16,7 @@ from console.shared.diagnosis import DiagnosedError
 async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
     """Open a session with the configured (or given) server and ask its version."""
     from console.shared.ca_bundle import CaBundleError
-    from console.stack.kind import HeaderNameError
+    from console.stack.kind import HeaderNameError, server_facts
     from console.stack.session import NoServer, open_session
 
     loaded = state.checked_loaded
@@ -56,6 +56,7 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
         title,
         CheckStatus.PASS,
         f"{info.kind} {info.version}{marker} at {info.url}; provider data in {info.header_name}",
+        details=server_facts(info.kind).lines(),
     )
 
 

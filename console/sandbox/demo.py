@@ -200,7 +200,7 @@ class DemoSandbox:
         run_path = self.workdir / "run.yaml"
         lightspeed_path = self.workdir / "lightspeed-stack.yaml"
         run_path.write_text(_run_yaml_text(run_config))
-        lightspeed_path.write_text(_lightspeed_yaml_text(stack_url))
+        lightspeed_path.write_text(_lightspeed_yaml_text(stack_url, kind))
         self.info = DemoInfo(
             authority=self.entra.authority,
             ca_bundle=str(self.entra.ca_pem),
@@ -369,7 +369,13 @@ def _run_yaml_text(run_config: dict[str, Any]) -> str:
     )
 
 
-def _lightspeed_yaml_text(stack_url: str) -> str:
+def _lightspeed_yaml_text(stack_url: str, kind: StackKind) -> str:
+    """The demo's lightspeed-stack.yaml, in the generation of the server it runs.
+
+    OGX is what lightspeed-stack 0.7.x runs, so its file is 0.7.x's (``ogx:``); llama-stack
+    0.7.3 and the stand-in are May 2026's, whose Lightspeed reads ``llama_stack:``.
+    """
+    section = "ogx" if kind == "ogx" else "llama_stack"
     return f"""\
 # lightspeed-stack.yaml of the lightspeed-console demo (sandbox).
 name: lightspeed-console demo (sandbox)
@@ -378,10 +384,14 @@ service:
   port: 8080
   auth_enabled: false
 
-llama_stack:
+{section}:
   use_as_library_client: false
   url: {stack_url}
   timeout: 60
+
+user_data_collection:
+  feedback_enabled: false
+  transcripts_enabled: false
 
 # Sandbox credentials, set in the environment by `lightspeed-console demo`.
 azure_entra_id:

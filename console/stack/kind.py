@@ -15,6 +15,7 @@ gateway that answers for the server, a build with a custom version string).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Literal
 
 StackKind = Literal["llama-stack", "ogx", "sandbox"]
@@ -79,3 +80,51 @@ def choose_header(version: str, kind: StackKind, forced: str | None = None) -> t
         name = check_header_name(forced)
         return name, f"forced with --provider-data-header (the server reads {reads})", reads
     return reads, why, reads
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    """What a server generation does with what Lightspeed sends it, for the operator.
+
+    Each sentence is pinned by ``tests/integration/test_server_generations.py`` against the
+    real servers (llama-stack 0.7.3, OGX 1.2.5 and the newest OGX).
+    """
+
+    header: str
+    """The provider-data header it reads, and that it ignores the other one."""
+    model_validation: str
+    """What Lightspeed's ``model_validation: false`` enrichment does there."""
+    tls: str
+    """Whether it serves TLS."""
+
+    def lines(self) -> tuple[str, ...]:
+        """The three facts, labelled, for a detail list."""
+        return (
+            f"provider data: {self.header}",
+            f"model_validation: {self.model_validation}",
+            f"TLS: {self.tls}",
+        )
+
+
+_MODEL_VALIDATION = (
+    "a per-model field of registered_resources.models (default off); the provider-level "
+    "config.model_validation that Lightspeed's enrichment writes is not a field of the "
+    "remote::azure provider and is ignored, and models registered from run.yaml pass the "
+    "availability check anyway"
+)
+
+
+def server_facts(kind: StackKind) -> ServerFacts:
+    """The facts of a server of ``kind`` (the sandbox stand-in answers like llama-stack 0.7.3)."""
+    if kind == "ogx":
+        return ServerFacts(
+            header=f"reads {OGX_HEADER} only; {LLAMA_STACK_HEADER} is ignored",
+            model_validation=_MODEL_VALIDATION,
+            tls="refuses to start without TLS (server.tls_certfile/tls_keyfile) unless "
+            "--insecure; trust a private CA with --stack-ca-bundle",
+        )
+    return ServerFacts(
+        header=f"reads {LLAMA_STACK_HEADER} only; {OGX_HEADER} is ignored",
+        model_validation=_MODEL_VALIDATION,
+        tls="plain HTTP unless server.tls_certfile/tls_keyfile are set",
+    )

@@ -14,7 +14,9 @@ from console.config.lightspeed import Generation, read_generation
 from console.config.loader import load
 from console.shared.findings import Finding, Severity
 
-SERVICE = "name: t\nogx:\n  url: https://ogx.example:8321\n"
+SERVICE = (
+    "name: t\nservice: {}\nuser_data_collection: {}\nogx:\n  url: https://ogx.example:8321\n"
+)
 
 
 def findings(tmp_path: Path, text: str) -> list[Finding]:
@@ -57,13 +59,15 @@ def test_an_ogx_service_file_is_clean(tmp_path: Path) -> None:
 def test_both_sections_are_refused_at_the_leftover_one(tmp_path: Path) -> None:
     found = findings(tmp_path, SERVICE + "llama_stack:\n  url: https://old:8321\n")
     [both] = [f for f in found if f.code == "section-both"]
-    assert (both.severity, both.line) == (Severity.ERROR, 4)
+    assert (both.severity, both.line) == (Severity.ERROR, 6)
     assert "refuses the leftover llama_stack:" in both.message
 
 
 def test_the_alias_in_a_0_7_file_is_a_notice(tmp_path: Path) -> None:
     found = findings(
-        tmp_path, "name: t\nconfig_format_version: legacy\nllama_stack:\n  url: https://x:1\n"
+        tmp_path,
+        "name: t\nconfig_format_version: legacy\nllama_stack:\n  url: https://x:1\n"
+        "service: {}\nuser_data_collection: {}\n",
     )
     [notice] = [f for f in found if f.code == "section-deprecated"]
     assert (notice.severity, notice.line) == (Severity.INFO, 3)
@@ -82,6 +86,14 @@ def test_a_missing_section(tmp_path: Path) -> None:
     assert "section-missing" in codes(found)
 
 
+def test_required_root_keys_of_0_7(tmp_path: Path) -> None:
+    found = findings(tmp_path, "name: t\nogx:\n  url: https://x:1\n")
+    missing = sorted(f.message.split()[0] for f in found if f.code == "required-key-missing")
+    assert missing == ["service", "user_data_collection"]
+    may_2026 = findings(tmp_path, "name: t\nllama_stack:\n  url: https://x:1\n")
+    assert "required-key-missing" not in codes(may_2026)
+
+
 def test_unknown_keys_with_a_did_you_mean(tmp_path: Path) -> None:
     found = findings(
         tmp_path,
@@ -91,10 +103,10 @@ def test_unknown_keys_with_a_did_you_mean(tmp_path: Path) -> None:
         + "azure_entra_id:\n  tenant_id: t\n  client_id: c\n  client_secret: s\n  scopes: x\n",
     )
     unknown = {f.line: f for f in found if f.code == "unknown-key"}
-    assert sorted(unknown) == [4, 5, 11]
-    assert "did you mean ogx.timeout?" in unknown[4].remedy
-    assert "did you mean azure_entra_id?" in unknown[5].remedy
-    assert "did you mean azure_entra_id.scope?" in unknown[11].remedy
+    assert sorted(unknown) == [6, 7, 13]
+    assert "did you mean ogx.timeout?" in unknown[6].remedy
+    assert "did you mean azure_entra_id?" in unknown[7].remedy
+    assert "did you mean azure_entra_id.scope?" in unknown[13].remedy
     assert all(f.severity is Severity.ERROR for f in unknown.values())
 
 
