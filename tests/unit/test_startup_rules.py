@@ -14,9 +14,7 @@ from console.config.lightspeed import Generation, read_generation
 from console.config.loader import load
 from console.shared.findings import Finding, Severity
 
-SERVICE = (
-    "name: t\nservice: {}\nuser_data_collection: {}\nogx:\n  url: https://ogx.example:8321\n"
-)
+SERVICE = "name: t\nservice: {}\nuser_data_collection: {}\nogx:\n  url: https://ogx.example:8321\n"
 
 
 def findings(tmp_path: Path, text: str) -> list[Finding]:
