@@ -105,7 +105,22 @@ LLAMA_STACK_0_7_3 = ServerRelease(
     package="llama_stack",
     requires_tls=False,
 )
-RELEASES: Mapping[str, ServerRelease] = {r.key: r for r in (OGX_1_2_5, LLAMA_STACK_0_7_3)}
+OGX_LATEST = ServerRelease(
+    key="ogx-latest",
+    label="OGX (newest)",
+    # Unpinned: the newest release when the environment is built (a cached one keeps its
+    # version; its /v1/version says which). The three are released together.
+    requirements=("ogx", "ogx-api", "ogx-client"),
+    program="ogx",
+    cli_module="ogx.cli.ogx",
+    run_args=("run",),
+    env_prefix="OGX",
+    package="ogx",
+    requires_tls=True,
+)
+RELEASES: Mapping[str, ServerRelease] = {
+    r.key: r for r in (OGX_1_2_5, LLAMA_STACK_0_7_3, OGX_LATEST)
+}
 DEFAULT_RELEASE = OGX_1_2_5
 """What today's Lightspeed (lightspeed-stack 0.7.1) runs."""
 LIGHTSPEED_STACK_0_7_1 = Installable(
