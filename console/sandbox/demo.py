@@ -36,7 +36,6 @@ from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
 from console.sandbox.entra.server import EntraServer
-from console.sandbox.entra.tenants import DEFAULT_SCOPE
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,
@@ -60,6 +59,7 @@ from console.settings.bringup import (
     Target,
 )
 from console.settings.live import LiveOptions
+from console.shared.azure import DEFAULT_SCOPE
 
 StackKind = Literal["ogx", "llama-stack", "sandbox"]
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")

@@ -54,6 +54,7 @@ from console.sandbox.server_env import (
     provision,
 )
 from console.sandbox.servers import TlsFiles
+from console.shared.azure import AZURE_PROVIDER_TYPE
 
 DEFAULT_PROVIDER_ID = "azure"
 DEFAULT_MODELS: tuple[str, ...] = ("gpt-4o-mini",)
@@ -121,7 +122,7 @@ def minimal_run_config(
             "inference": [
                 {
                     "provider_id": provider_id,
-                    "provider_type": "remote::azure",
+                    "provider_type": AZURE_PROVIDER_TYPE,
                     "config": provider_config,
                 }
             ]

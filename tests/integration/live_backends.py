@@ -17,7 +17,6 @@ import pytest
 from pydantic import SecretStr
 
 from console.sandbox import faults
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack.server import LlamaStackServer
@@ -25,6 +24,7 @@ from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_s
 from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 from console.stack.session import StackSession
 
 BACKENDS = ("stand-in", "real")

@@ -30,9 +30,10 @@ from azure.identity.aio import ClientSecretCredential as AsyncClientSecretCreden
 from console.sandbox import faults
 from console.sandbox.entra.server import EntraServer
 from console.sandbox.entra.stand_in import EntraStandIn
-from console.sandbox.entra.tenants import COGNITIVE_SERVICES, DEFAULT_SCOPE, DemoIdentity
+from console.sandbox.entra.tenants import DemoIdentity
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import BadSignatureError, WrongAudienceError
+from console.shared.azure import COGNITIVE_SERVICES, DEFAULT_SCOPE
 
 CANARY = "CANARY~s3cret-value-that-must-never-be-recorded-0042"
 UNKNOWN_TENANT = "00000000-dead-beef-0000-000000000000"

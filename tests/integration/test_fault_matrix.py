@@ -39,11 +39,11 @@ from console.sandbox import faults as catalogue
 from console.sandbox.ca import issue_local_tls
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.sandbox.entra.app import create_entra_app
-from console.sandbox.entra.tenants import DEFAULT_SCOPE
 from console.sandbox.llama_stack.app import create_stack_app
 from console.sandbox.servers import LocalServer
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.shared.azure import DEFAULT_SCOPE
 from screens.app import LightspeedConsole
 from tests.tui.conftest import SIZE, text_of, wait_for
 

@@ -24,7 +24,6 @@ import pytest
 from llama_stack_client import APIConnectionError, APIStatusError, LlamaStackClient
 
 from console.sandbox import faults
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack.identity import SANDBOX_VERSION
@@ -32,6 +31,7 @@ from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 from tests.integration.live_backends import required_real_stack
 
 pytestmark = pytest.mark.real_stack

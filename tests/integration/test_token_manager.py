@@ -26,9 +26,8 @@ from console.config.views import EntraIdSettings
 from console.entra.manager import TokenError, TokenManager, TokenStatus
 from console.sandbox import faults
 from console.sandbox.entra.server import EntraServer
-from console.sandbox.entra.tenants import COGNITIVE_SERVICES
 from console.sandbox.servers import port_is_listening
-from console.shared.azure import DEFAULT_SCOPE
+from console.shared.azure import COGNITIVE_SERVICES, DEFAULT_SCOPE
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 
 DOMAIN = "contoso.onmicrosoft.com"

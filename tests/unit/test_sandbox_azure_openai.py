@@ -13,10 +13,10 @@ import pytest
 from console.sandbox import faults
 from console.sandbox.azure_openai.errors import MSG_INVALID_KEY, MSG_INVALID_TOKEN
 from console.sandbox.azure_openai.records import token_fingerprint
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.tokens import TokenIssuer, new_token_id
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "ping pong"}]}
 

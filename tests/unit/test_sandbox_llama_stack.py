@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from console.sandbox import faults
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.llama_stack.identity import SANDBOX_HEADER, SANDBOX_VERSION
 from console.sandbox.llama_stack.provider_data import azure_provider_data
@@ -21,6 +20,7 @@ from console.sandbox.llama_stack.run_config import redact_config
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.tokens import TokenIssuer
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 
 MSG_INVALID_KEY = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "

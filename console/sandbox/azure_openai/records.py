@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-MASK = "********"
+from console.shared.redact import MASK
 
 
 def token_fingerprint(token: str) -> str:

@@ -7,7 +7,6 @@ region are constants so that answers (and the screens showing them) never vary.
 
 from __future__ import annotations
 
-AZURE_AUDIENCE = "https://cognitiveservices.azure.com"
 API_PREFIX = "/openai/v1"
 DEFAULT_DEPLOYMENTS: tuple[str, ...] = ("gpt-4o-mini",)
 SANDBOX_CREATED = 1767225600  # 2026-01-01T00:00:00Z: a fixed `created` keeps snapshots stable

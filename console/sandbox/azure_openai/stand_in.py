@@ -24,9 +24,10 @@ from console.sandbox.azure_openai.errors import (
 )
 from console.sandbox.azure_openai.faults import AzureFaults
 from console.sandbox.azure_openai.records import AzureRequest, token_fingerprint
-from console.sandbox.azure_openai.resource import AZURE_AUDIENCE, DEFAULT_DEPLOYMENTS
+from console.sandbox.azure_openai.resource import DEFAULT_DEPLOYMENTS
 from console.sandbox.request_log import RequestLog
 from console.sandbox.tokens import InvalidTokenError, TokenIssuer
+from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 
 
 @dataclass(frozen=True, slots=True)

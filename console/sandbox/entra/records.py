@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MASK = "********"
+from console.shared.redact import MASK
+
 _MASKED_FIELDS = frozenset({"client_secret", "client_assertion", "password", "refresh_token"})
 
 

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-COGNITIVE_SERVICES = "https://cognitiveservices.azure.com"
-DEFAULT_SCOPE = f"{COGNITIVE_SERVICES}/.default"
+from console.shared.azure import COGNITIVE_SERVICES
+
 DEFAULT_RESOURCES: tuple[str, ...] = (
     COGNITIVE_SERVICES,
     "https://ai.azure.com",

@@ -62,6 +62,7 @@ from console.sandbox.llama_stack.run_config import ModelEntry
 from console.sandbox.llama_stack.shaping import dumps, shape_chunk, shape_completion
 from console.sandbox.llama_stack.stand_in import LlamaStackStandIn
 from console.sandbox.llama_stack.upstream import Upstream, UpstreamError
+from console.shared.azure import AZURE_PROVIDER_TYPE
 
 
 class _StackApp(StackHandlers):
@@ -107,7 +108,7 @@ class _StackApp(StackHandlers):
         """What each Azure provider's ``GET /models`` lists with the caller's key; errors skip."""
         found: list[ModelEntry] = []
         for provider in self.stand_in.providers:
-            if provider.provider_type != "remote::azure" or not provider.base_url:
+            if provider.provider_type != AZURE_PROVIDER_TYPE or not provider.base_url:
                 continue
             upstream = self.upstream()
             try:
@@ -145,7 +146,7 @@ class _StackApp(StackHandlers):
             message = MSG_MODEL_NOT_FOUND.format(model=model_id)
             return self._error(request, 404, message, closes=False)
         provider = self.stand_in.provider(model.provider_id)
-        if provider is None or provider.provider_type != "remote::azure":
+        if provider is None or provider.provider_type != AZURE_PROVIDER_TYPE:
             return self._error(request, 500, MSG_INTERNAL)
         if self._provider_data(request) is not None and not isinstance(
             self._provider_data(request), dict

@@ -14,7 +14,9 @@ from typing import Any
 
 from console.sandbox.llama_stack.identity import SANDBOX_CREATED
 
-MASK = "********"
+SERVER_SECRET_MASK = "********"  # noqa: S105 - a placeholder, not a password
+"""What llama-stack and OGX print in place of a secret in ``providers.list()`` (their own
+convention, mirrored here; not the console's redaction)."""
 NOT_IMPLEMENTED_HEALTH = {
     "status": "Not Implemented",
     "message": "Provider does not implement health check",
@@ -52,7 +54,7 @@ def redact_config(data: Mapping[str, Any]) -> dict[str, Any]:
         if any(s in lowered for s in _NOT_SENSITIVE):
             out[key] = value(data[key])
         elif any(s in lowered for s in _SENSITIVE):
-            out[key] = MASK
+            out[key] = SERVER_SECRET_MASK
         else:
             out[key] = value(data[key])
     return out
