@@ -39,7 +39,13 @@ from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
 from console.settings.launch import Launch
 from screens.events import EventLog, Level
-from screens.messages import BringupFailed, EnrichedWriteDone, ServiceChanged, TargetReady
+from screens.messages import (
+    BringupFailed,
+    EnrichedWriteDone,
+    ServiceChanged,
+    TargetReady,
+    WriteTargetInspected,
+)
 
 if TYPE_CHECKING:
     from textual.message_pump import MessagePump
@@ -291,6 +297,7 @@ class ConsoleWorkers(App[None]):
         self.reload_files(f"reloaded after change on disk ({names})")
 
     def _watched_files(self) -> list[Path]:
+        """The files the doctor was given, and the run.yaml the config names when none was."""
         doctor = self.doctor
         paths = [p for p in (doctor.lightspeed_config, doctor.run_config) if p is not None]
         loaded = doctor.state.loaded
@@ -304,7 +311,6 @@ class ConsoleWorkers(App[None]):
     ) -> None:
         """Look at the chosen path off the event loop; the screen that asked gets the facts."""
         from console.config.enriched_write import inspect
-        from screens.messages import WriteTargetInspected
 
         facts = await inspect(path, preview)
         reply_to.post_message(WriteTargetInspected(facts, preview))
