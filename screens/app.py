@@ -128,6 +128,9 @@ class LightspeedConsole(ConsoleWorkers):
             value = loaded.lightspeed.sub.value.get("name")
             name = str(value) if value is not None else None
         mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
+        if mode is not None and loaded is not None and loaded.synthesis is not None:
+            mode += ", unified"
+        generation = loaded.generation.generation.short if loaded and loaded.generation else None
         info = state.stack_info
         server = f"{info.kind} {info.version}" if info is not None else None
         if server is None and self.awaiting_target:
@@ -137,6 +140,7 @@ class LightspeedConsole(ConsoleWorkers):
             name=name,
             mode=mode,
             server=server,
+            generation=generation,
             sandbox=sandbox,
             read_only=self.launch.read_only,
             screen_title=screen_title,

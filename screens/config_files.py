@@ -32,6 +32,16 @@ def file_of(loaded: Loaded | None, file_id: str) -> LoadedFile | None:
     return loaded.lightspeed if file_id == "lightspeed" else loaded.run
 
 
+def file_label(loaded: Loaded | None, file_id: str) -> str:
+    """A tab's name: the file's, or what the synthesized run.yaml is (it has no file)."""
+    file = file_of(loaded, file_id)
+    if file is None:
+        return default_label(file_id)
+    if file_id == "run" and loaded is not None and loaded.synthesis is not None:
+        return "run.yaml (synthesized)"
+    return file.path.name
+
+
 def default_label(file_id: str) -> str:
     """A tab's name before its file is known."""
     return "lightspeed-stack.yaml" if file_id == "lightspeed" else "run.yaml"

@@ -28,12 +28,20 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.shared.redact import MASK
 from screens.base import ConsoleScreen
-from screens.config_files import FILE_IDS, default_label, file_of, held_secrets, same_file
+from screens.config_files import (
+    FILE_IDS,
+    default_label,
+    file_label,
+    file_of,
+    held_secrets,
+    same_file,
+)
 from screens.host import ConsoleHost
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.env_table import STATE_LABELS, EnvTable
 from screens.widgets.findings_table import FindingsTable, describe_finding, finding_text
 from screens.widgets.masked_yaml import SecretField, mask_text, secret_fields
+from screens.widgets.origins_table import OriginsTable, origin_text
 from screens.widgets.yaml_view import YamlView
 
 if TYPE_CHECKING:
@@ -89,6 +97,8 @@ class ConfigScreen(ConsoleScreen):
                     yield FindingsTable(id="findings")
                 with TabPane("Env variables", id="side-env"):
                     yield EnvTable(id="env")
+                with TabPane("Origins", id="side-origins"):
+                    yield OriginsTable(id="origins")
         yield Static(id="config-detail")
 
     def on_screen_suspend(self) -> None:
@@ -126,7 +136,7 @@ class ConfigScreen(ConsoleScreen):
             file = file_of(loaded, file_id)
             self._fields[file_id] = secret_fields(file.document) if file is not None else []
             pane = "file-lightspeed" if file_id == "lightspeed" else "file-run"
-            label = file.path.name if file is not None else default_label(file_id)
+            label = file_label(loaded, file_id)
             self.query_one("#config-files", TabbedContent).get_tab(pane).label = label
         self._draw_files()
         if loaded is None:
@@ -138,6 +148,7 @@ class ConfigScreen(ConsoleScreen):
             self._view("run").show_message(message, "red" if error is not None else "dim")
         self._fill_findings(loaded)
         self._fill_env(loaded)
+        self._fill_origins(loaded)
         self._describe_line()
 
     def _draw_files(self) -> None:
@@ -164,6 +175,18 @@ class ConfigScreen(ConsoleScreen):
         table = self.query_one("#findings", FindingsTable)
         label = table.show(loaded.findings if loaded is not None else [])
         self.query_one("#config-side", TabbedContent).get_tab("side-findings").label = label
+
+    def _fill_origins(self, loaded: Loaded | None) -> None:
+        """The Origins tab exists only for a synthesized run.yaml (unified mode)."""
+        side = self.query_one("#config-side", TabbedContent)
+        synthesis = loaded.synthesis if loaded is not None else None
+        if synthesis is None:
+            side.hide_tab("side-origins")
+            return
+        side.show_tab("side-origins")
+        side.get_tab("side-origins").label = self.query_one("#origins", OriginsTable).show(
+            synthesis.origins
+        )
 
     def _fill_env(self, loaded: Loaded | None) -> None:
         revealed = None
@@ -209,6 +232,11 @@ class ConfigScreen(ConsoleScreen):
                 parts.append(Text(f"{field.path}: revealed (m masks it again)", style="yellow"))
             else:
                 parts.append(Text(f"{field.path}: masked secret (v reveals it, after a confirm)"))
+        loaded = self.console.doctor.state.loaded
+        synthesis = loaded.synthesis if loaded is not None and file_id == "run" else None
+        origin = synthesis.origin_at(line, file.sub.line) if synthesis is not None else None
+        if origin is not None:
+            parts.append(origin_text(origin))
         refs = [ref for ref in file.sub.references if ref.line == line]
         for ref in refs:
             parts.append(Text(f"${{env.{ref.name}}}: {STATE_LABELS[ref.state][0]}", style="dim"))

@@ -82,6 +82,8 @@ class ProviderOrigin:
     """Where one provider of the synthesized run.yaml came from."""
 
     api: str
+    index: int
+    """Its place in ``providers.<api>`` of the synthesized run.yaml."""
     provider_id: str
     provider_type: str
     origin: str
@@ -103,6 +105,30 @@ class Synthesis:
     """``profile <path>``, ``empty``, ``default``, ``byo-llm``."""
     notes: tuple[str, ...] = ()
     """What the console could not reproduce, and why."""
+
+    def origin_at(
+        self, line: int, line_of: Callable[[tuple[str | int, ...]], int | None]
+    ) -> ProviderOrigin | None:
+        """The provider whose entry covers ``line`` of the synthesized file (``line_of``
+        places a path in it), or None outside the entries of ``providers``."""
+        section = line_of(("providers",))
+        if section is None or line < section:
+            return None
+        after = [
+            start
+            for key in self.document
+            if (start := line_of((str(key),))) is not None and start > section
+        ]
+        if after and line >= min(after):
+            return None
+        found = None
+        for origin in sorted(
+            self.origins, key=lambda o: line_of(("providers", o.api, o.index)) or 0
+        ):
+            start = line_of(("providers", origin.api, origin.index))
+            if start is not None and start <= line:
+                found = origin
+        return found
 
     def origin_of(self, api: str, provider_id: str | None) -> ProviderOrigin | None:
         """The first provider of ``api`` with that id (None when there is none)."""
@@ -372,9 +398,10 @@ def _mark_override(
 
 
 def _origins(document: Mapping[str, Any]) -> Iterator[ProviderOrigin]:
-    for api, _, item in _provider_lists(document):
+    for api, index, item in _provider_lists(document):
         yield ProviderOrigin(
             api=api,
+            index=index,
             provider_id=str(item.get("provider_id")),
             provider_type=str(item.get("provider_type")),
             origin=str(item.get(_ORIGIN, "unknown")),

@@ -29,6 +29,7 @@ class DeploymentBar(Static):
         name: str | None,
         mode: str | None,
         server: str | None,
+        generation: str | None = None,
         sandbox: bool,
         read_only: bool,
         screen_title: str,
@@ -47,4 +48,6 @@ class DeploymentBar(Static):
         text.append(f"  │ {server or 'server not contacted'}")
         text.append(f"  │ {mode or '?'} mode")
         text.append(f"  │ {name or 'unnamed deployment'}")
+        if generation:  # also on the config step and screen: the first to go when narrow
+            text.append(f"  │ {generation}")
         self.update(text)
