@@ -45,7 +45,7 @@ from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.shared.azure import DEFAULT_SCOPE
 from screens.app import LightspeedConsole
-from tests.tui.conftest import SIZE, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 TIMEOUT_S = 1.5
 """Token and Llama Stack timeouts: short, so the slow cases fail fast."""
@@ -558,9 +558,7 @@ async def tui_column(case: Case, rig: Rig) -> None:
         responsive = "-"
         if case.slow is not None and not case.streamed:
             responsive = await probe(app, pilot, case.slow, ("1", "doctor"))
-        await wait_for(
-            pilot, lambda: len(app.doctor.state.results) == len(STEP_IDS) and not app.running
-        )
+        await wait_for(pilot, lambda: all_checks_done(app))
         if case.streamed:
             assert all_pass(app), "the doctor's inference is not streamed"
             await go(app, pilot, "6", "inference")

@@ -15,6 +15,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.doctor.graph import STEP_IDS
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
@@ -58,6 +59,11 @@ def make_app(sandbox: DemoSandbox) -> Callable[..., LightspeedConsole]:
         return LightspeedConsole(launch_for(sandbox.info, **kwargs))  # type: ignore[arg-type]
 
     return make
+
+
+def all_checks_done(app: LightspeedConsole) -> bool:
+    """Every doctor step has a result and nothing runs: the app has settled."""
+    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
 
 
 async def wait_for(

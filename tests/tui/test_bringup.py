@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
 from console.sandbox.bringup import DemoBringup
 from console.sandbox.server_env import CACHE_ENV
@@ -22,16 +21,12 @@ from console.settings.bringup import Phase
 from console.settings.launch import Launch
 from screens.app import LightspeedConsole
 from screens.widgets.services_panel import ServicesPanel
-from tests.tui.conftest import SIZE, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 
 def app_for(bringup: DemoBringup) -> LightspeedConsole:
     """The app as ``demo`` opens it: no files yet, a bring-up, the sandbox mark."""
     return LightspeedConsole(Launch(lightspeed_config=None, bringup=bringup, sandbox=True))
-
-
-def all_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
 
 
 @pytest.fixture
@@ -52,7 +47,7 @@ async def test_paints_first_then_brings_the_sandbox_up_then_runs_the_doctor() ->
             assert panel.display
             assert "Entra ID stand-in (HTTPS)" in first
             assert "Llama Stack stand-in" in first
-            await wait_for(pilot, lambda: all_done(app))
+            await wait_for(pilot, lambda: all_checks_done(app))
             assert [s.phase for s in app.services.values()] == [Phase.READY] * 3
             shown = text_of(panel)
             assert shown.count("ready in") == 3
@@ -96,7 +91,7 @@ async def test_default_server_unobtainable_falls_back_to_the_stand_in(
     app = app_for(bringup)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: all_done(app))
+            await wait_for(pilot, lambda: all_checks_done(app))
             assert app.services["stack"].phase is Phase.READY
             assert "stand-in" in app.services["stack"].label
             sandbox = bringup.sandbox

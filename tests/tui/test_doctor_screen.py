@@ -11,11 +11,7 @@ from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.doctor_screen import DoctorScreen
-from tests.tui.conftest import SIZE, text_of, wait_for
-
-
-def all_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
+from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 
 async def test_every_check_passes_on_the_sandbox(
@@ -23,7 +19,7 @@ async def test_every_check_passes_on_the_sandbox(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         assert isinstance(app.screen, DoctorScreen)
         checks = app.screen.query_one("#checks", OptionList)
         rows = [str(checks.get_option(step).prompt) for step in STEP_IDS]
@@ -38,7 +34,7 @@ async def test_failure_is_explained_and_rerun_succeeds_after_the_fault_clears(
     sandbox.stack_stand_in.faults.status = 500
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         assert app.doctor.state.results["stack"].status is CheckStatus.FAIL
         checks = app.screen.query_one("#checks", OptionList)
         checks.highlighted = STEP_IDS.index("stack")
@@ -51,7 +47,8 @@ async def test_failure_is_explained_and_rerun_succeeds_after_the_fault_clears(
         await wait_for(
             pilot,
             lambda: (
-                all_done(app) and app.doctor.state.results["inference"].status is CheckStatus.PASS
+                all_checks_done(app)
+                and app.doctor.state.results["inference"].status is CheckStatus.PASS
             ),
         )
 
@@ -66,7 +63,7 @@ async def test_read_only_makes_no_live_call_until_asked(
         assert set(app.doctor.state.results) == {"config", "findings", "enrichment"}
         assert sandbox.entra.stand_in.token_requests == []
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         assert len(sandbox.entra.stand_in.token_requests) == 1
 
 
@@ -75,7 +72,7 @@ async def test_enter_on_the_server_step_also_asks_for_its_providers_again(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         before = app.doctor.state.results["providers"]
         checks = app.screen.query_one("#checks", OptionList)
         checks.focus()
@@ -93,7 +90,7 @@ async def test_inference_after_a_reload_refreshes_the_server_steps_first(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         await app.reload_config().wait()
         assert not app.doctor.is_current("providers")
         await app.run_inference(None, None, False).wait()

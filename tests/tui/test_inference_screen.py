@@ -11,19 +11,14 @@ from collections.abc import Callable
 
 from textual.widgets import Input, Static
 
-from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from console.shared.redact import MASK
 from screens.app import LightspeedConsole
 from screens.inference_screen import InferenceScreen
-from tests.tui.conftest import SIZE, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 FULL_ANSWER = "Echo: Reply with the single word: pong"
-
-
-def checks_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
 
 
 def shown(app: LightspeedConsole, widget_id: str) -> str:
@@ -49,7 +44,7 @@ async def open_screen(app: LightspeedConsole, pilot: object) -> None:
     from textual.pilot import Pilot
 
     assert isinstance(pilot, Pilot)
-    await wait_for(pilot, lambda: checks_done(app))
+    await wait_for(pilot, lambda: all_checks_done(app))
     await pilot.press("6")
     await wait_for(pilot, lambda: isinstance(app.screen, InferenceScreen))
     await pilot.pause()

@@ -9,18 +9,13 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.providers_screen import ProvidersScreen
-from tests.tui.conftest import SIZE, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
 
 OTHER_BASE_URL = "https://other-resource.openai.azure.com/openai/v1"
-
-
-def all_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
 
 
 def rows(table: DataTable[object]) -> list[list[str]]:
@@ -32,7 +27,7 @@ async def test_server_and_run_yaml_rows_side_by_side(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen
@@ -67,7 +62,7 @@ async def test_base_url_mismatch_is_flagged_in_red_with_the_run_yaml_line(
     launch = dataclasses.replace(launch_for(sandbox.info), run_config=other)
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen
@@ -92,7 +87,7 @@ async def test_refresh_after_a_stack_fault_clears(
     sandbox.stack_stand_in.faults.status = 500
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen
@@ -138,7 +133,7 @@ async def test_library_mode_is_said_plainly_with_the_remedy(
     )
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen

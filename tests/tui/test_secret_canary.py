@@ -22,7 +22,6 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
@@ -34,7 +33,7 @@ from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
 from screens.widgets.confirm import ConfirmDialog
-from tests.tui.conftest import SIZE, launch_for, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, wait_for
 from tests.tui.pinned import WRONG_SECRET, pinned_sandbox
 
 CLIENT_SECRET_CANARY = "CanaryClientSecret8Q~4e7b1d"
@@ -157,10 +156,6 @@ def canary_app(sandbox: DemoSandbox, folder: Path) -> LightspeedConsole:
     return LightspeedConsole(launch)
 
 
-def checks_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
-
-
 async def go(
     pilot: Pilot[None], key: str, screen: type, watch: Watch, *, after_copy: bool = False
 ) -> None:
@@ -177,7 +172,7 @@ async def test_no_secret_on_any_screen_log_notification_or_clipboard(
     watch = Watch(app)
     watch.record_notifications()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: checks_done(app), timeout=20)
+        await wait_for(pilot, lambda: all_checks_done(app), timeout=20)
         results = app.doctor.state.results
         # Inline secrets are findings (warnings); everything live works.
         assert results["findings"].status is CheckStatus.WARN

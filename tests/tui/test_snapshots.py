@@ -25,7 +25,7 @@ from screens.help import HelpScreen
 from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
-from tests.tui.conftest import SIZE, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, wait_for
 from tests.tui.pinned import WRONG_SECRET, Pinned, pin_app, pinned_sandbox
 
 SnapCompare = Callable[..., bool]
@@ -35,10 +35,6 @@ SnapCompare = Callable[..., bool]
 def pinned() -> Iterator[Pinned]:
     with pinned_sandbox() as running:
         yield running
-
-
-def checks_done(app: LightspeedConsole) -> bool:
-    return len(app.doctor.state.results) == len(STEP_IDS) and not app.running
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -55,7 +51,7 @@ def after_checks(*keys: str, screen: type | None = None) -> Callable[[Pilot[None
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, LightspeedConsole)
-        await wait_for(pilot, lambda: checks_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
@@ -132,7 +128,7 @@ def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCom
     app = pin_app(LightspeedConsole(replace(launch, environ=environ)))
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await wait_for(pilot, lambda: checks_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app))
         app.screen.query_one("#checks", OptionList).highlighted = STEP_IDS.index("token")
         await settle(pilot)
 
