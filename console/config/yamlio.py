@@ -1,14 +1,23 @@
 """Reading a YAML file safely, keeping comments and key order for later round-trip edits.
 
 Configuration files come from other people and other tools, so every way a file can be
-unusable (missing, a directory, unreadable, huge, binary, not UTF-8, broken YAML, duplicate
-keys, an alias bomb, not a mapping at the top) ends in one `ConfigFileError` that names the
-file and line and says what to do, never in a traceback.
+unusable (missing, a directory, a device, unreadable, huge, binary, not UTF-8, broken YAML,
+duplicate keys, an alias bomb, too many nodes or too deep, not a mapping at the top) ends
+in one `ConfigFileError` that names the file and line and says what to do, never in a
+traceback. What reading may cost is bounded by `console.config.limits`, enforced while
+parsing, in the fast path and in ruamel alike.
+
+``-`` is stdin. A pipe (stdin, ``<(kubectl ...)`` as /dev/fd/N, a named FIFO) gives its
+content once, so what was read from one is kept for the rest of the process: the TUI's
+reloads and a re-run of the checks read the path again and get the same text.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
+import sys
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,18 +26,42 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedKeyMap, CommentedKeySeq, CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.reader import ReaderError
 
 from console.config.errors import ConfigFileError
-from console.config.fastyaml import fast_round_trip
+from console.config.fastyaml import Declined, try_fast
+from console.config.limits import (
+    FullParserCapExceeded,
+    LimitExceeded,
+    Limits,
+    LimitSettingError,
+    Scan,
+    check_lines,
+    limits_from_environ,
+    may_need_full_parser,
+    node_bound,
+    scan,
+    too_deep,
+    too_many_bytes,
+    too_much_expansion,
+    too_much_for_full_parser,
+)
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
-"""Larger than any real run.yaml by three orders of magnitude; bounds memory and time."""
+STDIN = Path("-")
+"""The path that means stdin, for ``-c`` and ``-i`` alike."""
 
-MAX_EXPANDED_NODES = 2_000_000
-"""Nodes a document may have once aliases are expanded (guards the walks that follow)."""
+_READ_ONCE: dict[tuple[int, int], bytes] = {}
+"""What was read from each pipe (by device and inode), for the later reads of its path."""
+
+DUPLICATE_KEY = "a key appears twice in the same mapping"
+DUPLICATE_KEY_REMEDY = (
+    "Remove or rename one of the duplicate keys; YAML keeps only one and which one "
+    "wins differs between tools."
+)
 
 SAFE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}"
@@ -51,7 +84,10 @@ class YamlFile:
 
 def round_trip_yaml() -> YAML:
     """The one YAML configuration used to read and write: round-trip, indentation kept."""
-    yaml = YAML(typ="rt")
+    return _configure(YAML(typ="rt"))
+
+
+def _configure(yaml: YAML) -> YAML:
     yaml.preserve_quotes = True
     yaml.allow_duplicate_keys = False
     yaml.width = 4096
@@ -59,17 +95,31 @@ def round_trip_yaml() -> YAML:
 
 
 def read_yaml_file(path: Path) -> YamlFile:
-    """Read and parse ``path``; raise `ConfigFileError` with a remedy on any problem."""
-    text = _read_text(path)
-    document = parse_yaml_text(text, path)
+    """Read and parse ``path`` (``-``: stdin); raise `ConfigFileError` with a remedy on any
+    problem, a limit exceeded included."""
+    limits = current_limits(path)
+    text = _read_text(path, limits)
+    document = parse_yaml_text(text, path, limits=limits)
     return YamlFile(path=path, text=text, document=document)
 
 
-def parse_yaml_text(text: str, path: Path, *, comments: bool = False) -> CommentedMap:
+def current_limits(path: Path) -> Limits:
+    """The limits in force (the environment may raise them), or `ConfigFileError` naming
+    ``path`` when a ``LIGHTSPEED_CONSOLE_MAX_*`` variable is not a number."""
+    try:
+        return limits_from_environ()
+    except LimitSettingError as error:
+        raise ConfigFileError(path, error.message, error.remedy) from None
+
+
+def parse_yaml_text(
+    text: str, path: Path, *, comments: bool = False, limits: Limits | None = None
+) -> CommentedMap:
     """Parse YAML text into a round-trip mapping, or raise `ConfigFileError`.
 
     A plain document is built from libyaml's events (`fastyaml`), many times faster than
     ruamel's parser; ``comments`` asks for ruamel's full round trip, which the dumper needs.
+    Both are held to ``limits`` (default: `current_limits`) while they parse.
     """
     if "\x00" in text:
         raise ConfigFileError(
@@ -77,20 +127,71 @@ def parse_yaml_text(text: str, path: Path, *, comments: bool = False) -> Comment
             "the file contains NUL bytes: it is binary, not YAML",
             "Point the console at the YAML file itself, not a compiled or archived copy.",
         )
-    if not comments:
-        fast = fast_round_trip(text, round_trip_yaml())
-        if fast is not None:  # no aliases, tags or complex keys: nothing left to refuse
-            return fast
+    limits = current_limits(path) if limits is None else limits
     try:
-        documents = list(round_trip_yaml().load_all(io.StringIO(text)))
+        return _parse_bounded(text, path, limits, comments)
+    except LimitExceeded as exceeded:
+        raise ConfigFileError(path, exceeded.message, exceeded.remedy, line=exceeded.line) from None
+
+
+def _parse_bounded(text: str, path: Path, limits: Limits, comments: bool) -> CommentedMap:
+    """The fast path when it can, else ruamel; either way within ``limits``.
+
+    When the text might hold more nodes than the limit (or more than the full parser's
+    share, and something only the full parser reads), libyaml's events are counted first
+    without building anything: a file beyond the limits is refused in well under a second.
+    """
+    check_lines(text, limits)
+    scanned: Scan | None = None
+    bound = node_bound(text)
+    if bound > limits.max_nodes or (
+        bound > limits.full_parser_nodes and may_need_full_parser(text)
+    ):
+        scanned = scan(text, limits)
+    if comments:
+        declined = Declined("the comments kept for a rewrite")
+    elif scanned is not None and scanned.full_parser_reason is not None:
+        declined = Declined(scanned.full_parser_reason)
+    else:
+        built = try_fast(text, round_trip_yaml(), limits)
+        if not isinstance(built, Declined):
+            return built  # no aliases, tags or complex keys: nothing left to refuse
+        declined = built
+    try:
+        _check_full_parser_caps(text, limits, declined, scanned)
+    except FullParserCapExceeded:
+        if declined.duplicate_key:  # the problem itself, as ruamel would have said it
+            raise ConfigFileError(
+                path, DUPLICATE_KEY, DUPLICATE_KEY_REMEDY, line=declined.line
+            ) from None
+        raise
+    return _parse_with_ruamel(text, path, limits, str(declined))
+
+
+def _check_full_parser_caps(
+    text: str, limits: Limits, declined: Declined, scanned: Scan | None
+) -> None:
+    """Raise unless ruamel can read ``text`` within its share of the limits.
+
+    Always counts the events first (cheap next to ruamel): the alias expansion is known
+    before ruamel builds anything.
+    """
+    reason = str(declined)
+    if len(text) > limits.full_parser_chars:
+        raise too_much_for_full_parser(limits, reason, chars=True)
+    if scanned is None:
+        scan(text, limits, max_nodes=limits.full_parser_nodes, reason=reason)
+    elif scanned.nodes > limits.full_parser_nodes:
+        raise too_much_for_full_parser(limits, reason)
+
+
+def _parse_with_ruamel(text: str, path: Path, limits: Limits, reason: str) -> CommentedMap:
+    try:
+        documents = list(_BoundedReader(limits, reason).load_all(io.StringIO(text)))
+    except LimitExceeded:
+        raise
     except DuplicateKeyError as exc:
-        raise _marked_error(
-            path,
-            exc,
-            "a key appears twice in the same mapping",
-            "Remove or rename one of the duplicate keys; YAML keeps only one and which one "
-            "wins differs between tools.",
-        ) from None
+        raise _marked_error(path, exc, DUPLICATE_KEY, DUPLICATE_KEY_REMEDY) from None
     except MarkedYAMLError as exc:
         raise _marked_error(path, exc, _describe_yaml_error(exc), _yaml_remedy(exc)) from None
     except ReaderError as exc:
@@ -138,15 +239,47 @@ def parse_yaml_text(text: str, path: Path, *, comments: bool = False) -> Comment
             "The file must start with keys such as 'name:', 'service:' or 'version:'.",
             line=1,
         )
-    expanded = expanded_size(document)
-    if expanded > MAX_EXPANDED_NODES:
-        raise ConfigFileError(
-            path,
-            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes",
-            "Remove the nested '&anchor' / '*alias' references; they multiply the document.",
-        )
+    if expanded_size(document, limits.max_nodes) > limits.max_nodes:
+        raise too_much_expansion(limits, None)  # libyaml counted fewer than ruamel built
     _refuse_what_safe_loaders_refuse(document, path)
     return document
+
+
+class _CountingComposer(Composer):
+    """ruamel's composer, held to the full parser's share of the nodes and to the depth.
+
+    `scan` has counted the same events with libyaml before ruamel starts; this holds
+    ruamel to the caps where the two parsers disagree (ruamel reading on past where
+    libyaml stopped at an error).
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.composed = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """Count the node (an alias is one), check the depth, then compose as ruamel does."""
+        limits: Limits = self.loader.limits
+        self.composed += 1
+        if self.composed > limits.full_parser_nodes:
+            line = self.parser.peek_event().start_mark.line + 1
+            raise too_much_for_full_parser(limits, self.loader.reason, line=line)
+        if self.depth >= limits.max_depth and self.parser.check_event(
+            MappingStartEvent, SequenceStartEvent
+        ):
+            raise too_deep(limits, self.parser.peek_event().start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+class _BoundedReader(YAML):
+    """The round-trip loader (`round_trip_yaml`'s settings) with the counting composer."""
+
+    def __init__(self, limits: Limits, reason: str) -> None:
+        super().__init__(typ="rt")
+        _configure(self)
+        self.Composer = _CountingComposer
+        self.limits = limits
+        self.reason = reason
 
 
 def yaml_type_name(value: Any) -> str:
@@ -168,11 +301,13 @@ def yaml_type_name(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def expanded_size(node: Any) -> int:
-    """Count the nodes of ``node`` with aliases expanded, in time linear in the unique nodes.
+def expanded_size(node: Any, cap: int) -> int:
+    """Count the nodes of ``node`` with aliases expanded, in time linear in the unique nodes;
+    past ``cap``, any number above it.
 
     An alias bomb is cheap to parse (aliases are shared references) but explodes any walk
-    over it; measuring first lets us refuse it before walking.
+    over it; `scan` refuses one before ruamel reads it, and this count, on what ruamel
+    built, makes sure.
     """
     memo: dict[int, int] = {}
     in_progress: set[int] = set()
@@ -184,13 +319,13 @@ def expanded_size(node: Any) -> int:
         if key in memo:
             return memo[key]
         if key in in_progress:  # a recursive alias: treat as unbounded
-            return MAX_EXPANDED_NODES + 1
+            return cap + 1
         in_progress.add(key)
         children = item.values() if isinstance(item, dict) else item
         total = 1
         for child in children:
             total += size(child)
-            if total > MAX_EXPANDED_NODES:
+            if total > cap:
                 break
         in_progress.discard(key)
         memo[key] = total
@@ -199,7 +334,7 @@ def expanded_size(node: Any) -> int:
     try:
         return size(node)
     except RecursionError:
-        return MAX_EXPANDED_NODES + 1
+        return cap + 1
 
 
 def plain_scalar(value: Any) -> Any:
@@ -332,16 +467,26 @@ def _refuse_what_safe_loaders_refuse(document: CommentedMap, path: Path) -> None
         stack.extend(reversed(children))  # file order: the first offending line is reported
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, limits: Limits) -> str:
+    """The file's text: at most ``limits.max_bytes`` + 1 bytes read, whatever it is.
+
+    Directories and devices are refused before anything is opened (a device such as
+    /dev/zero or a terminal never ends); a pipe is read once and kept (`_READ_ONCE`).
+    """
+    once: tuple[int, int] | None = None
+    raw: bytes | None = None
     try:
-        if path.is_dir():
-            raise ConfigFileError(
-                path,
-                "this is a directory, not a file",
-                "Give the path of the YAML file inside it.",
-            )
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        if path == STDIN:
+            raw, once = _read_stdin(limits)
+        else:
+            info = path.stat()
+            _refuse_what_is_not_a_file(path, info.st_mode)
+            if stat.S_ISFIFO(info.st_mode):
+                once = (info.st_dev, info.st_ino)
+                raw = _READ_ONCE.get(once)
+            if raw is None:
+                with path.open("rb") as handle:
+                    raw = handle.read(limits.max_bytes + 1)
     except FileNotFoundError:
         raise ConfigFileError(
             path,
@@ -365,12 +510,11 @@ def _read_text(path: Path) -> str:
             f"cannot be read: {exc.strerror or exc}",
             "Check that the file exists and is a regular, readable file.",
         ) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ConfigFileError(
-            path,
-            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
-            "This is not a configuration file; check the path.",
-        )
+    if once is not None:
+        _READ_ONCE[once] = raw
+    if len(raw) > limits.max_bytes:
+        exceeded = too_many_bytes(limits)
+        raise ConfigFileError(path, exceeded.message, exceeded.remedy)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -381,6 +525,59 @@ def _read_text(path: Path) -> str:
             "Save it as UTF-8; YAML files must be UTF-8.",
             line=line,
         ) from None
+
+
+def _read_stdin(limits: Limits) -> tuple[bytes, tuple[int, int] | None]:
+    """stdin's bytes (at most the limit + 1), and the pipe's key when it is one to keep.
+
+    A terminal on stdin is refused rather than waited on: the file is meant to be piped in.
+    """
+    stream = sys.stdin
+    if stream is None:
+        raise ConfigFileError(STDIN, "there is no stdin to read", _STDIN_REMEDY)
+    try:
+        descriptor: int | None = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test or a wrapper
+        descriptor = None
+    once: tuple[int, int] | None = None
+    if descriptor is not None:
+        info = os.fstat(descriptor)
+        if os.isatty(descriptor):
+            raise ConfigFileError(STDIN, "stdin is a terminal, not a file piped in", _STDIN_REMEDY)
+        _refuse_what_is_not_a_file(STDIN, info.st_mode)
+        once = (info.st_dev, info.st_ino)  # a pipe or a redirected file: both read once
+        if once in _READ_ONCE:
+            return _READ_ONCE[once], once
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return bytes(buffer.read(limits.max_bytes + 1)), once
+    return str(stream.read(limits.max_bytes + 1)).encode("utf-8"), once
+
+
+_STDIN_REMEDY = (
+    "Pipe the file in (kubectl get configmap ... | lightspeed-console review -c -), or give "
+    "its path."
+)
+
+
+def _refuse_what_is_not_a_file(path: Path, mode: int) -> None:
+    """Refuse a directory, a device or a socket by what it is, before anything is read."""
+    if stat.S_ISDIR(mode):
+        raise ConfigFileError(
+            path, "this is a directory, not a file", "Give the path of the YAML file inside it."
+        )
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise ConfigFileError(
+            path,
+            "this is a device, not a file: reading it would never end (or wait on a keyboard)",
+            "Give the path of the YAML file; to read from a pipe use '-' (stdin) or <(command).",
+        )
+    if stat.S_ISSOCK(mode):
+        raise ConfigFileError(
+            path,
+            "this is a socket, not a file",
+            "Give the path of the YAML file; to read from a pipe use '-' (stdin) or <(command).",
+        )
 
 
 def _marked_error(path: Path, exc: MarkedYAMLError, message: str, remedy: str) -> ConfigFileError:

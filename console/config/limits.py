@@ -1,0 +1,447 @@
+"""How much of a YAML file the console agrees to read, and the checks that hold it to that.
+
+A file's size does not bound what reading it costs: a 15 MiB run.yaml of a million
+``- {k: N}`` lines is three million nodes, and every node is a Python object that the
+parser builds and that loading, substitution, the review and the diff then walk. So the
+console bounds what drives the cost, each limit chosen from what real files need, with a
+wide margin, and each checked while the file is parsed (never after the tree is built):
+
+=========================  ==========  ====================================================
+limit (environment)        default     why this number
+=========================  ==========  ====================================================
+bytes                      16 MiB      A real run.yaml is tens of KB; the largest one the
+``..._MAX_BYTES``                      project measures (1,000 providers, 10,000 models,
+                                       ``bench/scale.py``) is 1.3 MB. Reading and decoding
+                                       16 MiB takes milliseconds; the other limits bound
+                                       what parsing them costs.
+nodes                      200,000     Keys, values, items and aliases, counted again for
+``..._MAX_NODES``                      each time an alias repeats its anchor (the walks after
+                                       the parse see every repetition). A real file has one
+                                       to five thousand; the 1,000-provider file has 101,000.
+                                       The costliest shapes per node (distinct numbers, empty
+                                       mappings) take about 15 µs and 1.2 KB each through a
+                                       whole ``review`` or ``diff``: 200,000 of them stay
+                                       near 3 s and 300 MB here, inside the 5 s / 500 MB
+                                       promised for any accepted file.
+nesting depth              64          Real files nest 5 to 8 levels.
+``..._MAX_DEPTH``
+scalar length              1 MiB       The longest real values are inline certificates and
+``..._MAX_SCALAR_CHARS``               prompts: kilobytes, a CA bundle a few hundred.
+line length                1 MiB       A configuration written as one line of JSON is still
+``..._MAX_LINE_CHARS``                 a valid run.yaml: tens of KB for a real one. Beyond,
+                                       a line is data no terminal or editor shows usefully.
+aliases                    10,000      ``*name`` references; real files use none or a few
+``..._MAX_ALIASES``                    dozen.
+=========================  ==========  ====================================================
+
+(Each variable is ``LIGHTSPEED_CONSOLE_MAX_...``, read here and nowhere else, at every read,
+so a user who needs more sets it for one command: ``LIGHTSPEED_CONSOLE_MAX_NODES=400000
+lightspeed-console review``.)
+
+The full parser (ruamel's round trip, pure Python, about twenty times slower per node
+than the libyaml fast path) reads what the fast path leaves to it: anchors, aliases,
+tags, duplicate keys and other rarities, and a rewrite that keeps comments. It gets a
+fifth of the node limit (40,000 nodes, under 2 s) and a quarter of the byte limit (4 MiB of
+text, about a second of its scanner); raising either variable raises its share too.
+
+Where each limit is enforced (`yamlio.parse_yaml_text` drives it):
+
+* bytes: at the read, which takes at most limit + 1 bytes from a file, a pipe or stdin;
+* line length: on the text, before any parsing;
+* nodes: the fast path counts events as they arrive and stops at the limit; before it,
+  when `node_bound` (a few C-speed character counts) says the file might exceed the
+  limit, `scan` counts libyaml's events without building anything (about 1 µs each), so
+  a file beyond is refused within a second instead of after seconds of building;
+* the full parser: `scan` runs first, always, with its smaller caps, and computes the
+  alias expansion exactly (an alias bomb is refused before ruamel sees it); while ruamel
+  composes, a counting composer holds it to the same caps in case it reads further than
+  libyaml did;
+* depth, scalar length, aliases: in the fast path's loop, in `scan`, and (depth) in the
+  counting composer.
+
+The 10x file of ``bench/scale.py`` (450,000 lines, 1.01 million nodes, 13 MB) is beyond
+the node limit: it loads in about 4.5 s but peaks near 570 MB, over the 500 MB bound. The
+bench reads it with the limit raised through the variable, as a user with such a file would.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+MIB = 1024 * 1024
+ENV_PREFIX = "LIGHTSPEED_CONSOLE_MAX_"
+FULL_PARSER_NODE_SHARE = 5
+"""The full parser reads at most max_nodes / 5 nodes (ruamel is ~20x slower per node)."""
+FULL_PARSER_BYTE_SHARE = 4
+"""The full parser reads at most max_bytes / 4 characters (its scanner: ~0.3 µs each)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds one read of one file is held to (see the module docstring for why)."""
+
+    max_bytes: int = 16 * MIB
+    max_nodes: int = 200_000
+    max_depth: int = 64
+    max_scalar: int = MIB
+    max_line: int = MIB
+    max_aliases: int = 10_000
+
+    @property
+    def full_parser_nodes(self) -> int:
+        """Nodes the full (pure-Python) parser may read: a fifth of ``max_nodes``."""
+        return max(1, self.max_nodes // FULL_PARSER_NODE_SHARE)
+
+    @property
+    def full_parser_chars(self) -> int:
+        """Characters the full parser may read: a quarter of ``max_bytes``."""
+        return max(1, self.max_bytes // FULL_PARSER_BYTE_SHARE)
+
+
+UNLIMITED = Limits(*(sys.maxsize,) * 6)
+"""No bounds: what `fastyaml.fast_round_trip` uses when its caller gives none."""
+
+ENVIRONMENT = {
+    "max_bytes": f"{ENV_PREFIX}BYTES",
+    "max_nodes": f"{ENV_PREFIX}NODES",
+    "max_depth": f"{ENV_PREFIX}DEPTH",
+    "max_scalar": f"{ENV_PREFIX}SCALAR_CHARS",
+    "max_line": f"{ENV_PREFIX}LINE_CHARS",
+    "max_aliases": f"{ENV_PREFIX}ALIASES",
+}
+"""The variable that raises (or lowers) each limit."""
+
+
+class LimitSettingError(ValueError):
+    """A ``LIGHTSPEED_CONSOLE_MAX_*`` variable that is not a positive whole number."""
+
+    def __init__(self, variable: str, value: str, default: int) -> None:
+        super().__init__(f"{variable}={value!r} is not a positive whole number")
+        self.message = f"the environment sets {variable}={value!r}, not a positive whole number"
+        self.remedy = (
+            f"Set {variable} to a whole number such as {default * 2}, or unset it for the "
+            f"default ({default})."
+        )
+
+
+def limits_from_environ(environ: Mapping[str, str] | None = None) -> Limits:
+    """The limits, each raised or lowered by its variable when set (the one place they are read)."""
+    environ = os.environ if environ is None else environ
+    defaults = Limits()
+    values: dict[str, int] = {}
+    for field, variable in ENVIRONMENT.items():
+        raw = environ.get(variable)
+        if raw is None or not raw.strip():
+            continue
+        default = getattr(defaults, field)
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise LimitSettingError(variable, raw, default) from None
+        if value <= 0:
+            raise LimitSettingError(variable, raw, default)
+        values[field] = value
+    return Limits(**values) if values else defaults
+
+
+class LimitExceeded(Exception):
+    """A file beyond one of the limits: what was exceeded, where, and how to raise it."""
+
+    def __init__(self, message: str, remedy: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.remedy = remedy
+        self.line = line
+
+
+class FullParserCapExceeded(LimitExceeded):
+    """A file only the full parser reads, larger than its share of the limits."""
+
+
+def _raise_it(field: str, limits: Limits, shown: str | None = None) -> str:
+    variable = ENVIRONMENT[field]
+    value = getattr(limits, field)
+    return (
+        f"If the file really is meant so, raise the limit for the command: {variable} "
+        f"(now {shown or f'{value:,}'}), e.g. {variable}={value * 2}."
+    )
+
+
+def size_text(count: int) -> str:
+    """A byte or character count as people say it: '16 MiB', '1,000 bytes'."""
+    if count >= MIB and count % MIB == 0:
+        return f"{count // MIB} MiB"
+    if count >= 1024 and count % 1024 == 0:
+        return f"{count // 1024} KiB"
+    return f"{count:,} bytes"
+
+
+def too_many_bytes(limits: Limits) -> LimitExceeded:
+    """The read stopped past ``max_bytes``."""
+    return LimitExceeded(
+        f"the file is larger than {size_text(limits.max_bytes)}",
+        "This is not a configuration file; check the path (a real run.yaml is tens of KB). "
+        + _raise_it("max_bytes", limits, size_text(limits.max_bytes)),
+    )
+
+
+def too_many_nodes(limits: Limits, line: int | None) -> LimitExceeded:
+    """More than ``max_nodes`` keys, values and items."""
+    return LimitExceeded(
+        f"the YAML has more than {limits.max_nodes:,} nodes (keys, values and list items), "
+        "more than the console reads",
+        "A real configuration has a few thousand; check that this is the right file. "
+        + _raise_it("max_nodes", limits),
+        line,
+    )
+
+
+def too_much_expansion(limits: Limits, line: int | None) -> LimitExceeded:
+    """Aliases that repeat their anchors past ``max_nodes``."""
+    return LimitExceeded(
+        f"YAML aliases expand to more than {limits.max_nodes:,} nodes",
+        "Remove the nested '&anchor' / '*alias' references; they multiply the document. "
+        + _raise_it("max_nodes", limits),
+        line,
+    )
+
+
+def too_deep(limits: Limits, line: int | None) -> LimitExceeded:
+    """Collections nested more than ``max_depth`` levels."""
+    return LimitExceeded(
+        f"the YAML nests too deeply to read (more than {limits.max_depth} levels)",
+        "Flatten the structure; a real configuration nests a handful of levels. "
+        + _raise_it("max_depth", limits),
+        line,
+    )
+
+
+def too_long_scalar(limits: Limits, line: int | None) -> LimitExceeded:
+    """One value longer than ``max_scalar`` characters."""
+    return LimitExceeded(
+        f"a value is longer than {size_text(limits.max_scalar).replace('bytes', 'characters')}",
+        "Keep large data out of the configuration (reference a file instead). "
+        + _raise_it("max_scalar", limits),
+        line,
+    )
+
+
+def too_long_line(limits: Limits, line: int) -> LimitExceeded:
+    """One line longer than ``max_line`` characters."""
+    return LimitExceeded(
+        f"line {line} is longer than {size_text(limits.max_line).replace('bytes', 'characters')}",
+        "Break the line (write the YAML in block style); check that this is the right file. "
+        + _raise_it("max_line", limits),
+        line,
+    )
+
+
+def too_many_aliases(limits: Limits, line: int | None) -> LimitExceeded:
+    """More than ``max_aliases`` ``*name`` references."""
+    return LimitExceeded(
+        f"the YAML has more than {limits.max_aliases:,} aliases ('*name')",
+        "Write the values out, or use fewer anchors. " + _raise_it("max_aliases", limits),
+        line,
+    )
+
+
+def too_much_for_full_parser(
+    limits: Limits, reason: str, *, chars: bool = False, line: int | None = None
+) -> FullParserCapExceeded:
+    """A file the fast path cannot read (``reason``) and too large for the full parser."""
+    if chars:
+        cap = f"{size_text(limits.full_parser_chars).replace('bytes', 'characters')} of text"
+        share, field = f"a quarter of {size_text(limits.max_bytes)}", "max_bytes"
+    else:
+        cap = f"{limits.full_parser_nodes:,} nodes"
+        share, field = f"a fifth of {limits.max_nodes:,}", "max_nodes"
+    return FullParserCapExceeded(
+        f"the file needs the full YAML parser ({reason}), which reads at most {cap} "
+        f"({share}); this file has more",
+        "Remove what needs the full parser (anchors and aliases, '!' tags, duplicate or "
+        "complex keys), which a configuration does not need; or raise the limit: "
+        f"{ENVIRONMENT[field]} (the full parser's share grows with it).",
+        line,
+    )
+
+
+_BLOCK_ENTRIES = ("- ", "-\n", "-\r", "-\t")
+
+
+def node_bound(text: str) -> int:
+    """An upper bound of the nodes libyaml finds in ``text`` (aliases unexpanded), cheaply.
+
+    Every node is introduced by an indicator or starts a document: a block entry ('-' and
+    a blank) brings at most a sequence and its item, a ':' a mapping, its key and its
+    value, a '?' the same, a '[' a sequence and its first item, a '{' a mapping and its
+    first key and value, a ',' the next item (or key and empty value). Documents start
+    after '---' (counted as an entry) or '...' (one per dot, generously). Characters inside
+    values are counted too, which only loosens the bound. A property test holds it to
+    libyaml's count.
+    """
+    entries = sum(text.count(entry) for entry in _BLOCK_ENTRIES) + text.endswith("-")
+    return (
+        2 * entries
+        + 3 * (text.count(":") + text.count("?") + text.count("{"))
+        + 2 * (text.count("[") + text.count(","))
+        + text.count(".")
+        + 1
+    )
+
+
+def may_need_full_parser(text: str) -> bool:
+    """Whether ``text`` might hold what only the full parser reads: anchors, aliases,
+    tags, directives or merge keys (their indicators are '&', '*', '!', '%' and '<<')."""
+    return any(mark in text for mark in ("&", "*", "!", "%", "<<"))
+
+
+def check_lines(text: str, limits: Limits) -> None:
+    """Raise `LimitExceeded` if a line of ``text`` is longer than ``max_line``."""
+    if len(text) <= limits.max_line:
+        return  # no line can be longer than the whole text
+    lines = text.split("\n")
+    if max(map(len, lines)) > limits.max_line:
+        number = next(n for n, line in enumerate(lines, 1) if len(line) > limits.max_line)
+        raise too_long_line(limits, number)
+
+
+@dataclass
+class Scan:
+    """What `scan` counted, up to where libyaml stopped."""
+
+    nodes: int = 0
+    """Nodes as parsed (an alias is one node)."""
+    expanded: int = 0
+    """Nodes with every alias counted as the anchor it repeats."""
+    aliases: int = 0
+    complete: bool = True
+    """False when libyaml stopped at an error: the counts cover the text before it."""
+    full_parser_reason: str | None = None
+    """The first thing seen that only the full parser reads (an anchor, alias, tag...)."""
+
+
+def scan(text: str, limits: Limits, *, max_nodes: int | None = None, reason: str = "") -> Scan:
+    """Count ``text``'s YAML events with libyaml, building nothing; raise past a limit.
+
+    ``max_nodes`` (default ``limits.max_nodes``) is the parsed-node cap; with ``reason``
+    set, the cap is the full parser's and exceeding it says why the full parser is needed.
+    The alias expansion is always held to ``limits.max_nodes``. Without libyaml, PyYAML's
+    own (slower) parser counts the same events.
+    """
+    cap = limits.max_nodes if max_nodes is None else max_nodes
+    return _Scanner(limits, cap, reason).run(text)
+
+
+class _Scanner:
+    """One scan: the hot events (scalars, collections) counted inline, the rare ones
+    (anchors, tags, aliases, documents) in methods."""
+
+    def __init__(self, limits: Limits, cap: int, reason: str) -> None:
+        self.limits = limits
+        self.cap = cap
+        self.reason = reason
+        self.result = Scan()
+        self.sizes: dict[str, int] = {}
+        """Each anchor's expanded size, once its node is complete."""
+        self.open_anchors: list[tuple[str, int, int]] = []
+        """Anchored collections still open: the anchor, its depth, the expanded count before it."""
+        self.documents = 0
+
+    def run(self, text: str) -> Scan:
+        """Count the events of ``text``; the counts, or `LimitExceeded` at the first limit."""
+        limits, cap = self.limits, self.cap
+        max_depth, max_scalar, max_expanded = limits.max_depth, limits.max_scalar, limits.max_nodes
+        scalar, alias = yaml.ScalarEvent, yaml.AliasEvent
+        mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+        parser = loader(text)
+        get_event = parser.get_event
+        nodes = expanded = depth = 0
+        try:
+            while True:
+                event = get_event()
+                kind = type(event)
+                if kind is scalar:
+                    nodes += 1
+                    expanded += 1
+                    if len(event.value) > max_scalar:
+                        raise too_long_scalar(limits, _line(event))
+                    if event.anchor is not None or event.tag is not None:
+                        self._odd(event, expanded - 1, done=True)
+                elif kind is mapping_start or kind is sequence_start:
+                    nodes += 1
+                    expanded += 1
+                    depth += 1
+                    if depth > max_depth:
+                        raise too_deep(limits, _line(event))
+                    if event.anchor is not None or event.tag is not None:
+                        self._odd(event, expanded - 1, done=False, depth=depth)
+                elif kind is mapping_end or kind is sequence_end:
+                    if self.open_anchors and self.open_anchors[-1][1] == depth:
+                        self._close(expanded)
+                    depth -= 1
+                elif kind is alias:
+                    nodes += 1
+                    expanded += self._alias(event)
+                elif self._other(event):
+                    break
+                if nodes > cap:
+                    if self.reason:
+                        raise too_much_for_full_parser(limits, self.reason, line=_line(event))
+                    raise too_many_nodes(limits, _line(event))
+                if expanded > max_expanded:
+                    raise too_much_expansion(limits, _line(event))
+        except yaml.YAMLError:
+            self.result.complete = False  # the parser that reads the text next words it
+        finally:
+            parser.dispose()
+        self.result.nodes, self.result.expanded = nodes, expanded
+        return self.result
+
+    def _odd(self, event: Any, before: int, *, done: bool, depth: int = 0) -> None:
+        """An anchor or a tag: only the full parser reads them; an anchor's size is kept."""
+        if event.anchor is None:
+            self._needs_full_parser("a tag", event)
+            return
+        self._needs_full_parser("an anchor", event)
+        if done:
+            self.sizes[event.anchor] = 1
+        else:
+            self.open_anchors.append((event.anchor, depth, before))
+
+    def _close(self, expanded: int) -> None:
+        anchor, _, before = self.open_anchors.pop()
+        self.sizes[anchor] = expanded - before
+
+    def _alias(self, event: Any) -> int:
+        """An alias: the nodes it adds once expanded (its anchor's size)."""
+        self.result.aliases += 1
+        self._needs_full_parser("an alias", event)
+        if self.result.aliases > self.limits.max_aliases:
+            raise too_many_aliases(self.limits, _line(event))
+        return self.sizes.get(event.anchor, 1)  # unknown, or still open (recursive): one
+
+    def _other(self, event: Any) -> bool:
+        """Documents and the stream; True at the end of the stream."""
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1 or event.version is not None or event.tags:
+                self._needs_full_parser("a directive or a second document", event)
+        return isinstance(event, yaml.StreamEndEvent)
+
+    def _needs_full_parser(self, what: str, event: Any) -> None:
+        if self.result.full_parser_reason is None:
+            line = _line(event)
+            self.result.full_parser_reason = f"{what} at line {line}" if line else what
+
+
+def _line(event: Any) -> int | None:
+    mark = getattr(event, "start_mark", None)
+    return mark.line + 1 if mark is not None else None
