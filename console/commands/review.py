@@ -35,6 +35,17 @@ def run(args: argparse.Namespace) -> ExitCode:
                 "lightspeed_config": str(loaded.lightspeed.path) if loaded.lightspeed else None,
                 "run_config": str(loaded.run.path) if loaded.run else None,
                 "run_config_reason": loaded.run_choice.reason,
+                "generation": (
+                    {
+                        "generation": loaded.generation.generation.value,
+                        "label": loaded.generation.generation.label,
+                        "section": loaded.generation.section,
+                        "unified": loaded.generation.unified,
+                        "reason": loaded.generation.reason,
+                    }
+                    if loaded.generation
+                    else None
+                ),
                 "findings": [finding.to_dict() for finding in loaded.findings],
             }
         )

@@ -153,3 +153,18 @@ def test_a_0_7_ogx_file_chooses_the_ogx_resource_rules_for_its_run_yaml(tmp_path
         loaded = load(path, run, environ={})
         assert loaded.run is not None
         assert len(loaded.run.sub.value["shields"]) == kept, section
+
+
+def test_review_json_says_the_generation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from console.cli import main
+
+    path = tmp_path / "lightspeed-stack.yaml"
+    path.write_text(SERVICE)
+    assert main(["review", "-c", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)["generation"]
+    assert (out["generation"], out["section"], out["unified"]) == ("0.7", "ogx", False)
+    assert out["label"].startswith("lightspeed-stack 0.7.x")
