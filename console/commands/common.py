@@ -55,6 +55,7 @@ def load_for(
     ``lightspeed_optional``: without ``-c``, a missing ./lightspeed-stack.yaml is not an error.
     Unless ``allow_unusable``, values of the wrong type raise `UnusableConfig` (exit 2), and
     so does, with ``need_run``, a ``library_client_config_path`` that names no readable file.
+    ``-`` for ``-c`` or ``-i`` reads that file from stdin (one of them only).
     """
     lightspeed = lightspeed_config_path(args, optional=lightspeed_optional)
     loaded = load(
