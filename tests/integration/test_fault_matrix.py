@@ -40,7 +40,7 @@ from console.sandbox.ca import issue_local_tls
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.sandbox.entra.app import create_entra_app
 from console.sandbox.llama_stack.app import create_stack_app
-from console.sandbox.servers import LocalServer
+from console.sandbox.servers import LocalServer, TlsFiles
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.shared.azure import DEFAULT_SCOPE
@@ -68,6 +68,8 @@ class Rig:
     servers: list[LocalServer] = field(default_factory=list)
     """Servers a case (re)started itself; stopped before the sandbox."""
     down_port: int = 0
+    stack_ca_bundle: Path | None = None
+    """The server's CA bundle (``--stack-ca-bundle``), for the TLS cases."""
     stack_timeout_s: float = TIMEOUT_S
     """How long the console waits for Llama Stack (cases that retry upstream need longer)."""
 
@@ -154,6 +156,95 @@ def start_entra(rig: Rig) -> None:
         create_entra_app(entra.stand_in), tls=entra.tls, port=rig.down_port, name="entra"
     )
     rig.servers.append(server.start())
+
+
+def _serve_stack(rig: Rig, tls: TlsFiles | None) -> None:
+    """Serve the stand-in again on its port, over HTTPS with ``tls`` (None: plain HTTP)."""
+    stack = rig.sandbox.stack_stand_in
+    assert stack is not None
+    port = stack.port
+    for server in [*rig.servers]:
+        server.stop()
+        rig.servers.remove(server)
+    stack.stop()
+    server = LocalServer(create_stack_app(stack.stand_in), tls=tls, port=port, name="llama-stack")
+    rig.servers.append(server.start())
+
+
+def _stack_url(rig: Rig, scheme: str) -> None:
+    """The config names the server with ``scheme`` (an edited copy of the demo's file)."""
+    text = Path(rig.info.lightspeed_config).read_text()
+    copy = rig.workdir / "lightspeed-stack.tls.yaml"
+    copy.write_text(text.replace("http://127.0.0.1:", f"{scheme}://127.0.0.1:"))
+    rig.config = copy
+
+
+def _tls(rig: Rig, name: str, **options: object) -> TlsFiles:
+    return issue_local_tls(rig.workdir / name, **options)  # type: ignore[arg-type]
+
+
+def stack_tls_untrusted(rig: Rig) -> None:
+    _serve_stack(rig, _tls(rig, "stack-tls"))
+    _stack_url(rig, "https")
+
+
+def trust_stack_ca(rig: Rig) -> None:
+    rig.stack_ca_bundle = rig.workdir / "stack-tls" / "ca.pem"
+
+
+def stack_tls_wrong_ca(rig: Rig) -> None:
+    stack_tls_untrusted(rig)
+    bundle = rig.workdir / "stack-ca-bundle.pem"
+    bundle.write_text(_tls(rig, "stranger").ca_pem.read_text())
+    rig.stack_ca_bundle = bundle
+
+
+def fix_stack_bundle(rig: Rig) -> None:
+    """The mounted bundle updated in place with the server's CA."""
+    assert rig.stack_ca_bundle is not None
+    rig.stack_ca_bundle.write_text((rig.workdir / "stack-tls" / "ca.pem").read_text())
+
+
+def _stack_tls_broken(rig: Rig, **options: object) -> None:
+    tls = _tls(rig, "stack-tls", **options)
+    _serve_stack(rig, tls)
+    _stack_url(rig, "https")
+    bundle = rig.workdir / "stack-ca-bundle.pem"
+    bundle.write_text(tls.ca_pem.read_text())
+    rig.stack_ca_bundle = bundle
+
+
+def stack_tls_expired(rig: Rig) -> None:
+    _stack_tls_broken(rig, expired=True)
+
+
+def stack_tls_wrong_host(rig: Rig) -> None:
+    _stack_tls_broken(rig, hostnames=("ogx.elsewhere.example",), addresses=())
+
+
+def renew_stack_certificate(rig: Rig) -> None:
+    """A certificate for this host, valid now, from a CA the mounted bundle is updated to."""
+    tls = _tls(rig, "stack-tls-renewed")
+    _serve_stack(rig, tls)
+    assert rig.stack_ca_bundle is not None
+    rig.stack_ca_bundle.write_text(tls.ca_pem.read_text())
+
+
+def http_to_https(rig: Rig) -> None:
+    _stack_tls_broken(rig)
+    _stack_url(rig, "http")
+
+
+def https_to_http(rig: Rig) -> None:
+    _stack_url(rig, "https")
+
+
+def config_says_https(rig: Rig) -> None:
+    rig.config.write_text(rig.config.read_text().replace("http://127.0.0.1:", "https://127.0.0.1:"))
+
+
+def config_says_http(rig: Rig) -> None:
+    rig.config.write_text(rig.config.read_text().replace("https://127.0.0.1:", "http://127.0.0.1:"))
 
 
 def start_stack(rig: Rig) -> None:
@@ -318,6 +409,62 @@ CASES: tuple[Case, ...] = (
         faults=("entra-wrong-audience",),
         refresh_token=True,
     ),
+    # Llama Stack over TLS (OGX 1.x serves only HTTPS)
+    Case(
+        "stack-tls-untrusted",
+        "Stack TLS untrusted (no stack_ca_bundle)",
+        "stack",
+        "TLS_UNTRUSTED",
+        setup=stack_tls_untrusted,
+        clear=lambda rig: None,
+        restart="the server's CA bundle is a launch option (--stack-ca-bundle)",
+        restart_fix=trust_stack_ca,
+    ),
+    Case(
+        "stack-tls-wrong-ca",
+        "Stack TLS untrusted (wrong stack_ca_bundle)",
+        "stack",
+        "TLS_UNTRUSTED",
+        setup=stack_tls_wrong_ca,
+        clear=fix_stack_bundle,
+        how_cleared="bundle file fixed",
+    ),
+    Case(
+        "stack-tls-expired",
+        "Stack TLS certificate expired",
+        "stack",
+        "TLS_EXPIRED",
+        setup=stack_tls_expired,
+        clear=renew_stack_certificate,
+        how_cleared="certificate renewed, bundle updated",
+    ),
+    Case(
+        "stack-tls-wrong-host",
+        "Stack TLS certificate for another host",
+        "stack",
+        "TLS_HOSTNAME_MISMATCH",
+        setup=stack_tls_wrong_host,
+        clear=renew_stack_certificate,
+        how_cleared="certificate renewed, bundle updated",
+    ),
+    Case(
+        "stack-http-on-https",
+        "Stack: http:// to an HTTPS port",
+        "stack",
+        "TLS_HTTP_TO_HTTPS",
+        setup=http_to_https,
+        clear=config_says_https,
+        how_cleared="config file fixed (https://)",
+    ),
+    Case(
+        "stack-https-on-http",
+        "Stack: https:// to a plain HTTP port",
+        "stack",
+        "TLS_HTTPS_TO_HTTP",
+        setup=https_to_http,
+        clear=config_says_http,
+        how_cleared="config file fixed (http://)",
+    ),
     # Llama Stack
     Case(
         "stack-down",
@@ -453,6 +600,8 @@ def run_check(
     ]
     if rig.ca_bundle is not None:
         argv += ["--ca-bundle", str(rig.ca_bundle)]
+    if rig.stack_ca_bundle is not None:
+        argv += ["--stack-ca-bundle", str(rig.stack_ca_bundle)]
     code = main(argv)
     out, _ = capsys.readouterr()
     return code, {step["step"]: step for step in json.loads(out)["steps"]}
@@ -475,6 +624,7 @@ def launch(rig: Rig) -> Launch:
     options = LiveOptions(
         authority=rig.info.authority,
         ca_bundle=rig.ca_bundle,
+        stack_ca_bundle=rig.stack_ca_bundle,
         token_timeout=TIMEOUT_S,
         stack_timeout=rig.stack_timeout_s,
     )
