@@ -2,10 +2,13 @@
 
 ``lightspeed-console serve [--port 8000] [-c lightspeed-stack.yaml] [...]`` takes the
 options of ``tui`` and serves the console with textual-serve: every browser tab that opens
-http://127.0.0.1:PORT/ starts its own ``lightspeed-console tui`` with those options.
-It listens on 127.0.0.1 only: the console can show a deployment's configuration and asks
-Entra ID for tokens with its credentials, so it is never exposed to the network; reach it
-from elsewhere through an SSH tunnel. SIGINT or SIGTERM stops it.
+the printed URL starts its own ``lightspeed-console tui`` with those options.
+The console can show a deployment's configuration and asks Entra ID for tokens with its
+credentials, so it listens on 127.0.0.1 only (reach it from elsewhere through an SSH
+tunnel), and even there only the holder of the URL gets in: it carries a random token made
+for this run (``http://127.0.0.1:PORT/?token=...``, printed once, on stderr), and requests
+from other sites' pages or for other host names are refused. SIGINT or SIGTERM stops it,
+closing the browser sessions.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from pathlib import Path
 
 from console.commands.live import live_options
 from console.commands.tui import add_tui_options
+from console.serving.access import HOST, Access
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
 
-HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
@@ -36,7 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--port",
         type=_port,
         default=DEFAULT_PORT,
-        help=f"port on {HOST} (default: {DEFAULT_PORT})",
+        help=f"port on {HOST} (default: {DEFAULT_PORT}; 0 picks a free one)",
     )
     add_tui_options(parser)
     parser.set_defaults(handler=run)
@@ -47,8 +50,8 @@ def _port(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 1-65535: {value}")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {value}")
     return value
 
 
@@ -80,16 +83,27 @@ def tui_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def serve_command(args: argparse.Namespace) -> str:
-    """The shell command textual-serve runs for each browser session."""
-    return shlex.join([sys.executable, "-m", "console", "tui", *tui_arguments(args)])
+    """The shell command textual-serve runs for each browser session.
+
+    ``exec``: the shell becomes the console, so the process textual-serve holds is the
+    console itself, which stopping ``serve`` can end.
+    """
+    return "exec " + shlex.join([sys.executable, "-m", "console", "tui", *tui_arguments(args)])
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    """Serve until SIGINT or SIGTERM (textual-serve handles both and shuts down cleanly)."""
+    """Bind, print the URL once, serve until SIGINT or SIGTERM (exit 0 either way)."""
     live_options(args)  # an unusable --stack-ca-bundle stops here (exit 2), not in each tab
-    from textual_serve.server import Server
+    from console.serving.server import GuardedServer, PortUnavailable, bind
 
-    command = serve_command(args)
-    narrate(f"serving the console on http://{HOST}:{args.port}/ (Ctrl+C stops it)")
-    Server(command, host=HOST, port=args.port, title="lightspeed-console").serve()
+    try:
+        listener = bind(args.port)
+    except PortUnavailable as error:
+        narrate(f"error: {error.message}", "red")
+        narrate(f"  remedy: {error.remedy}")
+        return ExitCode.ERROR
+    access = Access(port=listener.getsockname()[1])
+    narrate(f"serving the console on {access.url}")
+    narrate("  open that URL (its token is new each run and lets the browser in); Ctrl+C stops")
+    GuardedServer(serve_command(args), access, listener).run()
     return ExitCode.OK
