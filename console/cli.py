@@ -46,7 +46,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description=(
             "Console for Lightspeed Core Stack deployments on Azure OpenAI with Entra ID. "
             "Without a command it opens the console (tui). "
-            "Exit codes: 0 ok, 1 found (a finding, a change, a failed check), 2 error, 70 bug."
+            "Exit codes: 0 ok, 1 found (a finding, a change, a failed check), 2 error, 70 bug, "
+            "141 the reader of stdout went away (| head)."
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -68,12 +69,15 @@ def command_names() -> set[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (``sys.exit`` is the caller's business)."""
+    from console.shared.output import open_standard_streams
+
+    open_standard_streams()
     words = list(sys.argv[1:] if argv is None else argv)
     if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
         words.insert(0, "tui")  # the console itself is the default command
     parser = build_parser(words[0] if words[0] in COMMANDS else None)
-    args = parser.parse_args(words)
     try:
+        args = parser.parse_args(words)  # --help may meet a closed pipe too
         return int(args.handler(args))
     except KeyboardInterrupt:
         from console.shared.output import narrate
@@ -82,6 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as error:
         return report(error)
+
+
+def _reader_gone(error: Exception) -> bool:
+    """Whether ``error`` is stdout's reader leaving (``| head``), which is no error at all."""
+    from console.shared.output import StdoutGone, discard_stdout, stdout_reader_gone
+
+    if isinstance(error, StdoutGone):
+        return True
+    if isinstance(error, BrokenPipeError) and stdout_reader_gone():
+        discard_stdout()  # a direct print() met the closed pipe
+        return True
+    return False
 
 
 def report(error: Exception) -> ExitCode:
@@ -96,6 +112,8 @@ def report(error: Exception) -> ExitCode:
     from console.shared.output import narrate
     from console.shared.redact import scrub
 
+    if _reader_gone(error):
+        return ExitCode.BROKEN_PIPE
     if isinstance(error, ConfigFileError | WriteRefused | CaBundleError):
         narrate(f"error: {error}", "red")
         narrate(f"  remedy: {error.remedy}")

@@ -2,7 +2,10 @@
 
 ``diff`` follows diff(1): 0 nothing would change, 1 something would. ``review`` and ``check``:
 0 all good, 1 a problem was found. 2 always means the command could not do its job (usage,
-a file that cannot be read or written). 70 is a bug in the console itself.
+a file that cannot be read or written). 70 is a bug in the console itself. 141: the reader
+of stdout went away before everything was written (``| head``), as a shell reports a command
+ended by a closed pipe (128 + SIGPIPE); nothing is said then. A stdout closed from the start
+(``>&-``) is taken as ``>/dev/null``: the command's own code.
 """
 
 from enum import IntEnum
@@ -18,3 +21,5 @@ class ExitCode(IntEnum):
     """Usage error, or a file that cannot be read, parsed or written."""
     INTERNAL = 70
     """An unexpected exception: a bug in the console (EX_SOFTWARE)."""
+    BROKEN_PIPE = 141
+    """The reader of stdout went away (128 + SIGPIPE): its choice, ended quietly."""
