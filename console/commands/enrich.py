@@ -3,7 +3,9 @@
 Flags and defaults follow Lightspeed's own enrichment CLI: ``-c lightspeed-stack.yaml
 -i run.yaml -o run_.yaml``. ``diff`` exits like diff(1): 0 nothing would change, 1 something
 would, 2 on error. ``enrich`` never overwrites without ``--force``; ``--in-place`` rewrites
-the input and keeps ``<input>.bak``.
+the input and keeps ``<input>.bak``. Both hold when several runs race: of concurrent runs to
+one new ``-o`` exactly one writes it, and an ``--in-place`` run whose input another run
+rewrote after it was read writes nothing (the ``.bak`` always holds the original).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from console.commands.common import add_config_options, load_for
 from console.config.enrichment import EnrichmentPreview, preview
 from console.config.loaded import Loaded
-from console.shared.atomic import write_atomic
+from console.shared.atomic import TargetChanged, write_atomic
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate
 
@@ -84,7 +86,21 @@ def run_enrich(args: argparse.Namespace) -> ExitCode:
             if args.json:
                 emit_json({**result.to_dict(), "written": None})
             return ExitCode.OK
-        written = write_atomic(result.source, result.enriched_text, overwrite=True, backup=True)
+        try:
+            written = write_atomic(
+                result.source,
+                result.enriched_text,
+                overwrite=True,
+                backup=True,
+                expected=result.original_text,
+            )
+        except TargetChanged as changed:
+            if not changed.holds_new:
+                raise
+            narrate(f"{result.source} was enriched meanwhile by another run: left untouched")
+            if args.json:
+                emit_json({**result.to_dict(), "written": None})
+            return ExitCode.OK
     else:
         written = write_atomic(args.output, result.enriched_text, overwrite=args.force)
     narrate(

@@ -56,8 +56,9 @@ async def write(facts: TargetFacts, preview: EnrichmentPreview) -> EnrichedWrite
     """Write ``preview``'s enriched text to the target ``facts`` describe, atomically.
 
     What was confirmed is what is done: an existing file is replaced, the input itself is
-    rewritten with a ``.bak``, a new file is created; a target that changed kind since the
-    look is refused by `write_atomic`, and nothing is half-written.
+    rewritten with a ``.bak`` (if it still holds the previewed text), a new file is created
+    (unless one appeared meanwhile); a target that changed since the look is refused by
+    `write_atomic`, and nothing is half-written.
     """
     try:
         written = await asyncio.to_thread(
@@ -66,6 +67,7 @@ async def write(facts: TargetFacts, preview: EnrichmentPreview) -> EnrichedWrite
             preview.enriched_text,
             overwrite=facts.exists,
             backup=facts.is_input,
+            expected=preview.original_text if facts.is_input else None,
         )
     except WriteRefused as error:
         now = await inspect(facts.path, preview)

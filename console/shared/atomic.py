@@ -1,22 +1,46 @@
 """Writing a user's file so that it is always either the old file or the complete new one.
 
 A temp file in the same folder (so the rename cannot cross file systems), written, flushed
-and fsynced, given the final mode, then renamed over the target, and the folder fsynced so
-the rename itself survives a crash. A symlink as the target is refused: replacing it would
-either write somewhere the operator did not name or silently turn the link into a file.
+and fsynced, given the final mode (and owner), then put in place, and the folder fsynced so
+that survives a crash too. A symlink as the target is refused: replacing it would either
+write somewhere the operator did not name or silently turn the link into a file.
+
+Each promise holds when several writers race, not only when one runs alone:
+
+- "never replace without consent": a new file is created exclusively, the complete temp file
+  hard-linked to the target name (which fails if anything is there by then), so of ten
+  concurrent writers exactly one creates it and nine are refused;
+- "``.bak`` holds the original": a rewrite with a backup holds an exclusive lock on the
+  target and checks, under it, that the file still holds the text the new one was made from;
+  a writer that read it before another one rewrote it is refused instead of backing up (and
+  enriching) the already-rewritten file;
+- a replaced file keeps its owner and group (a root ``enrich`` of another user's file must
+  not hand it to root) and its permission bits, never setuid, setgid or sticky.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 NEW_FILE_MODE = 0o600
 """A new run.yaml may hold inline secrets: owner read/write only, as Lightspeed writes it."""
+
+PERMISSION_BITS = 0o777
+"""What a replacement keeps of the old mode: read, write, execute; never setuid, setgid or
+sticky (a root write would otherwise leave a setuid file it wrote itself)."""
+
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS, errno.EXDEV}
+)
+"""link(2) errors of file systems without hard links (FAT, some network and FUSE ones)."""
 
 
 @dataclass
@@ -29,6 +53,14 @@ class WriteRefused(Exception):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+@dataclass
+class TargetChanged(WriteRefused):
+    """The target no longer holds the text the new one was made from (another writer)."""
+
+    holds_new: bool = False
+    """It holds exactly the new text already: another run did the same write."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +83,19 @@ class TargetFacts:
     folder_exists: bool
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """What a replacement keeps of the file it replaces."""
+
+    mode: int
+    uid: int
+    gid: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> _Kept:
+        return cls(stat.S_IMODE(info.st_mode) & PERMISSION_BITS, info.st_uid, info.st_gid)
+
+
 def inspect_target(path: Path, source: Path) -> TargetFacts:
     """Look at ``path``: does it exist, is it the input file itself, is its folder there."""
     try:
@@ -66,27 +111,34 @@ def inspect_target(path: Path, source: Path) -> TargetFacts:
 
 
 def write_atomic(
-    target: Path, text: str, *, overwrite: bool = False, backup: bool = False
+    target: Path,
+    text: str,
+    *,
+    overwrite: bool = False,
+    backup: bool = False,
+    expected: str | None = None,
 ) -> WriteResult:
-    """Atomically replace (or create) ``target`` with ``text``.
+    """Atomically create ``target`` with ``text``, or replace it when ``overwrite`` says so.
 
-    ``overwrite`` must be true to replace an existing file; ``backup`` keeps the old
-    contents as ``<name>.bak`` (written atomically too) before the replace.
+    Without ``overwrite`` the file is created exclusively: `WriteRefused` if anything is at
+    the path, even one that appeared a moment ago. ``backup`` keeps the old contents as
+    ``<name>.bak`` (written atomically too), under a lock on the target; ``expected`` is the
+    text ``text`` was made from (as the loader decoded it), and the target must still hold
+    it, else `TargetChanged`.
     """
     _check_target(target, overwrite=overwrite)
-    existing = _existing_mode(target)
-    mode = existing if existing is not None else NEW_FILE_MODE
-    backup_path: Path | None = None
-    if backup and existing is not None:
-        backup_path = target.with_name(target.name + ".bak")
-        _check_target(backup_path, overwrite=True)
-        _write_replace(backup_path, target.read_bytes(), existing)
-    _write_replace(target, text.encode("utf-8"), mode)
-    return WriteResult(target, mode, backup_path, created=existing is None)
+    data = text.encode("utf-8")
+    if not overwrite:
+        return _create(target, data)
+    if backup:
+        return _rewrite_with_backup(target, data, expected)
+    kept = _kept(target)
+    _replace(target, data, kept)
+    return WriteResult(target, kept.mode if kept else NEW_FILE_MODE, None, created=kept is None)
 
 
 def _check_target(target: Path, *, overwrite: bool) -> None:
-    parent = target.parent if str(target.parent) else Path(".")
+    parent = _folder(target)
     if target.is_symlink():
         raise WriteRefused(
             target,
@@ -105,11 +157,7 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
             target, "the target exists and is not a regular file", "Choose a file path."
         )
     if target.exists() and not overwrite:
-        raise WriteRefused(
-            target,
-            "the file already exists",
-            "Pass --force to replace it, or --in-place to rewrite the input and keep a .bak.",
-        )
+        raise _already_exists(target)  # a first look: the exclusive create decides
     if not os.access(parent, os.W_OK):
         raise WriteRefused(
             target,
@@ -118,29 +166,185 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
         )
 
 
-def _existing_mode(target: Path) -> int | None:
+def _kept(target: Path) -> _Kept | None:
     try:
-        return stat.S_IMODE(target.stat().st_mode)
+        return _Kept.of(target.lstat())
     except FileNotFoundError:
         return None
 
 
-def _write_replace(target: Path, data: bytes, mode: int) -> None:
-    parent = target.parent if str(target.parent) else Path(".")
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+def _create(target: Path, data: bytes) -> WriteResult:
+    """Create ``target`` exclusively: the complete temp file linked to its name, or refused."""
+    temp = _temp_file(target, data, None)
+    try:
+        os.link(temp, target, follow_symlinks=False)
+    except FileExistsError:
+        raise _already_exists(target) from None
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINKS:
+            raise
+        _create_in_place(target, data)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    _fsync_folder(_folder(target))
+    return WriteResult(target, NEW_FILE_MODE, None, created=True)
+
+
+def _create_in_place(target: Path, data: bytes) -> None:
+    """Without hard links: O_EXCL on the target itself. Still never replaces a file; a
+    reader may see it before it is complete, and a failure removes it."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, NEW_FILE_MODE)
+    except FileExistsError:
+        raise _already_exists(target) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), NEW_FILE_MODE)
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        raise
+
+
+def _already_exists(target: Path) -> WriteRefused:
+    return WriteRefused(
+        target,
+        "the file already exists",
+        "Pass --force to replace it, or --in-place to rewrite the input and keep a .bak.",
+    )
+
+
+def _rewrite_with_backup(target: Path, data: bytes, expected: str | None) -> WriteResult:
+    """Replace ``target`` and keep what it held as ``<name>.bak``, under the target's lock."""
+    backup_path = target.with_name(target.name + ".bak")
+    with _locked(target) as locked:
+        if locked is None:  # nothing there: there is nothing to back up either
+            if expected is not None:
+                raise TargetChanged(target, "the file was removed after it was read", _RUN_AGAIN)
+            kept = None
+        else:
+            fd, info = locked
+            current = _read_all(fd)
+            if expected is not None and _decoded(current) != expected:
+                holds_new = current == data
+                raise TargetChanged(
+                    target,
+                    "another run wrote it meanwhile: it already holds the new text"
+                    if holds_new
+                    else "the file changed after it was read (another writer?)",
+                    _RUN_AGAIN,
+                    holds_new=holds_new,
+                )
+            kept = _Kept.of(info)
+            _check_target(backup_path, overwrite=True)
+            _replace(backup_path, current, kept)
+        _replace(target, data, kept)
+    if kept is None:
+        return WriteResult(target, NEW_FILE_MODE, None, created=True)
+    return WriteResult(target, kept.mode, backup_path, created=False)
+
+
+_RUN_AGAIN = "Nothing was written. Run the command again: it reads the file as it is now."
+
+
+@contextlib.contextmanager
+def _locked(target: Path) -> Iterator[tuple[int, os.stat_result] | None]:
+    """An exclusive flock on the file now at ``target`` (None if there is none).
+
+    A writer that was waiting while another replaced the file holds a lock on the old
+    one, so the lock is taken again until it is on the file the path names.
+    """
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            yield None
+            return
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise WriteRefused(
+                    target, "the target is a symbolic link", "Remove the link."
+                ) from None
+            raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            info = os.fstat(fd)
+            try:
+                now = target.lstat()
+            except FileNotFoundError:
+                now = None
+            if now is not None and (now.st_dev, now.st_ino) == (info.st_dev, info.st_ino):
+                yield fd, info
+                return
+        finally:
+            os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decoded(data: bytes) -> str | None:
+    """``data`` as the loader decodes a file (UTF-8, a BOM dropped), or None if it is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _folder(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def _temp_file(target: Path, data: bytes, kept: _Kept | None) -> Path:
+    """A complete, fsynced temp file beside ``target`` with its final owner and mode."""
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=_folder(target))
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), mode)
+            if kept is not None:
+                _keep_owner(handle.fileno(), kept)
+            os.fchmod(handle.fileno(), kept.mode if kept else NEW_FILE_MODE)
             os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    return temp
+
+
+def _keep_owner(fd: int, kept: _Kept) -> None:
+    """Give the new file the old one's owner and group, as far as this process may.
+
+    Root may give any; another user keeps the group if it is one of theirs, and otherwise
+    the file is theirs, as any file they write is. Before the mode: a chown clears setuid.
+    """
+    try:
+        os.fchown(fd, kept.uid, kept.gid)
+    except PermissionError:
+        with contextlib.suppress(PermissionError):
+            os.fchown(fd, -1, kept.gid)
+
+
+def _replace(target: Path, data: bytes, kept: _Kept | None) -> None:
+    """Put a complete temp file in place of ``target`` with one rename."""
+    temp = _temp_file(target, data, kept)
+    try:
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    _fsync_folder(parent)
+    _fsync_folder(_folder(target))
 
 
 def _fsync_folder(folder: Path) -> None:
