@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +79,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="PATH",
         help="read the access token from a file ('-': stdin) instead of requesting one, "
         "e.g. from `az account get-access-token --resource https://cognitiveservices.azure.com"
-        " --query accessToken -o tsv`",
+        " --query accessToken -o tsv`; ASCII, at most 64 KiB",
     )
     parser.add_argument(
         "--show-token",
@@ -96,6 +95,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     from console.stack.session import NoServer
 
     options = live_options(args)
+    given: SecretStr | None = None
+    if args.token_file is not None:  # a usage error, found before anything is asked of a server
+        given = _read_token(args.token_file)
+        if given is None:
+            return ExitCode.ERROR
     loaded = load_for(args, lightspeed_optional=True)
     session = session_for(options, loaded)
     if session is None:
@@ -112,19 +116,23 @@ def run(args: argparse.Namespace) -> ExitCode:
         narrate(f"  remedy: {session.remedy}")
         return ExitCode.ERROR
     try:
-        return asyncio.run(_infer(args, options, loaded, session))
+        return asyncio.run(_infer(args, options, loaded, session, given))
     except _ConfigProblem:
         return ExitCode.ERROR
 
 
 async def _infer(
-    args: argparse.Namespace, options: LiveOptions, loaded: Loaded, session: StackSession
+    args: argparse.Namespace,
+    options: LiveOptions,
+    loaded: Loaded,
+    session: StackSession,
+    given: SecretStr | None,
 ) -> ExitCode:
     from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses
 
     async with session:
         try:
-            token = await acquire_token(args, options, loaded)
+            token = given if given is not None else await acquire_token(args, options, loaded)
         except DiagnosedError as error:
             return _failed(args, error.diagnosis, "token")
         narrate(f"llama stack: {session.url}", "dim")
@@ -161,7 +169,7 @@ async def _infer(
 async def acquire_token(
     args: argparse.Namespace, options: LiveOptions, loaded: Loaded
 ) -> SecretStr:
-    """The access token: from ``--token-file``, else from Entra ID as Lightspeed gets it.
+    """The access token from Entra ID, as Lightspeed gets it (``run`` reads ``--token-file``).
 
     The request is made as ``check`` makes it: ``--authority``, ``--ca-bundle``,
     ``--token-timeout`` and ``--retries``.
@@ -169,8 +177,6 @@ async def acquire_token(
     Raises `DiagnosedError` when the token request fails, `_ConfigProblem` (already said
     on stderr) when the configuration cannot produce one.
     """
-    if args.token_file is not None:
-        return _read_token(args.token_file)
     from console.commands.token import usable_settings
     from console.entra.manager import (
         DEFAULT_CONNECT_TIMEOUT_S,
@@ -204,17 +210,18 @@ async def acquire_token(
     return status.token
 
 
-def _read_token(path: Path) -> SecretStr:
+def _read_token(path: Path) -> SecretStr | None:
+    """The token of ``--token-file``, or None once the problem is said on stderr (exit 2)."""
+    from console.entra.token_file import TokenFileError, read_token_file
+
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text()
+        return read_token_file(path)
+    except TokenFileError as error:
+        narrate(f"error: --token-file {path}: {error.message}", "red")
+        narrate(f"  remedy: {error.remedy}")
     except OSError as error:
         narrate(f"error: --token-file {path}: {error.strerror or error}", "red")
-        raise _ConfigProblem from None
-    token = text.strip()
-    if not token or len(token.split()) != 1:
-        narrate(f"error: --token-file {path}: expected one access token, found none", "red")
-        raise _ConfigProblem
-    return SecretStr(token)
+    return None
 
 
 def _failed(args: argparse.Namespace, diagnosis: Diagnosis, step: str) -> ExitCode:
