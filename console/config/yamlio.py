@@ -302,8 +302,8 @@ def yaml_type_name(value: Any) -> str:
 
 
 def expanded_size(node: Any, cap: int) -> int:
-    """Count the nodes of ``node`` with aliases expanded, in time linear in the unique nodes;
-    past ``cap``, any number above it.
+    """Count the nodes of ``node`` (keys, values and items) with aliases expanded, in time
+    linear in the unique nodes; past ``cap``, any number above it.
 
     An alias bomb is cheap to parse (aliases are shared references) but explodes any walk
     over it; `scan` refuses one before ruamel reads it, and this count, on what ruamel
@@ -322,7 +322,7 @@ def expanded_size(node: Any, cap: int) -> int:
             return cap + 1
         in_progress.add(key)
         children = item.values() if isinstance(item, dict) else item
-        total = 1
+        total = 1 + (len(item) if isinstance(item, dict) else 0)  # a key is a node, as in `scan`
         for child in children:
             total += size(child)
             if total > cap:

@@ -300,9 +300,14 @@ def test_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_alias_expansion(monkeypatch: pytest.MonkeyPatch) -> None:
     lowered(monkeypatch, max_nodes=1_000)
-    # root, 'base', the anchored list of 9 (10 nodes), 'items', its list: 14; each alias 10
-    assert refused(expanding_aliases(9, 98)) is None  # 14 + 980 = 994
-    error = refused(expanding_aliases(9, 99))  # 1,004
+
+    def text(pad: int) -> str:
+        # root, 'version: 2', 'base', the anchored list of 9 (10 nodes), 'items', its list
+        # of 98 aliases (980 nodes expanded), 'pad', its list: 998 nodes and the pad's items
+        return expanding_aliases(9, 98) + "pad: [" + ", ".join(["p"] * pad) + "]\n"
+
+    assert refused(text(2)) is None  # 1,000
+    error = refused(text(3))  # 1,001
     assert error is not None
     assert error.message == "YAML aliases expand to more than 1,000 nodes"
     assert NODES in error.remedy
