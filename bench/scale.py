@@ -4,7 +4,7 @@ Load + findings + enrichment diff at 1x and 10x size (goal: 10x size <= 12x time
 1 s), and the providers screen of the TUI on the 1x and 10x files, headless in-process:
 the time to show its table, and to page down through it.
 
-The 10x file (1.01 million nodes) is beyond the console's node limit (200,000: see
+The 10x file (1.01 million nodes) is beyond the console's node limit (150,000: see
 `console.config.limits`), so it is read here with the limit raised through its variable,
 as a user with such a file would: what is measured is how the cost grows, not the limit.
 """

@@ -14,15 +14,17 @@ bytes                      16 MiB      A real run.yaml is tens of KB; the larges
                                        ``bench/scale.py``) is 1.3 MB. Reading and decoding
                                        16 MiB takes milliseconds; the other limits bound
                                        what parsing them costs.
-nodes                      200,000     Keys, values, items and aliases, counted again for
+nodes                      150,000     Keys, values, items and aliases, counted again for
 ``..._MAX_NODES``                      each time an alias repeats its anchor (the walks after
                                        the parse see every repetition). A real file has one
                                        to five thousand; the 1,000-provider file has 101,000.
                                        The costliest shapes per node (distinct numbers, empty
-                                       mappings) take about 15 µs and 1.2 KB each through a
-                                       whole ``review`` or ``diff``: 200,000 of them stay
-                                       near 3 s and 300 MB here, inside the 5 s / 500 MB
-                                       promised for any accepted file.
+                                       mappings) take up to 20 µs and 1.3 KB each through a
+                                       whole ``review``, ``diff`` or ``providers``: 150,000
+                                       of them take 1.5-3 s and peak near 220 MB here (with
+                                       other work on both cores), inside the 5 s / 500 MB
+                                       promised for any accepted file with room for a busier
+                                       machine. 200,000 came near 4.2 s.
 nesting depth              64          Real files nest 5 to 8 levels.
 ``..._MAX_DEPTH``
 scalar length              1 MiB       The longest real values are inline certificates and
@@ -41,8 +43,9 @@ lightspeed-console review``.)
 The full parser (ruamel's round trip, pure Python, about twenty times slower per node
 than the libyaml fast path) reads what the fast path leaves to it: anchors, aliases,
 tags, duplicate keys and other rarities, and a rewrite that keeps comments. It gets a
-fifth of the node limit (40,000 nodes, under 2 s) and a quarter of the byte limit (4 MiB of
-text, about a second of its scanner); raising either variable raises its share too.
+fifth of the node limit (30,000 nodes, about 2 s in its costliest shape) and a quarter of
+the byte limit (4 MiB of text, about 2 s of its scanner); raising either variable raises
+its share too.
 
 Where each limit is enforced (`yamlio.parse_yaml_text` drives it):
 
@@ -57,11 +60,18 @@ Where each limit is enforced (`yamlio.parse_yaml_text` drives it):
   composes, a counting composer holds it to the same caps in case it reads further than
   libyaml did;
 * depth, scalar length, aliases: in the fast path's loop, in `scan`, and (depth) in the
-  counting composer.
+  counting composer; libyaml's own refusal of flow nesting past 1,000 levels counts as
+  the depth limit's.
+
+What is not refused within a second: a file within the limits that only the full parser
+can word an error for (a duplicate or complex key, a date that does not exist) is
+refused when the fast path reaches the spot, after at most the time of an accepted read;
+past the full parser's share, a duplicate key is then said as ruamel would have said it.
 
 The 10x file of ``bench/scale.py`` (450,000 lines, 1.01 million nodes, 13 MB) is beyond
-the node limit: it loads in about 4.5 s but peaks near 570 MB, over the 500 MB bound. The
-bench reads it with the limit raised through the variable, as a user with such a file would.
+the node limit: it loads in about 4.3 s (5.5 s with the diff) and peaks near 570 MB, over
+the bounds. The bench reads it with the limit raised through the variable, as a user with
+such a file would. ``bench/limits.py`` measures every limit at and past its edge.
 """
 
 from __future__ import annotations
@@ -80,6 +90,9 @@ FULL_PARSER_NODE_SHARE = 5
 """The full parser reads at most max_nodes / 5 nodes (ruamel is ~20x slower per node)."""
 FULL_PARSER_BYTE_SHARE = 4
 """The full parser reads at most max_bytes / 4 characters (its scanner: ~0.3 µs each)."""
+LIBYAML_MAX_NESTING = 1_000
+"""libyaml's scanner refuses deeper flow nesting (before the parser emits a single event,
+since it looks ahead); below it, that refusal is the depth limit's."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ class Limits:
     """The bounds one read of one file is held to (see the module docstring for why)."""
 
     max_bytes: int = 16 * MIB
-    max_nodes: int = 200_000
+    max_nodes: int = 150_000
     max_depth: int = 64
     max_scalar: int = MIB
     max_line: int = MIB
@@ -398,12 +411,20 @@ class _Scanner:
                     raise too_many_nodes(limits, _line(event))
                 if expanded > max_expanded:
                     raise too_much_expansion(limits, _line(event))
-        except yaml.YAMLError:
-            self.result.complete = False  # the parser that reads the text next words it
+        except yaml.YAMLError as error:
+            self._stopped(error)
         finally:
             parser.dispose()
         self.result.nodes, self.result.expanded = nodes, expanded
         return self.result
+
+    def _stopped(self, error: yaml.YAMLError) -> None:
+        """libyaml refused the text: its nesting refusal is the depth limit's; any other
+        error is left to the parser that reads the text next, which words it."""
+        problem = getattr(error, "problem", None) or ""
+        if "maximum nesting depth" in problem and self.limits.max_depth < LIBYAML_MAX_NESTING:
+            raise too_deep(self.limits, _line(error, "problem_mark")) from None
+        self.result.complete = False
 
     def _odd(self, event: Any, before: int, *, done: bool, depth: int = 0) -> None:
         """An anchor or a tag: only the full parser reads them; an anchor's size is kept."""
@@ -442,6 +463,6 @@ class _Scanner:
             self.result.full_parser_reason = f"{what} at line {line}" if line else what
 
 
-def _line(event: Any) -> int | None:
-    mark = getattr(event, "start_mark", None)
+def _line(event: Any, where: str = "start_mark") -> int | None:
+    mark = getattr(event, where, None)
     return mark.line + 1 if mark is not None else None

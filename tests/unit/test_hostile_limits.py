@@ -74,12 +74,12 @@ def duplicate_at_end(count: int) -> str:
 PATHOLOGICAL: dict[str, tuple[Callable[[], str], str, str]] = {
     "a million small flow items": (
         lambda: flow_items(1_000_000),
-        "the YAML has more than 200,000 nodes",
+        "the YAML has more than 150,000 nodes",
         NODES,
     ),
     "a million small flow items and one alias": (
         lambda: flow_items(1_000_000, alias=True),
-        "the YAML has more than 200,000 nodes",
+        "the YAML has more than 150,000 nodes",
         NODES,
     ),
     "a huge flow sequence on one line": (
@@ -89,7 +89,7 @@ PATHOLOGICAL: dict[str, tuple[Callable[[], str], str, str]] = {
     ),
     "a huge flow sequence over many lines": (
         lambda: flow_sequence(1_500_000, 20),
-        "the YAML has more than 200,000 nodes",
+        "the YAML has more than 150,000 nodes",
         NODES,
     ),
     "deep flow nesting": (
@@ -115,13 +115,13 @@ PATHOLOGICAL: dict[str, tuple[Callable[[], str], str, str]] = {
     ),
     "aliases that expand": (
         lambda: expanding_aliases(1_000, 300),
-        "YAML aliases expand to more than 200,000 nodes",
+        "YAML aliases expand to more than 150,000 nodes",
         NODES,
     ),
     "too large for the full parser": (
         lambda: with_anchor(60_000),
         "the file needs the full YAML parser (an anchor at line 2), which reads at most "
-        "40,000 nodes",
+        "30,000 nodes",
         NODES,
     ),
     "more bytes than the limit": (
@@ -402,10 +402,26 @@ def test_a_variable_that_is_not_a_number_is_named(
 def test_the_defaults() -> None:
     assert limits_from_environ({}) == Limits(
         max_bytes=16 * MIB,
-        max_nodes=200_000,
+        max_nodes=150_000,
         max_depth=64,
         max_scalar=MIB,
         max_line=MIB,
         max_aliases=10_000,
     )
-    assert (Limits().full_parser_nodes, Limits().full_parser_chars) == (40_000, 4 * MIB)
+    assert (Limits().full_parser_nodes, Limits().full_parser_chars) == (30_000, 4 * MIB)
+
+
+def test_nesting_libyaml_refuses_is_the_depth_limit_before_ruamel_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """libyaml stops at 1,000 flow levels before emitting an event; that is the depth limit,
+    said at once rather than after ruamel has scanned ahead."""
+
+    def never(*args: object, **kwargs: object) -> object:
+        raise AssertionError("ruamel was asked")
+
+    monkeypatch.setattr("console.config.yamlio._BoundedReader", never)
+    for depth in (2_000, 100_000):  # small enough for no pre-check, and large
+        error = refused("a: " + "[" * depth + "]" * depth + "\n")
+        assert error is not None
+        assert error.message == "the YAML nests too deeply to read (more than 64 levels)"
