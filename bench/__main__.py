@@ -12,11 +12,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import first_frame, live, overhead, report, scale, stall
+from bench import first_frame, limits, live, overhead, report, scale, stall
 from bench.common import Measurement
 from console.sandbox.demo import DemoSandbox
 
-PARTS = ("first_frame", "live", "overhead", "stall", "scale", "screen")
+PARTS = ("first_frame", "live", "overhead", "stall", "scale", "screen", "limits")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             part("stall", lambda: stall.measure(sandbox))
     part("scale", lambda: scale.measure_load(full=args.full))
     part("screen", scale.measure_screen)
+    part("limits", limits.measure)
     seconds = time.monotonic() - started
     print(report.text_table(results))
     if set(args.only) == set(PARTS):
