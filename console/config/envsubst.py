@@ -14,6 +14,10 @@ Mapping keys are never substituted. In lists, a provider whose ``provider_id`` r
 Where Llama Stack raises on the first unset variable, this walk records every reference
 (name, where, whether it resolved) and carries on with None in place of the unresolved
 value, so one missing variable does not hide the rest of the configuration.
+
+Text that starts a reference but is not one (``${env.X`` without its ``}``, a lower-case
+name) is left as written by Llama Stack's pattern, and so sent as the value; the walk
+records where it is (`MalformedReference`), never what it says.
 """
 
 from __future__ import annotations
@@ -68,6 +72,25 @@ class EnvReference:
         return self.state == "unset"
 
 
+@dataclass(frozen=True)
+class MalformedReference:
+    """A ``${env.`` that Llama Stack does not resolve: where it is (its text is not kept)."""
+
+    file: Path
+    path: ConfigPath
+    line: int | None
+
+    @property
+    def dotted_path(self) -> str:
+        """The config path as Llama Stack prints it."""
+        return format_path(self.path)
+
+
+def is_malformed(text: str) -> bool:
+    """Whether ``text`` holds a ``${env.`` that is not part of a reference Llama Stack resolves."""
+    return "${env." in ENV_PATTERN.sub("", text)
+
+
 @dataclass
 class Substitution:
     """The resolved plain-data tree and every env reference met on the way."""
@@ -80,6 +103,9 @@ class Substitution:
 
     shifted: dict[ConfigPath, int] = field(default_factory=dict)
     """List items whose index moved because an earlier item was dropped: resolved -> written."""
+
+    malformed: list[MalformedReference] = field(default_factory=list)
+    """Each ``${env.`` that is not a reference (kept literally by Llama Stack)."""
 
     def written_path(self, path: ConfigPath) -> ConfigPath:
         """The path as written in the file, for a path in the resolved tree."""
@@ -134,7 +160,9 @@ def substitute(
     env = os.environ if environ is None else environ
     walker = _Walker(file, env, resource_id_fields)
     value = walker.walk(document, (), (), None)
-    return Substitution(value, walker.references, walker.unresolved, walker.lines, walker.shifted)
+    return Substitution(
+        value, walker.references, walker.unresolved, walker.lines, walker.shifted, walker.malformed
+    )
 
 
 def substitute_string(
@@ -219,6 +247,7 @@ class _Walker:
         self.unresolved: set[ConfigPath] = set()
         self.lines: dict[ConfigPath, int] = {}
         self.shifted: dict[ConfigPath, int] = {}
+        self.malformed: list[MalformedReference] = []
 
     def walk(self, node: Any, path: ConfigPath, resolved_path: ConfigPath, line: int | None) -> Any:
         """Resolve ``node``; ``path`` counts list items as written, ``resolved_path`` as kept."""
@@ -254,6 +283,8 @@ class _Walker:
         if not isinstance(value, str):
             return value
         resolved, seen = substitute_string(value, self.environ)
+        if "${env." in value and is_malformed(value):
+            self.malformed.append(MalformedReference(self.file, path, line))
         for name, operator, state in seen:
             self.references.append(
                 EnvReference(name, operator, state, self.file, path, line)  # type: ignore[arg-type]

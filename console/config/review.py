@@ -10,13 +10,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from console.config.envsubst import ENV_PATTERN, ConfigPath, Substitution, format_path
+from console.config.envsubst import ConfigPath, Substitution, format_path
 from console.config.lightspeed import Generation
 from console.config.startup_rules import startup_refusals
 from console.config.views import RunProvider
 from console.config.yamlio import node_at
 from console.shared.azure import AZURE_PROVIDER_TYPE
 from console.shared.findings import WRONG_TYPE, Finding, Severity
+from console.shared.hostnames import url_host_problem
 from console.shared.redact import MASK
 
 if TYPE_CHECKING:
@@ -56,6 +57,30 @@ def unset_variables(loaded: Loaded) -> Iterator[Finding]:
                 f"${{env.{ref.name}:=default}} to give it a default."
             ),
         )
+
+
+def malformed_env_references(loaded: Loaded) -> Iterator[Finding]:
+    """A ``${env.`` that is not a reference: Llama Stack keeps the text, and sends it as is.
+
+    ``client_secret: ${env.CLIENT_SECRET`` (no ``}``) is not a secret written inline, and
+    not a variable read either: Entra ID would get the literal text as the secret.
+    """
+    for loaded_file in (loaded.lightspeed, loaded.run):
+        if loaded_file is None:
+            continue
+        for bad in loaded_file.sub.malformed:
+            yield Finding(
+                code="env-malformed",
+                severity=Severity.ERROR,
+                file=bad.file,
+                line=bad.line,
+                message=(
+                    f"{bad.dotted_path} holds a ${{env. that is not a variable reference "
+                    "(no closing }, or a name other than A-Z, 0-9 and _): the text is used "
+                    "as written, not substituted"
+                ),
+                remedy="Write ${env.NAME} with its closing brace and an upper-case NAME.",
+            )
 
 
 def entra_block(loaded: Loaded) -> Iterator[Finding]:
@@ -204,7 +229,17 @@ def _azure_provider(loaded: Loaded, provider: RunProvider) -> Iterator[Finding]:
             message=f"provider {name}: config.base_url is not a URL string",
             remedy="Set config.base_url to https://<resource>.openai.azure.com/openai/v1.",
         )
-    elif not base_url.rstrip("/").endswith(V1_SUFFIX):
+    elif problem := url_host_problem(base_url):
+        yield Finding(
+            code="azure-base-url-host",
+            severity=Severity.ERROR,
+            file=file,
+            line=sub.line((*config_path, "base_url")),
+            message=f"provider {name}: base_url {base_url} cannot be reached: {problem}",
+            remedy="Use https://<resource>.openai.azure.com/openai/v1 with the resource's name "
+            "as the Azure portal shows it (letters, digits and hyphens).",
+        )
+    if isinstance(base_url, str) and base_url and not base_url.rstrip("/").endswith(V1_SUFFIX):
         yield Finding(
             code="azure-base-url-not-v1",
             severity=Severity.ERROR,
@@ -287,8 +322,8 @@ def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
             )
     for loaded_file, written, resolved, label in places:
         raw = node_at(loaded_file.document, written)
-        if not isinstance(raw, str) or not raw.strip() or ENV_PATTERN.search(raw):
-            continue
+        if not isinstance(raw, str) or not raw.strip() or "${env." in raw:
+            continue  # a reference, or a broken one (`malformed_env_references` says so)
         if raw.strip() == MASK:  # what a server's listing shows: not a secret itself
             continue
         path = resolved
@@ -383,6 +418,7 @@ def provider_types(loaded: Loaded) -> Iterator[Finding]:
 RULES: tuple[Rule, ...] = (
     startup_refusals,
     unset_variables,
+    malformed_env_references,
     entra_block,
     entra_without_azure_provider,
     azure_providers,
