@@ -84,10 +84,27 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def authority_argument(text: str) -> str:
+    """An argparse type: ``--authority`` as given, unless it cannot name an authority.
+
+    A typo (``--authority "not a url"``) is a usage error (exit 2) naming the flag and the
+    forms it takes; left to the token request, it would end as a connection failure.
+    """
+    from console.entra.authority import ACCEPTED_FORMS, authority_problem
+
+    problem = authority_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(
+            f"not an authority: {text!r} ({problem}); accepted: {ACCEPTED_FORMS}"
+        )
+    return text
+
+
 def add_entra_options(parser: _Options) -> None:
     """``--authority``, ``--ca-bundle`` and ``--retries``: how the token is requested."""
     parser.add_argument(
         "--authority",
+        type=authority_argument,
         metavar="URL|public|usgov|china",
         default=None,
         help="Entra ID authority (default: AZURE_AUTHORITY_HOST, else the public cloud)",

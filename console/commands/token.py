@@ -55,12 +55,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     add_config_options(parser)
     add_entra_options(parser)
     parser.add_argument(
+        "--token-timeout",
         "--timeout",
+        dest="timeout",
         type=_positive_float,
         default=None,
         metavar="S",
         help=f"connect and read timeout in seconds (default: connect "
-        f"{DEFAULT_CONNECT_TIMEOUT_S:g}, read {DEFAULT_READ_TIMEOUT_S:g})",
+        f"{DEFAULT_CONNECT_TIMEOUT_S:g}, read {DEFAULT_READ_TIMEOUT_S:g}); --token-timeout "
+        "as on the commands that also talk to the server, which the remedies name",
     )
     parser.add_argument(
         "--show-token", action="store_true", help="print the access token itself (a credential)"

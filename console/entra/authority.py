@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from console.entra.errors import TokenError, insecure_authority
 from console.shared.diagnosis import Diagnosis
+from console.shared.hostnames import url_host_problem
 
 PUBLIC_HOST = "login.microsoftonline.com"
 ENV_VAR = "AZURE_AUTHORITY_HOST"
@@ -31,6 +32,9 @@ CLOUDS: dict[str, str] = {
     "china": "login.chinacloudapi.cn",
 }
 """Cloud names an operator may type instead of a URL, and their authority hosts."""
+
+ACCEPTED_FORMS = "an https:// URL or host name, or public, usgov, china"
+"""What ``--authority`` takes, as the console says it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +78,22 @@ def resolve_authority(
     return Authority(f"https://{PUBLIC_HOST}", "default")
 
 
+def authority_problem(value: str) -> str | None:
+    """Why ``value`` cannot name an authority at all (a typo, not a URL), or None.
+
+    ``http://`` is a well-formed authority azure-identity refuses: `resolve_authority`
+    explains that one as a `Diagnosis` (``INSECURE_AUTHORITY``), so it passes here.
+    """
+    value = value.strip()
+    if not value or value.lower() in CLOUDS:
+        return None
+    url = value if "://" in value else f"https://{value}"
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("https", "http"):
+        return f"{scheme}:// is not https://"
+    return url_host_problem(url)
+
+
 def _normalise(value: str) -> str:
     named = CLOUDS.get(value.lower())
     if named is not None:
@@ -81,7 +101,7 @@ def _normalise(value: str) -> str:
     parts = urlsplit(value if "://" in value else f"https://{value}")
     if parts.scheme.lower() == "http":
         raise TokenError(insecure_authority(value))
-    if parts.scheme.lower() != "https" or not parts.hostname:
+    if parts.scheme.lower() != "https" or authority_problem(value) is not None:
         raise TokenError(_bad_authority(value))
     return f"https://{parts.netloc}{parts.path}".rstrip("/")
 
@@ -90,7 +110,8 @@ def _bad_authority(value: str) -> Diagnosis:
     return Diagnosis(
         "BAD_AUTHORITY",
         "Authority is not a URL",
-        "The authority must be an https:// URL, a host name, or a cloud name.",
-        f"Use --authority with one of {', '.join(sorted(CLOUDS))} or an https:// URL.",
+        "The authority must be an https:// URL, a host name, or a cloud name"
+        + (f" ({problem})." if (problem := authority_problem(value)) else "."),
+        f"Use --authority (or {ENV_VAR}) with {ACCEPTED_FORMS}.",
         value,
     )

@@ -158,8 +158,8 @@ def _classify(chain: list[BaseException], text: str, request: TokenRequest) -> D
             "TIMEOUT",
             "Token request timed out",
             f"No answer from {phase} within the time allowed.",
-            "Check network reachability of the authority; raise --timeout if the path is "
-            "slow, or --retries to try again.",
+            "Check network reachability of the authority; raise --token-timeout if the "
+            "path is slow, or --retries to try again.",
             where,
         )
     if "ssl" in lowered or _has(chain, ssl.SSLError):
