@@ -218,31 +218,18 @@ def _synthesize(
         line_of=lightspeed.sub.line,
         read_profile=_read_profile,
     )
+    failed: tuple[Path | None, int | None, str, str] | None = None
     try:
         synthesis = synthesize(source)
     except SynthesisError as error:
-        findings.append(
-            Finding(
-                code=SYNTHESIS_FAILED,
-                severity=Severity.ERROR,
-                file=lightspeed.path,
-                line=error.line,
-                message=f"Lightspeed cannot synthesize the run.yaml: {error.message}",
-                remedy=error.remedy,
-            )
-        )
-        return None, None
+        what = f"Lightspeed cannot synthesize the run.yaml: {error.message}"
+        failed = (lightspeed.path, error.line, what, error.remedy)
     except ConfigFileError as error:  # the profile is not usable YAML
-        findings.append(
-            Finding(
-                code=SYNTHESIS_FAILED,
-                severity=Severity.ERROR,
-                file=error.file,
-                line=error.line,
-                message=f"the synthesis profile cannot be used: {error.message}",
-                remedy=error.remedy,
-            )
-        )
+        what = f"the synthesis profile cannot be used: {error.message}"
+        failed = (error.file, error.line, what, error.remedy)
+    if failed is not None:
+        file, line, message, remedy = failed
+        findings.append(Finding(SYNTHESIS_FAILED, Severity.ERROR, file, line, message, remedy))
         return None, None
     for note in synthesis.notes:
         findings.append(

@@ -12,9 +12,27 @@ spec's ``arg`` attribute, converted with ``convert``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, Protocol
+
+
+class CountsFailures(Protocol):
+    """A faults object whose failures may be limited to the first N requests."""
+
+    fail_count: int | None
+
+
+def take_failure(faults: CountsFailures, lock: threading.Lock) -> bool:
+    """Whether this request gets the fault (``fail_count``, when set, counts down to 0)."""
+    with lock:
+        if faults.fail_count is None:
+            return True
+        if faults.fail_count <= 0:
+            return False
+        faults.fail_count -= 1
+        return True
 
 
 class UnknownFaultError(ValueError):

@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from console.settings.user import APP_NAME
@@ -105,18 +105,13 @@ LLAMA_STACK_0_7_3 = ServerRelease(
     package="llama_stack",
     requires_tls=False,
 )
-OGX_LATEST = ServerRelease(
+OGX_LATEST = replace(
+    OGX_1_2_5,
     key="ogx-latest",
     label="OGX (newest)",
     # Unpinned: the newest release when the environment is built (a cached one keeps its
     # version; its /v1/version says which). The three are released together.
     requirements=("ogx", "ogx-api", "ogx-client"),
-    program="ogx",
-    cli_module="ogx.cli.ogx",
-    run_args=("run",),
-    env_prefix="OGX",
-    package="ogx",
-    requires_tls=True,
 )
 RELEASES: Mapping[str, ServerRelease] = {
     r.key: r for r in (OGX_1_2_5, LLAMA_STACK_0_7_3, OGX_LATEST)

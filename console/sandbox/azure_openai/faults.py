@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from console.sandbox.faults import take_failure
+
 
 @dataclass
 class AzureFaults:
@@ -29,10 +31,4 @@ class AzureFaults:
 
     def take_failure(self, lock: threading.Lock) -> bool:
         """Whether this request should get the fault status (``fail_count`` counts down)."""
-        with lock:
-            if self.fail_count is None:
-                return True
-            if self.fail_count <= 0:
-                return False
-            self.fail_count -= 1
-            return True
+        return take_failure(self, lock)
