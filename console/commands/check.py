@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
@@ -87,7 +86,7 @@ def print_result(result: CheckResult) -> None:
     duration = (
         f"{result.duration_s * 1000:6.0f} ms" if result.status is not CheckStatus.SKIP else " " * 9
     )
-    emit(f"{paint(mark, style, sys.stdout)} {result.title:30} {duration}  {result.summary}\n")
+    emit(paint(mark, style), f" {result.title:30} {duration}  {result.summary}\n")
     indent = " " * 44
     if result.status in (CheckStatus.FAIL, CheckStatus.WARN):
         if result.diagnosis is not None:
@@ -97,4 +96,4 @@ def print_result(result: CheckResult) -> None:
         for line in result.details[:5]:
             emit(f"{indent}{line}\n")
         if result.remedy:
-            emit(paint(f"{indent}remedy: {result.remedy}", "dim", sys.stdout) + "\n")
+            emit(paint(f"{indent}remedy: {result.remedy}", "dim"), "\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from console.commands.options import (
     DEFAULT_LIGHTSPEED_CONFIG,
@@ -81,10 +80,10 @@ def print_findings(findings: list[Finding]) -> None:
     for finding in findings:
         label = finding.severity.value.ljust(7)
         emit(
-            f"{paint(label, _SEVERITY_STYLE[finding.severity], sys.stdout)}  "
-            f"{finding.location}  [{finding.code}]\n"
+            paint(label, _SEVERITY_STYLE[finding.severity]),
+            f"  {finding.location}  [{finding.code}]\n",
         )
         emit(f"         {finding.message}\n")
-        emit(paint(f"         remedy: {finding.remedy}", "dim", sys.stdout) + "\n")
+        emit(paint(f"         remedy: {finding.remedy}", "dim"), "\n")
     counts = [sum(1 for f in findings if f.severity is s) for s in Severity]
     emit(f"{counts[0]} error(s), {counts[1]} warning(s), {counts[2]} notice(s)\n")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_entra_options
@@ -30,8 +29,9 @@ from console.entra.manager import (
 from console.entra.settings import entra_problems, wrong_types
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
-from console.shared.output import emit, emit_json, narrate, paint
+from console.shared.output import Piece, emit, emit_json, narrate, paint, plain
 from console.shared.redact import describe
+from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 
 _MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         data["attempts"] = [attempt.to_dict() for attempt in manager.history]
         emit_json(data)
     else:
-        emit(summary(status, reveal=args.show_token))
+        emit(*summary_pieces(status, reveal=args.show_token))
     if not status.ok:
         names = ", ".join(check.name for check in status.failed_checks)
         narrate(f"token acquired, but {len(status.failed_checks)} check(s) failed: {names}", "red")
@@ -138,6 +138,15 @@ def _failed(diagnosis: Diagnosis, args: argparse.Namespace, attempts: list[objec
 
 def summary(status: TokenStatus, *, reveal: bool = False) -> str:
     """The readable view: the token masked unless revealed, times local, checks marked."""
+    return plain(*summary_pieces(status, reveal=reveal))
+
+
+def summary_pieces(status: TokenStatus, *, reveal: bool = False) -> list[Piece]:
+    """`summary` as `emit` takes it: each check's mark coloured, every value on one line.
+
+    The claims come from the token (whatever the authority put there) and are shown with
+    their control characters escaped, like every value the console did not write.
+    """
     claims = status.claims
     token = status.token.get_secret_value() if reveal else describe(status.token)
     rows: list[tuple[str, str]] = [
@@ -165,13 +174,13 @@ def summary(status: TokenStatus, *, reveal: bool = False) -> str:
         )
     )
     width = max(len(name) for name, _ in rows) + 2
-    lines = [f"{name.ljust(width)}{value}" for name, value in rows]
-    lines.append("claims decoded locally; the signature is not checked (Azure OpenAI checks it)")
-    lines.append("checks")
+    pieces: list[Piece] = [f"{name.ljust(width)}{visible(value)}\n" for name, value in rows]
+    pieces.append("claims decoded locally; the signature is not checked (Azure OpenAI checks it)\n")
+    pieces.append("checks\n")
     for check in status.checks:
         mark, style = _MARKS[check.state]
         shown = check.actual if check.ok else f"expected {check.expected}, got {check.actual}"
-        lines.append(f"  {paint(mark, style, sys.stdout)} {check.name.ljust(9)}{shown}")
+        pieces.extend(("  ", paint(mark, style), f" {check.name.ljust(9)}{visible(shown)}\n"))
         if check.remedy:
-            lines.append(f"    {' ' * 9}remedy: {check.remedy}")
-    return "\n".join(lines) + "\n"
+            pieces.append(f"    {' ' * 9}remedy: {visible(check.remedy)}\n")
+    return pieces

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from console.shared.diagnosis import Diagnosis
+from console.shared.sanitize import visible
 
 
 class CheckStatus(StrEnum):
@@ -25,7 +26,11 @@ class CheckStatus(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One step's outcome, as the CLI prints it and the doctor screen shows it."""
+    """One step's outcome, as the CLI prints it and the doctor screen shows it.
+
+    ``summary``, ``remedy`` and each of ``details`` quote what a file or a server said, so
+    they are made visible, one line each, when the result is made (`console.shared.sanitize`).
+    """
 
     step: str
     title: str
@@ -39,6 +44,11 @@ class CheckResult:
     """A later re-run of a step this one depends on threw away what it found."""
     blocked_by: str | None = None
     """Skipped because this step (the first failure upstream) failed or was skipped."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "summary", visible(self.summary))
+        object.__setattr__(self, "remedy", visible(self.remedy))
+        object.__setattr__(self, "details", tuple(visible(line) for line in self.details))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""

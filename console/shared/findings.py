@@ -7,6 +7,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from console.shared.sanitize import visible
+
 
 class Severity(StrEnum):
     """How much a finding matters: an error means the deployment will not work as written."""
@@ -21,7 +23,9 @@ class Finding:
     """A problem or a notice about a configuration file, tied to a line where there is one.
 
     ``message`` and ``remedy`` never contain a secret's value: findings are printed, written
-    to JSON and shown on screens as they are.
+    to JSON and shown on screens as they are. For the same reason they are made visible
+    here, once (`console.shared.sanitize.visible`): a value quoted from a hostile file can
+    carry escape sequences, and every consumer gets the escaped form.
     """
 
     code: str
@@ -31,12 +35,20 @@ class Finding:
     message: str
     remedy: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", visible(self.message))
+        object.__setattr__(self, "remedy", visible(self.remedy))
+
     @property
     def location(self) -> str:
-        """``file:line`` for the operator's editor, or ``-`` when there is no file."""
+        """``file:line`` for the operator's editor, or ``-`` when there is no file.
+
+        The path may come from a file (``library_client_config_path``): shown visibly.
+        """
         if self.file is None:
             return "-"
-        return f"{self.file}:{self.line}" if self.line is not None else str(self.file)
+        path = visible(str(self.file))
+        return f"{path}:{self.line}" if self.line is not None else path
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""

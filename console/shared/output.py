@@ -1,7 +1,12 @@
 """How headless commands print: stdout is data (tables, diffs, JSON), stderr is narration.
 
-Everything printed here has already passed through `console.shared.redact`; this module only lays
-text out. Colour is used only when the stream is a terminal and NO_COLOR is unset.
+Everything printed here has already passed through `console.shared.redact`; this module lays
+text out, and it is where the CLI's text meets the terminal, so every piece of it passes
+`console.shared.sanitize` here: `emit` and `narrate` show any control character or escape
+sequence in the text they are given as its escape (lines kept), `table` each cell on one line.
+Colour is the console's own: `paint` marks a piece to colour, and its ANSI codes are added
+after the piece's text was made visible, so they are the only ones written. Colour is used
+only when the stream is a terminal and NO_COLOR is unset.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
+
+from console.shared.sanitize import visible, visible_lines
 
 _STYLES = {"red": "31", "yellow": "33", "green": "32", "dim": "2", "bold": "1", "cyan": "36"}
 
@@ -70,30 +78,63 @@ def use_colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def paint(text: str, style: str, stream: TextIO) -> str:
-    """``text`` in an ANSI style when ``stream`` takes colour."""
-    if not use_colour(stream):
-        return text
-    return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+@dataclass(frozen=True, slots=True)
+class Painted:
+    """A piece of text to show in a colour (`paint`); `emit` colours it when stdout takes it."""
+
+    text: str
+    style: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Piece = str | Painted
+"""What `emit` writes: plain text, or a piece to colour."""
+
+
+def paint(text: str, style: str) -> Painted:
+    """``text`` to be shown in an ANSI style (one of ``red yellow green dim bold cyan``)."""
+    return Painted(text, style)
+
+
+def plain(*pieces: Piece) -> str:
+    """The pieces as plain text, without colour (for a caller that wants a string)."""
+    return "".join(str(piece) for piece in pieces)
+
+
+def render(pieces: Sequence[Piece], stream: TextIO) -> str:
+    """The pieces for ``stream``: each made visible, then coloured when the stream takes it."""
+    colour = use_colour(stream)
+    out = []
+    for piece in pieces:
+        if isinstance(piece, Painted):
+            text = visible_lines(piece.text)
+            out.append(f"\x1b[{_STYLES[piece.style]}m{text}\x1b[0m" if colour else text)
+        else:
+            out.append(visible_lines(piece))
+    return "".join(out)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain aligned text table (the last column is not padded)."""
+    """A plain aligned text table (the last column is not padded), each cell on one line."""
+    headers = [visible(header) for header in headers]
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in rows:
         for index, cell in enumerate(row[:-1]):
             widths[index] = max(widths[index], len(cell))
     lines = []
-    for row in [list(headers), *[list(r) for r in rows]]:
+    for row in [list(headers), *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     return "\n".join(lines) + "\n"
 
 
-def emit(text: str) -> None:
-    """Data to stdout; `StdoutGone` when its reader has left."""
+def emit(*pieces: Piece) -> None:
+    """Data to stdout, made visible and coloured (`render`); `StdoutGone` when its reader left."""
     try:
-        sys.stdout.write(text)
+        sys.stdout.write(render(pieces, sys.stdout))
         sys.stdout.flush()
     except BrokenPipeError:
         discard_stdout()
@@ -112,9 +153,10 @@ def narrate(text: str, style: str | None = None) -> None:
 
     A terminal that has gone away (SIGHUP, a closed ssh session) makes the write fail;
     narration is then lost on purpose, so the teardown it describes still runs to the end.
+    Control characters in ``text`` are shown escaped (lines kept), as everything written here.
     """
     try:
-        line = paint(text, style, sys.stderr) if style else text
+        line = render([paint(text, style) if style else text], sys.stderr)
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):  # EIO on a hung-up terminal; ValueError: stderr closed
