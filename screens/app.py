@@ -17,10 +17,12 @@ from typing import ClassVar
 
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
 from console.settings.launch import Launch
+from console.shared.sanitize import visible, visible_lines
 from screens.doctor_screen import DoctorScreen
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
@@ -102,6 +104,26 @@ class LightspeedConsole(ConsoleWorkers):
             self.events.add("sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1")
         # Paint first: the checks and the SDK imports start once the first frame is up.
         self.call_after_refresh(self._start)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (the screens' too) quotes results, paths and servers' words:
+        shown with its control characters escaped and never read as markup."""
+        del markup  # the console's notifications are plain text
+        super().notify(
+            visible_lines(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # ------------------------------------------------------------------ actions
 

@@ -27,6 +27,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.shared.redact import MASK
+from console.shared.sanitize import visible
 from screens.base import ConsoleScreen
 from screens.config_files import (
     FILE_IDS,
@@ -37,6 +38,7 @@ from screens.config_files import (
     same_file,
 )
 from screens.host import ConsoleHost
+from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.env_table import STATE_LABELS, EnvTable
 from screens.widgets.findings_table import FindingsTable, describe_finding, finding_text
@@ -99,7 +101,7 @@ class ConfigScreen(ConsoleScreen):
                     yield EnvTable(id="env")
                 with TabPane("Origins", id="side-origins"):
                     yield OriginsTable(id="origins")
-        yield Static(id="config-detail")
+        yield SafeStatic(id="config-detail")
 
     def on_screen_suspend(self) -> None:
         """Leaving the screen masks a revealed value and stops watching the files."""
@@ -136,7 +138,7 @@ class ConfigScreen(ConsoleScreen):
             file = file_of(loaded, file_id)
             self._fields[file_id] = secret_fields(file.document) if file is not None else []
             pane = "file-lightspeed" if file_id == "lightspeed" else "file-run"
-            label = file_label(loaded, file_id)
+            label = Text(visible(file_label(loaded, file_id)))  # a file's name: never markup
             self.query_one("#config-files", TabbedContent).get_tab(pane).label = label
         self._draw_files()
         if loaded is None:

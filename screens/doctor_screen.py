@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 from console.doctor.graph import RERUN_TOGETHER, STEPS
 from console.doctor.results import CheckResult, CheckStatus
 from screens.base import ConsoleScreen
+from screens.visible import SafeStatic
 from screens.widgets.services_panel import ServicesPanel
 from screens.widgets.status_badge import badge
 
@@ -50,7 +51,7 @@ class DoctorScreen(ConsoleScreen):
         rows = [Option(_step_row(step.title, None), id=step.id) for step in STEPS]
         yield OptionList(*rows, id="checks", compact=True)
         with VerticalScroll(id="check-detail-scroll"):
-            yield Static(id="check-detail")
+            yield SafeStatic(id="check-detail")
 
     def refresh_view(self) -> None:
         if self.console.services:

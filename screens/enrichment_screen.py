@@ -35,6 +35,7 @@ from screens.enrichment_write import (
 )
 from screens.host import ConsoleHost
 from screens.messages import EnrichedWriteDone, WriteTargetInspected
+from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.diff_view import DiffView
 from screens.widgets.path_dialog import PathDialog
@@ -62,9 +63,9 @@ class EnrichmentScreen(ConsoleScreen):
         self._status: Text | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="enrichment-summary")
+        yield SafeStatic(id="enrichment-summary")
         yield DiffView(id="diff")
-        yield Static(id="enrichment-status")
+        yield SafeStatic(id="enrichment-status")
 
     # ------------------------------------------------------------------ drawing
 

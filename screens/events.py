@@ -1,7 +1,9 @@
 """The event log: what the console did and what came back, for the log pane (no secrets).
 
 Every line passes through `console.shared.redact.scrub` with the secrets the console knows of, so
-an SDK message that echoes a token never reaches the screen.
+an SDK message that echoes a token never reaches the screen, then through
+`console.shared.sanitize.visible`, so a line quoting a file or a server is one line with its
+control characters shown escaped (the log pane and anything else that shows it get it so).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from console.shared.redact import scrub
+from console.shared.sanitize import visible
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
@@ -39,8 +42,8 @@ class EventLog:
         self.secrets: Callable[[], Iterable[SecretStr | str | None]] = list
 
     def add(self, text: str, level: Level = "info") -> Event:
-        """Record an event, scrubbed of every secret the console holds."""
-        event = Event(self.clock(), level, scrub(text, self.secrets()))
+        """Record an event, scrubbed of every secret the console holds, made visible."""
+        event = Event(self.clock(), level, visible(scrub(text, self.secrets())))
         self.events.append(event)
         del self.events[:-MAX_EVENTS]
         for listener in list(self._listeners):

@@ -29,8 +29,10 @@ from textual.widgets import Input, Select, Static
 
 from console.doctor.results import CheckResult, CheckStatus
 from console.shared.redact import MASK, scrub
+from console.shared.sanitize import visible
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
+from screens.visible import SafeStatic
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -79,12 +81,12 @@ class InferenceScreen(ConsoleScreen):
                 [], prompt="model: server default", id="inference-model", allow_blank=True
             )
             yield Input(DEFAULT_PROMPT, placeholder="prompt (enter runs)", id="inference-prompt")
-        yield Static(id="inference-status")
-        yield Static(id="inference-header")
+        yield SafeStatic(id="inference-status")
+        yield SafeStatic(id="inference-header")
         with VerticalScroll(id="inference-answer-box") as box:
             box.border_title = "answer"
-            yield Static(id="inference-answer")
-        diagnosis = Static(id="inference-diagnosis")
+            yield SafeStatic(id="inference-answer")
+        diagnosis = SafeStatic(id="inference-diagnosis")
         diagnosis.border_title = "diagnosis"
         yield diagnosis
 
@@ -218,7 +220,8 @@ class InferenceScreen(ConsoleScreen):
         self._models = ids
         select = self.query_one("#inference-model", Select)
         previous = select.value
-        select.set_options([(model_id, model_id) for model_id in ids])
+        # The server names the models: shown visibly, never read as markup.
+        select.set_options([(Text(visible(model_id)), model_id) for model_id in ids])
         default = pick_model(None, models, survey.providers)
         if isinstance(previous, str) and previous in ids:
             select.value = previous

@@ -31,6 +31,7 @@ from console.stack.providers import ModelView, ProviderView, static_models, stat
 from console.stack.session import NoServer
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
+from screens.visible import SafeStatic
 from screens.widgets.bulk_table import BulkTable, LazyText
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class ProvidersScreen(ConsoleScreen):
         self._static: tuple[list[ProviderView], list[ModelView]] = ([], [])
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="providers-summary")
+        yield SafeStatic(id="providers-summary")
         with TabbedContent(id="providers-tabs", initial="providers-pane"):
             with TabPane("Providers", id="providers-pane"):
                 yield BulkTable(id="providers-table", cursor_type="row", zebra_stripes=True)

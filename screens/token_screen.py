@@ -27,9 +27,11 @@ from textual.widgets import DataTable, Static
 
 from console.doctor.results import CheckStatus
 from console.shared.redact import describe
+from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
+from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
 
@@ -116,15 +118,15 @@ class TokenScreen(ConsoleScreen):
         self._history_shown: tuple[Attempt, ...] | None = None
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="token-status")
+        yield SafeStatic(id="token-status")
         with VerticalScroll(id="token-scroll"):
-            yield Static(id="token-diagnosis")
+            yield SafeStatic(id="token-diagnosis")
             with Container(id="token-columns"):
                 with Vertical(id="token-left"):
                     yield Countdown(self._now, id="token-countdown")
-                    yield Static(id="token-claims")
+                    yield SafeStatic(id="token-claims")
                 with Vertical(id="token-right"):
-                    yield Static(id="token-checks")
+                    yield SafeStatic(id="token-checks")
                     yield Static("Requests to Entra ID (newest first)", classes="token-heading")
                     yield DataTable(id="token-history", cursor_type="row", zebra_stripes=True)
 
@@ -200,7 +202,9 @@ class TokenScreen(ConsoleScreen):
                 continue
             table.add_row(name, _claim_value(name, token.claims[name], now), meaning)
         header = ", ".join(
-            f"{key}={token.header[key]}" for key in ("alg", "typ", "kid") if key in token.header
+            f"{key}={visible(str(token.header[key]))}"
+            for key in ("alg", "typ", "kid")
+            if key in token.header
         )
         note = Text.assemble(
             ("claims ", "bold"),
@@ -296,14 +300,15 @@ def _is_number(value: object) -> bool:
 
 
 def _claim_value(name: str, value: object, now: float) -> Text:
+    """A claim's value on one line; whatever the authority put in it is shown visibly."""
     if name in _DATE_CLAIMS and _is_number(value):
         epoch = float(value)  # type: ignore[arg-type]
         return Text.assemble(
             (local_time(epoch), "bold"), (f"  {countdown(epoch - now)}  ({int(epoch)})", "dim")
         )
     if isinstance(value, list):
-        return Text(", ".join(str(item) for item in value) or "(none)")
-    return Text(str(value))
+        return Text(visible(", ".join(str(item) for item in value)) or "(none)")
+    return Text(visible(str(value)))
 
 
 def _checks(checks: tuple[TokenCheck, ...]) -> Group:

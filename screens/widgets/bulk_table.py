@@ -37,18 +37,21 @@ from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import Row, RowKey
 
+from console.shared.sanitize import visible
+
 
 class LazyText:
     """One line of plain text and its style, drawn as a `Text` only when it is shown.
 
-    Never read as markup, so brackets in ids and URLs stay as written; control codes are
-    stripped when it is drawn, as for any `Text`.
+    Never read as markup, so brackets in ids and URLs stay as written; control characters
+    (an ESC from a hostile provider config) are shown escaped, on one line
+    (`console.shared.sanitize.visible`), so the width measured is the width drawn.
     """
 
     __slots__ = ("plain", "style")
 
     def __init__(self, plain: str, style: str = "") -> None:
-        self.plain = plain
+        self.plain = visible(plain)
         self.style = style
 
     def __rich__(self) -> Text:

@@ -15,7 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Button
+
+from screens.visible import SafeStatic
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -69,8 +71,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(self.question_title, id="confirm-title")
-            yield Static(self.message, id="confirm-message")
+            yield SafeStatic(self.question_title, id="confirm-title")
+            yield SafeStatic(self.message, id="confirm-message")
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.cancel_label, id="confirm-cancel", variant="primary")
                 yield Button(self.confirm_label, id="confirm-ok", variant="warning")

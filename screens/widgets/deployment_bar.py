@@ -7,11 +7,15 @@ the sandbox, and which server version answered.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from screens.visible import SafeStatic
 
 
-class DeploymentBar(Static):
-    """One line: name, mode, server, and SANDBOX when the stand-ins are in use."""
+class DeploymentBar(SafeStatic):
+    """One line: name, mode, server, and SANDBOX when the stand-ins are in use.
+
+    The name comes from the file and the version from the server: shown visibly.
+    """
 
     DEFAULT_CSS = """
     DeploymentBar {

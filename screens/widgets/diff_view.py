@@ -15,7 +15,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+
+from console.shared.sanitize import visible
+from screens.visible import SafeStatic
 
 _UNIFIED_STYLES = (
     ("+++", "bold"),
@@ -72,7 +74,7 @@ def unified_renderable(diff: str) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for line in diff.splitlines():
         style = next((s for prefix, s in _UNIFIED_STYLES if line.startswith(prefix)), "")
-        text.append(line + "\n", style=style)
+        text.append(visible(line) + "\n", style=style)
     text.rstrip()
     return text
 
@@ -81,9 +83,9 @@ def side_by_side_renderable(original: str, enriched: str, old_name: str, new_nam
     """Two columns, the file before and after, changed lines coloured."""
     table = Table(expand=True, show_edge=False, pad_edge=False, box=None, padding=(0, 1))
     table.add_column("", style="dim", justify="right", no_wrap=True, width=5)
-    table.add_column(old_name, ratio=1, overflow="fold")
+    table.add_column(Text(visible(old_name)), ratio=1, overflow="fold")
     table.add_column("", style="dim", justify="right", no_wrap=True, width=5)
-    table.add_column(new_name, ratio=1, overflow="fold")
+    table.add_column(Text(visible(new_name)), ratio=1, overflow="fold")
     for row in side_by_side_rows(original, enriched):
         if row is None:
             table.add_row("", Text("⋯", style="cyan"), "", Text("⋯", style="cyan"))
@@ -94,9 +96,9 @@ def side_by_side_renderable(original: str, enriched: str, old_name: str, new_nam
         new_mark = "" if row.tag == "equal" or row.new_line is None else "+ "
         table.add_row(
             str(row.old_line or ""),
-            Text(old_mark + row.old_text, style=old_style),
+            Text(old_mark + visible(row.old_text), style=old_style),
             str(row.new_line or ""),
-            Text(new_mark + row.new_text, style=new_style),
+            Text(new_mark + visible(row.new_text), style=new_style),
         )
     return table
 
@@ -110,10 +112,10 @@ class DiffView(VerticalScroll, can_focus=True):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="diff-content")
+        yield SafeStatic(id="diff-content")
 
     def _show(self, renderable: RenderableType) -> None:
-        self.query_one("#diff-content", Static).update(renderable)
+        self.query_one("#diff-content", SafeStatic).update(renderable)
 
     def show_unified(self, diff: str) -> None:
         """Show a unified diff text, coloured."""
@@ -130,4 +132,4 @@ class DiffView(VerticalScroll, can_focus=True):
     @property
     def content(self) -> RenderableType:
         """What is shown now (for tests and exports)."""
-        return self.query_one("#diff-content", Static).content  # type: ignore[return-value]
+        return self.query_one("#diff-content", SafeStatic).content  # type: ignore[return-value]

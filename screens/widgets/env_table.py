@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from console.config.envsubst import EnvReference
 from console.shared.redact import MASK
+from screens.visible import SafeTable
 
 STATE_LABELS = {
     "set": ("set", "green"),
@@ -24,8 +24,8 @@ STATE_LABELS = {
 }
 
 
-class EnvTable(DataTable[str | Text]):
-    """One row per variable: name, state, value (masked), where it is used."""
+class EnvTable(SafeTable):
+    """One row per variable: name, state, value (masked; a revealed one shown visibly), where."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+
+from screens.visible import SafeStatic
 
 if TYPE_CHECKING:
     from screens.events import Event, EventLog
@@ -48,7 +49,7 @@ class EventPane(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self._events = events
         self._lines: deque[Text] = deque(maxlen=MAX_LINES)
-        self._text = Static()
+        self._text = SafeStatic()
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from console.shared.findings import Finding, Severity
+from screens.visible import SafeTable
 
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-class FindingsTable(DataTable[str | Text]):
-    """One row per finding, in the order the review gave them."""
+class FindingsTable(SafeTable):
+    """One row per finding, in the order the review gave them (cells shown visibly)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from console.config.synthesis import ProviderOrigin
+from screens.visible import SafeTable
 
 
-class OriginsTable(DataTable[str | Text]):
+class OriginsTable(SafeTable):
     """One row per provider of the synthesized run.yaml, in the file's order."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -14,7 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label
+
+from screens.visible import SafeStatic
 
 
 class PathDialog(ModalScreen[Path | None]):
@@ -46,7 +48,7 @@ class PathDialog(ModalScreen[Path | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield Input(str(self.default), id="path-input")
             if self.hint:
-                yield Static(self.hint, classes="dialog-body")
+                yield SafeStatic(self.hint, classes="dialog-body")
             with Horizontal():
                 yield Button("Cancel (esc)", id="path-cancel")
                 yield Button("Next (enter)", id="path-ok", variant="primary")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-from textual.widgets import Static
 
 from console.settings.bringup import Phase, ServiceUpdate
+from screens.visible import SafeStatic
 
 _MARKS: dict[Phase, tuple[str, str]] = {
     Phase.WAITING: ("·", "dim"),
@@ -26,8 +26,8 @@ _MARKS: dict[Phase, tuple[str, str]] = {
 LABEL_WIDTH = 34
 
 
-class ServicesPanel(Static):
-    """One line per service; hidden when the console brought nothing up."""
+class ServicesPanel(SafeStatic):
+    """One line per service; hidden when the console brought nothing up (shown visibly)."""
 
     DEFAULT_CSS = """
     ServicesPanel {

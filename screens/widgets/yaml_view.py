@@ -21,6 +21,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from console.shared.sanitize import visible_lines
+
 SYNTAX_THEME = "ansi_dark"
 """ANSI colours follow the terminal's and the app theme's palette."""
 
@@ -65,7 +67,12 @@ class YamlView(ScrollView, can_focus=True):
         self._gutter = 4
 
     def show_text(self, text: str) -> None:
-        """Display ``text`` highlighted as YAML, keeping the cursor where it was."""
+        """Display ``text`` highlighted as YAML, keeping the cursor where it was.
+
+        Control characters in it (a lone CR, bidi controls; YAML allows them raw) are shown
+        escaped, never drawn as they are (`console.shared.sanitize`).
+        """
+        text = visible_lines(text)
         self.text = text
         highlighted = Syntax(text, "yaml", theme=SYNTAX_THEME).highlight(text)
         highlighted.rstrip()
@@ -77,7 +84,7 @@ class YamlView(ScrollView, can_focus=True):
     def show_message(self, message: str, style: str = "dim") -> None:
         """Display a plain message instead of a file (no file, or it could not be read)."""
         self.text = ""
-        self._lines = [Text(line, style=style) for line in message.splitlines()]
+        self._lines = [Text(line, style=style) for line in visible_lines(message).splitlines()]
         self._layout()
 
     def _layout(self) -> None:
