@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from console import __version__
 from console.settings.launch import Launch
 from console.shared.exitcodes import ExitCode
+from console.shared.interrupts import INTERRUPTED, ignore_interrupts, leave_on_next_interrupt
 
 COMMANDS = (
     "review",
@@ -24,6 +25,7 @@ COMMANDS = (
     "token",
     "infer",
     "check",
+    "deployments",
     "demo",
     "tui",
     "serve",
@@ -78,12 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(words[0] if words[0] in COMMANDS else None)
     try:
         args = parser.parse_args(words)  # --help may meet a closed pipe too
-        return int(args.handler(args))
+        from console.commands.selection import run_command  # -d, --env-file, --settings
+
+        return run_command(args)
     except KeyboardInterrupt:
+        leave_on_next_interrupt()  # a second Ctrl+C ends the process at once, no traceback
         from console.shared.output import narrate
 
         narrate("interrupted")
-        return 130
+        return INTERRUPTED
     except Exception as error:
         return report(error)
 
@@ -142,4 +147,10 @@ def launch_tui(launch: Launch) -> None:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl+C before a command started (while importing it)
+        code = INTERRUPTED
+    if code == INTERRUPTED:
+        ignore_interrupts()  # the code is chosen: a last Ctrl+C must not change it
+    sys.exit(code)

@@ -32,6 +32,7 @@ def _no_user_settings(
     The live commands read it (``stack_ca_bundle``), not only the TUI.
     """
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-settings"))
+    monkeypatch.delenv("LIGHTSPEED_CONSOLE_SETTINGS", raising=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

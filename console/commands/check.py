@@ -4,6 +4,9 @@ config -> findings -> enrichment -> stack -> providers -> token -> inference. A 
 prerequisites failed is skipped with the reason. Exit codes: 0 no step failed (warnings
 allowed), 1 a step failed, 2 a configuration file cannot be read or is of the wrong shape.
 With --json, one JSON document with every step (stdout); the progress lines go to stderr.
+
+``-d NAME`` checks a deployment of the settings file; ``--all`` (or ``-d`` more than once)
+checks several concurrently and prints one summary table (`console.commands.check_all`).
 """
 
 from __future__ import annotations
@@ -11,13 +14,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from console.commands import check_all
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
+from console.doctor.fleet import DEFAULT_JOBS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate, paint
 
+MAX_JOBS = 64
 MARKS = {
     CheckStatus.PASS: ("✓", "green"),
     CheckStatus.WARN: ("!", "yellow"),
@@ -39,13 +45,47 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--model", default=None, metavar="ID", help="model for the test inference")
     parser.add_argument("--prompt", default=None, help="prompt for the test inference")
     parser.add_argument("--json", action="store_true", help="print every step as JSON")
+    several = parser.add_argument_group(
+        "several deployments", "check --all, or -d NAME more than once: one summary table"
+    )
+    several.add_argument(
+        "--all",
+        action="store_true",
+        help="check every deployment of the settings file, concurrently",
+    )
+    several.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=DEFAULT_JOBS,
+        metavar="N",
+        help=f"deployments checked at once (default: {DEFAULT_JOBS})",
+    )
     parser.set_defaults(handler=run)
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if not 1 <= value <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_JOBS}, not {text}")
+    return value
+
+
 def run(args: argparse.Namespace) -> ExitCode:
-    """Run the doctor and print each step as it finishes."""
+    """Run the doctor and print each step as it finishes (several: `check_all`)."""
+    if check_all.wanted(args):
+        return check_all.run(args)
     options = live_options(args, model=args.model, prompt=args.prompt)
-    doctor = Doctor(lightspeed_config_path(args), args.run_config, options, baseline=args.baseline)
+    doctor = Doctor(
+        lightspeed_config_path(args),
+        args.run_config,
+        options,
+        baseline=args.baseline,
+        environ=args.environ,
+        env_secrets=args.env_secrets,
+    )
     results = asyncio.run(_run(doctor, printer=None if args.json else print_result))
     if args.json:
         emit_json(

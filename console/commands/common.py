@@ -62,6 +62,7 @@ def load_for(
         args.run_config,
         default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
         baseline=getattr(args, "baseline", None),
+        environ=getattr(args, "environ", None),  # an env file under the exported variables
     )
     if loaded.generation is not None:
         reading = loaded.generation

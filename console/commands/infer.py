@@ -200,6 +200,7 @@ async def acquire_token(
             retries=options.retries,
             connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
             read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
+            environ=getattr(args, "environ", None),
         )
         narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
         status = await manager.get_token()

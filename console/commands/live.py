@@ -14,8 +14,9 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.commands.selection import user_settings
 from console.settings.live import LiveOptions
-from console.settings.user import UserSettings, load_user_settings, settings_path
+from console.settings.user import UserSettings
 from console.shared.diagnosis import Diagnosis
 from console.shared.output import narrate
 
@@ -167,7 +168,7 @@ def live_options(
     request: `CaBundleError` (exit 2) names the flag or the settings file that gave it.
     """
     if settings is None:
-        settings = _user_settings()
+        settings = user_settings(args)
     return LiveOptions(
         url=args.url,
         provider_data_header=args.provider_data_header,
@@ -187,7 +188,8 @@ def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | 
     from console.shared.ca_bundle import STACK_CA_FLAG, STACK_CA_SETTING, CaBundleError
     from console.stack.sdk import tls_context
 
-    bundle, source = args.stack_ca_bundle, STACK_CA_FLAG
+    bundle = args.stack_ca_bundle
+    source = getattr(args, "deployment_sources", {}).get("stack_ca_bundle", STACK_CA_FLAG)
     if bundle is None and settings.stack_ca_bundle is not None:
         bundle, source = settings.stack_ca_bundle, f"{settings.path}: {STACK_CA_SETTING}"
     if bundle is None:
@@ -197,14 +199,6 @@ def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | 
     except CaBundleError as error:
         raise error.from_source(source) from None
     return Path(bundle)
-
-
-def _user_settings() -> UserSettings:
-    """The settings file, its problems said on stderr (the TUI shows them on screen)."""
-    settings, problems = load_user_settings(settings_path())
-    for problem in problems:
-        narrate(f"warning: {problem}", "yellow")
-    return settings
 
 
 def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer | None:

@@ -1,6 +1,7 @@
 """``locate``: where every file the console reads or would write is, and why.
 
-Like k9s' info view: the settings file (and whether it exists), the lightspeed-stack.yaml
+Like k9s' info view: the settings file (whether it exists, and whether ``--settings`` or
+``LIGHTSPEED_CONSOLE_SETTINGS`` chose it), the deployment ``-d`` names, the lightspeed-stack.yaml
 and run.yaml that commands would read from here (and why that run.yaml), the environment
 variables that change where things are looked for, and the environments the demo's and the
 tests' real servers run from.
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 from console.commands.common import add_config_options, lightspeed_config_path
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
-from console.settings.user import config_dir, load_user_settings, settings_path
+from console.settings.user import SETTINGS_ENV, config_dir, settings_choice
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, table
 
@@ -36,12 +38,25 @@ def run(args: argparse.Namespace) -> ExitCode:
     from console.config.yamlio import read_yaml_file
 
     rows: list[tuple[str, str, str]] = []
-    settings = settings_path()
-    _, problems = load_user_settings(settings)
+    settings, source = settings_choice(args.settings)
+    problems = args.settings_problems
     state = "exists" if settings.exists() else "not created (defaults in use)"
     if problems:
         state = "; ".join(problems)
-    rows.append(("settings file", str(settings), state))
+    chosen_by = {
+        "--settings": "named by --settings",
+        SETTINGS_ENV: f"named by {SETTINGS_ENV}",
+        "default": f"the default ({SETTINGS_ENV} or --settings name another)",
+    }[source]
+    rows.append(("settings file", str(settings), f"{state}; {chosen_by}"))
+    deployment = args.deployment
+    if deployment is not None:
+        tag = f", tag {deployment.tag}" if deployment.tag else ""
+        rows.append(("deployment", deployment.name, f"{deployment.where()}{tag}"))
+    if args.env_file is not None:
+        rows.append(
+            ("env file", str(Path(args.env_file).expanduser()), "values under the exported ones")
+        )
     rows.append(
         (
             "settings folder",

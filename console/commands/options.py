@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from console.commands.selection import add_selection_options
+
 DEFAULT_LIGHTSPEED_CONFIG = Path("lightspeed-stack.yaml")
 DEFAULT_RUN_CONFIG = Path("run.yaml")
 STDIN = Path("-")
@@ -19,7 +21,8 @@ STDIN = Path("-")
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    """``-c`` and ``-i/--run-config``, named as Lightspeed's own enrichment CLI names them."""
+    """``-c`` and ``-i/--run-config``, named as Lightspeed's own enrichment CLI names them,
+    and which deployment they belong to (``-d``, ``--env-file``, ``--settings``)."""
     parser.add_argument(
         "-c",
         "--config",
@@ -47,6 +50,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         help="Lightspeed's default synthesis baseline, for unified mode (default: "
         "data/default_run.yaml of the lightspeed-stack installed beside the console)",
     )
+    add_selection_options(parser)
 
 
 def refuse_stdin_conflicts(args: argparse.Namespace) -> None:

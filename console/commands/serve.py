@@ -76,9 +76,9 @@ def tui_arguments(args: argparse.Namespace) -> list[str]:
             if value is True:
                 words.append(option)
             continue
-        if isinstance(value, Path):
-            value = value.expanduser().resolve()
-        words.extend([option, str(value)])
+        for item in value if isinstance(value, list) else [value]:  # -d is repeatable
+            shown = item.expanduser().resolve() if isinstance(item, Path) else item
+            words.extend([option, str(shown)])
     return words
 
 

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             authority=args.authority,
             ca_bundle=args.ca_bundle,
             retries=args.retries,
+            environ=getattr(args, "environ", None),
             **timeouts,
         )
     except TokenError as error:

@@ -12,10 +12,9 @@ import os
 
 from console.commands.live import add_live_options, live_options
 from console.commands.options import add_config_options, lightspeed_config_path
+from console.commands.selection import user_settings
 from console.settings.launch import Launch
-from console.settings.user import load_user_settings, settings_path
 from console.shared.exitcodes import ExitCode
-from console.shared.output import narrate
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,17 +45,22 @@ def run(args: argparse.Namespace) -> ExitCode:
     """Build the launch description and run the app until the user quits."""
     from console.cli import launch_tui
 
-    settings, problems = load_user_settings(settings_path())
+    settings = user_settings(args)  # its problems are said on stderr and shown on screen
+    deployment = args.deployment
+    layered = args.environ is not None
     launch = Launch(
         lightspeed_config=lightspeed_config_path(args),
         run_config=args.run_config,
         options=live_options(args, settings),
         read_only=settings.read_only if args.read_only is None else args.read_only,
-        environ=dict(os.environ),
+        environ=args.environ if layered else dict(os.environ),
         settings=settings,
-        settings_problems=tuple(problems),
+        settings_problems=args.settings_problems,
+        deployment=deployment.name if deployment else None,
+        tag=deployment.tag if deployment else None,
+        env_secrets=args.env_secrets,
+        env_notice=args.env_notice,
+        baseline=args.baseline,
     )
-    for problem in problems:
-        narrate(f"warning: {problem}", "yellow")
     launch_tui(launch)
     return ExitCode.OK

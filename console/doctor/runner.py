@@ -14,7 +14,7 @@ The steps themselves are in `console.doctor.offline` and `console.doctor.live`.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from console.doctor.state import (
     InferenceRequest,
     RunParameters,
 )
+from console.settings.bringup import Target
 from console.settings.live import LiveOptions
 
 StepRunner = Callable[[DoctorInput, DoctorState, RunParameters], Awaitable[CheckResult]]
@@ -53,11 +54,29 @@ class Doctor:
         *,
         environ: Mapping[str, str] | None = None,
         baseline: Path | None = None,
+        env_secrets: Iterable[str] = (),
     ) -> None:
         self.source = DoctorInput(
-            lightspeed_config, run_config, options or LiveOptions(), environ, baseline
+            lightspeed_config,
+            run_config,
+            options or LiveOptions(),
+            environ,
+            baseline,
+            tuple(env_secrets),
         )
         self.state = DoctorState()
+
+    @classmethod
+    def for_target(cls, target: Target) -> Doctor:
+        """The doctor of a deployment the bring-up made or the settings file names."""
+        return cls(
+            target.lightspeed_config,
+            target.run_config,
+            target.options,
+            environ=target.environ,
+            baseline=target.baseline,
+            env_secrets=target.env_secrets,
+        )
 
     @property
     def lightspeed_config(self) -> Path | None:
@@ -143,7 +162,7 @@ class Doctor:
 
     def secrets(self) -> list[Any]:
         """Every secret the doctor holds, for scrubbing text shown or logged elsewhere."""
-        found: list[Any] = []
+        found: list[Any] = list(self.source.env_secrets)
         loaded = self.state.loaded
         if loaded is not None:
             if loaded.entra is not None:

@@ -35,6 +35,8 @@ class DoctorInput:
     environ: Mapping[str, str] | None = None
     baseline: Path | None = None
     """Lightspeed's default synthesis baseline (``--baseline``), for unified mode."""
+    env_secrets: tuple[str, ...] = ()
+    """The values an env file gave (``--env-file``): masked wherever the doctor's text goes."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from console.settings.deployments import Deployment
 from console.settings.live import LiveOptions
 
 
@@ -49,12 +50,24 @@ class ServiceUpdate:
 
 @dataclass(frozen=True)
 class Target:
-    """The deployment the bring-up produced: what to check, and how to reach it."""
+    """A deployment to check, and how to reach it: what the bring-up produced, or a named
+    deployment of the settings file (`console.settings.targets`)."""
 
     lightspeed_config: Path
     run_config: Path | None
     options: LiveOptions
     environ: Mapping[str, str] = field(default_factory=dict)
+    baseline: Path | None = None
+    deployment: str | None = None
+    """Its name in the settings file (None: an unnamed one)."""
+    tag: str | None = None
+    env_secrets: tuple[str, ...] = ()
+    """The values its env file gave: masked wherever text is shown."""
+    env_notice: str | None = None
+    """Which exported variables won over its env file (names only)."""
+    read_only: bool | None = None
+    deployments: Mapping[str, Deployment] = field(default_factory=dict)
+    """Deployments the bring-up registered (the demo's), for the deployments screen."""
 
 
 class BringupError(RuntimeError):

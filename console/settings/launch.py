@@ -34,6 +34,14 @@ class Launch:
     """Services to bring up before there is anything to check (the demo's sandbox)."""
     environ: Mapping[str, str] | None = None
     settings: UserSettings = field(default_factory=UserSettings)
+    deployment: str | None = None
+    """The settings file's name for the deployment opened (``-d NAME``), if any."""
+    tag: str | None = None
+    env_secrets: tuple[str, ...] = ()
+    """The values an env file gave: the doctor masks them everywhere."""
+    env_notice: str | None = None
+    """Which exported variables won over the env file (names only), for the event log."""
+    baseline: Path | None = None
     settings_problems: tuple[str, ...] = ()
     clock: Callable[[], float] | None = None
     """Wall clock for countdowns (tests freeze it); None means `time.time`."""

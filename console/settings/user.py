@@ -6,24 +6,41 @@
     read_only = false
     stack_ca_bundle = "~/certs/ogx-ca.pem"   # CA of the Llama Stack / OGX server's certificate
 
+    deployments_refresh = 60   # seconds between checks on the deployments screen (off: 0)
+
     [keymap]          # binding id = keys (comma-separated), see F1 in the console
     "screen.token" = "5,t"
     "token.refresh" = "ctrl+r"
 
+    [deployments.prod-eu]     # named deployments: see console.settings.deployments
+    config = "prod-eu/lightspeed-stack.yaml"
+    tag = "prod"
+
 A missing file means defaults; a broken one means defaults plus a message naming the file
 and line, never a crash. What the command line gives wins over the file (``--read-only``,
-``--stack-ca-bundle``). ``lightspeed-console locate`` prints every location.
+``--stack-ca-bundle``). Another file can be used with ``--settings FILE`` or the
+``LIGHTSPEED_CONSOLE_SETTINGS`` variable (the demo hands its deployments over that way).
+``lightspeed-console locate`` prints every location.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.settings.deployments import SECTION, Deployment, read_deployments
+
 APP_NAME = "lightspeed-console"
+SETTINGS_ENV = "LIGHTSPEED_CONSOLE_SETTINGS"
+"""Names another settings file, as ``--settings FILE`` does (the flag wins)."""
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""A settings file is a few hundred lines; anything larger is refused unread."""
+MIN_REFRESH_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +54,10 @@ class UserSettings:
     """Default of ``--stack-ca-bundle``; a relative path is relative to the settings file."""
     path: Path | None = None
     """The file these were read from (None: no file), for messages about its values."""
+    deployments: Mapping[str, Deployment] = field(default_factory=dict)
+    """The named deployments (``[deployments.NAME]``), in the file's order."""
+    deployments_refresh_s: float | None = None
+    """Seconds between automatic checks on the deployments screen (None: only on ``r``)."""
 
 
 def config_dir() -> Path:
@@ -59,23 +80,39 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
-def settings_path() -> Path:
-    """The settings file, which need not exist."""
-    return config_dir() / "config.toml"
+def settings_path(given: Path | None = None) -> Path:
+    """The settings file, which need not exist: ``given`` (``--settings``), else the file
+    `SETTINGS_ENV` names, else the one in the OS's settings folder."""
+    return settings_choice(given)[0]
 
 
-def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
-    """The settings, and the problems found (each naming the file, and line where known)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return UserSettings(), []
-    except OSError as error:
-        return UserSettings(), [f"{path}: cannot be read ({error.strerror}); using defaults"]
+def settings_choice(given: Path | None = None) -> tuple[Path, str]:
+    """The settings file and what chose it (``--settings``, the variable, or the default)."""
+    if given is not None:
+        return Path(given).expanduser(), "--settings"
+    named = os.environ.get(SETTINGS_ENV, "").strip()
+    if named:
+        return Path(named).expanduser(), SETTINGS_ENV
+    return config_dir() / "config.toml", "default"
+
+
+def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings, list[str]]:
+    """The settings, and the problems found (each naming the file, and line where known).
+
+    ``named``: the file was named (``--settings``, `SETTINGS_ENV`), so its absence is said;
+    the default file may well not exist. Only a regular file of at most
+    `MAX_SETTINGS_BYTES` is read: a FIFO would block the start, a huge file stall it.
+    """
+    raw, problem = _read_bounded(path)
+    if raw is None:
+        if problem is None and named:
+            problem = f"{path}: does not exist; using defaults"
+        return UserSettings(), [problem] if problem else []
     import tomllib  # only when there is a file: most starts have none, and it is on the start path
 
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         return UserSettings(), [f"{path}: {error}; using defaults"]
     problems: list[str] = []
@@ -89,7 +126,12 @@ def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
         problems.append(f"{path}: read_only must be true or false; ignored")
         read_only = False
     stack_ca_bundle = _stack_ca_bundle(data.get("stack_ca_bundle"), path, problems)
-    known = {"keymap", "theme", "read_only", "stack_ca_bundle"}
+    deployments: dict[str, Deployment] = {}
+    if SECTION in data:
+        deployments, found = read_deployments(data[SECTION], text, path)
+        problems.extend(str(problem) for problem in found)
+    refresh = _refresh(data.get("deployments_refresh"), path, problems)
+    known = {"keymap", "theme", "read_only", "stack_ca_bundle", SECTION, "deployments_refresh"}
     for key in data:
         if key not in known:
             problems.append(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
@@ -99,8 +141,48 @@ def load_user_settings(path: Path) -> tuple[UserSettings, list[str]]:
         read_only=read_only,
         stack_ca_bundle=stack_ca_bundle,
         path=path,
+        deployments=deployments,
+        deployments_refresh_s=refresh,
     )
     return settings, problems
+
+
+def _read_bounded(path: Path) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or (None, why not); (None, None) when it does not exist."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None, None
+    except OSError as error:
+        return None, f"{path}: cannot be read ({error.strerror}); using defaults"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{path}: not a regular file; using defaults"
+    if info.st_size > MAX_SETTINGS_BYTES:
+        return None, (
+            f"{path}: {info.st_size} bytes, more than a settings file's "
+            f"{MAX_SETTINGS_BYTES} bytes; not read, using defaults"
+        )
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SETTINGS_BYTES + 1)
+    except OSError as error:
+        return None, f"{path}: cannot be read ({error.strerror}); using defaults"
+    if len(raw) > MAX_SETTINGS_BYTES:  # it grew between the stat and the read
+        return None, f"{path}: more than {MAX_SETTINGS_BYTES} bytes; not read, using defaults"
+    return raw, None
+
+
+def _refresh(value: Any, path: Path, problems: list[str]) -> float | None:
+    """``deployments_refresh``: seconds (at least `MIN_REFRESH_S`), 0 or absent for off."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < MIN_REFRESH_S:
+        problems.append(
+            f"{path}: deployments_refresh must be a number of seconds of at least "
+            f"{MIN_REFRESH_S:g}, or 0 for off; ignored"
+        )
+        return None
+    return float(value)
 
 
 def _stack_ca_bundle(value: Any, path: Path, problems: list[str]) -> Path | None:

@@ -67,13 +67,14 @@ def describe(secret: SecretStr | str | None) -> str:
     return f"{MASK} ({len(value)} chars)"
 
 
-def scrub(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
+def scrub(text: str, secrets: Iterable[SecretStr | str | None] = (), *, jwts: bool = True) -> str:
     """Remove known secret values and anything shaped like a JWT from free text.
 
     Used on messages that come from elsewhere (SDK exceptions, server error bodies) before
     they are shown, because those may echo a token or a secret back, and not always as
     written: a form body or a URL echoes it percent-encoded, a JSON body escaped. Each
-    secret is masked in all of those forms (`encoded_forms`).
+    secret is masked in all of those forms (`encoded_forms`). ``jwts=False`` leaves
+    JWT-shaped text alone, for output where the operator asked to see a token.
     """
     forms: set[str] = set()
     for secret in secrets:
@@ -82,7 +83,7 @@ def scrub(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
     if forms:  # one pass; the alternation tries a longer form before its parts
         patterns = [_pattern(form) for form in sorted(forms, key=len, reverse=True)]
         text = re.sub("|".join(patterns), MASK, text)
-    return _JWT_PATTERN.sub(MASK, text)
+    return _JWT_PATTERN.sub(MASK, text) if jwts else text
 
 
 def encoded_forms(value: str) -> set[str]:

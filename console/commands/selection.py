@@ -1,0 +1,225 @@
+"""Which deployment a command works on: ``-d NAME``, ``--env-file FILE``, ``--settings FILE``.
+
+Registered once with the config options (`console.commands.options.add_config_options`),
+so every command that reads a deployment's files takes them. `prepare` runs before the
+command: it reads the settings file once, and with ``-d NAME`` fills every option the
+command line left unset from that deployment (explicit flags win), then reads the env file
+(the flag's, else the deployment's) and lays it under the exported variables.
+
+While a headless command runs with an env file, its standard streams are scrubbed of the
+file's values (`console.shared.secret_streams`), so no output path can show one; the TUI
+masks them itself (the doctor holds them as secrets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from console.shared.output import narrate
+
+if TYPE_CHECKING:
+    from console.settings.deployments import Deployment
+    from console.settings.user import UserSettings
+
+PATH_FLAGS = ("config", "run_config", "baseline", "ca_bundle", "stack_ca_bundle", "env_file")
+"""The deployment's files, by the name of the flag that gives another one."""
+UNSCRUBBED_COMMANDS = frozenset({"tui", "serve"})
+"""The console masks secrets on its own screens; its terminal is not a text stream."""
+
+
+def add_selection_options(parser: argparse._ActionsContainer) -> None:
+    """``-d/--deployment``, ``--env-file`` and ``--settings``."""
+    parser.add_argument(
+        "-d",
+        "--deployment",
+        dest="deployments",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="a deployment named in the settings file ([deployments.NAME]); its values are "
+        "the defaults of these options, which still win (`lightspeed-console deployments` "
+        "lists them)",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the pod's environment as a dotenv file (KEY=value): its values serve ${env.*} "
+        "and the Entra credentials as exported variables would; exported ones win, and no "
+        "value is ever shown (default: the deployment's env_file)",
+    )
+    add_settings_option(parser)
+
+
+def add_settings_option(parser: argparse._ActionsContainer) -> None:
+    """``--settings FILE``: another settings file than the default one."""
+    parser.add_argument(
+        "--settings",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the settings file to read (default: $LIGHTSPEED_CONSOLE_SETTINGS, else the one "
+        "`lightspeed-console locate` shows)",
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Prepare the deployment, then run the command, its output scrubbed when it must be."""
+    handler: Callable[[argparse.Namespace], Any] = args.handler
+    if not hasattr(args, "deployments"):  # a command that works on no deployment's files
+        return int(handler(args))
+    prepare(args)
+    secrets: tuple[str, ...] = getattr(args, "env_secrets", ())
+    scrubbing = secrets and getattr(args, "command", None) not in UNSCRUBBED_COMMANDS
+    with _scrubbed(secrets) if scrubbing else nullcontext():
+        return int(handler(args))
+
+
+@contextmanager
+def _scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
+    from console.shared.secret_streams import scrubbed_output
+
+    with scrubbed_output(secrets):
+        yield
+
+
+def user_settings(args: argparse.Namespace) -> UserSettings:
+    """The settings file's values, read once per command (its problems said once)."""
+    settings: UserSettings | None = getattr(args, "user_settings", None)
+    if settings is None:
+        from console.settings.user import load_user_settings, settings_choice
+
+        path, source = settings_choice(getattr(args, "settings", None))
+        settings, problems = load_user_settings(path, named=source != "default")
+        args.settings_file = path
+        args.user_settings = settings
+        args.settings_problems = tuple(problems)
+        for problem in problems:
+            narrate(f"warning: {problem}", "yellow")
+    return settings
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Read the settings, apply ``-d NAME``'s defaults, read the env file (see the module).
+
+    Sets ``args.deployment`` (the `Deployment`, or None), ``args.environ`` (None: the
+    process's own) and ``args.env_secrets``. `ConfigFileError` (exit 2) for an unknown or
+    unusable deployment or env file, naming the settings file and line.
+    """
+    settings = user_settings(args)
+    names: list[str] = args.deployments or []
+    args.deployment = None
+    args.deployment_sources = {}
+    args.environ = None
+    args.env_secrets = ()
+    args.env_notice = None
+    if hasattr(args, "all") and (args.all or len(names) > 1):
+        return  # check --all / several -d: each deployment is prepared on its own
+    if len(names) > 1:
+        raise _error(
+            args.settings_file,
+            "-d names one deployment here (check takes several)",
+            "Give one -d NAME, or run `lightspeed-console check -d A -d B`.",
+            None,
+        )
+    if names:
+        overridden = [  # given by a flag, or not used by this command
+            key for key in PATH_FLAGS if not hasattr(args, key) or getattr(args, key) is not None
+        ]
+        args.deployment = deployment = find_deployment(
+            settings, names[0], args.settings_file, overridden
+        )
+        _apply(args, deployment)
+    env_file = getattr(args, "env_file", None)
+    if env_file is not None:
+        _read_environment(args, env_file)
+
+
+def find_deployment(
+    settings: UserSettings, name: str, settings_file: Path, overridden: list[str] | None = None
+) -> Deployment:
+    """The deployment called ``name``, usable as written; else `ConfigFileError` saying why.
+
+    ``overridden``: keys given by flags, whose files the deployment need not have.
+    """
+    from console.settings.deployments import did_you_mean
+
+    deployment = settings.deployments.get(name)
+    if deployment is None:
+        known = ", ".join(settings.deployments) or "none"
+        state = "" if settings_file.exists() else " (the file does not exist)"
+        raise _error(
+            settings_file,
+            f"no deployment named {name!r}{did_you_mean(name, settings.deployments)}; "
+            f"known: {known}{state}",
+            "Add it as [deployments.NAME] with config = ..., or run "
+            "`lightspeed-console deployments` to list them.",
+            None,
+        )
+    from console.settings.targets import usable
+
+    problems = usable(deployment, overridden or ())
+    if problems:
+        for extra in problems[1:]:
+            narrate(f"error: {extra}", "red")
+            narrate(f"  remedy: {extra.remedy}")
+        first = problems[0]
+        raise _error(first.file, first.message, first.remedy, first.line)
+    return deployment
+
+
+def _apply(args: argparse.Namespace, deployment: Deployment) -> None:
+    """Each value of the deployment becomes the default of its flag (set flags win)."""
+    from console.settings.targets import defaults_of
+
+    for key, value in defaults_of(deployment).items():
+        if hasattr(args, key) and getattr(args, key) is None:
+            if key == "authority":
+                _check_authority(deployment, value)
+            setattr(args, key, value)
+            args.deployment_sources[key] = (
+                f"{deployment.where(key)}: deployments.{deployment.name}.{key}"
+            )
+    narrate(f"deployment: {deployment.name} ({deployment.where()})", "dim")
+
+
+def _check_authority(deployment: Deployment, value: str) -> None:
+    from console.entra.authority import ACCEPTED_FORMS, authority_problem
+
+    problem = authority_problem(value)
+    if problem is not None:
+        raise _error(
+            deployment.source,
+            f"deployment {deployment.name!r}: authority {value!r} cannot name an authority "
+            f"({problem})",
+            f"Write authority as {ACCEPTED_FORMS}.",
+            deployment.key_lines.get("authority", deployment.line),
+        )
+
+
+def _read_environment(args: argparse.Namespace, path: Path) -> None:
+    from console.settings.envfile import EnvFileError, layered, read_env_file
+
+    try:
+        env = read_env_file(path)
+    except EnvFileError as error:
+        raise _error(error.path, error.message, error.remedy, error.line) from None
+    layer = layered(env, os.environ)
+    args.environ = dict(layer.environ)
+    args.env_secrets = layer.secrets
+    narrate(f"env file: {env.path} ({len(env.values)} variables, values never shown)", "dim")
+    args.env_notice = notice = layer.notice()
+    if notice:
+        narrate(f"note: {notice}", "yellow")
+
+
+def _error(file: Path, message: str, remedy: str, line: int | None) -> Exception:
+    from console.config.errors import ConfigFileError
+
+    return ConfigFileError(file, message, remedy, line)
