@@ -13,22 +13,28 @@ The console opens at once and shows the sandbox coming up (each service starting
 N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
 fault switched on, so the doctor fails at the step that fault concerns.
 
+The demo registers three named deployments in a settings file of its own, in its temp
+folder (never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3
+beside an OGX one) and ``prod-eu`` (tagged prod, with a wrong client secret in its env
+file, so it fails at the token step). The console's deployments screen (key 0) shows them;
+``lightspeed-console check --all --settings FILE`` checks them all.
+
 ``--tour`` runs the headless commands one after another instead of opening the console
 (also what happens when stdout is not a terminal). ``--headless`` prints one JSON object
-(authority, CA bundles, sandbox credentials, URLs, config paths) as the first line of
-stdout, then waits for SIGINT/SIGTERM/SIGHUP: for scripts.
+(authority, CA bundles, sandbox credentials, URLs, config paths, ``settings_file``) as the
+first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for scripts.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.sandbox.choice import SERVER_CHOICES
@@ -118,7 +124,6 @@ def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
             narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1")
             info = sandbox.start(_narrate_update())
             _say_notes(info)
-            os.environ.update(info.environ)
             if tour:
                 _tour(info, args.fault, stop)
             else:
@@ -234,6 +239,7 @@ def _signals_interrupt() -> Iterator[None]:
 def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:
     """Without the TUI: run the headless commands on the sandbox and show how to go on."""
     from console.cli import command_names, main
+    from console.sandbox.demo_files import MAIN, SANDBOX_ENV
 
     narrate(
         f"sandbox ready: {info.stack_release} at {info.stack_url}; "
@@ -241,7 +247,8 @@ def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None
     )
     if fault_names:
         narrate(f"faults on: {', '.join(fault_names)}", "yellow")
-    config = ["-c", info.lightspeed_config, "-i", info.run_config]
+    env = ["--env-file", str(Path(info.lightspeed_config).parent / SANDBOX_ENV)]
+    config = ["-c", info.lightspeed_config, "-i", info.run_config, *env]
     live = ["--authority", info.authority, "--ca-bundle", info.ca_bundle]
     if info.stack_ca_bundle:
         live += ["--stack-ca-bundle", info.stack_ca_bundle]
@@ -250,23 +257,27 @@ def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None
         ["review", *config],
         ["diff", *config],
         ["providers", *config, *live],
-        ["token", "-c", info.lightspeed_config, "--authority", info.authority,
+        ["token", "-c", info.lightspeed_config, *env, "--authority", info.authority,
          "--ca-bundle", info.ca_bundle],
-        ["infer", "-c", info.lightspeed_config, *live, "--stream"],
+        ["infer", "-c", info.lightspeed_config, *env, *live, "--stream"],
         ["check", *config, *live],
     ]  # fmt: skip
+    if info.settings_file:
+        steps += [
+            ["deployments", "--settings", info.settings_file],
+            ["check", "--all", "--settings", info.settings_file],
+        ]
     for step in steps:
         if step[0] not in available or stop.is_set():
             continue
         narrate(f"\n$ lightspeed-console {' '.join(step)}", "bold")
         sys.stdout.flush()
         main(step)
-    stack_ca = f" --stack-ca-bundle {info.stack_ca_bundle}" if info.stack_ca_bundle else ""
     narrate(
         "\nThe sandbox keeps running. In another shell:\n"
-        f"  export TENANT_ID={info.tenant_id} CLIENT_ID={info.client_id} CLIENT_SECRET=<sandbox>"
-        f"\n  lightspeed-console check -c {info.lightspeed_config} -i {info.run_config} "
-        f"--authority {info.authority} --ca-bundle {info.ca_bundle}{stack_ca}\n"
-        "(demo --headless prints the sandbox secret as JSON for scripts.) Ctrl+C stops it."
+        f"  lightspeed-console check --all --settings {info.settings_file}\n"
+        f"  lightspeed-console --settings {info.settings_file} -d {MAIN}   (the console; 0 lists "
+        "the deployments)\n"
+        "(demo --headless prints the sandbox and its secret as JSON for scripts.) Ctrl+C stops it."
     )
     stop.wait()

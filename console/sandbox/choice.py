@@ -11,7 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from console.sandbox import faults as fault_catalogue
-from console.sandbox.server_env import DEFAULT_RELEASE, RELEASES, ServerRelease
+from console.sandbox.server_env import (
+    DEFAULT_RELEASE,
+    LLAMA_STACK_0_7_3,
+    RELEASES,
+    ServerRelease,
+)
 from console.settings.bringup import Phase, ServiceUpdate
 
 STAND_IN = "stand-in"
@@ -22,6 +27,9 @@ STAND_IN_EMULATES = "0.7.3"
 STAND_IN_VERSION = f"{STAND_IN_EMULATES}+sandbox"
 """What the stand-in's ``GET /v1/version`` says: a release with a local ``+sandbox`` mark."""
 STAND_IN_LABEL = f"Llama Stack stand-in ({STAND_IN_VERSION})"
+LEGACY_SERVICE = "legacy"
+LEGACY_LABEL = f"{LLAMA_STACK_0_7_3.label} (legacy deployment)"
+"""The second server an OGX demo runs, for its ``legacy`` deployment (`console.sandbox.legacy`)."""
 
 
 @dataclass(frozen=True)
@@ -41,13 +49,21 @@ class StackChoice:
         return f"{self.release.label} (TLS)" if self.release.requires_tls else self.release.label
 
     @property
+    def runs_legacy(self) -> bool:
+        """Whether a second server (llama-stack 0.7.3) runs beside an OGX one."""
+        return self.release is not None and self.release.package == "ogx"
+
+    @property
     def services(self) -> tuple[ServiceUpdate, ...]:
-        """The sandbox's three services, waiting: what a screen lists before they start."""
-        return (
+        """The sandbox's services, waiting: what a screen lists before they start."""
+        services: tuple[ServiceUpdate, ...] = (
             ServiceUpdate("entra", "Entra ID stand-in (HTTPS)", Phase.WAITING),
             ServiceUpdate("azure", "Azure OpenAI stand-in", Phase.WAITING),
             ServiceUpdate("stack", self.label, Phase.WAITING),
         )
+        if self.runs_legacy:
+            services += (ServiceUpdate(LEGACY_SERVICE, LEGACY_LABEL, Phase.WAITING),)
+        return services
 
 
 def choose_stack(server: str | None, fault_names: Iterable[str] = ()) -> StackChoice:

@@ -18,7 +18,6 @@ console can show the sandbox coming up behind its first frame.
 from __future__ import annotations
 
 import atexit
-import io
 import shutil
 import tempfile
 import threading
@@ -28,14 +27,22 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal, Self
-
-from ruamel.yaml import YAML
+from typing import Any, Self
 
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
+from console.sandbox.demo_files import (
+    MAIN,
+    Credentials,
+    DemoServer,
+    StackKind,
+    lightspeed_yaml_text,
+    run_yaml_text,
+    write_deployments,
+)
 from console.sandbox.entra.server import EntraServer
+from console.sandbox.legacy import LegacyStack
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import (
     RealStack,
@@ -61,7 +68,6 @@ from console.settings.bringup import (
 from console.settings.live import LiveOptions
 from console.shared.azure import DEFAULT_SCOPE
 
-StackKind = Literal["ogx", "llama-stack", "sandbox"]
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")
 
 
@@ -86,6 +92,10 @@ class DemoInfo:
     run_config: str
     notes: list[str] = field(default_factory=list)
     """Why the sandbox differs from what was asked (a stand-in in place of a server)."""
+    settings_file: str | None = None
+    """The demo's own settings file with its named deployments (``check --all --settings``)."""
+    legacy_stack_url: str | None = None
+    """Where the ``legacy`` deployment's server (llama-stack 0.7.3 or its stand-in) answers."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object ``demo --headless`` prints first."""
@@ -111,12 +121,20 @@ class DemoInfo:
         )
 
     def target(self) -> Target:
-        """The sandbox as a deployment to check."""
+        """The sandbox as a deployment to check, with the demo's other deployments."""
+        deployments = {}
+        if self.settings_file is not None:
+            from console.settings.user import load_user_settings
+
+            deployments = dict(load_user_settings(Path(self.settings_file))[0].deployments)
         return Target(
             lightspeed_config=Path(self.lightspeed_config),
             run_config=Path(self.run_config),
             options=self.options,
             environ=self.environ,
+            deployment=MAIN if deployments else None,
+            tag=deployments[MAIN].tag if MAIN in deployments else None,
+            deployments=deployments,
         )
 
 
@@ -142,6 +160,7 @@ class DemoSandbox:
         self.azure: AzureOpenAIServer | None = None
         self.stack_stand_in: LlamaStackServer | None = None
         self.real_stack: RealStack | None = None
+        self.legacy: LegacyStack | None = None
         self.info: DemoInfo | None = None
         self._cancel = threading.Event()
         self._starting = threading.Lock()
@@ -196,11 +215,24 @@ class DemoSandbox:
         )
         self._apply_faults(before_stack=True)
         notes: list[str] = []
+        if self.choice.runs_legacy:  # overlaps the main server's start
+            self.legacy = LegacyStack(self._cancel)
+            self.legacy.start(run_config, self.workdir / "stack-legacy", report)
         stack_url, kind, label, stack_ca = self._start_stack(run_config, report, notes)
         run_path = self.workdir / "run.yaml"
         lightspeed_path = self.workdir / "lightspeed-stack.yaml"
-        run_path.write_text(_run_yaml_text(run_config))
-        lightspeed_path.write_text(_lightspeed_yaml_text(stack_url, kind))
+        run_path.write_text(run_yaml_text(run_config))
+        lightspeed_path.write_text(lightspeed_yaml_text(stack_url, kind))
+        main = DemoServer(stack_url, kind, label, stack_ca)
+        legacy_server = self.legacy.result() if self.legacy is not None else main
+        credentials = Credentials(
+            identity.tenant_id,
+            identity.client_id,
+            identity.client_secret,
+            self.entra.authority,
+            str(self.entra.ca_pem),
+        )
+        settings_file = write_deployments(self.workdir, credentials, main, legacy_server)
         self.info = DemoInfo(
             authority=self.entra.authority,
             ca_bundle=str(self.entra.ca_pem),
@@ -216,6 +248,8 @@ class DemoSandbox:
             lightspeed_config=str(lightspeed_path),
             run_config=str(run_path),
             notes=notes,
+            settings_file=str(settings_file),
+            legacy_stack_url=legacy_server.url,
         )
         return self.info
 
@@ -304,6 +338,9 @@ class DemoSandbox:
         atexit.unregister(self.stop)
 
     def _teardown(self) -> None:
+        if self.legacy is not None:
+            self.legacy.stop()
+            self.legacy = None
         if self.real_stack is not None:
             self.real_stack.stop()
             self.real_stack = None
@@ -354,49 +391,3 @@ def _timed(report: Report, service: ServiceUpdate) -> Iterator[Callable[[str], N
         elapsed = time.monotonic() - started
         report(replace(service, phase=Phase.FAILED, detail=_first_line(error), elapsed_s=elapsed))
         raise
-
-
-def _run_yaml_text(run_config: dict[str, Any]) -> str:
-    yaml = YAML()
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    buffer = io.StringIO()
-    yaml.dump(run_config, buffer)
-    return (
-        "# Llama Stack run.yaml of the lightspeed-console demo (sandbox).\n"
-        "# The remote::azure provider points at the local Azure OpenAI stand-in.\n"
-        + buffer.getvalue()
-    )
-
-
-def _lightspeed_yaml_text(stack_url: str, kind: StackKind) -> str:
-    """The demo's lightspeed-stack.yaml, in the generation of the server it runs.
-
-    OGX is what lightspeed-stack 0.7.x runs, so its file is 0.7.x's (``ogx:``); llama-stack
-    0.7.3 and the stand-in are May 2026's, whose Lightspeed reads ``llama_stack:``.
-    """
-    section = "ogx" if kind == "ogx" else "llama_stack"
-    return f"""\
-# lightspeed-stack.yaml of the lightspeed-console demo (sandbox).
-name: lightspeed-console demo (sandbox)
-service:
-  host: 127.0.0.1
-  port: 8080
-  auth_enabled: false
-
-{section}:
-  use_as_library_client: false
-  url: {stack_url}
-  timeout: 60
-
-user_data_collection:
-  feedback_enabled: false
-  transcripts_enabled: false
-
-# Sandbox credentials, set in the environment by `lightspeed-console demo`.
-azure_entra_id:
-  tenant_id: ${{env.TENANT_ID}}
-  client_id: ${{env.CLIENT_ID}}
-  client_secret: ${{env.CLIENT_SECRET}}
-  scope: {DEFAULT_SCOPE}
-"""

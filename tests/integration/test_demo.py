@@ -42,6 +42,8 @@ KEYS = {
     "lightspeed_config",
     "run_config",
     "notes",
+    "settings_file",
+    "legacy_stack_url",
 }
 
 
@@ -133,11 +135,59 @@ def test_headless_demo_end_to_end(
         assert "ping" in answer.json()["choices"][0]["message"]["content"]
         workdir = Path(info["lightspeed_config"]).parent
         assert workdir.is_dir()
+        assert Path(info["settings_file"]).parent == workdir
+        rows = check_all_on(info)
+        if kind == "ogx":  # a second real server for the legacy deployment
+            assert info["legacy_stack_url"] != info["stack_url"]
+            assert rows["legacy"]["server"] == "llama-stack"
+            assert rows["sandbox"]["server"] == "ogx"
+        else:
+            assert info["legacy_stack_url"] == info["stack_url"]
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
-        for url in (info["authority"], info["azure_base_url"], info["stack_url"]):
+        urls = (info["authority"], info["azure_base_url"], info["stack_url"])
+        for url in (*urls, info["legacy_stack_url"]):
             assert not port_open(url), url
         assert not workdir.exists()
+
+
+def check_all_on(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``check --all`` on the demo's own settings file: the table, then the same as JSON.
+
+    ``prod-eu`` fails at the token step (its env file's secret is wrong), the others pass,
+    and the command exits 1; no value of the env files shows.
+    """
+    base = [sys.executable, "-m", "console", "check", "--all", "--settings", info["settings_file"]]
+    env = {k: v for k, v in os.environ.items() if k not in ("TENANT_ID", "CLIENT_ID")}
+    text = subprocess.run(base, capture_output=True, text=True, timeout=120, env=env, check=False)
+    assert text.returncode == 1, text.stderr
+    header, *lines = text.stdout.splitlines()
+    assert header.split()[:7] == [
+        "DEPLOYMENT",
+        "TAG",
+        "LIGHTSPEED",
+        "SERVER",
+        "TOKEN",
+        "INFERENCE",
+        "VERDICT",
+    ]
+    assert [line.split()[0] for line in lines] == ["sandbox", "legacy", "prod-eu"]
+    assert "AADSTS7000215 (token)" in lines[2]
+    done = subprocess.run(
+        [*base, "--json"], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 1
+    rows = {row["deployment"]: row for row in json.loads(done.stdout)["deployments"]}
+    assert {name: row["verdict"] for name, row in rows.items()} == {
+        "sandbox": "pass",
+        "legacy": "pass",
+        "prod-eu": "fail",
+    }
+    assert (rows["prod-eu"]["failed_step"], rows["prod-eu"]["code"]) == ("token", "AADSTS7000215")
+    for shown in (text.stdout, text.stderr, done.stdout, done.stderr):
+        for value in (info["tenant_id"], info["client_id"], info["client_secret"]):
+            assert value not in shown
+    return rows
 
 
 def test_demo_fault_switched_on_at_start() -> None:
@@ -203,7 +253,8 @@ def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
     out += stdout + stderr
     assert process.returncode == 0
     assert "sandbox stopped" in out
-    assert "CLIENT_SECRET=<sandbox>" in out
+    assert "check --all --settings" in out
+    assert "AADSTS7000215 (token)" in out  # the tour's check --all: prod-eu fails at the token
     secret_lines = [line for line in out.splitlines() if "8Q~" in line]
     assert secret_lines == []
 
