@@ -142,16 +142,18 @@ async def check_fleet(
     jobs: int = DEFAULT_JOBS,
     on_done: Callable[[DeploymentCheck], object] | None = None,
     clock: Callable[[], float] = time.time,
+    make_doctor: Callable[[Target], Doctor] | None = None,
 ) -> list[DeploymentCheck]:
     """Check every entry, at most ``jobs`` at once; rows in the entries' order.
 
-    ``on_done`` hears of each row as soon as it is known (in the order they finish).
+    ``on_done`` hears of each row as soon as it is known (in the order they finish);
+    ``make_doctor`` makes each deployment's `Doctor` (default: `Doctor.for_target`).
     """
     gate = asyncio.Semaphore(max(1, jobs))
 
     async def one(entry: FleetEntry) -> DeploymentCheck:
         async with gate:
-            row = await check_deployment(entry, clock=clock)
+            row = await check_deployment(entry, clock=clock, make_doctor=make_doctor)
         if on_done is not None:
             on_done(row)
         return row
@@ -163,7 +165,7 @@ async def check_deployment(
     entry: FleetEntry,
     *,
     clock: Callable[[], float] = time.time,
-    make_doctor: Callable[[Target], Doctor] = Doctor.for_target,
+    make_doctor: Callable[[Target], Doctor] | None = None,
 ) -> DeploymentCheck:
     """One deployment's check, bounded and isolated (see the module); never raises."""
     started = time.perf_counter()
@@ -179,7 +181,7 @@ async def check_deployment(
             remedy=diagnosis.remedy,
             checked_at=clock(),
         )
-    doctor = make_doctor(entry.target)
+    doctor = (make_doctor or Doctor.for_target)(entry.target)
     results: list[CheckResult] = []
     verdict: Verdict | None = None
     bound_s = time_bound(doctor)
