@@ -12,11 +12,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import first_frame, limits, live, overhead, report, scale, stall
+from bench import first_frame, fleet, limits, live, overhead, report, scale, stall
 from bench.common import Measurement
 from console.sandbox.demo import DemoSandbox
 
-PARTS = ("first_frame", "live", "overhead", "stall", "scale", "screen", "limits")
+PARTS = ("first_frame", "live", "fleet", "overhead", "stall", "scale", "screen", "limits")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} done in {time.monotonic() - began:.0f} s", file=sys.stderr)
 
     part("first_frame", first_frame.measure)
-    if {"live", "overhead", "stall"} & set(args.only):
+    if {"live", "fleet", "overhead", "stall"} & set(args.only):
         # llama-stack 0.7.3 over plain HTTP: the `llama-stack-client providers list` floor
         # cannot be given a private CA, and the earlier results were measured on it.
         with DemoSandbox(server="llama-stack-0.7.3") as sandbox:
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             assert info is not None
             print(f"bench: sandbox up ({info.stack_release})", file=sys.stderr)
             part("live", lambda: live.measure(info))
+            part("fleet", lambda: fleet.measure(info))
             part("overhead", lambda: overhead.measure(info))
             part("stall", lambda: stall.measure(sandbox))
     part("scale", lambda: scale.measure_load(full=args.full))
