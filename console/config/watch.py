@@ -8,9 +8,10 @@ thread, so a slow or network file system never holds up an event loop.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from console.shared.blocking import run_blocking
 
 Signature = dict[Path, tuple[int, int] | None]
 
@@ -52,7 +53,7 @@ class FileWatcher:
         is decided and the baseline stays, so the next poll compares against it again. A path
         new to the list is not a change: it joins the baseline.
         """
-        current = await asyncio.to_thread(file_signature, list(paths))
+        current = await run_blocking(file_signature, list(paths))
         if self.baseline is None:
             self.baseline = current
             return []
@@ -63,4 +64,4 @@ class FileWatcher:
 
     async def rebase(self, paths: Iterable[Path]) -> None:
         """Take the files as they are now as the baseline (they were just re-read)."""
-        self.baseline = await asyncio.to_thread(file_signature, list(paths))
+        self.baseline = await run_blocking(file_signature, list(paths))

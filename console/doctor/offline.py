@@ -7,19 +7,23 @@ Each step is a function of the deployment (`DoctorInput`), what earlier steps fo
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from console.doctor.graph import title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.state import DoctorInput, DoctorState, RunParameters
+from console.shared.blocking import run_blocking
 
 if TYPE_CHECKING:
     from console.config.loaded import Loaded
 
 
 async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
-    """Read both files (in a thread: seconds for a huge run.yaml); fail on unusable values."""
+    """Read both files (in a thread: seconds for a huge run.yaml); fail on unusable values.
+
+    A daemon thread (`console.shared.blocking`): a file that never answers (a FIFO nobody
+    writes, a hung network mount) must not keep the console alive after a quit.
+    """
     from console.config.errors import ConfigFileError
     from console.shared.findings import unusable
 
@@ -28,7 +32,7 @@ async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters
     state.config_error = None
     title = title_of("config")
     try:
-        loaded = await asyncio.to_thread(_load, source)
+        loaded = await run_blocking(_load, source)
     except ConfigFileError as error:
         state.config_error = error
         return CheckResult(
@@ -111,7 +115,7 @@ async def check_enrichment(_: DoctorInput, state: DoctorState, __: RunParameters
             "no run.yaml to enrich",
             remedy="Pass --run-config with the run.yaml the server runs.",
         )
-    result = await asyncio.to_thread(preview, loaded)
+    result = await run_blocking(preview, loaded)
     state.enrichment = result
     if result.skipped:
         return CheckResult(

@@ -6,8 +6,9 @@ Faithful to Lightspeed's ``AzureEntraIDManager``: the sync
 30 s leeway: the refresh point is ``expires_on - 30`` and a token is refreshed once the
 clock is past it. What the console adds, because an operator is watching:
 
-- the sync SDK call runs in a worker thread (`asyncio.to_thread`), so the event loop (the
-  TUI) never stalls, and ``azure.identity`` is imported there too, off the first frame;
+- the sync SDK call runs in a daemon thread of its own (`console.shared.blocking`), so the
+  event loop (the TUI) never stalls, a quit or Ctrl+C never waits for an authority that does
+  not answer, and ``azure.identity`` is imported there too, off the first frame;
 - single flight: however many callers ask during a refresh, one token request is made;
 - `TokenManager.force_refresh` (the SDK has none: it is a new credential);
 - the authority can be overridden (argument, ``AZURE_AUTHORITY_HOST``, cloud names), a
@@ -40,6 +41,7 @@ from console.entra import aadsts
 from console.entra.authority import Authority, resolve_authority
 from console.entra.claims import DecodedToken, NotAJwtError, TokenCheck, check_claims, decode_jwt
 from console.entra.errors import TokenError, TokenRequest, diagnose
+from console.shared.blocking import run_blocking
 from console.shared.diagnosis import Diagnosis
 from console.shared.timefmt import az_local_time
 
@@ -342,7 +344,8 @@ class TokenManager:
                 self._flight = flight
         if leader:
             # Shielded: if the leader is cancelled, the thread still completes the flight.
-            await asyncio.shield(asyncio.to_thread(self._fly, flight, forced))
+            # A daemon thread: the process exits without waiting for a request that hangs.
+            await asyncio.shield(run_blocking(self._fly, flight, forced))
         try:
             acquired = await asyncio.wrap_future(flight)
         except TokenError as error:

@@ -20,7 +20,6 @@ commands' import path.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 import httpx
 from pydantic import SecretStr
 
+from console.shared.blocking import run_blocking
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.stack.discovery import Discovery, discover
 from console.stack.errors import (
@@ -112,7 +112,7 @@ async def sdk_ready() -> None:
     from console.stack.sdk import load_llama_stack_client
 
     if "llama_stack_client" not in sys.modules:
-        await asyncio.to_thread(load_llama_stack_client)
+        await run_blocking(load_llama_stack_client)
 
 
 class StackSession:
