@@ -12,11 +12,21 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import first_frame, fleet, limits, live, overhead, report, scale, stall
+from bench import (
+    first_frame,
+    fleet,
+    limits,
+    live,
+    overhead,
+    quit_latency,
+    report,
+    scale,
+    stall,
+)
 from bench.common import Measurement
 from console.sandbox.demo import DemoSandbox
 
-PARTS = ("first_frame", "live", "fleet", "overhead", "stall", "scale", "screen", "limits")
+PARTS = ("first_frame", "live", "fleet", "overhead", "stall", "scale", "screen", "limits", "quit")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     part("scale", lambda: scale.measure_load(full=args.full))
     part("screen", scale.measure_screen)
     part("limits", limits.measure)
+    part("quit", quit_latency.measure)
     seconds = time.monotonic() - started
     print(report.text_table(results))
     if set(args.only) == set(PARTS):

@@ -38,6 +38,7 @@ from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
 from console.settings.launch import Launch
+from console.shared.blocking import run_blocking
 from screens.events import EventLog, Level
 from screens.messages import (
     BringupFailed,
@@ -180,24 +181,16 @@ class ConsoleWorkers(App[None]):
             self.notify("The sandbox is still coming up; the checks start when it is ready.")
         return True
 
-    @work(thread=True, exclusive=True, group="preload")
-    def preload_sdks(self) -> None:
+    @work(exclusive=True, group="preload")
+    async def preload_sdks(self) -> None:
         """Import the two heavy SDKs after the first frame, off the event loop.
 
         They cost 1-3 s together; loading them now means the first token or inference
-        the operator asks for does not wait for them.
+        the operator asks for does not wait for them. In a daemon thread
+        (`console.shared.blocking`), not a thread worker: a quit meanwhile does not wait
+        for the imports to finish.
         """
-        import gc
-
-        from console.stack.sdk import load_llama_stack_client
-
-        load_llama_stack_client()
-        import azure.identity  # noqa: F401 - imported for the module cache
-
-        # Everything loaded so far (Textual, the SDKs, their pydantic models) lives as long
-        # as the app. Frozen, it is left out of the collector's full passes, which otherwise
-        # walk it all and hold the event loop for 40-60 ms each.
-        gc.freeze()
+        await run_blocking(_preload_sdks)
 
     async def on_unmount(self) -> None:
         if self.launch.bringup is not None:
@@ -361,3 +354,18 @@ class ConsoleWorkers(App[None]):
             self.notify(result.summary, title=f"{result.title} failed", severity="error")
         self.revision += 1
         return result
+
+
+def _preload_sdks() -> None:
+    """The imports `ConsoleWorkers.preload_sdks` runs in a thread."""
+    import gc
+
+    from console.stack.sdk import load_llama_stack_client
+
+    load_llama_stack_client()
+    import azure.identity  # noqa: F401 - imported for the module cache
+
+    # Everything loaded so far (Textual, the SDKs, their pydantic models) lives as long
+    # as the app. Frozen, it is left out of the collector's full passes, which otherwise
+    # walk it all and hold the event loop for 40-60 ms each.
+    gc.freeze()

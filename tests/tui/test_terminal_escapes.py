@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import html
 import os
-import pty
 import re
-import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from screens.help import HelpScreen
 from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
-from tests.integration.test_demo import read_pty
 from tests.support.hostile_text import (
     BIDI,
     HOSTILE,
@@ -46,6 +44,7 @@ from tests.support.hostile_text import (
     assert_safe,
     hostile_deployment,
 )
+from tests.support.terminal import on_terminal
 from tests.tui.conftest import all_checks_done, wait_for
 
 WIDE = (200, 50)
@@ -199,37 +198,21 @@ def test_the_console_on_a_terminal_never_writes_the_canaries(
     """Byte for byte what the console writes to a real terminal: no OSC 0 or 52 of the
     file's, no bidi control (the clear screen is Textual's own, so it is not looked for)."""
     info = deployment.info
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the console on a terminal, as an operator starts it
-        env = {**os.environ, **deployment.environ, "TERM": "xterm-256color"}
-        env.pop("NO_COLOR", None)
-        args = ["--authority", info.authority, "--ca-bundle", info.ca_bundle, "--read-only"]
-        os.execve(
-            sys.executable,
-            [
-                sys.executable,
-                "-m",
-                "console",
-                "tui",
-                "-c",
-                str(deployment.lightspeed_config),
-                "-i",
-                str(deployment.run_config),
-                *args,
-            ],
-            env,
-        )
-    try:
-        drawn = read_pty(fd, b"PWNED", 30)
-        os.write(fd, b"2")  # the config screen: the file view, the findings
-        drawn += read_pty(fd, b"\x00never", 3)
-        os.write(fd, b"4")  # the providers, from run.yaml (read-only: no live call)
-        drawn += read_pty(fd, b"\x00never", 3)
-        os.kill(pid, signal.SIGTERM)
-        drawn += read_pty(fd, b"\x00never", 3)
-        os.waitpid(pid, 0)
-    finally:
-        os.close(fd)
+    env = {**os.environ, **deployment.environ}
+    env.pop("NO_COLOR", None)
+    argv = [
+        *(sys.executable, "-m", "console", "tui", "--read-only"),
+        *("-c", str(deployment.lightspeed_config), "-i", str(deployment.run_config)),
+        *("--authority", info.authority, "--ca-bundle", info.ca_bundle),
+    ]
+    with on_terminal(argv, env) as terminal:
+        assert terminal.wait_for(b"PWNED", 30)
+        terminal.type(b"2")  # the config screen: the file view, the findings
+        time.sleep(2)
+        terminal.type(b"4")  # the providers, from run.yaml (read-only: no live call)
+        time.sleep(2)
+        terminal.type(b"\x11")
+        drawn = terminal.drawn_to_the_end(10)
     assert b"PWNED" in drawn, "the hostile values were drawn (escaped)"
     assert b"\x1b]0;PWNED" not in drawn
     assert b"\x1b]52;c;cHduZWQ=" not in drawn

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import pty
 import re
 import sys
 from pathlib import Path
@@ -28,7 +27,6 @@ from console.shared.diagnosis import Diagnosis
 from console.shared.findings import Finding, Severity
 from console.shared.output import emit, emit_json, narrate, paint, render, table
 from console.shared.sanitize import has_controls, visible, visible_lines
-from tests.integration.test_demo import read_pty
 from tests.support.hostile_text import (
     BIDI,
     HOSTILE,
@@ -39,6 +37,7 @@ from tests.support.hostile_text import (
     assert_safe,
     hostile_run_yaml,
 )
+from tests.support.terminal import on_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -223,15 +222,10 @@ def test_on_a_terminal_only_the_console_s_colours_are_written(
 ) -> None:
     """``review`` on a real terminal (colour on): the only ESCs are its own colour codes."""
     words = _words(OFFLINE["review"], hostile_files)
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the console on a terminal
-        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-        os.execve(sys.executable, [sys.executable, "-m", "console", *words], env)
-    try:
-        drawn = read_pty(fd, b"\x00never", 60)
-        os.waitpid(pid, 0)
-    finally:
-        os.close(fd)
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    with on_terminal([sys.executable, "-m", "console", *words], env) as terminal:
+        assert terminal.exited_within(60) is not None
+        drawn = terminal.drawn_to_the_end()
     text = drawn.decode("utf-8", errors="replace").replace("\r\n", "\n")
     assert "\x1b[31m" in text, "the console's own colour is still written"
     assert_safe(re.sub(r"\x1b\[(?:0|1|2|31|32|33|36)m", "", text), "the terminal")
