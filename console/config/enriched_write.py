@@ -21,6 +21,7 @@ from console.shared.atomic import (
     inspect_target,
     write_atomic,
 )
+from console.shared.blocking import run_blocking
 
 if TYPE_CHECKING:
     from console.config.enrichment import EnrichmentPreview
@@ -48,8 +49,12 @@ class EnrichedWrite:
 
 
 async def inspect(path: Path, preview: EnrichmentPreview) -> TargetFacts:
-    """What is at ``path`` now (exists, is the previewed run.yaml itself, folder present)."""
-    return await asyncio.to_thread(inspect_target, path, preview.source)
+    """What is at ``path`` now (exists, is the previewed run.yaml itself, folder present).
+
+    Stat calls only, in a daemon thread (`console.shared.blocking`): a hung mount does not
+    keep the console alive after a quit.
+    """
+    return await run_blocking(inspect_target, path, preview.source)
 
 
 async def write(facts: TargetFacts, preview: EnrichmentPreview) -> EnrichedWrite:
@@ -58,7 +63,9 @@ async def write(facts: TargetFacts, preview: EnrichmentPreview) -> EnrichedWrite
     What was confirmed is what is done: an existing file is replaced, the input itself is
     rewritten with a ``.bak`` (if it still holds the previewed text), a new file is created
     (unless one appeared meanwhile); a target that changed since the look is refused by
-    `write_atomic`, and nothing is half-written.
+    `write_atomic`, and nothing is half-written. The write runs in a joinable thread
+    (``asyncio.to_thread``), unlike the reads: a quit waits for it to finish, so no temp file
+    is left behind.
     """
     try:
         written = await asyncio.to_thread(
