@@ -125,6 +125,13 @@ class LightspeedConsole(ConsoleWorkers):
             markup=False,
         )
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say how to quit, as Textual does, in plain words (`notify` takes no markup)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
+                return
+
     # ------------------------------------------------------------------ actions
 
     def action_help(self) -> None:

@@ -218,3 +218,19 @@ def test_the_console_on_a_terminal_never_writes_the_canaries(
     assert b"\x1b]52;c;cHduZWQ=" not in drawn
     assert BIDI.encode() not in drawn
     assert "\x9b".encode() not in drawn
+
+
+async def test_notifications_are_plain_text_and_ctrl_c_still_says_how_to_quit(
+    deployment: HostileDeployment,
+) -> None:
+    """Markup in a quoted value is shown as written, never obeyed; Textual's own ctrl+c
+    notice, which used markup, reads plainly."""
+    app = LightspeedConsole(hostile_launch(deployment))
+    async with app.run_test(size=WIDE) as pilot:
+        app.notify("a value [@click=app.quit]click me[/] [b]bold", title="[red]x")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        shown = [(n.title, n.message) for n in app._notifications]
+        assert ("[red]x", "a value [@click=app.quit]click me[/] [b]bold") in shown
+        assert ("Do you want to quit?", "Press ctrl+q to quit the app") in shown
+        assert all(n.markup is False for n in app._notifications)
