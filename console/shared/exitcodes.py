@@ -5,7 +5,9 @@
 a file that cannot be read or written). 70 is a bug in the console itself. 141: the reader
 of stdout went away before everything was written (``| head``), as a shell reports a command
 ended by a closed pipe (128 + SIGPIPE); nothing is said then. A stdout closed from the start
-(``>&-``) is taken as ``>/dev/null``: the command's own code.
+(``>&-``) is taken as ``>/dev/null``: the command's own code. 130: stopped by Ctrl+C
+(128 + SIGINT), said as "interrupted"; a second Ctrl+C ends it at once with the same code
+(`console.shared.interrupts`).
 """
 
 from enum import IntEnum
@@ -21,5 +23,7 @@ class ExitCode(IntEnum):
     """Usage error, or a file that cannot be read, parsed or written."""
     INTERNAL = 70
     """An unexpected exception: a bug in the console (EX_SOFTWARE)."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl+C (128 + SIGINT), as a shell reports it."""
     BROKEN_PIPE = 141
     """The reader of stdout went away (128 + SIGPIPE): its choice, ended quietly."""

@@ -25,7 +25,9 @@ import sys
 import threading
 from types import FrameType
 
-INTERRUPTED = 130
+from console.shared.exitcodes import ExitCode
+
+INTERRUPTED = ExitCode.INTERRUPTED
 """The exit code of a command stopped by Ctrl+C (128 + SIGINT), as a shell reports it."""
 
 
