@@ -1,8 +1,10 @@
-"""The console app: six screens (modes), global bindings, the command palette, themes.
+"""The console app: seven screens (modes), global bindings, the command palette, themes.
 
 `LightspeedConsole` is what ``lightspeed-console`` runs. Its work (the doctor, the event
 log, the workers that run the core, the bring-up of the demo's services) is
-`screens.workers.ConsoleWorkers`, which it extends with what the operator sees and presses:
+`screens.workers.ConsoleWorkers`, and the named deployments' checks and the switch between
+them `screens.deployments_work.DeploymentsWork`; it extends them with what the operator
+sees and presses:
 the modes, the keys (with ids, remappable from the settings file), the palette and the top bar.
 
 Each screen is handed the app as a `screens.host.ConsoleHost` when it is made, and never
@@ -23,12 +25,13 @@ from textual.screen import Screen
 
 from console.settings.launch import Launch
 from console.shared.sanitize import visible, visible_lines
+from screens.deployments_work import DeploymentsWork
 from screens.doctor_screen import DoctorScreen
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
-from screens.workers import ConsoleWorkers
 
 SCREENS: tuple[tuple[str, str, str], ...] = (
+    ("0", "deployments", "Deployments"),
     ("1", "doctor", "Doctor"),
     ("2", "config", "Config"),
     ("3", "enrichment", "Enrichment"),
@@ -39,6 +42,7 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
 
 
 JOB_SCREENS: dict[str, tuple[str, str]] = {
+    "deployments": ("screens.deployments_screen", "DeploymentsScreen"),
     "config": ("screens.config_screen", "ConfigScreen"),
     "enrichment": ("screens.enrichment_screen", "EnrichmentScreen"),
     "providers": ("screens.providers_screen", "ProvidersScreen"),
@@ -63,7 +67,7 @@ def _lazy(module: str, name: str, host: ConsoleHost) -> Callable[[], Screen[None
     return make
 
 
-class LightspeedConsole(ConsoleWorkers):
+class LightspeedConsole(DeploymentsWork):
     """lightspeed-console: would this deployment authenticate to Azure and answer?"""
 
     TITLE = "lightspeed-console"
@@ -173,18 +177,28 @@ class LightspeedConsole(ConsoleWorkers):
             sandbox=sandbox,
             read_only=self.launch.read_only,
             screen_title=screen_title,
+            deployment=self.deployment_name,
+            tag=self.deployment_tag,
         )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette: every action of every screen, plus Textual's own (theme, keys...)."""
         yield from super().get_system_commands(screen)
         for _, mode, title in SCREENS:
+            if mode == "deployments" and not self.deployments:
+                continue
             yield SystemCommand(
                 f"screen: {title.lower()}",
                 f"Go to the {title} screen",
                 lambda mode=mode: self.switch_mode(mode),
             )
         yield SystemCommand("doctor: run all checks", "Run every check again", self.action_run_all)
+        for name in self.deployments:
+            yield SystemCommand(
+                f"deployment: {name}",
+                f"Switch the console to the deployment {name}",
+                lambda name=name: self.switch_deployment(name),
+            )
         yield SystemCommand(
             "config: reload", "Re-read lightspeed-stack.yaml and run.yaml", self.reload_config
         )

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from console.settings.user import settings_path
 
 SCREEN_HELP = (
+    ("0 Deployments", "the settings file's deployments, checked together; enter switches to one"),
     ("1 Doctor", "every check in order, live; r re-runs all, enter re-runs the selected one"),
     ("2 Config", "both files with secrets masked, the env variables, findings by line"),
     ("3 Enrichment", "what Lightspeed's Azure enrichment changes in run.yaml; w writes it"),

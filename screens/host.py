@@ -5,8 +5,9 @@ through this Protocol, never as the App class, so `screens/app.py` imports the s
 no screen imports it back. Each member is one a screen uses; anything else stays the app's.
 
 - State to draw from (read only): the doctor and its state, what is running, the services
-  the console brought up, the event log, the clock. `revised` is published whenever the
-  doctor's state moves; every screen redraws from the state then.
+  the console brought up, the event log, the clock, the named deployments and their last
+  checks. `revised` is published whenever the doctor's state moves; every screen redraws
+  from the state then.
 - Requests: each starts a worker on the app and returns at once; none does I/O in the
   caller. Their results arrive as state (``revised`` follows), except where one screen
   asked a question only it cares about (where to write, what happened to that write):
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from console.config.enrichment import EnrichmentPreview
+    from console.doctor.fleet import DeploymentCheck
     from console.doctor.runner import Doctor
     from console.settings.bringup import BringupError, ServiceUpdate
+    from console.settings.deployments import Deployment
     from console.shared.atomic import TargetFacts
     from screens.events import EventLog
     from screens.widgets.deployment_bar import DeploymentBar
@@ -76,6 +79,22 @@ class ConsoleHost(Protocol):
     def fill_deployment_bar(self, bar: DeploymentBar, screen_title: str) -> None:
         """Fill the top bar from what the doctor knows so far."""
 
+    @property
+    def deployments(self) -> Mapping[str, Deployment]:
+        """The named deployments (the settings file's, or the demo's), in order."""
+
+    @property
+    def deployment_checks(self) -> Mapping[str, DeploymentCheck]:
+        """The last check of each named deployment, by name."""
+
+    @property
+    def deployments_running(self) -> Set[str]:
+        """The named deployments being checked now."""
+
+    @property
+    def deployment_name(self) -> str | None:
+        """The named deployment the console shows (None: one given by its files)."""
+
     # ------------------------------------------------------------------ requests
 
     def run_checks(self, steps: Iterable[str] | None) -> Worker[None]:
@@ -118,3 +137,14 @@ class ConsoleHost(Protocol):
     ) -> Worker[None]:
         """Write the confirmed target; ``reply_to`` gets `screens.messages.EnrichedWriteDone`."""
         ...
+
+    def check_deployments(self, names: Iterable[str] | None = None) -> Worker[None]:
+        """Check the named deployments (all: None) concurrently, as ``check --all`` does."""
+        ...
+
+    def switch_deployment(self, name: str) -> Worker[None]:
+        """Make the whole console show the named deployment (a new doctor)."""
+        ...
+
+    def watch_deployments(self, watching: bool) -> None:
+        """The deployments screen is shown or left: check at first sight, then on a timer."""

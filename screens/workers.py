@@ -16,6 +16,7 @@ at and writing the enriched run.yaml (`inspect_write_target`, `write_enriched`, 
 With a `console.settings.bringup.Bringup` (the demo), there is nothing to check yet: the app
 paints, brings the services up in a thread worker that posts `ServiceChanged` messages, and
 when `TargetReady` arrives it gives the doctor the deployment the services make and runs it.
+Switching to a named deployment (`screens.deployments_work`) posts the same message.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from console.config.watch import FileWatcher
 from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
-from console.settings.bringup import BringupError, Phase, ServiceUpdate
+from console.settings.bringup import BringupError, Phase, ServiceUpdate, Target
 from console.settings.launch import Launch
 from console.shared.blocking import run_blocking
 from screens.events import EventLog, Level
@@ -79,7 +80,12 @@ class ConsoleWorkers(App[None]):
         self.clock: Callable[[], float] = launch.clock or time.time
         self.events = EventLog()
         self.doctor = Doctor(
-            launch.lightspeed_config, launch.run_config, launch.options, environ=launch.environ
+            launch.lightspeed_config,
+            launch.run_config,
+            launch.options,
+            environ=launch.environ,
+            baseline=launch.baseline,
+            env_secrets=launch.env_secrets,
         )
         self.events.secrets = self.doctor.secrets
         self.running: set[str] = set()
@@ -153,14 +159,16 @@ class ConsoleWorkers(App[None]):
     async def _target_ready(self, message: TargetReady) -> None:
         target = message.target
         previous = self.doctor
-        self.doctor = Doctor(
-            target.lightspeed_config, target.run_config, target.options, environ=target.environ
-        )
+        self.doctor = Doctor.for_target(target)
+        self.target_changed(target)
         self.events.secrets = self.doctor.secrets
         self.awaiting_target = False
         await previous.aclose()
         self.events.add(f"checking {target.lightspeed_config}")
         self._run_first_checks()
+
+    def target_changed(self, target: Target) -> None:
+        """A new deployment replaced the doctor's (the app names it; see `DeploymentsWork`)."""
 
     @on(BringupFailed)
     def _bringup_failed(self, message: BringupFailed) -> None:

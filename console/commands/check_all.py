@@ -17,16 +17,12 @@ import argparse
 import asyncio
 import os
 from collections.abc import Mapping
-from dataclasses import replace
 
 from console.commands.selection import user_settings
 from console.commands.tables import styled_table
-from console.doctor.fleet import DeploymentCheck, FleetEntry, Verdict, check_fleet
+from console.doctor.fleet import DeploymentCheck, Verdict, check_fleet, entry_for
 from console.settings.deployments import Deployment, did_you_mean, is_prod_tag
-from console.settings.envfile import EnvFileError
 from console.settings.live import LiveOptions
-from console.settings.targets import DeploymentUnusable, deployment_target
-from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
 from console.shared.output import Piece, emit, emit_json, narrate
 from console.shared.secret_streams import scrubbed_output
@@ -86,7 +82,10 @@ def run(args: argparse.Namespace) -> ExitCode:
         model=args.model,
         prompt=args.prompt,
     )
-    entries = [_entry(deployment, base) for deployment in chosen]
+    entries = [entry_for(deployment, os.environ, base) for deployment in chosen]
+    for entry in entries:
+        if entry.target is not None and entry.target.env_notice:
+            narrate(f"{entry.name}: note: {entry.target.env_notice}", "yellow")
     secrets = [s for entry in entries if entry.target for s in entry.target.env_secrets]
     with scrubbed_output(secrets):
         narrate(f"checking {len(entries)} deployment(s), {args.jobs} at a time", "dim")
@@ -127,29 +126,6 @@ def _chosen(args: argparse.Namespace, known: Mapping[str, Deployment]) -> list[D
             return None
         chosen.append(known[name])
     return chosen
-
-
-def _entry(deployment: Deployment, base: LiveOptions) -> FleetEntry:
-    """The deployment made checkable, or the reason it is not (shown as its failed row)."""
-    try:
-        target = deployment_target(deployment, os.environ, base)
-    except DeploymentUnusable as error:
-        first = error.problems[0]
-        more = f" (+{len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
-        return FleetEntry(
-            deployment.name,
-            deployment.tag,
-            unusable=Diagnosis("SETTINGS", "unusable", f"{first}{more}", first.remedy),
-        )
-    except EnvFileError as error:
-        return FleetEntry(
-            deployment.name,
-            deployment.tag,
-            unusable=Diagnosis("ENV_FILE", "env file unusable", str(error), error.remedy),
-        )
-    if target.env_notice:
-        narrate(f"{deployment.name}: note: {target.env_notice}", "yellow")
-    return FleetEntry(deployment.name, deployment.tag, replace(target, read_only=None))
 
 
 def _narrate_row(row: DeploymentCheck) -> None:

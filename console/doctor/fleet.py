@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +26,10 @@ from console.doctor.graph import STEP_IDS, title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.settings.bringup import Target
+from console.settings.deployments import Deployment
+from console.settings.envfile import EnvFileError
+from console.settings.live import LiveOptions
+from console.settings.targets import DeploymentUnusable, deployment_target
 from console.shared.diagnosis import Diagnosis
 from console.shared.redact import scrub
 
@@ -116,6 +120,26 @@ class DeploymentCheck:
             "bound_s": self.bound_s,
             "steps": [step.to_dict() for step in self.steps],
         }
+
+
+def entry_for(
+    deployment: Deployment, exported: Mapping[str, str], base: LiveOptions | None = None
+) -> FleetEntry:
+    """A named deployment made checkable, or the reason it is not (shown as its failed row).
+
+    Reads its env file: call it off the event loop.
+    """
+    try:
+        target = deployment_target(deployment, exported, base)
+    except DeploymentUnusable as error:
+        first = error.problems[0]
+        more = f" (+{len(error.problems) - 1} more)" if len(error.problems) > 1 else ""
+        unusable = Diagnosis("SETTINGS", "unusable", f"{first}{more}", first.remedy)
+        return FleetEntry(deployment.name, deployment.tag, unusable=unusable)
+    except EnvFileError as error:
+        unusable = Diagnosis("ENV_FILE", "env file unusable", str(error), error.remedy)
+        return FleetEntry(deployment.name, deployment.tag, unusable=unusable)
+    return FleetEntry(deployment.name, deployment.tag, replace(target, read_only=None))
 
 
 def time_bound(doctor: Doctor) -> float:

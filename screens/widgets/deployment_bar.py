@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.settings.deployments import is_prod_tag
 from screens.visible import SafeStatic
+
+PROD_STYLE = "bold black on dark_orange"
+"""A production-like tag, wherever that deployment is on screen (here, the deployments screen)."""
 
 
 class DeploymentBar(SafeStatic):
@@ -37,10 +41,22 @@ class DeploymentBar(SafeStatic):
         sandbox: bool,
         read_only: bool,
         screen_title: str,
+        deployment: str | None = None,
+        tag: str | None = None,
     ) -> None:
-        """Render the bar from plain facts (the app gathers them from the doctor's state)."""
+        """Render the bar from plain facts (the app gathers them from the doctor's state).
+
+        ``deployment`` and ``tag``: the settings file's name for it, first after the
+        console's own mark; a production-like tag in the warning colour (`PROD_STYLE`).
+        """
         text = Text()
         text.append(" lightspeed-console ", style="bold reverse")
+        if deployment:
+            text.append(" ")
+            text.append(f" {deployment} ", style="bold reverse")
+            if tag:
+                text.append(" ")
+                text.append(f" {tag} ", style=PROD_STYLE if is_prod_tag(tag) else "bold dim")
         if sandbox:
             text.append(" ")
             text.append(" SANDBOX ", style="bold black on magenta")

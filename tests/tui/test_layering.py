@@ -15,8 +15,8 @@ from pathlib import Path
 import screens
 
 ROOT = Path(screens.__file__).parent
-APP_SIDE = {"screens.app", "screens.workers"}
-"""The App and its workers: only the app module itself may import these."""
+APP_SIDE = {"screens.app", "screens.workers", "screens.deployments_work"}
+"""The App and its workers: only the app's own modules may import these."""
 
 
 def module_name(path: Path) -> str:
@@ -48,7 +48,7 @@ def test_no_screen_or_widget_imports_the_app() -> None:
         (name, target)
         for name, targets in edges.items()
         for target in targets & APP_SIDE
-        if name != "screens.app"
+        if name not in APP_SIDE
     }
     assert offenders == set()
 

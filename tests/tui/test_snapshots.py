@@ -18,15 +18,17 @@ from textual.widgets import Input, OptionList
 
 from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
+from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
+from screens.deployments_screen import DeploymentsScreen
 from screens.enrichment_screen import EnrichmentScreen
 from screens.help import HelpScreen
 from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
 from tests.tui.conftest import SIZE, all_checks_done, wait_for
-from tests.tui.pinned import WRONG_SECRET, Pinned, pin_app, pinned_sandbox
+from tests.tui.pinned import WORKDIR, WRONG_SECRET, Pinned, pin_app, pinned_sandbox
 
 SnapCompare = Callable[..., bool]
 
@@ -134,3 +136,28 @@ def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCom
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
     assert app.doctor.state.results["token"].status is CheckStatus.FAIL
+
+
+def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    """The demo's three deployments, checked together: prod-eu fails at the token step."""
+    settings, problems = load_user_settings(WORKDIR / "deployments.toml")
+    assert problems == []
+    launch = replace(pinned.app().launch, settings=settings, deployment="sandbox", tag="sandbox")
+    app = pin_app(LightspeedConsole(launch))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        await pilot.press("0")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, DeploymentsScreen)
+                and len(app.deployment_checks) == 3
+                and not app.deployments_running
+            ),
+            timeout=20,
+        )
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert app.deployment_checks["prod-eu"].code == "AADSTS7000215"

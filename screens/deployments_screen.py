@@ -1,0 +1,195 @@
+"""0 Deployments: every named deployment, its live status and age; enter switches to one.
+
+One row per deployment of the settings file (or the demo's): its tag (a production-like
+one in the warning colour), which Lightspeed its file is written for, the server and
+version that answered, the token and the inference, the verdict, how long ago it was
+checked, and the first failure's code. The panel below explains the highlighted row.
+``r`` checks them all again (the app's workers do it, as ``check --all`` does); ``enter``
+switches the whole console to the highlighted deployment. Shown for the first time, it
+checks them all; ``deployments_refresh`` in the settings file adds a timer.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.console import Group
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import DataTable
+
+from console.doctor.fleet import Verdict
+from console.settings.deployments import Deployment
+from screens.base import ConsoleScreen
+from screens.host import ConsoleHost
+from screens.visible import SafeStatic, SafeTable
+from screens.widgets.deployment_bar import PROD_STYLE
+
+COLUMNS = (
+    ("deployment", "name"),
+    ("tag", "tag"),
+    ("lightspeed", "generation"),
+    ("server", "server"),
+    ("token", "token"),
+    ("inference", "inference"),
+    ("verdict", "verdict"),
+    ("checked", "age"),
+    ("first failure", "failure"),
+)
+"""Header and key of each column; the one the console shows is marked ▶ before its name."""
+_VERDICT_STYLE = {
+    Verdict.PASS: "bold green",
+    Verdict.WARN: "bold yellow",
+    Verdict.FAIL: "bold red",
+    Verdict.TIMEOUT: "bold red",
+    Verdict.ERROR: "bold red",
+}
+_STEP_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "-": "dim"}
+
+
+class DeploymentsScreen(ConsoleScreen):
+    """The deployments, checked together; the one the console shows is marked."""
+
+    TITLE = "0 Deployments"
+    DEFAULT_CSS = """
+    DeploymentsScreen #deployments { height: auto; max-height: 70%; }
+    DeploymentsScreen #deployment-detail { height: auto; padding: 1 1; }
+    DeploymentsScreen #deployments-intro { padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "check_all", "Check all", id="deployments.check-all"),
+        Binding("enter", "switch", "Switch to", id="deployments.switch"),
+    ]
+
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
+        self._ticker: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield SafeStatic(id="deployments-intro")
+        yield SafeTable(id="deployments", cursor_type="row", zebra_stripes=True)
+        yield SafeStatic(id="deployment-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#deployments", SafeTable)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+
+    def on_screen_resume(self) -> None:
+        """Shown: check at first sight (and on the settings' timer), and keep the ages moving."""
+        self.console.watch_deployments(True)
+        if self._ticker is None:
+            self._ticker = self.set_interval(1.0, self.refresh_view)
+        else:
+            self._ticker.resume()
+
+    def on_screen_suspend(self) -> None:
+        self.console.watch_deployments(False)
+        if self._ticker is not None:
+            self._ticker.pause()
+
+    # ------------------------------------------------------------------ drawing
+
+    def refresh_view(self) -> None:
+        table = self.query_one("#deployments", SafeTable)
+        deployments = list(self.console.deployments.values())
+        cursor = table.cursor_row
+        table.clear()
+        for deployment in deployments:
+            table.add_row(*self._cells(deployment), key=deployment.name)
+        if deployments:
+            table.move_cursor(row=min(max(cursor, 0), len(deployments) - 1))
+        running = len(self.console.deployments_running)
+        intro = Text.assemble(
+            (f"{len(deployments)} deployment(s)", "bold"),
+            f"{f', {running} being checked' if running else ''}; r checks them all, "
+            "enter switches the console to the highlighted one",
+        )
+        self.query_one("#deployments-intro", SafeStatic).update(intro)
+        self._show_detail()
+
+    def _cells(self, deployment: Deployment) -> list[Text]:
+        check = self.console.deployment_checks.get(deployment.name)
+        running = deployment.name in self.console.deployments_running
+        current = deployment.name == self.console.deployment_name
+        tag = Text(deployment.tag or "-", style=PROD_STYLE if deployment.is_prod else "")
+        name = Text(f"▶ {deployment.name}" if current else f"  {deployment.name}")
+        if current:
+            name.stylize("bold")
+        if check is None:
+            state = Text("checking" if running else "never", style="dim")
+            return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, Text("")]
+        server = f"{check.server} {check.version}" if check.server else "-"
+        age = "checking" if running else _age(self.console.clock() - check.checked_at)
+        failure = f"{check.code} ({check.failed_step})" if check.code else ""
+        return [
+            name,
+            tag,
+            Text(_compact(check.generation)),
+            Text(server),
+            Text(check.token, style=_STEP_STYLE.get(check.token, "")),
+            Text(check.inference, style=_STEP_STYLE.get(check.inference, "")),
+            Text(check.verdict.value, style=_VERDICT_STYLE[check.verdict]),
+            Text(age, style="cyan" if running else ""),
+            Text(failure, style="red" if failure else ""),
+        ]
+
+    def _highlighted(self) -> Deployment | None:
+        names = list(self.console.deployments)
+        row = self.query_one("#deployments", SafeTable).cursor_row
+        return self.console.deployments.get(names[row]) if 0 <= row < len(names) else None
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#deployment-detail", SafeStatic)
+        deployment = self._highlighted()
+        if deployment is None:
+            detail.update(Text("no deployments", style="dim"))
+            return
+        parts = [Text.assemble((deployment.name, "bold"), f"  {deployment.where()}")]
+        parts.append(Text(f"config: {deployment.config}", style="dim"))
+        check = self.console.deployment_checks.get(deployment.name)
+        if check is not None and check.code:
+            parts.append(Text.assemble((f"{check.code}: ", "bold red"), check.summary))
+            if check.remedy:
+                parts.append(Text.assemble(("remedy: ", "bold green"), check.remedy))
+        elif check is not None:
+            parts.append(Text(f"{check.verdict.value}: every step that ran passed"))
+        detail.update(Group(*parts))
+
+    # ------------------------------------------------------------------ acts
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_switch()
+
+    def action_check_all(self) -> None:
+        self.console.check_deployments(None)
+
+    def action_switch(self) -> None:
+        deployment = self._highlighted()
+        if deployment is None:
+            return
+        self.console.switch_deployment(deployment.name)
+        self.app.switch_mode("doctor")
+
+
+def _compact(generation: str | None) -> str:
+    """``May 2026`` or ``0.7.x``: the generation in the few letters a column has."""
+    if generation is None:
+        return "-"
+    return generation.removeprefix("Lightspeed of ").removeprefix("lightspeed-stack ")
+
+
+def _age(seconds: float) -> str:
+    """``just now``, ``12 s ago``, ``3 min ago``, ``2 h ago``."""
+    if seconds < 2:
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"

@@ -1,0 +1,151 @@
+"""The app's work on many deployments: their live status, and switching the console between them.
+
+`DeploymentsWork` extends `screens.workers.ConsoleWorkers` (the one deployment the doctor
+checks) with the named deployments of the settings file (or the demo's): the last check of
+each (`console.doctor.fleet.DeploymentCheck`, with when it ran), which are being checked,
+and two workers a screen asks for through `screens.host.ConsoleHost`:
+
+- `check_deployments`: the fleet's doctor for every deployment (or some), concurrently and
+  bounded as ``check --all`` runs it; each row lands as it is known, then ``revised``;
+- `switch_deployment`: the deployment made a `console.settings.bringup.Target` (its env file
+  read off the event loop) and handed over as the demo's bring-up hands its own
+  (`TargetReady`): the doctor is replaced, and every screen follows.
+
+While the deployments screen is shown, the settings file's ``deployments_refresh`` (seconds,
+off by default) checks them all again on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+
+from textual import work
+from textual.timer import Timer
+
+from console.doctor.fleet import DEFAULT_JOBS, DeploymentCheck, check_fleet, entry_for
+from console.settings.bringup import Target
+from console.settings.deployments import Deployment
+from console.settings.launch import Launch
+from console.settings.live import LiveOptions
+from screens.messages import TargetReady
+from screens.workers import ConsoleWorkers
+
+MODE = "deployments"
+
+
+class DeploymentsWork(ConsoleWorkers):
+    """The deployments, their last checks, the checks running, and the switch."""
+
+    def __init__(self, launch: Launch) -> None:
+        super().__init__(launch)
+        self.deployments: dict[str, Deployment] = dict(launch.settings.deployments)
+        """The named deployments, in the settings file's order (or the demo's)."""
+        self.deployment_checks: dict[str, DeploymentCheck] = {}
+        """The last check of each deployment, by name."""
+        self.deployments_running: set[str] = set()
+        self.deployment_name: str | None = launch.deployment
+        """The deployment the console shows, when it is a named one."""
+        self.deployment_tag: str | None = launch.tag
+        self._refresh_timer: Timer | None = None
+        if launch.env_notice:
+            self.events.add(launch.env_notice, "warning")
+
+    # ------------------------------------------------------------------ the switch
+
+    def target_changed(self, target: Target) -> None:
+        """A new deployment is checked: name it, and take its read-only flag and notice."""
+        if target.deployments:  # the demo's bring-up registers its own
+            self.deployments = dict(target.deployments)
+            self.refresh_bindings()  # key 0 is shown once there are deployments
+        self.deployment_name, self.deployment_tag = target.deployment, target.tag
+        if target.read_only is not None:
+            self.launch = replace(self.launch, read_only=target.read_only)
+        if target.env_notice:
+            self.events.add(target.env_notice, "warning")
+
+    @work(exclusive=True, group="deployment-switch")
+    async def switch_deployment(self, name: str) -> None:
+        """Make the console show ``name``: its files, server, token and inference."""
+        deployment = self.deployments.get(name)
+        if deployment is None:
+            return
+        entry = await asyncio.to_thread(entry_for, deployment, dict(os.environ), self._base())
+        if entry.target is None:
+            reason = entry.unusable.meaning if entry.unusable else "it cannot be used"
+            self.events.add(f"deployment {name}: not switched: {reason}", "error")
+            self.notify(reason, title=f"{name} cannot be used", severity="error", timeout=8)
+            return
+        target = replace(entry.target, read_only=deployment.read_only)
+        self.events.add(f"switching to deployment {name} ({deployment.where()})")
+        self.post_message(TargetReady(target))
+
+    # ------------------------------------------------------------------ the checks
+
+    @work(exclusive=True, group="deployments")
+    async def check_deployments(self, names: Iterable[str] | None = None) -> None:
+        """Check the deployments (all: None) concurrently; each row shows as it lands."""
+        wanted = list(self.deployments) if names is None else list(names)
+        chosen = [self.deployments[name] for name in wanted if name in self.deployments]
+        if not chosen:
+            return
+        self.deployments_running.update(d.name for d in chosen)
+        self.revision += 1
+        base = self._base()
+        exported = dict(os.environ)
+
+        def landed(row: DeploymentCheck) -> None:
+            self.deployment_checks[row.name] = row
+            self.deployments_running.discard(row.name)
+            self.revision += 1
+
+        try:
+            entries = await asyncio.to_thread(
+                lambda: [entry_for(deployment, exported, base) for deployment in chosen]
+            )
+            rows = await check_fleet(entries, jobs=DEFAULT_JOBS, on_done=landed, clock=self.clock)
+        finally:
+            self.deployments_running.difference_update(d.name for d in chosen)
+            self.revision += 1
+        failed = [row.name for row in rows if row.verdict.failed]
+        passed = len(rows) - len(failed)
+        if failed:
+            self.events.add(
+                f"deployments: {passed} passed, {len(failed)} failed: {', '.join(failed)}",
+                "error",
+            )
+        else:
+            self.events.add(f"deployments: all {passed} passed", "success")
+
+    def watch_deployments(self, watching: bool) -> None:
+        """The deployments screen is shown (or left): check at first sight, then on the timer."""
+        if not watching:
+            if self._refresh_timer is not None:
+                self._refresh_timer.pause()
+            return
+        if not self.deployment_checks and not self.deployments_running:
+            self.check_deployments(None)
+        seconds = self.launch.settings.deployments_refresh_s
+        if seconds is None:
+            return
+        if self._refresh_timer is None:
+            self._refresh_timer = self.set_interval(seconds, lambda: self.check_deployments(None))
+        else:
+            self._refresh_timer.resume()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Key 0 (the deployments screen) only when there are deployments to show."""
+        if action == "switch_mode" and parameters == (MODE,) and not self.deployments:
+            return False
+        return super().check_action(action, parameters)
+
+    def _base(self) -> LiveOptions:
+        """What the console was started with that holds for any deployment (timeouts)."""
+        given = self.launch.options
+        return LiveOptions(
+            stack_timeout=given.stack_timeout,
+            token_timeout=given.token_timeout,
+            retries=given.retries,
+        )

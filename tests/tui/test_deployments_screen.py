@@ -1,0 +1,170 @@
+"""0 Deployments: the demo's three deployments checked together, switching, the prod tag.
+
+The sandbox (stand-ins) writes its settings file with ``sandbox``, ``legacy`` and
+``prod-eu`` (a wrong client secret in its env file); the console opens on ``sandbox`` as
+the demo opens it. Every env-file value is looked for in what the screens show.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.content import Content
+from textual.widgets import Static
+
+from console.doctor.fleet import Verdict
+from console.doctor.results import CheckStatus
+from console.sandbox.demo import DemoSandbox
+from console.sandbox.demo_files import WRONG_SECRET
+from console.settings.envfile import read_env_file
+from console.settings.user import load_user_settings
+from screens.app import LightspeedConsole
+from screens.config_screen import ConfigScreen
+from screens.deployments_screen import DeploymentsScreen
+from screens.doctor_screen import DoctorScreen
+from screens.visible import SafeTable
+from screens.widgets.deployment_bar import PROD_STYLE
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
+
+
+@pytest.fixture
+def sandbox() -> Iterator[DemoSandbox]:
+    with DemoSandbox(server="stand-in") as running:
+        yield running
+
+
+def demo_app(sandbox: DemoSandbox) -> LightspeedConsole:
+    """The console on ``sandbox`` with the demo's deployments, as ``demo`` opens it."""
+    info = sandbox.info
+    assert info is not None
+    assert info.settings_file is not None
+    settings, problems = load_user_settings(Path(info.settings_file))
+    assert problems == []
+    launch = replace(launch_for(info), settings=settings, deployment="sandbox", tag="sandbox")
+    return LightspeedConsole(launch)
+
+
+def env_values(sandbox: DemoSandbox) -> set[str]:
+    assert sandbox.info is not None
+    folder = Path(sandbox.info.lightspeed_config).parent
+    values = set(read_env_file(folder / "sandbox.env").values.values())
+    return values | set(read_env_file(folder / "wrong-secret.env").values.values())
+
+
+def shown(app: LightspeedConsole) -> str:
+    """What the screen shows, as text without whitespace."""
+    svg = app.export_screenshot()
+    text = html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)))
+    return re.sub(r"\s+", "", text.replace("\xa0", " "))
+
+
+def tag_style(bar: Static, label: str) -> str:
+    """The style the bar draws ``label`` in."""
+    content = bar.render()
+    assert isinstance(content, Content)
+    return next(str(s.style) for s in content.spans if content.plain[s.start : s.end] == label)
+
+
+def tag_style_of(style: str) -> str:
+    text = Text()
+    text.append("x", style=style)
+    return str(Content.from_rich_text(text).spans[0].style)
+
+
+def checked(app: LightspeedConsole) -> bool:
+    return len(app.deployment_checks) == len(app.deployments) and not app.deployments_running
+
+
+async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
+    sandbox: DemoSandbox,
+) -> None:
+    app = demo_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        await pilot.press("0")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+        await wait_for(pilot, lambda: checked(app), timeout=20)
+        rows = app.deployment_checks
+        assert {name: row.verdict for name, row in rows.items()} == {
+            "sandbox": Verdict.PASS,
+            "legacy": Verdict.PASS,
+            "prod-eu": Verdict.FAIL,
+        }
+        assert (rows["prod-eu"].failed_step, rows["prod-eu"].code) == ("token", "AADSTS7000215")
+        await pilot.pause()
+        table = app.screen.query_one("#deployments", SafeTable)
+        tags = {str(table.get_row(name)[1]): table.get_row(name)[1] for name in rows}
+        assert tags["prod"].style == PROD_STYLE
+        assert tags["sandbox"].style != PROD_STYLE
+        assert str(table.get_row("sandbox")[0]) == "▶ sandbox"  # the one the console shows
+        assert str(table.get_row("prod-eu")[0]) == "  prod-eu"
+        assert str(table.get_row("prod-eu")[8]) == "AADSTS7000215 (token)"
+        assert "justnow" in shown(app)
+        bar = text_of(app.screen.query_one("#deployment-bar", Static))
+        assert " sandbox " in bar
+        for value in env_values(sandbox):
+            assert value not in shown(app)
+
+
+async def test_enter_switches_the_whole_console_and_its_secrets_stay_masked(
+    sandbox: DemoSandbox,
+) -> None:
+    app = demo_app(sandbox)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        first = app.doctor
+        await pilot.press("0")
+        await wait_for(pilot, lambda: checked(app), timeout=20)
+        table = app.screen.query_one("#deployments", SafeTable)
+        table.move_cursor(row=list(app.deployments).index("prod-eu"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.doctor is not first and all_checks_done(app))
+        assert isinstance(app.screen, DoctorScreen)
+        assert app.deployment_name == "prod-eu"
+        assert app.doctor.state.results["token"].status is CheckStatus.FAIL
+        assert app.doctor.state.results["inference"].status is CheckStatus.SKIP
+        bar = app.screen.query_one("#deployment-bar", Static)
+        assert " prod-eu " in text_of(bar)
+        assert tag_style(bar, " prod ") == tag_style_of(PROD_STYLE)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
+        await pilot.pause()
+        screen_text = shown(app)
+        assert WRONG_SECRET not in screen_text
+        for value in env_values(sandbox):
+            assert value not in screen_text
+            assert all(value not in event.text for event in app.events.events)
+
+
+async def test_without_deployments_key_0_does_nothing(sandbox: DemoSandbox) -> None:
+    assert sandbox.info is not None
+    app = LightspeedConsole(launch_for(sandbox.info))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        await pilot.pause()
+        assert isinstance(app.screen, DoctorScreen)
+        assert app.deployments == {}
+
+
+async def test_the_demo_registers_its_deployments_through_the_bring_up() -> None:
+    from console.sandbox.bringup import DemoBringup
+    from console.settings.launch import Launch
+
+    bringup = DemoBringup("stand-in")
+    app = LightspeedConsole(Launch(lightspeed_config=None, bringup=bringup, sandbox=True))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: all_checks_done(app), timeout=20)
+            assert list(app.deployments) == ["sandbox", "legacy", "prod-eu"]
+            assert app.deployment_name == "sandbox"
+            await pilot.press("0")
+            await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+    finally:
+        bringup.stop()
