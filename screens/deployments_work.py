@@ -7,9 +7,9 @@ and two workers a screen asks for through `screens.host.ConsoleHost`:
 
 - `check_deployments`: the fleet's doctor for every deployment (or some), concurrently and
   bounded as ``check --all`` runs it; each row lands as it is known, then ``revised``;
-- `switch_deployment`: the deployment made a `console.settings.bringup.Target` (its env file
-  read off the event loop) and handed over as the demo's bring-up hands its own
-  (`TargetReady`): the doctor is replaced, and every screen follows.
+- `switch_deployment`: the deployment made a `console.settings.bringup.Target` (its env
+  file read in a daemon thread, which a quit never waits for) and handed over as the demo's
+  bring-up hands its own (`TargetReady`): the doctor is replaced, and every screen follows.
 
 While the deployments screen is shown, the settings file's ``deployments_refresh`` (seconds,
 off by default) checks them all again on a timer.
@@ -17,7 +17,6 @@ off by default) checks them all again on a timer.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -30,6 +29,7 @@ from console.settings.bringup import Target
 from console.settings.deployments import Deployment
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.shared.blocking import run_blocking
 from screens.messages import TargetReady
 from screens.workers import ConsoleWorkers
 
@@ -72,7 +72,7 @@ class DeploymentsWork(ConsoleWorkers):
         deployment = self.deployments.get(name)
         if deployment is None:
             return
-        entry = await asyncio.to_thread(entry_for, deployment, dict(os.environ), self._base())
+        entry = await run_blocking(entry_for, deployment, dict(os.environ), self._base())
         if entry.target is None:
             reason = entry.unusable.meaning if entry.unusable else "it cannot be used"
             self.events.add(f"deployment {name}: not switched: {reason}", "error")
@@ -102,7 +102,7 @@ class DeploymentsWork(ConsoleWorkers):
             self.revision += 1
 
         try:
-            entries = await asyncio.to_thread(
+            entries = await run_blocking(
                 lambda: [entry_for(deployment, exported, base) for deployment in chosen]
             )
             rows = await check_fleet(entries, jobs=DEFAULT_JOBS, on_done=landed, clock=self.clock)
