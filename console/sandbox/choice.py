@@ -28,7 +28,7 @@ STAND_IN_VERSION = f"{STAND_IN_EMULATES}+sandbox"
 """What the stand-in's ``GET /v1/version`` says: a release with a local ``+sandbox`` mark."""
 STAND_IN_LABEL = f"Llama Stack stand-in ({STAND_IN_VERSION})"
 LEGACY_SERVICE = "legacy"
-LEGACY_LABEL = f"{LLAMA_STACK_0_7_3.label} (legacy deployment)"
+LEGACY_LABEL = f"{LLAMA_STACK_0_7_3.label} (legacy)"
 """The second server an OGX demo runs, for its ``legacy`` deployment (`console.sandbox.legacy`)."""
 
 
