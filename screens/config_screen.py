@@ -370,6 +370,12 @@ class ConfigScreen(ConsoleScreen):
         if not self._environ().get(name):
             self.notify(f"{name} is not set: there is no value to reveal.", severity="warning")
             return
+        if self._environ().get(name) in self.console.doctor.source.env_secrets:
+            self.notify(
+                f"{name} comes from the env file, whose values are never shown.",
+                severity="warning",
+            )
+            return
         self._confirm_reveal(
             f"env:{name}",
             Text.assemble(

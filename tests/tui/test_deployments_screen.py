@@ -22,6 +22,7 @@ from console.doctor.fleet import Verdict
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from console.sandbox.demo_files import WRONG_SECRET
+from console.settings.bringup import Target
 from console.settings.envfile import read_env_file
 from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
@@ -168,3 +169,48 @@ async def test_the_demo_registers_its_deployments_through_the_bring_up() -> None
             await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
     finally:
         bringup.stop()
+
+
+async def test_an_env_file_value_cannot_be_revealed_on_the_config_screen(
+    sandbox: DemoSandbox,
+) -> None:
+    app = demo_app(sandbox)
+    app.launch = replace(app.launch, env_secrets=tuple(env_values(sandbox)))
+    app.doctor = type(app.doctor).for_target(
+        replace(sandbox_target(sandbox), env_secrets=tuple(env_values(sandbox)))
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfigScreen))
+        await pilot.press("e")
+        await pilot.pause()
+        table = app.screen.query_one("#env", SafeTable)
+        names = sorted(getattr(table, "references", {}))
+        table.move_cursor(row=names.index("CLIENT_SECRET"))
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfigScreen)  # no confirm dialog came up
+        notes = [n.message for n in app._notifications]
+        assert any("comes from the env file" in note for note in notes)
+        for value in env_values(sandbox):
+            assert value not in shown(app)
+
+
+@pytest.mark.parametrize(("seconds", "timed"), [(None, False), (30.0, True)])
+async def test_the_refresh_setting_puts_the_checks_on_a_timer(
+    sandbox: DemoSandbox, seconds: float | None, timed: bool
+) -> None:
+    app = demo_app(sandbox)
+    settings = replace(app.launch.settings, deployments_refresh_s=seconds)
+    app.launch = replace(app.launch, settings=settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("0")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+        assert (app._refresh_timer is not None) is timed
+        await wait_for(pilot, lambda: checked(app), timeout=20)
+
+
+def sandbox_target(sandbox: DemoSandbox) -> Target:
+    assert sandbox.info is not None
+    return sandbox.info.target()
