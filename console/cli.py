@@ -14,7 +14,12 @@ from collections.abc import Sequence
 from console import __version__
 from console.settings.launch import Launch
 from console.shared.exitcodes import ExitCode
-from console.shared.interrupts import INTERRUPTED, ignore_interrupts, leave_on_next_interrupt
+from console.shared.interrupts import (
+    INTERRUPTED,
+    ignore_interrupts,
+    leave_on_next_interrupt,
+    say_interrupted,
+)
 
 COMMANDS = (
     "review",
@@ -85,9 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_command(args)
     except KeyboardInterrupt:
         leave_on_next_interrupt()  # a second Ctrl+C ends the process at once, no traceback
-        from console.shared.output import narrate
-
-        narrate("interrupted")
+        say_interrupted()
         return INTERRUPTED
     except Exception as error:
         return report(error)

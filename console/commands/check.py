@@ -12,7 +12,6 @@ checks several concurrently and prints one summary table (`console.commands.chec
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from console.commands import check_all
 from console.commands.live import add_live_options, live_options
@@ -21,6 +20,7 @@ from console.doctor.fleet import DEFAULT_JOBS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.shared.exitcodes import ExitCode
+from console.shared.interrupts import run_coroutine
 from console.shared.output import emit, emit_json, narrate, paint
 
 MAX_JOBS = 64
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         environ=args.environ,
         env_secrets=args.env_secrets,
     )
-    results = asyncio.run(_run(doctor, printer=None if args.json else print_result))
+    results = run_coroutine(_run(doctor, printer=None if args.json else print_result))
     if args.json:
         emit_json(
             {

@@ -14,7 +14,6 @@ model, prompt); a deployment's files, server and authority are its own, in the s
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from collections.abc import Mapping
 
@@ -24,6 +23,7 @@ from console.doctor.fleet import DeploymentCheck, Verdict, check_fleet, entry_fo
 from console.settings.deployments import Deployment, did_you_mean, is_prod_tag
 from console.settings.live import LiveOptions
 from console.shared.exitcodes import ExitCode
+from console.shared.interrupts import run_coroutine
 from console.shared.output import Piece, emit, emit_json, narrate
 from console.shared.secret_streams import scrubbed_output
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     secrets = [s for entry in entries if entry.target for s in entry.target.env_secrets]
     with scrubbed_output(secrets):
         narrate(f"checking {len(entries)} deployment(s), {args.jobs} at a time", "dim")
-        rows = asyncio.run(check_fleet(entries, jobs=args.jobs, on_done=_narrate_row))
+        rows = run_coroutine(check_fleet(entries, jobs=args.jobs, on_done=_narrate_row))
         if args.json:
             emit_json(
                 {

@@ -15,7 +15,6 @@ configuration (library mode without --url, no llama_stack.url, no azure_entra_id
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from console.config.loaded import Loaded
 from console.settings.live import LiveOptions
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.shared.exitcodes import ExitCode
+from console.shared.interrupts import run_coroutine
 from console.shared.output import emit, emit_json, narrate
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         narrate(f"  remedy: {session.remedy}")
         return ExitCode.ERROR
     try:
-        return asyncio.run(_infer(args, options, loaded, session, given))
+        return run_coroutine(_infer(args, options, loaded, session, given))
     except _ConfigProblem:
         return ExitCode.ERROR
 

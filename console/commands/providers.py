@@ -18,7 +18,6 @@ discovery found an error (a base URL mismatch, no Azure provider); 2 usage or co
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
@@ -27,6 +26,7 @@ from console.config.loaded import Loaded
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.shared.exitcodes import ExitCode
 from console.shared.findings import Severity
+from console.shared.interrupts import run_coroutine
 from console.shared.output import emit, emit_json, narrate, table
 from console.stack.compare import compare_models, compare_providers
 from console.stack.kind import server_facts
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             return await survey(session, loaded)
 
     narrate(f"llama stack: {session.url}", "dim")
-    found = asyncio.run(ask())
+    found = run_coroutine(ask())
     static = (static_providers(loaded), static_models(loaded)) if loaded.run else ([], [])
     if args.json:
         emit_json(

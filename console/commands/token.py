@@ -13,7 +13,6 @@ Exit codes: 0 a token was acquired and every check passed; 1 the token request f
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.live import add_entra_options
@@ -29,6 +28,7 @@ from console.entra.manager import (
 from console.entra.settings import entra_problems, wrong_types
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
+from console.shared.interrupts import run_coroutine
 from console.shared.output import Piece, emit, emit_json, narrate, paint, plain
 from console.shared.redact import describe
 from console.shared.sanitize import visible
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     )
     narrate(f"authority: {manager.authority.url} ({manager.authority.source})", "dim")
     try:
-        status = asyncio.run(manager.get_token())
+        status = run_coroutine(manager.get_token())
     except TokenError as error:
         return _failed(error.diagnosis, args, [a.to_dict() for a in manager.history])
     narrate(f"acquired in {manager.history[-1].duration_s * 1000:.0f} ms", "dim")

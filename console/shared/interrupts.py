@@ -14,6 +14,12 @@ The very end is different: the interpreter's finalization puts back the default 
 every signal it handled, and a Ctrl+C that lands then kills the process by the signal
 (a status of -2, not 130). From the moment the command returned, further Ctrl+Cs are
 ignored (`ignore_interrupts`): finalization is short, since no blocking call is waited for.
+
+A command's event loop (`run_coroutine`) takes the first Ctrl+C itself: asyncio's own
+handler cancels the main task on the first and raises ``KeyboardInterrupt`` on the second
+from wherever the loop then is, which can break the loop mid-cancellation ("Event loop
+stopped before Future completed", an internal error instead of 130). Here the first one
+cancels the task the same way and arms `leave_on_next_interrupt` in the same instant.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Coroutine
 from types import FrameType
+from typing import Any
 
 from console.shared.exitcodes import ExitCode
 
@@ -31,10 +39,25 @@ INTERRUPTED = ExitCode.INTERRUPTED
 """The exit code of a command stopped by Ctrl+C (128 + SIGINT), as a shell reports it."""
 
 
+_said = threading.Event()
+"""Set once "interrupted" has been written, so that the last resort does not repeat it."""
+
+
+def say_interrupted() -> None:
+    """Tell the operator the command was stopped (once, on stderr)."""
+    from console.shared.output import narrate
+
+    narrate("interrupted")
+    _said.set()
+
+
 def _leave(_signum: int, _frame: FrameType | None) -> None:
     for stream in (sys.stderr, sys.stdout):
         with contextlib.suppress(Exception):  # a stream mid-write, closed, or gone
             stream.flush()
+    if not _said.is_set():  # the second Ctrl+C came before the first was answered
+        with contextlib.suppress(Exception):  # os.write: no buffer a signal could land in
+            os.write(sys.stderr.fileno(), b"\ninterrupted\n")
     os._exit(INTERRUPTED)
 
 
@@ -56,3 +79,37 @@ def ignore_interrupts() -> None:
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def run_coroutine[T](main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)``, where Ctrl+C cancels ``main`` and raises ``KeyboardInterrupt``.
+
+    From the first Ctrl+C on, another one ends the process at once (`leave_on_next_interrupt`),
+    with no window in which it could land inside the loop's own unwinding. Off the main
+    thread (no signal handler can be set there) this is plain ``asyncio.run``.
+    """
+    import asyncio
+
+    if threading.current_thread() is not threading.main_thread():
+        return asyncio.run(main)
+    with asyncio.Runner() as runner:
+        loop = runner.get_loop()
+        task = loop.create_task(main)
+        interrupted = threading.Event()
+
+        def first_interrupt(_signum: int, _frame: FrameType | None) -> None:
+            leave_on_next_interrupt()
+            interrupted.set()
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)  # wake a loop asleep in select()
+
+        previous = signal.signal(signal.SIGINT, first_interrupt)
+        try:
+            return loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            if interrupted.is_set():
+                raise KeyboardInterrupt from None
+            raise
+        finally:
+            if signal.getsignal(signal.SIGINT) is first_interrupt:
+                signal.signal(signal.SIGINT, previous)
