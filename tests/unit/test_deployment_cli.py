@@ -148,25 +148,35 @@ def test_exported_variables_win_and_the_console_says_which_by_name(
     assert_no_canary(out, err)
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["review"],
-        ["review", "--json"],
-        ["synth"],
-        ["diff"],
-        ["providers", "--static"],
-        ["providers", "--static", "--json"],
-        ["locate"],
-        ["locate", "--json"],
-        ["token"],
-        ["token", "--json"],
-        ["infer", "--timeout", "2"],
-        ["infer", "--json", "--timeout", "2"],
-        ["check", "--timeout", "2"],
-        ["check", "--json", "--timeout", "2"],
-    ],
-)
+EVERY_COMMAND = [
+    ["review"],
+    ["review", "--json"],
+    ["synth"],
+    ["diff"],
+    ["providers", "--static"],
+    ["providers", "--static", "--json"],
+    ["locate"],
+    ["locate", "--json"],
+    ["token"],
+    ["token", "--json"],
+    ["infer", "--timeout", "2"],
+    ["infer", "--json", "--timeout", "2"],
+    ["check", "--timeout", "2"],
+    ["check", "--json", "--timeout", "2"],
+    ["enrich"],
+]
+"""Each command that reads a deployment, as an operator would run it with ``-d``."""
+
+
+def test_the_list_covers_every_command_that_reads_a_deployment() -> None:
+    from console.cli import command_names
+
+    own_tests = {"tui", "serve"}  # below: the TUI's launch and serve's consoles
+    makes_its_own = {"demo", "deployments"}  # the sandbox's deployments; the list itself
+    assert {argv[0] for argv in EVERY_COMMAND} | own_tests == command_names() - makes_its_own
+
+
+@pytest.mark.parametrize("argv", EVERY_COMMAND, ids=" ".join)
 def test_every_command_takes_d_and_shows_no_env_file_value(
     fleet: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
