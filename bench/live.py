@@ -11,7 +11,7 @@ All three are fresh processes started from the venv's scripts (no ``uv run`` in 
 from __future__ import annotations
 
 from bench.common import Measurement, ratio_goal, run_child, run_command, venv_script
-from console.sandbox.demo import DEMO_MODELS, DemoInfo
+from console.sandbox.demo import DemoInfo
 
 
 def _check_argv(info: DemoInfo) -> list[str]:
@@ -43,7 +43,7 @@ def _httpx_args(info: DemoInfo, model: str) -> list[str]:
 def measure(info: DemoInfo, runs: int = 4) -> list[Measurement]:
     """Interleaved runs of the three; fails loudly if ``check`` does not pass."""
     env = dict(info.environ)
-    model = f"azure/{DEMO_MODELS[0]}" if info.stack_kind == "real" else DEMO_MODELS[0]
+    model = info.model_id
     listing = [venv_script("llama-stack-client"), "--endpoint", info.stack_url, "providers", "list"]
     check_s: list[float] = []
     httpx_s: list[float] = []

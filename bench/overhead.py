@@ -22,7 +22,7 @@ from bench.common import Measurement, median, ratio_goal
 from console.config.loader import load
 from console.entra.manager import TokenManager
 from console.inference.run import run_chat
-from console.sandbox.demo import DEMO_MODELS, DemoInfo
+from console.sandbox.demo import DemoInfo
 from console.stack.session import StackSession
 
 
@@ -70,7 +70,7 @@ async def _measure(info: DemoInfo, runs: int) -> list[Measurement]:
         slack_s=0.010,
     )
 
-    model = f"azure/{DEMO_MODELS[0]}" if info.stack_kind == "real" else DEMO_MODELS[0]
+    model = info.model_id
     header = json.dumps(
         {"azure_api_key": status.token.get_secret_value(), "azure_api_base": info.azure_base_url}
     )

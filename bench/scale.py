@@ -192,7 +192,7 @@ def measure_screen() -> list[Measurement]:
     )
     rows: list[Measurement] = []
     for index, label in enumerate(labels):
-        small, large = one[index], ten[index]
+        small, large = one[:3][index], ten[:3][index]
         absolute = Measurement(
             name=f"{label}, 1x",
             ours_s=small,

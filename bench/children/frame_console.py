@@ -11,7 +11,10 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the child times imports: nothing more at run time
+    from console.settings.launch import Launch
 
 HEAVY = ("azure.identity", "msal", "llama_stack_client", "llama_stack", "openai")
 WATCHED = (
@@ -29,14 +32,14 @@ seen: dict[str, Any] = {}
 
 def launch_headless_after_first_refresh(
     seen: dict[str, Any], note: Callable[[Any], None] | None = None
-) -> Callable[[Any], None]:
+) -> Callable[[Launch], None]:
     """A `console.cli.launch_tui` that runs headless and exits after the first refresh.
 
     ``seen["first_refresh"]`` gets the time of that refresh; ``note(app)`` runs just
     before the exit, to record what was imported by then.
     """
 
-    def launch(launch: Any) -> None:
+    def launch(launch: Launch) -> None:
         from screens.app import LightspeedConsole
 
         original = LightspeedConsole.on_mount
@@ -71,7 +74,7 @@ def main() -> None:
 
     record_first_paint(seen)
 
-    console.cli.launch_tui = launch_headless_after_first_refresh(seen, _note)
+    console.cli.launch_tui = launch_headless_after_first_refresh(seen, _note)  # type: ignore[assignment]
     code = console.cli.main(["tui", *sys.argv[1:]])
     seen["exit_code"] = code
     seen["heavy_at_exit"] = sorted(name for name in HEAVY if name in sys.modules)

@@ -39,7 +39,7 @@ def main() -> None:
         seen["watched"] = sorted(name for name in WATCHED if name in sys.modules)
         seen["sandbox"] = sorted(name for name in SANDBOX if name in sys.modules)
 
-    console.cli.launch_tui = launch_headless_after_first_refresh(seen, first)
+    console.cli.launch_tui = launch_headless_after_first_refresh(seen, first)  # type: ignore[assignment]
     real_stdout, sys.stdout = sys.stdout, _TerminalLike()
     try:
         seen["exit_code"] = console.cli.main(["demo", *sys.argv[1:]])

@@ -22,4 +22,4 @@ def record_first_paint(seen: dict[str, Any]) -> None:
             seen["first_paint"] = time.monotonic()
         display(app, screen, renderable)
 
-    App._display = timed_display  # type: ignore[method-assign]
+    App._display = timed_display  # type: ignore[method-assign,assignment]

@@ -112,6 +112,13 @@ class DemoInfo:
         }
 
     @property
+    def model_id(self) -> str:
+        """The id the server lists the demo's first model under (a real server, llama-stack
+        or OGX, prefixes its provider's id; the stand-in lists the bare name)."""
+        model = DEMO_MODELS[0]
+        return model if self.stack_kind == "sandbox" else f"azure/{model}"
+
+    @property
     def options(self) -> LiveOptions:
         """How the console reaches the sandbox: its authority and both CAs."""
         return LiveOptions(
