@@ -24,7 +24,8 @@ from console.doctor.fleet import Verdict
 from console.settings.deployments import Deployment
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
-from screens.visible import SafeStatic, SafeTable
+from screens.safe_table import SafeTable
+from screens.visible import SafeStatic
 from screens.widgets.deployment_bar import PROD_STYLE
 
 COLUMNS = (

@@ -20,11 +20,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
 
-from console.doctor.fleet import DEFAULT_JOBS, DeploymentCheck, check_fleet, entry_for
 from console.settings.bringup import Target
 from console.settings.deployments import Deployment
 from console.settings.launch import Launch
@@ -32,6 +32,10 @@ from console.settings.live import LiveOptions
 from console.shared.blocking import run_blocking
 from screens.messages import TargetReady
 from screens.workers import ConsoleWorkers
+
+if TYPE_CHECKING:  # the fleet is imported when a deployment is first checked or switched to:
+    # the first frame never waits for it (bench/first_frame.py)
+    from console.doctor.fleet import DeploymentCheck
 
 MODE = "deployments"
 
@@ -69,6 +73,8 @@ class DeploymentsWork(ConsoleWorkers):
     @work(exclusive=True, group="deployment-switch")
     async def switch_deployment(self, name: str) -> None:
         """Make the console show ``name``: its files, server, token and inference."""
+        from console.doctor.fleet import entry_for
+
         deployment = self.deployments.get(name)
         if deployment is None:
             return
@@ -87,6 +93,8 @@ class DeploymentsWork(ConsoleWorkers):
     @work(exclusive=True, group="deployments")
     async def check_deployments(self, names: Iterable[str] | None = None) -> None:
         """Check the deployments (all: None) concurrently; each row shows as it lands."""
+        from console.doctor.fleet import DEFAULT_JOBS, check_fleet, entry_for
+
         wanted = list(self.deployments) if names is None else list(names)
         chosen = [self.deployments[name] for name in wanted if name in self.deployments]
         if not chosen:

@@ -7,7 +7,8 @@ every widget that shows text the console did not write goes through here:
 - `SafeStatic`: a `Static` whose content (a ``str``, a `Text`, or a `Group` of them) is
   shown with its controls escaped and never read as markup. The screens' panels, the top
   bar, the services panel, the event pane, the diff view and the dialogs are `SafeStatic`;
-- `SafeTable`: a `DataTable` whose cells are made visible the same way, one line each;
+- `SafeTable` (`screens.safe_table`, apart so that the first frame does not import
+  `DataTable`): a `DataTable` whose cells are made visible the same way, one line each;
 - `visible_text` / `visible_cell` for what builds its own lines (the YAML view, the
   providers tables' `LazyText`, the token claims table).
 
@@ -18,15 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.text import Span, Text
 from textual.visual import VisualType
-from textual.widgets import DataTable, Static
-from textual.widgets.data_table import RowKey
+from textual.widgets import Static
 
 from console.shared.sanitize import has_controls, visible, visible_lines
 
-__all__ = ["SafeStatic", "SafeTable", "visible_cell", "visible_renderable", "visible_text"]
+__all__ = ["SafeStatic", "visible_cell", "visible_renderable", "visible_text"]
 
 
 def visible_text(text: Text, *, lines: bool = True) -> Text:
@@ -110,18 +110,3 @@ class SafeStatic(Static):
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         super().update(visible_renderable(content), layout=layout)
-
-
-class SafeTable(DataTable[RenderableType]):
-    """A `DataTable` whose cells are shown on one line each, controls escaped, never markup."""
-
-    def add_row(
-        self,
-        *cells: Any,
-        height: int | None = 1,
-        key: str | None = None,
-        label: Any = None,
-    ) -> RowKey:
-        return super().add_row(
-            *(visible_cell(cell) for cell in cells), height=height, key=key, label=label
-        )

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from console.config.envsubst import EnvReference
 from console.shared.redact import MASK
-from screens.visible import SafeTable
+from screens.safe_table import SafeTable
 
 STATE_LABELS = {
     "set": ("set", "green"),

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from console.shared.findings import Finding, Severity
-from screens.visible import SafeTable
+from screens.safe_table import SafeTable
 
 SEVERITY_STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

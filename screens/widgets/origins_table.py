@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from console.config.synthesis import ProviderOrigin
-from screens.visible import SafeTable
+from screens.safe_table import SafeTable
 
 
 class OriginsTable(SafeTable):

@@ -29,7 +29,7 @@ from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.deployments_screen import DeploymentsScreen
 from screens.doctor_screen import DoctorScreen
-from screens.visible import SafeTable
+from screens.safe_table import SafeTable
 from screens.widgets.deployment_bar import PROD_STYLE
 from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
 
