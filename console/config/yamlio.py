@@ -212,12 +212,21 @@ def _parse_with_ruamel(text: str, path: Path, limits: Limits, reason: str) -> Co
             "the YAML nests too deeply to read",
             "Flatten the structure; a real configuration nests a handful of levels.",
         ) from None
-    except Exception:  # ruamel builds some explicit tags with plain errors ('!!set x', '!!int a')
+    except (AssertionError, NotImplementedError) as exc:
+        if isinstance(exc, NotImplementedError) and "overlap in comment" not in str(exc):
+            raise _tag_error(path) from None
+        # ruamel's comment bookkeeping fails on some valid files (an assert in
+        # ``add_pre_comments``, "overlap in comment"), which libyaml and the servers read.
         raise ConfigFileError(
             path,
-            "a value cannot be built the way its explicit '!!' tag says (e.g. '!!int abc')",
-            "Remove the '!!' tags (a configuration needs none) or give each a value of its kind.",
+            "the parser that keeps the comments for a rewrite (ruamel.yaml) loses track of "
+            "a comment in this file (the servers' parser may still read it)",
+            "Re-indent or remove the comment lines that are not indented like the lines around "
+            "them (a comment right after a 'key:' or a '|' or '#' at the start of a line in a "
+            "block), then retry.",
         ) from None
+    except Exception:  # ruamel builds some explicit tags with plain errors ('!!set x', '!!int a')
+        raise _tag_error(path) from None
     documents = [doc for doc in documents if doc is not None]
     if not documents:
         raise ConfigFileError(
@@ -243,6 +252,14 @@ def _parse_with_ruamel(text: str, path: Path, limits: Limits, reason: str) -> Co
         raise too_much_expansion(limits, None)  # libyaml counted fewer than ruamel built
     _refuse_what_safe_loaders_refuse(document, path)
     return document
+
+
+def _tag_error(path: Path) -> ConfigFileError:
+    return ConfigFileError(
+        path,
+        "a value cannot be built the way its explicit '!!' tag says (e.g. '!!int abc')",
+        "Remove the '!!' tags (a configuration needs none) or give each a value of its kind.",
+    )
 
 
 class _CountingComposer(Composer):

@@ -267,4 +267,3 @@ def did_you_mean(name: str, known: Mapping[str, Deployment]) -> str:
 
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
