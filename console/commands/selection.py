@@ -186,7 +186,10 @@ def _apply(args: argparse.Namespace, deployment: Deployment) -> None:
             args.deployment_sources[key] = (
                 f"{deployment.where(key)}: deployments.{deployment.name}.{key}"
             )
-    narrate(f"deployment: {deployment.name} ({deployment.where()})", "dim")
+    tag = f", tag {deployment.tag}" if deployment.tag else ""
+    # A production-like tag in the warning colour, as on every screen that names it.
+    style = "yellow" if deployment.is_prod else "dim"
+    narrate(f"deployment: {deployment.name}{tag} ({deployment.where()})", style)
 
 
 def _check_authority(deployment: Deployment, value: str) -> None:

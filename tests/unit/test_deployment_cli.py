@@ -229,3 +229,16 @@ def test_serve_passes_the_deployment_on_to_each_console(fleet: Path) -> None:
     words = tui_arguments(args)
     assert words[words.index("--deployment") + 1] == "prod-eu"
     assert words[words.index("--settings") + 1] == str(fleet.resolve())
+
+
+def test_a_commands_narration_names_the_tag_and_a_prod_one_in_the_warning_colour(
+    fleet: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("console.shared.output.use_colour", lambda stream: True)  # a terminal
+    lines = {}
+    for name in ("prod-eu", "staging-us"):
+        _, _, err = run(capsys, "locate", "-d", name, "--settings", str(fleet))
+        lines[name] = next(line for line in err.splitlines() if f"deployment: {name}" in line)
+    assert "tag prod" in lines["prod-eu"]
+    assert "\x1b[33m" in lines["prod-eu"]  # yellow
+    assert "\x1b[33m" not in lines["staging-us"]
