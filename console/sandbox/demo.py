@@ -232,6 +232,8 @@ class DemoSandbox:
         lightspeed_path.write_text(lightspeed_yaml_text(stack_url, kind))
         main = DemoServer(stack_url, kind, label, stack_ca)
         legacy_server = self.legacy.result() if self.legacy is not None else main
+        if self.legacy is not None and self.legacy.note is not None:
+            notes.append(f"legacy deployment: {self.legacy.note}")
         credentials = Credentials(
             identity.tenant_id,
             identity.client_id,

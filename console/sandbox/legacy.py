@@ -37,6 +37,8 @@ class LegacyStack:
         self._error: BaseException | None = None
         self.real: RealStack | None = None
         self.stand_in: LlamaStackServer | None = None
+        self.note: str | None = None
+        """Why the stand-in runs in place of llama-stack 0.7.3 (None: the real one runs)."""
 
     def start(self, run_config: dict[str, Any], workdir: Path, report: Report) -> None:
         """Begin starting it in a thread; `result` waits for it."""
@@ -92,8 +94,8 @@ class LegacyStack:
         self.stand_in = LlamaStackServer(run_config)
         self.stand_in.start()
         self._server = DemoServer(self.stand_in.url, "sandbox", STAND_IN_LABEL)
-        note = f"{LLAMA_STACK_0_7_3.label} {why}; the 0.7.3 stand-in runs in its place"
-        report(ServiceUpdate(SERVICE, LABEL, Phase.REPLACED, note))
+        self.note = f"{LLAMA_STACK_0_7_3.label} {why}; the 0.7.3 stand-in runs in its place"
+        report(ServiceUpdate(SERVICE, LABEL, Phase.REPLACED, self.note))
 
     def stop(self) -> None:
         """Stop whichever server it started (waits for a start in progress)."""

@@ -21,7 +21,13 @@ from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_stack
-from console.sandbox.server_env import LLAMA_STACK_0_7_3, ProvisionError, ServerRelease, provision
+from console.sandbox.server_env import (
+    LLAMA_STACK_0_7_3,
+    ProvisionError,
+    ServerEnvironment,
+    ServerRelease,
+    provision,
+)
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
 from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
@@ -85,12 +91,18 @@ def required_real_stack(
     The tests provision what they need; when that fails the test FAILS with uv's reason
     and the remedy, it is never skipped.
     """
-    try:
-        environment = provision(release)
-    except ProvisionError as error:
-        pytest.fail(f"the real {release.label} server is required: {error} ({error.remedy})")
+    environment = required_environment(release)
     with run_real_stack(run_config, release=release, environment=environment) as stack:
         yield stack
+
+
+def required_environment(release: ServerRelease) -> ServerEnvironment[ServerRelease]:
+    """The uv-built environment of ``release``, built now if it is not yet (the test FAILS,
+    never skips, with uv's reason and the remedy when it cannot be)."""
+    try:
+        return provision(release)
+    except ProvisionError as error:
+        pytest.fail(f"the real {release.label} server is required: {error} ({error.remedy})")
 
 
 @contextmanager

@@ -26,6 +26,8 @@ from azure.identity import ClientSecretCredential
 from console.config.enrichment import preview
 from console.config.loader import load
 from console.sandbox.demo import DemoSandbox
+from console.sandbox.server_env import LLAMA_STACK_0_7_3
+from tests.integration.live_backends import required_environment
 
 KEYS = {
     "authority",
@@ -115,6 +117,8 @@ def chat_through(info: dict[str, Any], token: str, header: str) -> httpx.Respons
 def test_headless_demo_end_to_end(
     extra: tuple[str, ...], kind: str, release: str, header: str
 ) -> None:
+    if kind == "ogx":  # the legacy deployment runs llama-stack 0.7.3 once it is built
+        required_environment(LLAMA_STACK_0_7_3)
     with headless_demo(*extra) as (info, process):
         assert set(info) == KEYS
         assert info["stack_kind"] == kind
@@ -312,3 +316,20 @@ def test_demo_in_a_terminal_opens_the_console_with_the_fault_and_sigterm_tears_d
     assert os.waitstatus_to_exitcode(status) == 0
     assert "sandbox stopped" in text
     assert "8Q~" not in text  # the sandbox secret is never drawn
+
+
+def test_the_legacy_deployment_says_when_the_stand_in_runs_in_its_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """llama-stack 0.7.3 not built yet: the stand-in takes its place, and the demo says so."""
+    monkeypatch.setattr("console.sandbox.legacy.cached_environment", lambda release: None)
+    with DemoSandbox(server="ogx-1.2.5") as sandbox:
+        info = sandbox.info
+        assert info is not None
+        assert info.stack_kind == "ogx"
+        assert info.legacy_stack_url is not None
+        assert info.legacy_stack_url != info.stack_url
+        [note] = info.notes
+        assert note.startswith("legacy deployment: llama-stack 0.7.3 not built yet")
+        assert "stand-in runs in its place" in note
+        assert httpx.get(f"{info.legacy_stack_url}/v1/version", timeout=5).status_code == 200

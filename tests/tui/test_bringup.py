@@ -98,8 +98,9 @@ async def test_default_server_unobtainable_falls_back_to_the_stand_in(
             assert sandbox is not None
             assert sandbox.info is not None
             assert sandbox.info.stack_kind == "sandbox"
-            [note] = sandbox.info.notes
+            note, legacy = sandbox.info.notes  # the legacy deployment's server too
             assert "OGX 1.2.5 unavailable" in note
+            assert legacy.startswith("legacy deployment: llama-stack 0.7.3")
             logged = [event.text for event in app.events.events]
             assert any("replaced" in line and "OGX 1.2.5 unavailable" in line for line in logged)
             assert {r.status for r in app.doctor.state.results.values()} == {CheckStatus.PASS}
