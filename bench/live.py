@@ -60,7 +60,7 @@ def measure(info: DemoInfo, runs: int = 4) -> list[Measurement]:
             check_s.append(seconds)
             httpx_s.append(floor)
             listing_s.append(peer)
-    kind = f"{info.stack_kind} llama-stack"
+    kind = info.stack_release
     vs_httpx = ratio_goal(
         f"check, fresh process ({kind})",
         check_s,
