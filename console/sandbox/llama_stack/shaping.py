@@ -52,28 +52,31 @@ def _usage(usage: Any) -> Any:
 
 def shape_completion(data: Mapping[str, Any], model: str) -> dict[str, Any]:
     """An upstream chat completion as the real server re-serializes it."""
-    out = _ordered(data, _COMPLETION_KEYS)
-    out["model"] = model
-    choices = []
-    for choice in out["choices"] or []:
-        shaped = _ordered(choice, _CHOICE_KEYS)
-        if isinstance(shaped["message"], Mapping):
-            shaped["message"] = _ordered(shaped["message"], _MESSAGE_KEYS)
-        choices.append(shaped)
-    out["choices"] = choices
-    out["usage"] = _usage(out["usage"])
-    return out
+    return _shape(data, model, _COMPLETION_KEYS, _CHOICE_KEYS, ("message", _MESSAGE_KEYS))
 
 
 def shape_chunk(data: Mapping[str, Any], model: str) -> dict[str, Any]:
     """An upstream stream chunk as the real server re-serializes it."""
-    out = _ordered(data, _CHUNK_KEYS)
+    return _shape(data, model, _CHUNK_KEYS, _CHUNK_CHOICE_KEYS, ("delta", _DELTA_KEYS))
+
+
+def _shape(
+    data: Mapping[str, Any],
+    model: str,
+    keys: tuple[str, ...],
+    choice_keys: tuple[str, ...],
+    inner: tuple[str, tuple[str, ...]],
+) -> dict[str, Any]:
+    """Keys in the server's order at each level; the model named as the client asked for it;
+    each choice's ``message`` (a completion) or ``delta`` (a chunk) ordered too."""
+    inner_key, inner_keys = inner
+    out = _ordered(data, keys)
     out["model"] = model
     choices = []
     for choice in out["choices"] or []:
-        shaped = _ordered(choice, _CHUNK_CHOICE_KEYS)
-        if isinstance(shaped["delta"], Mapping):
-            shaped["delta"] = _ordered(shaped["delta"], _DELTA_KEYS)
+        shaped = _ordered(choice, choice_keys)
+        if isinstance(shaped[inner_key], Mapping):
+            shaped[inner_key] = _ordered(shaped[inner_key], inner_keys)
         choices.append(shaped)
     out["choices"] = choices
     out["usage"] = _usage(out["usage"])
