@@ -4,7 +4,7 @@ The console really runs against the sandbox (Entra ID over HTTPS, Azure OpenAI, 
 Stack stand-in); only the sources of variation are replaced, from the test side, by
 patching module attributes:
 
-- ports: the stand-ins bind 47300, 47301, 47302 (Entra, Azure, Llama Stack, in start
+- ports: the stand-ins bind 27300, 27301, 27302 (Entra, Azure, Llama Stack, in start
   order) instead of port 0; a port in use fails the test with a message naming it;
 - paths: the demo files and the TLS files live in ``/tmp/lightspeed-console-snapshots``,
   made fresh and removed afterwards; ``XDG_CONFIG_HOME`` points at a fixed folder;
@@ -51,7 +51,9 @@ from tests.tui.conftest import launch_for
 
 FROZEN_NOW = 1767268800.0
 """2026-01-01 12:00:00 UTC: the one wall-clock time every pinned component reads."""
-BASE_PORT = 47300
+BASE_PORT = 27300
+"""Below Linux's ephemeral range (32768-60999): no client socket on the machine, the test's
+own included, can be given one of these as its local port while the sandbox starts."""
 PORT_COUNT = 3
 WORKDIR = Path("/tmp/lightspeed-console-snapshots")
 """Fixed, because file paths show on screen; made fresh for each test, removed after."""
