@@ -28,6 +28,7 @@ only when it is used (`missing_files`), since files come and go between runs.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -196,8 +197,6 @@ def _deployment(name: str, table: Any, path: Path, lines: KeyLines) -> Deploymen
     values: dict[str, Any] = {}
     for key, raw in table.items():
         if key not in KEYS:
-            import difflib  # only when a key is wrong: never on the start path
-
             close = difflib.get_close_matches(str(key), KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problem(str(key), f"unknown key {key!r}{hint}", f"Known keys: {', '.join(KEYS)}.")
@@ -263,7 +262,5 @@ def _suggested_name(name: str) -> str:
 
 def did_you_mean(name: str, known: Mapping[str, Deployment]) -> str:
     """`` (did you mean 'prod-eu'?)`` for a mistyped name, else an empty string."""
-    import difflib  # only when a name is wrong: never on the start path
-
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
