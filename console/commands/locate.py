@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> ExitCode:
 
 def _server_rows() -> list[tuple[str, str, str]]:
     """The server-environment cache, and each release built there (or not yet)."""
-    from console.sandbox.server_env import CACHE_ENV, RELEASES, cache_root, cached_environment
+    from console.releases.catalog import RELEASES
+    from console.releases.environments import CACHE_ENV, cache_root, cached_environment
 
     root = cache_root()
     rows = [("server environments", str(root), f"built by uv on first use; {CACHE_ENV} moves it")]

@@ -10,6 +10,6 @@ and is stopped by the code that started it.
 - `stand_in_server`: what the three stand-ins' servers share (`StandInServer`)
 - `ca`: the ephemeral CA and server certificate; `tokens`: the signing key Entra and Azure
   share; `request_log`: the request log every stand-in keeps; `faults`: the fault catalogue
-- `server_env`, `real_stack`: a real server's environment and its launcher
+- `real_stack`: the launcher of a real server (its environment: `console.releases`)
 - `choice`, `bringup`, `demo`: which Llama Stack the demo runs, and the demo's sandbox
 """

@@ -10,13 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from console.releases.catalog import DEFAULT_RELEASE, LLAMA_STACK_0_7_3, RELEASES, ServerRelease
 from console.sandbox import faults as fault_catalogue
-from console.sandbox.server_env import (
-    DEFAULT_RELEASE,
-    LLAMA_STACK_0_7_3,
-    RELEASES,
-    ServerRelease,
-)
 from console.settings.bringup import Phase, ServiceUpdate
 
 STAND_IN = "stand-in"

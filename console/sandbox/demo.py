@@ -9,7 +9,7 @@ their own.
 
 The Llama Stack is what today's Lightspeed runs, a real OGX 1.2.5 server over TLS, unless
 another release or the stand-in is asked for. The server comes from its own environment
-(`console.sandbox.server_env`), built by uv on the first run; when it cannot be had (no uv,
+(`console.releases.environments`), built by uv on the first run; when it cannot be had (no uv,
 no registry) and none was asked for by name, the stand-in takes its place and the reason is
 reported. Each service reports its progress through a `console.settings.bringup.Report`, so the
 console can show the sandbox coming up behind its first frame.
@@ -29,6 +29,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from console.releases.catalog import ServerRelease
+from console.releases.environments import (
+    ProvisionError,
+    ProvisionProgress,
+    cached_environment,
+    provision,
+)
 from console.sandbox import faults as fault_catalogue
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.choice import STAND_IN_LABEL, choose_stack
@@ -49,13 +56,6 @@ from console.sandbox.real_stack import (
     RealStackError,
     minimal_run_config,
     start_real_stack,
-)
-from console.sandbox.server_env import (
-    ProvisionError,
-    ProvisionProgress,
-    ServerRelease,
-    cached_environment,
-    provision,
 )
 from console.settings.bringup import (
     BringupCancelled,

@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from console.releases.catalog import LLAMA_STACK_0_7_3
+from console.releases.environments import cached_environment
 from console.sandbox.choice import LEGACY_LABEL as LABEL
 from console.sandbox.choice import LEGACY_SERVICE as SERVICE
 from console.sandbox.choice import STAND_IN_LABEL
 from console.sandbox.demo_files import DemoServer
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import RealStack, RealStackError, start_real_stack
-from console.sandbox.server_env import LLAMA_STACK_0_7_3, cached_environment
 from console.settings.bringup import Phase, Report, ServiceUpdate
 
 

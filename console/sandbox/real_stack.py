@@ -2,7 +2,7 @@
 
 The stand-in in `console.sandbox.llama_stack` is only worth trusting while it answers like
 the real server; this module starts the real one so both can be probed with the same
-requests. Each release runs from its own environment (`console.sandbox.server_env`), with
+requests. Each release runs from its own environment (`console.releases.environments`), with
 `ogx run <run.yaml> --port N` or `llama stack run <run.yaml> --port N`, and:
 
 - listens on 127.0.0.1 and a free port (`server.host` and `server.port` are forced: the
@@ -46,13 +46,9 @@ from typing import Any
 
 import httpx
 
+from console.releases.catalog import DEFAULT_RELEASE, ServerRelease
+from console.releases.environments import ServerEnvironment, provision
 from console.sandbox.ca import issue_local_tls
-from console.sandbox.server_env import (
-    DEFAULT_RELEASE,
-    ServerEnvironment,
-    ServerRelease,
-    provision,
-)
 from console.sandbox.servers import TlsFiles
 from console.shared.azure import AZURE_PROVIDER_TYPE
 

@@ -16,18 +16,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from console.releases.catalog import LLAMA_STACK_0_7_3, ServerRelease
+from console.releases.environments import ProvisionError, ServerEnvironment, provision
 from console.sandbox import faults
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import RealStack, minimal_run_config, run_real_stack
-from console.sandbox.server_env import (
-    LLAMA_STACK_0_7_3,
-    ProvisionError,
-    ServerEnvironment,
-    ServerRelease,
-    provision,
-)
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer, new_token_id
 from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE

@@ -25,8 +25,8 @@ from azure.identity import ClientSecretCredential
 
 from console.config.enrichment import preview
 from console.config.loader import load
+from console.releases.catalog import LLAMA_STACK_0_7_3
 from console.sandbox.demo import DemoSandbox
-from console.sandbox.server_env import LLAMA_STACK_0_7_3
 from tests.integration.live_backends import required_environment
 
 KEYS = {

@@ -18,13 +18,8 @@ import yaml
 
 from console.config.baseline import find_default_baseline, installed_baseline_path
 from console.config.loader import load
-from console.sandbox.server_env import (
-    LIGHTSPEED_STACK_0_7_1,
-    Installable,
-    ProvisionError,
-    ServerEnvironment,
-    provision,
-)
+from console.releases.catalog import LIGHTSPEED_STACK_0_7_1, Installable
+from console.releases.environments import ProvisionError, ServerEnvironment, provision
 
 
 @pytest.fixture(scope="module")

@@ -15,15 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from console.releases.catalog import LLAMA_STACK_0_7_3, OGX_1_2_5, ServerRelease
+from console.releases.environments import ProvisionError, ServerEnvironment, provision
 from console.sandbox.real_stack import RealStackError, minimal_run_config, run_real_stack
-from console.sandbox.server_env import (
-    LLAMA_STACK_0_7_3,
-    OGX_1_2_5,
-    ProvisionError,
-    ServerEnvironment,
-    ServerRelease,
-    provision,
-)
 from console.sandbox.servers import port_is_listening
 
 pytestmark = pytest.mark.real_stack
@@ -75,7 +69,7 @@ def test_server_dies_with_a_crashed_parent(environment: ServerEnvironment) -> No
         f"""
         import sys, time
         from console.sandbox.real_stack import minimal_run_config, start_real_stack
-        from console.sandbox.server_env import RELEASES
+        from console.releases.catalog import RELEASES
         stack = start_real_stack(
             minimal_run_config("http://127.0.0.1:9/openai/v1"),
             release=RELEASES[{environment.release.key!r}],

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from console.sandbox.server_env import (
+from console.releases.catalog import OGX_1_2_5
+from console.releases.environments import (
     CACHE_ENV,
-    OGX_1_2_5,
     ProvisionError,
     ProvisionProgress,
     cache_root,

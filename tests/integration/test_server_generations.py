@@ -19,11 +19,11 @@ import pytest
 from pydantic import SecretStr
 
 from console.inference.run import run_chat
+from console.releases.catalog import LLAMA_STACK_0_7_3, OGX_1_2_5, OGX_LATEST, ServerRelease
 from console.sandbox.azure_openai.records import token_fingerprint
 from console.sandbox.azure_openai.server import AzureOpenAIServer
 from console.sandbox.azure_openai.stand_in import AzureOpenAIStandIn
 from console.sandbox.real_stack import RealStack, minimal_run_config
-from console.sandbox.server_env import LLAMA_STACK_0_7_3, OGX_1_2_5, OGX_LATEST, ServerRelease
 from console.sandbox.tokens import TokenIssuer, new_token_id
 from console.shared.azure import COGNITIVE_SERVICES as AZURE_AUDIENCE
 from console.stack.kind import LLAMA_STACK_HEADER, OGX_HEADER, release_of, server_facts

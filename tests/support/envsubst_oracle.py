@@ -1,7 +1,7 @@
 """The servers' own ``replace_env_vars``, asked through a pipe: the oracle for env substitution.
 
 The console must resolve ``${env.VAR}`` exactly as the server does, but the server cannot be
-imported here: each release lives in its own environment (`console.sandbox.server_env`).
+imported here: each release lives in its own environment (`console.releases.environments`).
 An `EnvSubstOracle` runs the release's interpreter once and sends it one JSON line per
 question ({yaml text, environment}); the server's function answers with the resolved value,
 or with the variable and path of the `EnvVarError` it raised. A round trip costs well under
@@ -18,7 +18,8 @@ from typing import Any, Self
 
 import pytest
 
-from console.sandbox.server_env import ProvisionError, ServerRelease, provision
+from console.releases.catalog import ServerRelease
+from console.releases.environments import ProvisionError, provision
 
 # Runs in the server's environment. argv: <module of replace_env_vars and EnvVarError>.
 _SCRIPT = """\

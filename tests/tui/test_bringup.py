@@ -15,8 +15,8 @@ import pytest
 from textual.widgets import Static
 
 from console.doctor.results import CheckStatus
+from console.releases.environments import CACHE_ENV
 from console.sandbox.bringup import DemoBringup
-from console.sandbox.server_env import CACHE_ENV
 from console.settings.bringup import Phase
 from console.settings.launch import Launch
 from screens.app import LightspeedConsole

@@ -22,7 +22,7 @@ from console.config.envsubst import (
     substitute,
 )
 from console.config.yamlio import parse_yaml_text
-from console.sandbox.server_env import LLAMA_STACK_0_7_3, OGX_1_2_5
+from console.releases.catalog import LLAMA_STACK_0_7_3, OGX_1_2_5
 from tests.support.envsubst_oracle import EnvSubstOracle
 
 FILE = Path("run.yaml")

@@ -23,7 +23,7 @@ from console.config.enrichment import preview
 from console.config.loader import load
 from console.entra.authority import resolve_authority
 from console.entra.errors import TokenError, TokenRequest, diagnose
-from console.sandbox.server_env import LLAMA_STACK_0_7_3, OGX_1_2_5
+from console.releases.catalog import LLAMA_STACK_0_7_3, OGX_1_2_5
 from console.shared.redact import MASK, is_secret_key, scrub
 from tests.conftest import CANARY_SECRET, EXAMPLES, TENANT
 from tests.support.envsubst_oracle import EnvSubstOracle
