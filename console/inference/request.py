@@ -82,6 +82,8 @@ class InferenceResult:
     diagnosis: Diagnosis | None = None
     deltas: int = 0
     """How many text pieces the answer arrived in (1 for a non-streamed answer)."""
+    client_rebuilt_s: float | None = None
+    """Library mode: the seconds a new library client with the token took, as at each refresh."""
 
     @property
     def ok(self) -> bool:

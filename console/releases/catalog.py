@@ -46,6 +46,16 @@ class ServerRelease(Installable):
     provider_data_header: str
     """The header its library client and server read provider data from."""
 
+    @property
+    def cli(self) -> str:
+        """The release's own command line, as an operator types it (``ogx``, ``llama stack``)."""
+        return " ".join((self.program, *self.run_args[:-1]))
+
+    @property
+    def kind(self) -> str:
+        """The server generation it is: ``ogx`` (1.0 and later) or ``llama-stack``."""
+        return "ogx" if self.package == "ogx" else "llama-stack"
+
     def run_command(self, config: Path, port: int) -> list[str]:
         """``sys.argv`` of the server for this run.yaml and port."""
         return [self.program, *self.run_args, str(config), "--port", str(port)]

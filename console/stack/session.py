@@ -76,6 +76,8 @@ class StackInfo:
     header_reason: str
     server_reads: str
     latency_s: float
+    mode: Literal["service", "library"] = "service"
+    """``library``: the release's library client booted locally; ``latency_s`` is its boot."""
 
     @property
     def header_forced_differs(self) -> bool:
@@ -286,7 +288,7 @@ class StackSession:
         body, _, _ = await self._get_json(
             "/v1/providers", lambda c: c.providers.with_raw_response.list()
         )
-        items = _data_list(body)
+        items = data_list(body)
         if items is None:
             raise DiagnosedError(
                 unexpected_diagnosis(f"GET {self.url}/v1/providers", "a provider list", body)
@@ -304,7 +306,7 @@ class StackSession:
         if cached and self._models is not None:
             return list(self._models)
         body, _, _ = await self._get_json("/v1/models", lambda c: c.models.with_raw_response.list())
-        items = _data_list(body)
+        items = data_list(body)
         if items is None:
             raise DiagnosedError(
                 unexpected_diagnosis(f"GET {self.url}/v1/models", "a model list", body)
@@ -448,7 +450,7 @@ def model_view(item: Mapping[str, Any]) -> ModelView:
     )
 
 
-def _data_list(body: Any) -> list[Any] | None:
+def data_list(body: Any) -> list[Any] | None:
     if isinstance(body, dict) and isinstance(body.get("data"), list):
         return list(body["data"])
     if isinstance(body, list):
