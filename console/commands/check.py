@@ -2,7 +2,11 @@
 
 config -> findings -> enrichment -> stack -> providers -> token -> inference. A step whose
 prerequisites failed is skipped with the reason. Exit codes: 0 no step failed (warnings
-allowed), 1 a step failed, 2 a configuration file cannot be read or is of the wrong shape.
+allowed) and the test inference passed, 1 a step failed, 2 a configuration file cannot be
+read or is of the wrong shape, 3 nothing failed but the test inference was not verified
+(a step did not run; the last line says which and why). In library mode the run.yaml is
+booted in the release's own library client, as Lightspeed boots it, and the inference goes
+through it.
 With --json, one JSON document with every step (stdout); the progress lines go to stderr.
 
 ``-d NAME`` checks a deployment of the settings file; ``--all`` (or ``-d`` more than once)
@@ -19,11 +23,18 @@ from console.commands.options import add_config_options, lightspeed_config_path
 from console.doctor.fleet import DEFAULT_JOBS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
+from console.doctor.verdict import Outcome, verdict_of
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import run_coroutine
 from console.shared.output import emit, emit_json, narrate, paint
 
 MAX_JOBS = 64
+OUTCOME_CODES = {
+    Outcome.PASSED: ExitCode.OK,
+    Outcome.FAILED: ExitCode.FOUND,
+    Outcome.INCOMPLETE: ExitCode.INCOMPLETE,
+}
+OUTCOME_STYLES = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.INCOMPLETE: "yellow"}
 MARKS = {
     CheckStatus.PASS: ("✓", "green"),
     CheckStatus.WARN: ("!", "yellow"),
@@ -87,22 +98,20 @@ def run(args: argparse.Namespace) -> ExitCode:
         env_secrets=args.env_secrets,
     )
     results = run_coroutine(_run(doctor, printer=None if args.json else print_result))
+    verdict = verdict_of(results)
     if args.json:
         emit_json(
             {
-                "ok": not doctor.failed,
+                "ok": verdict.ok,
+                **verdict.to_dict(),
                 "steps": [result.to_dict() for result in results],
             }
         )
     config = doctor.state.results.get("config")
     if config is not None and config.status is CheckStatus.FAIL:
         return ExitCode.ERROR
-    failed = [r.title for r in results if r.status is CheckStatus.FAIL]
-    narrate(
-        f"failed: {', '.join(failed)}" if failed else "all checks passed",
-        "red" if failed else "green",
-    )
-    return ExitCode.FOUND if failed else ExitCode.OK
+    narrate(verdict.line(), OUTCOME_STYLES[verdict.outcome])
+    return OUTCOME_CODES[verdict.outcome]
 
 
 async def _run(doctor: Doctor, printer: object) -> list[CheckResult]:

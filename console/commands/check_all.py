@@ -5,7 +5,8 @@ concurrently (`console.doctor.fleet`: at most ``--jobs`` at a time, each within 
 bound from its own timeouts, a crash in one reported as that deployment's internal error).
 A line on stderr as each finishes; then one table on stdout: deployment, tag, Lightspeed
 generation, server and version, token, inference, verdict, and the first failure's code
-and remedy. ``--json`` prints the rows (with every step) instead. Exit 1 if any failed.
+and remedy. ``--json`` prints the rows (with every step) instead. Exit 1 if any failed,
+else 3 if any was not verified (its test inference did not run), else 0.
 
 Only the options that make sense for every deployment are taken here (timeouts, retries,
 model, prompt); a deployment's files, server and authority are its own, in the settings file.
@@ -46,6 +47,7 @@ SUMMARY_HEADERS = (
 _VERDICT_STYLE = {
     Verdict.PASS: ("✓", "green"),
     Verdict.WARN: ("!", "yellow"),
+    Verdict.INCOMPLETE: ("?", "yellow"),
     Verdict.FAIL: ("✗", "red"),
     Verdict.TIMEOUT: ("✗", "red"),
     Verdict.ERROR: ("✗", "red"),
@@ -90,21 +92,27 @@ def run(args: argparse.Namespace) -> ExitCode:
     with scrubbed_output(secrets):
         narrate(f"checking {len(entries)} deployment(s), {args.jobs} at a time", "dim")
         rows = run_coroutine(check_fleet(entries, jobs=args.jobs, on_done=_narrate_row))
+        failed = [row.name for row in rows if row.verdict.failed]
+        incomplete = [row.name for row in rows if row.verdict is Verdict.INCOMPLETE]
         if args.json:
             emit_json(
                 {
-                    "ok": not any(row.verdict.failed for row in rows),
+                    "ok": not failed and not incomplete,
                     "deployments": [row.to_dict() for row in rows],
                 }
             )
         else:
             emit(*summary_table(rows))
-        failed = [row.name for row in rows if row.verdict.failed]
-        narrate(
-            f"failed: {', '.join(failed)}" if failed else "every deployment passed",
-            "red" if failed else "green",
-        )
-    return ExitCode.FOUND if failed else ExitCode.OK
+        if failed:
+            narrate(f"failed: {', '.join(failed)}", "red")
+        if incomplete:
+            names = ", ".join(incomplete)
+            narrate(f"not verified (the test inference did not run): {names}", "yellow")
+        if not failed and not incomplete:
+            narrate("every deployment passed", "green")
+    if failed:
+        return ExitCode.FOUND
+    return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
 
 
 def _chosen(args: argparse.Namespace, known: Mapping[str, Deployment]) -> list[Deployment] | None:

@@ -7,9 +7,15 @@ chat completion with the provider-data header {"azure_api_key": <token>, "azure_
 with --stream) and, on stderr, the model, latency, time to first token, usage, the header
 used and the request as a curl command with the token masked (--show-token reveals it).
 
-Exit codes: 0 the inference answered; 1 it failed (token, server or Azure: the diagnosis
-with code, meaning, remedy and endpoint is on stderr, and in the JSON); 2 usage or
-configuration (library mode without --url, no llama_stack.url, no azure_entra_id).
+In library mode (no server) the run.yaml is booted in the release's own library client, as
+Lightspeed boots it (OGX 1.2.5 for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's),
+and, as Lightspeed does at each token, a new client is built with the provider data before
+the inference goes through it.
+
+Exit codes: 0 the inference answered; 1 it failed (token, server, library boot or Azure:
+the diagnosis with code, meaning, remedy and endpoint is on stderr, and in the JSON); 2
+usage or configuration (no llama_stack.url, no azure_entra_id); 3 library mode, but the
+release cannot be booted on this machine (not verified, and why).
 """
 
 from __future__ import annotations
@@ -20,9 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from console.commands.common import add_config_options, load_for
-from console.commands.live import add_live_options, live_options, report_failure, session_for
+from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.live import (
+    add_live_options,
+    library_session_for,
+    live_options,
+    report_failure,
+    report_not_verified,
+    session_for,
+)
 from console.config.loaded import Loaded
+from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.settings.live import LiveOptions
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.shared.exitcodes import ExitCode
@@ -31,6 +45,7 @@ from console.shared.output import emit, emit_json, narrate
 
 if TYPE_CHECKING:
     from console.inference.run import InferenceResult
+    from console.library.session import LibrarySession
     from console.stack.session import StackSession
 
 
@@ -92,6 +107,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> ExitCode:
     """Token, discovery, inference; the exit code says which step failed, if any."""
+    from console.library.errors import NotVerified
     from console.stack.session import NoServer
 
     options = live_options(args)
@@ -104,21 +120,82 @@ def run(args: argparse.Namespace) -> ExitCode:
     session = session_for(options, loaded)
     if session is None:
         return ExitCode.ERROR
+    if isinstance(session, NoServer) and session.reason == "library-mode":
+        if args.responses:
+            narrate("error: --responses: library mode tests chat completions only", "red")
+            narrate("  remedy: drop --responses (the provider data travels the same way)")
+            return ExitCode.ERROR
+        if loaded.run is None:
+            raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
+        library = library_session_for(args, options, loaded)
+        try:
+            return run_coroutine(_infer_library(args, options, loaded, library, given))
+        except _ConfigProblem:
+            return ExitCode.ERROR
+        except NotVerified as why:
+            report_not_verified(why.reason, why.remedy)
+            if args.json:
+                emit_json({"ok": False, "step": "boot", "not_verified": why.reason})
+            return ExitCode.INCOMPLETE
     if isinstance(session, NoServer):
-        if session.reason == "library-mode":
-            narrate(
-                "error: library mode: there is no Llama Stack server to send the inference "
-                "through (Lightspeed runs it in-process)",
-                "red",
-            )
-        else:
-            narrate(f"error: {session.message}", "red")
+        narrate(f"error: {session.message}", "red")
         narrate(f"  remedy: {session.remedy}")
         return ExitCode.ERROR
     try:
         return run_coroutine(_infer(args, options, loaded, session, given))
     except _ConfigProblem:
         return ExitCode.ERROR
+
+
+async def _infer_library(
+    args: argparse.Namespace,
+    options: LiveOptions,
+    loaded: Loaded,
+    session: LibrarySession,
+    given: SecretStr | None,
+) -> ExitCode:
+    """Library mode: boot as Lightspeed starts, discover, token, a new client, the inference."""
+    from console.inference.run import DEFAULT_PROMPT
+
+    try:
+        try:
+            token = given if given is not None else await acquire_token(args, options, loaded)
+        except DiagnosedError as error:
+            return _failed(args, error.diagnosis, "token")
+        try:
+            report = await session.boot(None)
+            info = await session.info()
+            discovery = await session.discover(loaded)
+        except DiagnosedError as error:
+            return _failed(args, error.diagnosis.scrubbed([token]), "boot")
+        narrate(
+            f"library: {report.release} booted in {report.seconds:.1f} s; provider data in "
+            f"{info.header_name}",
+            "dim",
+        )
+        for dropped in report.dropped:
+            narrate(f"not booted here: {dropped.describe()} (this environment lacks it)", "yellow")
+        narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
+        streaming_text = args.stream and not args.json
+        result = await session.chat(
+            token,
+            discovery.azure_base_url,
+            model=args.model,
+            prompt=args.prompt or DEFAULT_PROMPT,
+            stream=args.stream,
+            on_delta=emit if streaming_text else None,
+        )
+    finally:
+        await session.aclose()
+    if result.client_rebuilt_s is not None:
+        narrate(
+            f"a new library client with the token took {result.client_rebuilt_s:.1f} s (as "
+            "Lightspeed builds one at each token refresh)",
+            "dim",
+        )
+    if streaming_text and result.answer:
+        emit("\n")
+    return _report(args, result, streamed=streaming_text)
 
 
 async def _infer(
@@ -248,6 +325,8 @@ def _report(args: argparse.Namespace, result: InferenceResult, *, streamed: bool
         )
     facts.append(f"header {result.header_name or '(none sent)'}")
     narrate("; ".join(facts), "dim")
+    if not result.curl and result.client_rebuilt_s is not None:
+        narrate("library mode: the request ran in-process, so there is no curl to replay", "dim")
     if result.curl:
         narrate("replay with:" + (" (the token is shown)" if args.show_token else ""), "dim")
         narrate(result.curl)

@@ -22,6 +22,7 @@ from console.shared.output import narrate
 
 if TYPE_CHECKING:
     from console.config.loaded import Loaded
+    from console.library.session import LibrarySession
     from console.stack.session import NoServer, StackSession
 
 _Options = argparse._ActionsContainer
@@ -62,6 +63,13 @@ def add_server_options(parser: _Options) -> None:
         default=None,
         metavar="S",
         help="seconds to wait for each answer (default: llama_stack.timeout, else 30)",
+    )
+    parser.add_argument(
+        "--boot-timeout",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="library mode: seconds to import and boot the release's library client (default: 180)",
     )
     parser.add_argument(
         "--stack-ca-bundle",
@@ -173,6 +181,7 @@ def live_options(
         url=args.url,
         provider_data_header=args.provider_data_header,
         stack_timeout=args.timeout,
+        boot_timeout=args.boot_timeout,
         authority=args.authority,
         ca_bundle=args.ca_bundle,
         stack_ca_bundle=stack_ca_bundle(args, settings),
@@ -216,6 +225,34 @@ def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer
     except HeaderNameError as error:
         narrate(f"error: --provider-data-header: {error}", "red")
         return None
+
+
+def library_session_for(
+    args: argparse.Namespace, options: LiveOptions, loaded: Loaded
+) -> LibrarySession:
+    """Library mode's session: the run.yaml booted in its release, as Lightspeed boots it."""
+    from console.library.open import library_session, release_for
+
+    release = release_for(loaded)
+    run = loaded.run.path if loaded.run is not None else "run.yaml"
+    narrate(
+        f"library mode: booting {run} in the {release.label} library client, as Lightspeed "
+        "does (stores in a temporary folder)",
+        "dim",
+    )
+    return library_session(
+        loaded,
+        options,
+        environ=getattr(args, "environ", None),
+        secrets=getattr(args, "env_secrets", ()),
+        progress=lambda line: narrate(line, "dim"),
+    )
+
+
+def report_not_verified(reason: str, remedy: str) -> None:
+    """A check that could not be made here, on stderr: not a failure of the deployment."""
+    narrate(f"not verified: {reason}", "yellow")
+    narrate(f"  remedy: {remedy}")
 
 
 def report_failure(diagnosis: Diagnosis) -> None:

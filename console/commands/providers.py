@@ -4,24 +4,35 @@ By default the Llama Stack server is asked (``llama_stack.url`` or ``--url``): i
 ``providers.list()`` and ``models.list()``, and the Azure base URL exactly as Lightspeed
 discovers it (the first remote::azure provider's config.base_url). When a run.yaml is
 loaded too, both are shown side by side and differences are flagged. In library mode
-there is no server: the console says so and shows run.yaml. ``--static`` reads run.yaml
-only. Whether an api_key is set is shown, never its value.
+there is no server: the run.yaml is booted in the release's own library client (OGX 1.2.5
+for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's), as Lightspeed boots it, and that
+client is asked. ``--static`` reads run.yaml only. Whether an api_key is set is shown,
+never its value.
 
 It takes the live options of ``infer`` and ``check``, so a command line moves between
 them; it requests no token, so the Entra ID options are accepted and change nothing. An
 https:// server whose certificate a private CA signed needs --stack-ca-bundle.
 
-Exit codes: 0 ok; 1 the server could not be asked (the diagnosis is on stderr), or the
-discovery found an error (a base URL mismatch, no Azure provider); 2 usage or configuration.
+Exit codes: 0 ok; 1 the server could not be asked or the library did not boot (the
+diagnosis is on stderr), or the discovery found an error (a base URL mismatch, no Azure
+provider); 2 usage or configuration; 3 library mode, but the release cannot be booted on
+this machine (not verified, and why).
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
-from console.commands.live import add_live_options, live_options, report_failure, session_for
+from console.commands.live import (
+    add_live_options,
+    library_session_for,
+    live_options,
+    report_failure,
+    report_not_verified,
+    session_for,
+)
 from console.config.loaded import Loaded
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.shared.exitcodes import ExitCode
@@ -33,8 +44,9 @@ from console.stack.kind import server_facts
 from console.stack.providers import ModelView, ProviderView, static_models, static_providers
 
 if TYPE_CHECKING:
+    from console.library.session import BootReport, LibrarySession
     from console.stack.discovery import Discovery
-    from console.stack.session import StackSurvey
+    from console.stack.session import StackSession, StackSurvey
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +70,8 @@ def run(args: argparse.Namespace) -> ExitCode:
     """The live view (with run.yaml beside it), the library-mode notice, or ``--static``."""
     if args.static:
         return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
+    from console.library.errors import NotVerified
+    from console.library.session import LibrarySession
     from console.stack.session import NoServer, survey
 
     options = live_options(args)
@@ -66,25 +80,44 @@ def run(args: argparse.Namespace) -> ExitCode:
     if session is None:
         return ExitCode.ERROR
     if isinstance(session, NoServer):
-        narrate(f"providers: {session.message}", "yellow")
-        narrate(f"  {session.remedy}")
         if session.reason != "library-mode":
+            narrate(f"providers: {session.message}", "yellow")
+            narrate(f"  {session.remedy}")
             return ExitCode.ERROR
         if loaded.run is None:
             raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
-        return _static(loaded, args, library=session.to_dict())
+        live: StackSession | LibrarySession = library_session_for(args, options, loaded)
+    else:
+        live = session
+        narrate(f"llama stack: {session.url}", "dim")
 
     async def ask() -> StackSurvey:
-        async with session:
-            return await survey(session, loaded)
+        try:
+            return await survey(live, loaded)
+        finally:
+            await live.aclose()
 
-    narrate(f"llama stack: {session.url}", "dim")
-    found = run_coroutine(ask())
+    try:
+        found = run_coroutine(ask())
+    except NotVerified as why:
+        report_not_verified(why.reason, why.remedy)
+        if args.json:
+            emit_json({"mode": "library", "ok": False, "not_verified": why.reason})
+        return ExitCode.INCOMPLETE
+    boot = live.last_boot if isinstance(live, LibrarySession) else None
+    return _live(args, loaded, found, boot)
+
+
+def _live(
+    args: argparse.Namespace, loaded: Loaded, found: StackSurvey, boot: BootReport | None
+) -> ExitCode:
+    """What the server (or the booted library) said, beside run.yaml's view."""
     static = (static_providers(loaded), static_models(loaded)) if loaded.run else ([], [])
     if args.json:
         emit_json(
             {
-                "mode": "live",
+                "mode": "library" if boot is not None else "live",
+                "boot": boot.to_dict() if boot is not None else None,
                 "run_config": str(loaded.run.path) if loaded.run else None,
                 **found.to_dict(),
                 "static": {
@@ -99,9 +132,18 @@ def run(args: argparse.Namespace) -> ExitCode:
     info = found.info
     assert info is not None
     assert found.discovery is not None
-    narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
+    if boot is not None:
+        narrate(
+            f"library: {boot.release} booted in {boot.seconds:.1f} s"
+            + (f" (import {boot.import_s:.1f} s)" if boot.import_s is not None else ""),
+            "dim",
+        )
+        for dropped in boot.dropped:
+            narrate(f"not booted here: {dropped.describe()} (this environment lacks it)", "yellow")
+    else:
+        narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
     narrate(f"provider-data header: {info.header_name} ({info.header_reason})", "dim")
-    for line in server_facts(info.kind).lines():
+    for line in server_facts(info.kind).lines(library=boot is not None):
         narrate(f"  {line}", "dim")
     if not args.json:
         emit(_provider_table(list(found.providers), static[0]))
@@ -119,17 +161,14 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _static(loaded: Loaded, args: argparse.Namespace, library: Any = None) -> ExitCode:
+def _static(loaded: Loaded, args: argparse.Namespace) -> ExitCode:
     """run.yaml's providers and models, as before there was a live view."""
     providers = static_providers(loaded)
     models = static_models(loaded)
     if args.json:
-        data: dict[str, Any] = {}
-        if library is not None:
-            data = {"mode": "library", "no_server": library}
         emit_json(
-            data
-            | {
+            {
+                "mode": "static",
                 "run_config": str(loaded.run.path) if loaded.run else None,
                 "providers": [row.to_dict() for row in providers],
                 "models": [row.to_dict() for row in models],

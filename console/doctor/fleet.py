@@ -25,6 +25,7 @@ from typing import Any
 from console.doctor.graph import STEP_IDS, title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
+from console.doctor.verdict import Outcome, verdict_of
 from console.settings.bringup import Target
 from console.settings.deployments import Deployment
 from console.settings.envfile import EnvFileError
@@ -49,6 +50,8 @@ BUG_REMEDY = (
     "This is a bug in lightspeed-console; please report it with the deployment's check "
     "(lightspeed-console check -d NAME)."
 )
+DEFAULT_BOOT_TIMEOUT_S = 180.0
+"""Library mode's bound on importing and booting the release (`console.library.session`)."""
 DEFAULT_TOKEN_TIMEOUT_S = 15.0
 """A token request's connect and read timeouts by default (5 s + 10 s)."""
 
@@ -58,6 +61,8 @@ class Verdict(StrEnum):
 
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     WARN = "warn"
+    INCOMPLETE = "incomplete"
+    """Nothing failed, but the test inference was not verified (`console.doctor.verdict`)."""
     FAIL = "fail"
     TIMEOUT = "timeout"
     ERROR = "error"
@@ -66,7 +71,7 @@ class Verdict(StrEnum):
     @property
     def failed(self) -> bool:
         """Whether this verdict makes ``check`` exit 1."""
-        return self not in (Verdict.PASS, Verdict.WARN)
+        return self not in (Verdict.PASS, Verdict.WARN, Verdict.INCOMPLETE)
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,15 @@ def time_bound(doctor: Doctor) -> float:
     stack_s = stack_s or DEFAULT_STACK_TIMEOUT_S
     token_s = 2 * options.token_timeout if options.token_timeout else DEFAULT_TOKEN_TIMEOUT_S
     token_total = TOKEN_CALLS * token_s * (options.retries + 1)
-    return READING_BOUND_S + SERVER_CALLS * stack_s + token_total + MARGIN_S
+    library_s = 0.0
+    if (
+        loaded is not None
+        and loaded.llama_stack is not None
+        and loaded.llama_stack.mode == "library"
+    ):
+        # Two boots (as Lightspeed starts, then with the token), each within its bound.
+        library_s = 2 * (options.boot_timeout or DEFAULT_BOOT_TIMEOUT_S)
+    return READING_BOUND_S + SERVER_CALLS * stack_s + token_total + library_s + MARGIN_S
 
 
 async def check_fleet(
@@ -288,15 +301,13 @@ def _row(  # noqa: PLR0917 - one call site, every part of the row
     loaded, info = doctor.state.loaded, doctor.state.stack_info
     generation = loaded.generation.generation.short if loaded and loaded.generation else None
     first_fail = next((r for r in results if r.status is CheckStatus.FAIL), None)
+    run = verdict_of(results)
     if verdict is None:
-        statuses = {r.status for r in results}
-        verdict = (
-            Verdict.FAIL
-            if CheckStatus.FAIL in statuses
-            else Verdict.WARN
-            if CheckStatus.WARN in statuses
-            else Verdict.PASS
-        )
+        verdict = {
+            Outcome.FAILED: Verdict.FAIL,
+            Outcome.INCOMPLETE: Verdict.INCOMPLETE,
+            Outcome.PASSED: Verdict.WARN if run.warnings else Verdict.PASS,
+        }[run.outcome]
     failed_step = code = None
     summary = remedy = ""
     if problem is not None:
@@ -305,6 +316,11 @@ def _row(  # noqa: PLR0917 - one call site, every part of the row
         failed_step = first_fail.step
         code = first_fail.diagnosis.code if first_fail.diagnosis else first_fail.step.upper()
         summary, remedy = first_fail.summary, first_fail.remedy
+    elif verdict is Verdict.INCOMPLETE and run.not_verified:
+        first_gap = by_step.get(run.not_verified[0].step)
+        failed_step, code = run.not_verified[0].step, "NOT_VERIFIED"
+        summary = f"not verified: {run.not_verified[0].why}"
+        remedy = first_gap.remedy if first_gap is not None else ""
     return DeploymentCheck(
         entry.name,
         entry.tag,

@@ -12,6 +12,9 @@ from console.doctor.results import CheckResult, CheckStatus, failed
 from console.doctor.state import DoctorInput, DoctorState, RunParameters
 from console.shared.diagnosis import DiagnosedError
 
+LIBRARY_TITLE = "Llama Stack library boot"
+"""The stack step's title in library mode: no server, the run.yaml booted in-process."""
+
 
 async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
     """Open a session with the configured (or given) server and ask its version."""
@@ -41,10 +44,11 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
             str(error),
             remedy="Give a valid HTTP header name to --provider-data-header.",
         )
+    if isinstance(session, NoServer) and session.reason == "library-mode":
+        return await boot_library(source, state)
     state.session = session
     if isinstance(session, NoServer):
-        status = CheckStatus.SKIP if session.reason == "library-mode" else CheckStatus.FAIL
-        return CheckResult("stack", title, status, session.message, remedy=session.remedy)
+        return CheckResult("stack", title, CheckStatus.FAIL, session.message, remedy=session.remedy)
     try:
         info = await session.info()
     except DiagnosedError as error:
@@ -60,14 +64,84 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
     )
 
 
+async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
+    """Library mode: boot the run.yaml in its release's library client, as Lightspeed starts."""
+    from console.library.errors import NotVerified
+    from console.library.open import library_session, release_for
+    from console.stack.kind import server_facts
+
+    loaded = state.checked_loaded
+    title = LIBRARY_TITLE
+    release = release_for(loaded)
+    if loaded.run is None:
+        choice = loaded.run_choice
+        return CheckResult(
+            "stack",
+            title,
+            CheckStatus.FAIL,
+            f"library mode, but no run.yaml to boot: {choice.reason}",
+            remedy="Point library_client_config_path at the run.yaml (or pass --run-config).",
+        )
+    session = library_session(
+        loaded, source.options, environ=source.environ, secrets=source.env_secrets
+    )
+    state.session = session
+    try:
+        report = await session.boot(None)
+        info = await session.info()
+    except NotVerified as why:
+        return CheckResult(
+            "stack", title, CheckStatus.SKIP, f"not verified: {why.reason}", remedy=why.remedy
+        )
+    except DiagnosedError as error:
+        return failed("stack", title, error.diagnosis)
+    state.stack_info = info
+    imported = f", import {report.import_s:.1f} s" if report.import_s is not None else ""
+    summary = (
+        f"library (booted locally): {release.label} booted {report.run_label} in "
+        f"{report.seconds:.1f} s{imported}; provider data in {info.header_name}"
+    )
+    problems = [
+        *(
+            f"not booted here: {d.describe()} (not in this machine's {release.label} environment; "
+            "Lightspeed's image installs it)"
+            for d in report.dropped
+        ),
+        *(
+            f"on this machine {c.dotted} ({c.value}) cannot be written: {c.problem}; check it "
+            "where Lightspeed runs"
+            for c in report.concerns
+        ),
+        *(f"synthesis: {note}" for note in (loaded.synthesis.notes if loaded.synthesis else ())),
+    ]
+    details = (
+        *problems,
+        f"every store moved to a temporary folder ({report.moved}), removed afterwards",
+        *report.notes,
+        f"each token refresh builds a new library client in Lightspeed: {report.seconds:.1f} s",
+        *server_facts(info.kind).lines(library=True),
+    )
+    if problems:
+        return CheckResult(
+            "stack",
+            title,
+            CheckStatus.WARN,
+            f"{summary}; {problems[0]}",
+            remedy="The rest of the file booted and is checked; what is listed was not.",
+            details=details,
+        )
+    return CheckResult("stack", title, CheckStatus.PASS, summary, details=details)
+
+
 async def check_providers(_: DoctorInput, state: DoctorState, __: RunParameters) -> CheckResult:
     """The server's providers and models, and the Azure base URL as Lightspeed discovers it."""
+    from console.library.session import LibrarySession
     from console.shared.findings import Severity
     from console.stack.session import StackSession, survey
 
     title = title_of("providers")
     session = state.session
-    assert isinstance(session, StackSession)
+    assert isinstance(session, StackSession | LibrarySession)
     result = await survey(session, state.loaded)
     state.survey = result
     if result.diagnosis is not None:
@@ -167,31 +241,50 @@ async def check_inference(
     """A test inference with the provider-data header, as the run's request asks for it."""
     from console.inference.request import DEFAULT_PROMPT
     from console.inference.run import run_chat
+    from console.library.session import LibrarySession
     from console.stack.session import StackSession
 
     title = title_of("inference")
     session = state.session
-    assert isinstance(session, StackSession)
     assert state.token is not None
     assert state.survey is not None
     discovery = state.survey.discovery
     request = params.inference
-    result = await run_chat(
-        session,
-        state.token.token,
-        discovery.azure_base_url if discovery else None,
-        model=request.model or source.options.model,
-        prompt=request.prompt or source.options.prompt or DEFAULT_PROMPT,
-        stream=request.stream,
-        on_delta=request.on_delta,
-    )
+    base_url = discovery.azure_base_url if discovery else None
+    model = request.model or source.options.model
+    prompt = request.prompt or source.options.prompt or DEFAULT_PROMPT
+    if isinstance(session, LibrarySession):
+        result = await session.chat(
+            state.token.token,
+            base_url,
+            model=model,
+            prompt=prompt,
+            stream=request.stream,
+            on_delta=request.on_delta,
+        )
+    else:
+        assert isinstance(session, StackSession)
+        result = await run_chat(
+            session,
+            state.token.token,
+            base_url,
+            model=model,
+            prompt=prompt,
+            stream=request.stream,
+            on_delta=request.on_delta,
+        )
     state.inference = result
     if result.diagnosis is not None:
         return failed("inference", title, result.diagnosis)
+    rebuilt = (
+        f" (a new library client with the token first: {result.client_rebuilt_s:.1f} s)"
+        if result.client_rebuilt_s is not None
+        else ""
+    )
     return CheckResult(
         "inference",
         title,
         CheckStatus.PASS,
         f"{result.model} answered in {result.latency_s * 1000:.0f} ms "
-        f"via {result.header_name}: {result.answer.strip()[:60]!r}",
+        f"via {result.header_name}{rebuilt}: {result.answer.strip()[:60]!r}",
     )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from console.doctor.results import CheckResult
     from console.entra.manager import TokenManager, TokenStatus
     from console.inference.request import InferenceResult
+    from console.library.session import LibrarySession
     from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey
 
 
@@ -65,7 +66,7 @@ class DoctorState:
     loaded: Loaded | None = None
     config_error: ConfigFileError | None = None
     enrichment: EnrichmentPreview | None = None
-    session: StackSession | NoServer | None = None
+    session: StackSession | LibrarySession | NoServer | None = None
     stack_info: StackInfo | None = None
     survey: StackSurvey | None = None
     token_manager: TokenManager | None = None

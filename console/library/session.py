@@ -150,6 +150,7 @@ class LibrarySession:
     _isolated: Isolated | None = field(default=None, init=False)
     _runner: RunnerProcess | None = field(default=None, init=False)
     _booted: _Booted | None = field(default=None, init=False)
+    _last_report: BootReport | None = field(default=None, init=False)
 
     mode = "library"
 
@@ -166,8 +167,8 @@ class LibrarySession:
 
     @property
     def last_boot(self) -> BootReport | None:
-        """The latest boot, if any."""
-        return self._booted.report if self._booted is not None else None
+        """The latest boot, if any (kept after `aclose`, for the report)."""
+        return self._last_report
 
     @property
     def runner_pid(self) -> int | None:
@@ -234,6 +235,7 @@ class LibrarySession:
         )
         fingerprint = (data["azure_api_key"], data["azure_api_base"]) if data else None
         self._booted = _Booted(report, fingerprint)
+        self._last_report = report
         return report
 
     async def _environment_ready(self) -> ServerEnvironment[ServerRelease]:
@@ -401,9 +403,11 @@ class LibrarySession:
             else None
         )
         try:
-            rebuilt = await self._client_for(data)
+            # Listed as Lightspeed lists them at start: by the client without provider data
+            # (with it, a provider also asks Azure for its deployments).
             models = await self.models(cached=True)
             providers = await self.providers(cached=True)
+            rebuilt = await self._client_for(data)
         except DiagnosedError as error:
             return self._result(None, common, endpoint, diagnosis=error.diagnosis)
         chosen = pick_model(model, models, providers)

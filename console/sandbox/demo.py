@@ -241,7 +241,9 @@ class DemoSandbox:
             self.entra.authority,
             str(self.entra.ca_pem),
         )
-        settings_file = write_deployments(self.workdir, credentials, main, legacy_server)
+        settings_file = write_deployments(
+            self.workdir, credentials, main, legacy_server, run_config
+        )
         self.info = DemoInfo(
             authority=self.entra.authority,
             ca_bundle=str(self.entra.ca_pem),

@@ -1,13 +1,15 @@
 """The files the demo writes into its temp folder: configs, env files, a settings file.
 
 Besides the lightspeed-stack.yaml and run.yaml of its main deployment, the demo registers
-three named deployments in a settings file of its own (never the user's), so the
+four named deployments in a settings file of its own (never the user's), so the
 deployments screen and ``check --all --settings FILE`` show a mixed picture at once:
 
 - ``sandbox``: the server the demo runs (OGX 1.2.5 by default), healthy;
 - ``legacy``: a llama-stack 0.7.3 server with May 2026's ``llama_stack:`` file, healthy;
 - ``prod-eu``: the main server again, tagged ``prod``, whose env file carries a client
-  secret Entra ID refuses, so it fails at the token step (AADSTS7000215).
+  secret Entra ID refuses, so it fails at the token step (AADSTS7000215);
+- ``library``: a lightspeed-stack 0.7.x file in library mode (no server: the console boots
+  its run.yaml in OGX 1.2.5's library client, as Lightspeed does), healthy.
 
 The sandbox's credentials reach every deployment through env files, as a pod's Secret
 would: the console treats their values as secrets and never shows them.
@@ -30,9 +32,10 @@ SETTINGS_FILE = "deployments.toml"
 SANDBOX_ENV = "sandbox.env"
 WRONG_SECRET_ENV = "wrong-secret.env"  # noqa: S105 - a file name
 LEGACY_DIR = "legacy"
+LIBRARY_DIR = "library"
 WRONG_SECRET = "Wr0ng8Q~DemoFaultNotTheSandboxSecret000000"  # noqa: S105 - refused on purpose
 """The client secret of ``prod-eu``: not the sandbox's, so Entra ID answers AADSTS7000215."""
-MAIN, LEGACY, FAULTY = "sandbox", "legacy", "prod-eu"
+MAIN, LEGACY, FAULTY, LIBRARY = "sandbox", "legacy", "prod-eu", "library"
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,13 @@ class Credentials:
 
 
 def write_deployments(
-    workdir: Path, credentials: Credentials, main: DemoServer, legacy: DemoServer
+    workdir: Path,
+    credentials: Credentials,
+    main: DemoServer,
+    legacy: DemoServer,
+    run_config: dict[str, Any],
 ) -> Path:
-    """Write the env files, the legacy config and the settings file; return the latter."""
+    """Write the env files, the other deployments' files and the settings file; return it."""
     _write_env(workdir / SANDBOX_ENV, credentials, credentials.client_secret)
     _write_env(workdir / WRONG_SECRET_ENV, credentials, WRONG_SECRET)
     legacy_dir = workdir / LEGACY_DIR
@@ -68,12 +75,21 @@ def write_deployments(
         lightspeed_yaml_text(legacy.url, "llama-stack", "legacy")
     )
     legacy_config = f"{LEGACY_DIR}/lightspeed-stack.yaml"
+    library_dir = workdir / LIBRARY_DIR
+    library_dir.mkdir(exist_ok=True)
+    library_run = library_dir / "run.yaml"
+    library_run.write_text(run_yaml_text(run_config))
+    # Absolute: Lightspeed resolves library_client_config_path against its current folder.
+    (library_dir / "lightspeed-stack.yaml").write_text(
+        lightspeed_yaml_text("", "ogx", "library mode", library_run=library_run)
+    )
     tables = [
         _table(MAIN, "lightspeed-stack.yaml", main, credentials, env=SANDBOX_ENV, tag="sandbox"),
         _table(LEGACY, legacy_config, legacy, credentials, env=SANDBOX_ENV, tag="legacy"),
         _table(
             FAULTY, "lightspeed-stack.yaml", main, credentials, env=WRONG_SECRET_ENV, tag="prod"
         ),
+        _library_table(f"{LIBRARY_DIR}/lightspeed-stack.yaml", credentials),
     ]
     path = workdir / SETTINGS_FILE
     path.write_text(
@@ -100,6 +116,21 @@ def _table(
         lines.append(f"stack_ca_bundle = {_toml(server.ca_bundle)}")
     lines += [f"env_file = {_toml(env)}", f"tag = {_toml(tag)}", ""]
     return "\n".join(lines)
+
+
+def _library_table(config: str, credentials: Credentials) -> str:
+    """A library-mode deployment: no server URL, its run.yaml named in its own file."""
+    return "\n".join(
+        [
+            f"[deployments.{LIBRARY}]",
+            f"config = {_toml(config)}",
+            f"authority = {_toml(credentials.authority)}",
+            f"ca_bundle = {_toml(credentials.ca_bundle)}",
+            f"env_file = {_toml(SANDBOX_ENV)}",
+            'tag = "library"',
+            "",
+        ]
+    )
 
 
 def _toml(text: str) -> str:
@@ -131,17 +162,25 @@ def run_yaml_text(run_config: dict[str, Any]) -> str:
     )
 
 
-def lightspeed_yaml_text(stack_url: str, kind: StackKind, variant: str = "") -> str:
+def lightspeed_yaml_text(
+    stack_url: str, kind: StackKind, variant: str = "", *, library_run: Path | None = None
+) -> str:
     """The demo's lightspeed-stack.yaml, in the generation of the server it runs.
 
     OGX is what lightspeed-stack 0.7.x runs, so its file is 0.7.x's (``ogx:``); llama-stack
-    0.7.3 and the stand-in are May 2026's, whose Lightspeed reads ``llama_stack:``.
+    0.7.3 and the stand-in are May 2026's, whose Lightspeed reads ``llama_stack:``. With
+    ``library_run`` it is in library mode: no server, that run.yaml booted in-process.
     """
     section = "ogx" if kind == "ogx" else "llama_stack"
     name = (
         f"lightspeed-console demo, {variant} (sandbox)"
         if variant
         else ("lightspeed-console demo (sandbox)")
+    )
+    server = (
+        f"  use_as_library_client: true\n  library_client_config_path: {library_run}\n"
+        if library_run is not None
+        else f"  use_as_library_client: false\n  url: {stack_url}\n  timeout: 60\n"
     )
     return f"""\
 # lightspeed-stack.yaml of the lightspeed-console demo (sandbox).
@@ -152,10 +191,7 @@ service:
   auth_enabled: false
 
 {section}:
-  use_as_library_client: false
-  url: {stack_url}
-  timeout: 60
-
+{server}
 user_data_collection:
   feedback_enabled: false
   transcripts_enabled: false

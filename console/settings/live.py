@@ -20,6 +20,8 @@ class LiveOptions:
     """Force the provider-data header name instead of choosing it from the server version."""
     stack_timeout: float | None = None
     """Seconds per Llama Stack answer (default: ``llama_stack.timeout``, else 30)."""
+    boot_timeout: float | None = None
+    """Library mode: seconds to import and boot the release's library client (default 180)."""
     authority: str | None = None
     """Entra ID authority URL or cloud name (default: AZURE_AUTHORITY_HOST, else public)."""
     ca_bundle: Path | None = None

@@ -97,13 +97,10 @@ class ServerFacts:
     tls: str
     """Whether it serves TLS."""
 
-    def lines(self) -> tuple[str, ...]:
-        """The three facts, labelled, for a detail list."""
-        return (
-            f"provider data: {self.header}",
-            f"model_validation: {self.model_validation}",
-            f"TLS: {self.tls}",
-        )
+    def lines(self, *, library: bool = False) -> tuple[str, ...]:
+        """The facts, labelled, for a detail list (in library mode there is no TLS to serve)."""
+        facts = (f"provider data: {self.header}", f"model_validation: {self.model_validation}")
+        return facts if library else (*facts, f"TLS: {self.tls}")
 
 
 _MODEL_VALIDATION = (

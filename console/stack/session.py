@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self
 
 import httpx
 from pydantic import SecretStr
@@ -353,7 +353,20 @@ class StackSurvey:
         }
 
 
-async def survey(session: StackSession, loaded: Loaded | None = None) -> StackSurvey:
+class Surveyed(Protocol):
+    """What a survey asks: a server session, or library mode's booted client."""
+
+    @property
+    def url(self) -> str: ...
+
+    async def info(self) -> StackInfo: ...
+
+    async def providers(self, *, cached: bool = False) -> list[ProviderView]: ...
+
+    async def models(self, *, cached: bool = False) -> list[ModelView]: ...
+
+
+async def survey(session: Surveyed, loaded: Loaded | None = None) -> StackSurvey:
     """Version, providers, models and discovery, stopping at the first failure."""
     found: dict[str, Any] = {}
     try:
@@ -386,15 +399,19 @@ def open_session(
     seconds = timeout or (settings.timeout if settings and settings.timeout else None)
     if url is None and settings is not None and settings.use_as_library_client:
         shown = run_config or settings.library_client_config_path or "run.yaml"
+        # The release's own command: OGX for a 0.7.x file (ogx:), llama-stack for May 2026's.
+        reading = loaded.generation if loaded is not None else None
+        may_2026 = reading is not None and reading.generation.value == "may-2026"
+        command = "llama stack run" if may_2026 else "ogx run"
         return NoServer(
             reason="library-mode",
             message=(
-                "library mode: Lightspeed runs Llama Stack inside its own process, so there "
-                "is no server to ask; showing run.yaml as Llama Stack would read it"
+                "library mode: Lightspeed runs the stack inside its own process, so there "
+                "is no server to ask; the console boots the run.yaml as Lightspeed does"
             ),
             remedy=(
-                f"For a live view, start a server from the same file (`llama stack run "
-                f"{shown} --port 8321`) and pass --url http://127.0.0.1:8321"
+                f"For a server instead, start one from the same file (`{command} {shown} "
+                "--port 8321`) and pass --url"
             ),
             run_config=run_config,
         )
