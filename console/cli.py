@@ -30,6 +30,7 @@ COMMANDS = (
     "token",
     "infer",
     "check",
+    "boot",
     "deployments",
     "demo",
     "tui",

@@ -174,7 +174,7 @@ async def _infer_library(
             "dim",
         )
         for dropped in report.dropped:
-            narrate(f"not booted here: {dropped.describe()} (this environment lacks it)", "yellow")
+            narrate(f"not booted here: {dropped.describe()} (this machine's environment lacks them)", "yellow")
         narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
         streaming_text = args.stream and not args.json
         result = await session.chat(

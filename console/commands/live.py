@@ -23,6 +23,7 @@ from console.shared.output import narrate
 if TYPE_CHECKING:
     from console.config.loaded import Loaded
     from console.library.session import LibrarySession
+    from console.releases.catalog import ServerRelease
     from console.stack.session import NoServer, StackSession
 
 _Options = argparse._ActionsContainer
@@ -228,15 +229,18 @@ def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer
 
 
 def library_session_for(
-    args: argparse.Namespace, options: LiveOptions, loaded: Loaded
+    args: argparse.Namespace,
+    options: LiveOptions,
+    loaded: Loaded,
+    release: ServerRelease | None = None,
 ) -> LibrarySession:
     """Library mode's session: the run.yaml booted in its release, as Lightspeed boots it."""
     from console.library.open import library_session, release_for
 
-    release = release_for(loaded)
+    release = release or release_for(loaded)
     run = loaded.run.path if loaded.run is not None else "run.yaml"
     narrate(
-        f"library mode: booting {run} in the {release.label} library client, as Lightspeed "
+        f"booting {run} in the {release.label} library client, as Lightspeed's library mode "
         "does (stores in a temporary folder)",
         "dim",
     )
@@ -246,6 +250,7 @@ def library_session_for(
         environ=getattr(args, "environ", None),
         secrets=getattr(args, "env_secrets", ()),
         progress=lambda line: narrate(line, "dim"),
+        release=release,
     )
 
 

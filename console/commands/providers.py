@@ -139,7 +139,7 @@ def _live(
             "dim",
         )
         for dropped in boot.dropped:
-            narrate(f"not booted here: {dropped.describe()} (this environment lacks it)", "yellow")
+            narrate(f"not booted here: {dropped.describe()} (this machine's environment lacks them)", "yellow")
     else:
         narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
     narrate(f"provider-data header: {info.header_name} ({info.header_reason})", "dim")

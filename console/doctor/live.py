@@ -104,7 +104,7 @@ async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
     problems = [
         *(
             f"not booted here: {d.describe()} (not in this machine's {release.label} environment; "
-            "Lightspeed's image installs it)"
+            "Lightspeed's image installs them)"
             for d in report.dropped
         ),
         *(

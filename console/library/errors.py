@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from console.config.envsubst import ConfigPath
+from console.config.envsubst import ConfigPath, format_path
 from console.config.loaded import Loaded
 from console.releases.catalog import ServerRelease
 from console.shared.diagnosis import Diagnosis
@@ -215,7 +215,7 @@ def _invalid(
             path = loc
         at = placer.where(path)
         first_at = first_at or at
-        dotted = ".".join(str(part) for part in path) or "(the file)"
+        dotted = format_path(path) or "(the file)"
         lines.append(f"{dotted}: {item.get('msg')}" + (f" ({at})" if at else ""))
     title = str(error.get("title") or "the configuration")
     what = (

@@ -27,6 +27,22 @@ def release_for(loaded: Loaded) -> ServerRelease:
     return OGX_1_2_5
 
 
+def booted_text(loaded: Loaded) -> str:
+    """The run.yaml as the stack starts from it.
+
+    Synthesized (unified mode) or enriched (library mode): what Lightspeed writes and boots.
+    A service-mode server starts from its own file as written.
+    """
+    from console.config.enrichment import preview
+
+    assert loaded.run is not None
+    settings = loaded.llama_stack
+    library = settings is not None and settings.mode == "library"
+    if loaded.synthesis is not None or library:
+        return preview(loaded).enriched_text
+    return loaded.run.yaml.text
+
+
 def library_session(
     loaded: Loaded,
     options: LiveOptions,
@@ -37,8 +53,6 @@ def library_session(
     release: ServerRelease | None = None,
 ) -> LibrarySession:
     """The session that boots ``loaded``'s run.yaml; `ValueError` when there is none to boot."""
-    from console.config.enrichment import preview
-
     if loaded.run is None:
         raise ValueError("no run.yaml to boot")
     settings = loaded.llama_stack
@@ -46,7 +60,7 @@ def library_session(
     return LibrarySession(
         loaded,
         release or release_for(loaded),
-        preview(loaded).enriched_text,
+        booted_text(loaded),
         environ=environ,
         timeout=options.stack_timeout or configured or DEFAULT_CALL_TIMEOUT_S,
         boot_timeout=options.boot_timeout or DEFAULT_BOOT_TIMEOUT_S,

@@ -164,6 +164,7 @@ EVERY_COMMAND = [
     ["check", "--timeout", "2"],
     ["check", "--json", "--timeout", "2"],
     ["enrich"],
+    ["boot"],
 ]
 """Each command that reads a deployment, as an operator would run it with ``-d``."""
 
