@@ -27,6 +27,7 @@ from console.commands.common import add_config_options, load_for
 from console.commands.live import (
     library_session_for,
     live_options,
+    narrate_boot,
     report_failure,
     report_not_verified,
 )
@@ -130,24 +131,12 @@ def _report(
     providers: list[ProviderView],
     models: list[ModelView],
 ) -> None:
-    imported = f" (import {report.import_s:.1f} s)" if report.import_s is not None else ""
+    narrate_boot(report)
     narrate(
-        f"booted: {report.release} started {report.run_label} in {report.seconds:.1f} s{imported};"
-        " in library mode Lightspeed spends that at each token refresh (a new client each time)",
+        f"booted: {report.release} started {report.run_label} in {report.seconds:.1f} s; in "
+        "library mode Lightspeed spends that at each token refresh (a new client each time)",
         "green",
     )
-    for dropped in report.dropped:
-        narrate(
-            f"warning: not booted here: {dropped.describe()} (this machine's {report.release} "
-            "environment lacks them; Lightspeed's image installs them)",
-            "yellow",
-        )
-    for concern in report.concerns:
-        narrate(
-            f"warning: on this machine {concern.dotted} ({concern.value}) cannot be written: "
-            f"{concern.problem}; check it where the stack runs",
-            "yellow",
-        )
     for note in report.notes:
         narrate(f"note: {note}", "dim")
     if args.json:

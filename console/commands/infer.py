@@ -31,6 +31,7 @@ from console.commands.live import (
     add_live_options,
     library_session_for,
     live_options,
+    narrate_boot,
     report_failure,
     report_not_verified,
     session_for,
@@ -168,13 +169,8 @@ async def _infer_library(
             discovery = await session.discover(loaded)
         except DiagnosedError as error:
             return _failed(args, error.diagnosis.scrubbed([token]), "boot")
-        narrate(
-            f"library: {report.release} booted in {report.seconds:.1f} s; provider data in "
-            f"{info.header_name}",
-            "dim",
-        )
-        for dropped in report.dropped:
-            narrate(f"not booted here: {dropped.describe()} (this machine's environment lacks them)", "yellow")
+        narrate_boot(report)
+        narrate(f"provider data in {info.header_name}", "dim")
         narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
         streaming_text = args.stream and not args.json
         result = await session.chat(

@@ -29,6 +29,7 @@ from console.commands.live import (
     add_live_options,
     library_session_for,
     live_options,
+    narrate_boot,
     report_failure,
     report_not_verified,
     session_for,
@@ -133,13 +134,7 @@ def _live(
     assert info is not None
     assert found.discovery is not None
     if boot is not None:
-        narrate(
-            f"library: {boot.release} booted in {boot.seconds:.1f} s"
-            + (f" (import {boot.import_s:.1f} s)" if boot.import_s is not None else ""),
-            "dim",
-        )
-        for dropped in boot.dropped:
-            narrate(f"not booted here: {dropped.describe()} (this machine's environment lacks them)", "yellow")
+        narrate_boot(boot)
     else:
         narrate(f"server: {info.kind} {info.version} ({info.latency_s * 1000:.0f} ms)", "dim")
     narrate(f"provider-data header: {info.header_name} ({info.header_reason})", "dim")
