@@ -200,7 +200,7 @@ class Doctor:
         """The skip result when ``step`` cannot run now, naming the first failure upstream."""
         for need in step.needs:
             previous = self.state.results.get(need)
-            title = BY_ID[need].title
+            title = previous.title if previous is not None else BY_ID[need].title
             if previous is None:
                 return _skip(step, f"needs the {title} step to run first")
             if previous.status is CheckStatus.FAIL:

@@ -97,11 +97,12 @@ def boot_diagnosis(
     endpoint = f"{release.label} library client: {run_label}"
     provider = error.get("provider") if isinstance(error.get("provider"), dict) else None
     where_provider = None
+    provider_path: ConfigPath = ()
     if provider is not None:
-        path = placer.provider(
+        provider_path = placer.provider(
             str(provider.get("api")), provider.get("provider_id"), provider.get("index")
         )
-        where_provider = placer.where(path)
+        where_provider = placer.where(provider_path)
     detail = f"{short}: {message}"
     run = f"`{release.cli} run {run_label}`"
     if short == "EnvVarError":
@@ -120,6 +121,8 @@ def boot_diagnosis(
             detail,
         )
     if short == "ValueError" and "is not available for API" in message:
+        if provider is not None:
+            where_provider = placer.where((*provider_path, "provider_type"))
         listed = f"`{release.cli} list-providers {provider.get('api') if provider else '<api>'}`"
         return Diagnosis(
             "LIBRARY_UNKNOWN_PROVIDER",

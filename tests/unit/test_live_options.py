@@ -24,6 +24,7 @@ LIVE_FLAGS = {
     "--url",
     "--provider-data-header",
     "--timeout",
+    "--boot-timeout",
     "--stack-ca-bundle",
     "--authority",
     "--ca-bundle",
