@@ -161,11 +161,16 @@ class LightspeedConsole(DeploymentsWork):
             value = loaded.lightspeed.sub.value.get("name")
             name = str(value) if value is not None else None
         mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
+        if mode is not None:
+            # In library mode there is no server: the console boots the run.yaml itself.
+            mode = "library (booted locally)" if mode == "library" else f"{mode} mode"
         if mode is not None and loaded is not None and loaded.synthesis is not None:
             mode += ", unified"
         generation = loaded.generation.generation.short if loaded and loaded.generation else None
         info = state.stack_info
-        server = f"{info.kind} {info.version}" if info is not None else None
+        server = None
+        if info is not None:
+            server = f"{info.kind} {info.version}" + (" library" if info.mode == "library" else "")
         if server is None and self.awaiting_target:
             server = "sandbox starting…"
         sandbox = self.launch.sandbox or (info is not None and info.kind == "sandbox")

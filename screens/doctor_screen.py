@@ -12,6 +12,7 @@ the table's styles and layout cost about a tenth of the time to the first frame.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.console import Group
@@ -24,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from console.doctor.graph import RERUN_TOGETHER, STEPS
 from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.verdict import Outcome, verdict_of
 from screens.base import ConsoleScreen
 from screens.visible import SafeStatic
 from screens.widgets.services_panel import ServicesPanel
@@ -50,6 +52,7 @@ class DoctorScreen(ConsoleScreen):
         yield Static(header, id="checks-header")
         rows = [Option(_step_row(step.title, None), id=step.id) for step in STEPS]
         yield OptionList(*rows, id="checks", compact=True)
+        yield SafeStatic(id="verdict")
         with VerticalScroll(id="check-detail-scroll"):
             yield SafeStatic(id="check-detail")
 
@@ -60,9 +63,12 @@ class DoctorScreen(ConsoleScreen):
         results = self.console.doctor.state.results
         running = self.console.running
         for step in STEPS:
-            row = _step_row(step.title, results.get(step.id), running=step.id in running)
+            result = results.get(step.id)
+            title = result.title if result is not None else step.title
+            row = _step_row(title, result, running=step.id in running)
             if checks.get_option(step.id).prompt != row:  # most revisions touch one step
                 checks.replace_option_prompt(step.id, row)
+        self.query_one("#verdict", Static).update(_verdict(results, running=bool(running)))
         self._show_detail()
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
@@ -109,6 +115,19 @@ class DoctorScreen(ConsoleScreen):
     def action_run_selected(self) -> None:
         step = self._selected()
         self.console.run_checks(RERUN_TOGETHER.get(step, (step,)))
+
+
+def _verdict(results: Mapping[str, CheckResult], *, running: bool) -> Text:
+    """What the checks so far verified: never "passed" when a step did not run."""
+    if running or not results:
+        return Text("")
+    verdict = verdict_of([results[step.id] for step in STEPS if step.id in results])
+    style = {
+        Outcome.PASSED: "bold green",
+        Outcome.FAILED: "bold red",
+        Outcome.INCOMPLETE: "bold yellow",
+    }[verdict.outcome]
+    return Text(verdict.line(), style=style)
 
 
 def _step_row(title: str, result: CheckResult | None, *, running: bool = False) -> Text:

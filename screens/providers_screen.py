@@ -166,7 +166,13 @@ class ProvidersScreen(ConsoleScreen):
         running = any(step in self.console.running for step in LIVE_STEPS)
         stack_result = state.results.get("stack")
         if running:
-            parts.append(Text("⟳ asking the Llama Stack server…", style="bold cyan"))
+            library = (
+                loaded is not None
+                and loaded.llama_stack is not None
+                and (loaded.llama_stack.mode == "library")
+            )
+            doing = "booting the run.yaml in its release" if library else "asking the server"
+            parts.append(Text(f"⟳ {doing}…", style="bold cyan"))
         if isinstance(state.session, NoServer):
             parts.extend(_no_server(state.session, loaded, static[0]))
             return Group(*parts)
@@ -223,6 +229,15 @@ def _no_server(session: NoServer, loaded: Loaded | None, static: list[ProviderVi
 
 def _server_lines(info: StackInfo) -> list[Text]:
     """Kind, version (SANDBOX marked), and the provider-data header with the reason."""
+    if info.mode == "library":
+        line = Text.assemble(
+            (" LIBRARY ", "bold black on yellow"),
+            f"  {info.url} {info.version}, booted locally in {info.latency_s:.1f} s",
+        )
+        line.append("  (no server: Lightspeed loads the run.yaml in-process)", style="dim")
+        header = Text.assemble(("provider data ", "bold"), (info.header_name, "cyan"))
+        header.append(f"  ({info.header_reason})", style="dim")
+        return [line, header]
     line = Text.assemble(("server ", "bold"), f"{info.kind} {info.version}")
     if info.kind == "sandbox":
         line.append(" ")

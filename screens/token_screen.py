@@ -186,7 +186,27 @@ class TokenScreen(ConsoleScreen):
         text.append(f"  {token.token_type}", style="cyan")
         text.append(f"  acquired {local_time(token.acquired_at)}", style="dim")
         text.append(f"\nscope {token.scope}  authority {token.authority}", style="dim")
+        text.append_text(self._library_cost())
         return text
+
+    def _library_cost(self) -> Text:
+        """In library mode, what each refresh costs Lightspeed: a new library client."""
+        state = self.console.doctor.state
+        loaded = state.loaded
+        if loaded is None or loaded.llama_stack is None or loaded.llama_stack.mode != "library":
+            return Text()
+        boot = state.library_boot
+        if boot is None:
+            return Text(
+                "\nlibrary mode: at each refresh Lightspeed builds and boots a new library "
+                "client (its boot time shows once the stack step ran)",
+                style="yellow",
+            )
+        return Text(
+            f"\nlibrary mode: at each refresh Lightspeed builds and boots a new {boot.release} "
+            f"library client; booting one took {boot.seconds:.1f} s here",
+            style="yellow",
+        )
 
     def _claims(self, token: TokenStatus) -> Group:
         table = Table(box=None, show_header=True, header_style="bold", expand=True, padding=(0, 1))

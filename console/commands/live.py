@@ -258,18 +258,8 @@ def narrate_boot(report: BootReport) -> None:
     """How the library boot went: its time, and what this machine could not boot."""
     imported = f" (import {report.import_s:.1f} s)" if report.import_s is not None else ""
     narrate(f"library: {report.release} booted in {report.seconds:.1f} s{imported}", "dim")
-    for dropped in report.dropped:
-        narrate(
-            f"warning: not booted here: {dropped.describe()} (this machine's {report.release} "
-            "environment lacks them; Lightspeed's image installs them)",
-            "yellow",
-        )
-    for concern in report.concerns:
-        narrate(
-            f"warning: on this machine {concern.dotted} ({concern.value}) cannot be written: "
-            f"{concern.problem}; check it where the stack runs",
-            "yellow",
-        )
+    for warning in report.warnings():
+        narrate(f"warning: {warning}", "yellow")
 
 
 def report_not_verified(reason: str, remedy: str) -> None:

@@ -102,16 +102,7 @@ async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
         f"{report.seconds:.1f} s{imported}; provider data in {info.header_name}"
     )
     problems = [
-        *(
-            f"not booted here: {d.describe()} (not in this machine's {release.label} environment; "
-            "Lightspeed's image installs them)"
-            for d in report.dropped
-        ),
-        *(
-            f"on this machine {c.dotted} ({c.value}) cannot be written: {c.problem}; check it "
-            "where Lightspeed runs"
-            for c in report.concerns
-        ),
+        *report.warnings(),
         *(f"synthesis: {note}" for note in (loaded.synthesis.notes if loaded.synthesis else ())),
     ]
     details = (

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from console.doctor.results import CheckResult
     from console.entra.manager import TokenManager, TokenStatus
     from console.inference.request import InferenceResult
-    from console.library.session import LibrarySession
+    from console.library.session import BootReport, LibrarySession
     from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey
 
 
@@ -73,6 +73,14 @@ class DoctorState:
     token: TokenStatus | None = None
     inference: InferenceResult | None = None
     results: dict[str, CheckResult] = field(default_factory=dict)
+
+    @property
+    def library_boot(self) -> BootReport | None:
+        """Library mode: the latest boot of the run.yaml in its release, if any."""
+        from console.library.session import LibrarySession
+
+        session = self.session
+        return session.last_boot if isinstance(session, LibrarySession) else None
 
     @property
     def checked_loaded(self) -> Loaded:

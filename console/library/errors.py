@@ -149,8 +149,8 @@ def boot_diagnosis(
             f"the {release.label} environment here lacks the module {error.get('name')!r}"
             + (f" for provider {provider.get('provider_type')}" if provider else "")
             + f" ({where_provider})" * bool(where_provider)
-            + "; Lightspeed's image installs its providers' packages, so this says nothing "
-            "about the deployment",
+            + "; this machine's environment is not the deployment's, so this says nothing "
+            "about it",
             f"To boot it here, install the provider's packages into the release's environment "
             f"(`{release.cli} list-deps {run_label}` lists them), or check it where Lightspeed "
             "runs.",

@@ -127,6 +127,13 @@ class StorageConcern:
     def dotted(self) -> str:
         return format_path(self.path)
 
+    def sentence(self) -> str:
+        """The concern as a warning: true of this machine, to check where the stack runs."""
+        return (
+            f"on this machine {self.dotted} ({self.value}) cannot be written: {self.problem}; "
+            "check it where the stack runs"
+        )
+
 
 def storage_concerns(resolved: Any) -> list[StorageConcern]:
     """The stores of a resolved run.yaml whose file this machine could not create or write."""

@@ -79,6 +79,13 @@ class DroppedProvider:
             f"{self.api}/{self.provider_id} ({self.provider_type}) needs {', '.join(self.missing)}"
         )
 
+    def sentence(self, release: str) -> str:
+        """What was left out and why, for a warning: a fact of this machine, not the deployment."""
+        return (
+            f"not booted here: {self.describe()}, which this machine's {release} environment "
+            "lacks (where Lightspeed runs, its image must carry them)"
+        )
+
 
 @dataclass(frozen=True)
 class BootReport:
@@ -98,6 +105,13 @@ class BootReport:
     concerns: tuple[StorageConcern, ...] = ()
     environment: str = ""
     built_now: bool = False
+
+    def warnings(self) -> list[str]:
+        """What this boot could not check here, one sentence each."""
+        return [
+            *(dropped.sentence(self.release) for dropped in self.dropped),
+            *(concern.sentence() for concern in self.concerns),
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""

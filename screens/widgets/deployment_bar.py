@@ -46,6 +46,7 @@ class DeploymentBar(SafeStatic):
     ) -> None:
         """Render the bar from plain facts (the app gathers them from the doctor's state).
 
+        ``mode`` is said whole: ``service mode``, ``library (booted locally)``.
         ``deployment`` and ``tag``: the settings file's name for it, first after the
         console's own mark; a production-like tag in the warning colour (`PROD_STYLE`).
         """
@@ -66,7 +67,7 @@ class DeploymentBar(SafeStatic):
         text.append(f"  {screen_title}", style="bold")
         # Most telling first: a narrow terminal cuts the deployment name, not the server.
         text.append(f"  │ {server or 'server not contacted'}")
-        text.append(f"  │ {mode or '?'} mode")
+        text.append(f"  │ {mode or '? mode'}")
         text.append(f"  │ {name or 'unnamed deployment'}")
         if generation:  # also on the config step and screen: the first to go when narrow
             text.append(f"  │ {generation}")

@@ -259,6 +259,7 @@ def test_a_provider_this_environment_lacks_is_left_out_and_said(
     stack = results["stack"]
     assert stack.status is CheckStatus.WARN
     assert "not booted here: vector_io/faiss (inline::faiss) needs faiss-cpu" in stack.summary
+    assert "environment lacks" in stack.summary
     assert results["inference"].status is CheckStatus.PASS  # the Azure path is still checked
 
 
