@@ -2,10 +2,12 @@
 
 Unified mode starts from ``data/default_run.yaml`` of the lightspeed-stack package unless
 the file names a profile or ``baseline: empty``. The console does not carry a copy (it
-would drift from the Lightspeed that operators run); it reads the file of an installed
-lightspeed-stack distribution, as files: the 0.7.1 wheel installs but cannot be imported,
-or a file given with ``--baseline``. Without either, it says the baseline is not known and
-what that leaves out.
+would drift from the Lightspeed that operators run); it reads the file of a lightspeed-stack
+distribution, as files (the 0.7.1 wheel installs but cannot be imported): the one given
+with ``--baseline``, else one installed beside the console, else lightspeed-stack 0.7.1's,
+which it builds on first use in the server cache it keeps for the releases (uv, under a
+lock, never half-made; a few MB, read as files). When none can be had (offline, no uv, a
+cache that cannot be written) it says why, and what that leaves out.
 """
 
 from __future__ import annotations
@@ -75,11 +77,38 @@ def installed_baseline_path(search_path: Sequence[str] | None = None) -> tuple[P
 def find_default_baseline(
     explicit: Path | None = None, search_path: Sequence[str] | None = None
 ) -> DefaultBaseline:
-    """``--baseline FILE`` when given, else the installed distribution's, else `UNKNOWN`."""
+    """``--baseline FILE``, else an installed distribution's, else 0.7.1's from the cache.
+
+    ``search_path`` (the tests') limits the search to those site folders: nothing is built.
+    """
     if explicit is not None:
         return read_baseline_file(explicit, f"--baseline {explicit}")
     installed = installed_baseline_path(search_path)
+    if installed is None and search_path is None:
+        return cached_baseline()
     if installed is None:
         return UNKNOWN
     path, version = installed
     return read_baseline_file(path, f"{version} ({path})")
+
+
+def cached_baseline() -> DefaultBaseline:
+    """lightspeed-stack 0.7.1's baseline from the release cache, built there on first use."""
+    from console.releases.catalog import LIGHTSPEED_STACK_0_7_1
+    from console.releases.environments import ProvisionError, provision
+
+    try:
+        environment = provision(LIGHTSPEED_STACK_0_7_1)
+    except ProvisionError as error:
+        return DefaultBaseline(
+            None,
+            "-",
+            f"lightspeed-stack 0.7.1 could not be had ({error.reason}; {error.remedy}) and "
+            "no --baseline was given",
+        )
+    found = installed_baseline_path([str(environment.site_packages)])
+    if found is None:
+        return DefaultBaseline(None, "-", f"{environment.root} holds no {BASELINE_FILE}")
+    path, version = found
+    built = " (built now)" if environment.built else ""
+    return read_baseline_file(path, f"{version}{built} ({path})")

@@ -134,3 +134,34 @@ def test_the_unified_example_on_the_real_baseline(
     ]
     assert [p.provider_id for p in loaded.azure_providers] == ["azure"]
     assert loaded.azure_providers[0].config["model_validation"] is False
+
+
+def test_synth_of_the_default_baseline_on_a_fresh_machine(tmp_path: Path) -> None:
+    """Nothing installed beside the console, an empty release cache: ``synth`` builds
+    lightspeed-stack 0.7.1 there (files only) and synthesizes on its baseline."""
+    config = tmp_path / "lightspeed-stack.yaml"
+    config.write_text(
+        "name: t\nogx:\n  use_as_library_client: true\n  config:\n    baseline: default\n"
+        "inference:\n  providers:\n    - type: azure\n      extra:\n"
+        "        base_url: https://r.openai.azure.com/openai/v1\n"
+    )
+    cache = tmp_path / "cache"
+    env = {**os.environ, "LIGHTSPEED_CONSOLE_SERVER_CACHE": str(cache), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "synth", "-c", str(config), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["notes"] == []
+    origins = {o["provider_id"]: o["origin"] for o in result["origins"]}
+    assert "lightspeed-stack 0.7.1 (built now)" in origins["sentence-transformers"]
+    assert str(cache) in origins["sentence-transformers"]
+    run = yaml.safe_load(result["run_yaml"])
+    inference = [p["provider_type"] for p in run["providers"]["inference"]]
+    assert inference == ["remote::openai", "inline::sentence-transformers", "remote::azure"]
+    assert not list(cache.glob("*.partial-*"))  # never half-made

@@ -11,6 +11,8 @@ baseline is read from a real lightspeed-stack 0.7.1 distribution in
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 from typing import Any
 
 import yaml
@@ -285,8 +287,14 @@ def test_a_missing_profile_is_a_finding_at_its_line(tmp_path: Path) -> None:
     assert "folder of lightspeed-stack.yaml" in failed.remedy
 
 
-def test_without_a_known_default_baseline_it_says_what_is_left_out(tmp_path: Path) -> None:
-    """lightspeed-stack is not a dependency of the console, so none is installed here."""
+def test_without_a_known_default_baseline_it_says_what_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lightspeed-stack is not installed here, and its release cannot be built (the cache
+    cannot be written, as offline): the synthesis says why and what it leaves out."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("LIGHTSPEED_CONSOLE_SERVER_CACHE", str(blocker / "cache"))
     path = write(
         tmp_path,
         "lightspeed-stack.yaml",
@@ -300,5 +308,6 @@ def test_without_a_known_default_baseline_it_says_what_is_left_out(tmp_path: Pat
     assert loaded.synthesis is not None
     [note] = loaded.synthesis.notes
     assert "default baseline is not known" in note
+    assert "lightspeed-stack 0.7.1 could not be had (cannot create" in note
     assert "no remote::azure" in note
     assert [p.provider_id for p in loaded.providers] == ["azure", "model-context-protocol"]
