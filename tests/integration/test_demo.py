@@ -175,8 +175,9 @@ def check_all_on(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "INFERENCE",
         "VERDICT",
     ]
-    assert [line.split()[0] for line in lines] == ["sandbox", "legacy", "prod-eu"]
+    assert [line.split()[0] for line in lines] == ["sandbox", "legacy", "prod-eu", "library"]
     assert "AADSTS7000215 (token)" in lines[2]
+    assert lines[3].split()[2:6] == ["lightspeed-stack", "0.7.x", "ogx", "1.2.5"]
     done = subprocess.run(
         [*base, "--json"], capture_output=True, text=True, timeout=120, env=env, check=False
     )
@@ -186,7 +187,10 @@ def check_all_on(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "sandbox": "pass",
         "legacy": "pass",
         "prod-eu": "fail",
+        "library": "pass",
     }
+    stack = next(step for step in rows["library"]["steps"] if step["step"] == "stack")
+    assert stack["summary"].startswith("library (booted locally): OGX 1.2.5 booted")
     assert (rows["prod-eu"]["failed_step"], rows["prod-eu"]["code"]) == ("token", "AADSTS7000215")
     for shown in (text.stdout, text.stderr, done.stdout, done.stderr):
         for value in (info["tenant_id"], info["client_id"], info["client_secret"]):

@@ -167,7 +167,7 @@ async def test_a_rerun_marks_what_it_dropped_out_of_date() -> None:
             await doctor.aclose()
 
 
-async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path) -> None:
+async def test_library_mode_boots_the_run_yaml_and_checks_the_inference(tmp_path: Path) -> None:
     with DemoSandbox(server="stand-in") as sandbox:
         info = sandbox.info
         assert info is not None
@@ -182,11 +182,12 @@ async def test_library_mode_skips_the_server_but_checks_the_token(tmp_path: Path
         doctor = Doctor(library, None, options(info), environ=info.environ)
         results = {r.step: r async for r in doctor.run()}
         await doctor.aclose()
-    assert results["stack"].status is CheckStatus.SKIP
-    assert "library mode" in results["stack"].summary
-    assert "--url" in results["stack"].remedy
+    # May 2026's file (the stand-in's generation): booted in llama-stack 0.7.3's library
+    assert results["stack"].status is CheckStatus.PASS, results["stack"].summary
+    assert results["stack"].summary.startswith("library (booted locally): llama-stack 0.7.3")
     assert results["token"].status is CheckStatus.PASS
-    assert results["inference"].status is CheckStatus.SKIP
+    assert results["inference"].status is CheckStatus.PASS
+    assert "X-LlamaStack-Provider-Data" in results["inference"].summary
 
 
 # ------------------------------------------------------------------ the command

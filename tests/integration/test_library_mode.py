@@ -321,9 +321,7 @@ def test_no_runner_outlives_a_signalled_check(
     env = {**os.environ, "TMPDIR": str(temp)}
     command = [sys.executable, "-m", "console", "check", "-c", str(config), "--authority",
                info.authority, "--ca-bundle", info.ca_bundle, "--token-timeout", "60"]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 90
         runners: list[int] = []

@@ -96,6 +96,7 @@ async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
             "sandbox": Verdict.PASS,
             "legacy": Verdict.PASS,
             "prod-eu": Verdict.FAIL,
+            "library": Verdict.PASS,
         }
         assert (rows["prod-eu"].failed_step, rows["prod-eu"].code) == ("token", "AADSTS7000215")
         await pilot.pause()
@@ -163,7 +164,7 @@ async def test_the_demo_registers_its_deployments_through_the_bring_up() -> None
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: all_checks_done(app), timeout=20)
-            assert list(app.deployments) == ["sandbox", "legacy", "prod-eu"]
+            assert list(app.deployments) == ["sandbox", "legacy", "prod-eu", "library"]
             assert app.deployment_name == "sandbox"
             await pilot.press("0")
             await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))

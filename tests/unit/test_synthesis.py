@@ -11,10 +11,9 @@ baseline is read from a real lightspeed-stack 0.7.1 distribution in
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 from typing import Any
 
+import pytest
 import yaml
 
 from console.config.loader import SYNTHESIS_FAILED, SYNTHESIZED_RUN, load
