@@ -15,6 +15,7 @@ from collections.abc import Callable
 from bench import (
     first_frame,
     fleet,
+    library,
     limits,
     live,
     overhead,
@@ -26,7 +27,18 @@ from bench import (
 from bench.common import Measurement
 from console.sandbox.demo import DemoSandbox
 
-PARTS = ("first_frame", "live", "fleet", "overhead", "stall", "scale", "screen", "limits", "quit")
+PARTS = (
+    "first_frame",
+    "live",
+    "fleet",
+    "library",
+    "overhead",
+    "stall",
+    "scale",
+    "screen",
+    "limits",
+    "quit",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} done in {time.monotonic() - began:.0f} s", file=sys.stderr)
 
     part("first_frame", first_frame.measure)
-    if {"live", "fleet", "overhead", "stall"} & set(args.only):
+    if {"live", "fleet", "library", "overhead", "stall"} & set(args.only):
         # llama-stack 0.7.3 over plain HTTP: the `llama-stack-client providers list` floor
         # cannot be given a private CA, and the earlier results were measured on it.
         with DemoSandbox(server="llama-stack-0.7.3") as sandbox:
@@ -55,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: sandbox up ({info.stack_release})", file=sys.stderr)
             part("live", lambda: live.measure(info))
             part("fleet", lambda: fleet.measure(info))
+            part("library", lambda: library.measure(info))
             part("overhead", lambda: overhead.measure(info))
             part("stall", lambda: stall.measure(sandbox))
     part("scale", lambda: scale.measure_load(full=args.full))
