@@ -43,6 +43,7 @@ COLUMNS = (
 _VERDICT_STYLE = {
     Verdict.PASS: "bold green",
     Verdict.WARN: "bold yellow",
+    Verdict.INCOMPLETE: "bold yellow",
     Verdict.FAIL: "bold red",
     Verdict.TIMEOUT: "bold red",
     Verdict.ERROR: "bold red",
@@ -152,7 +153,8 @@ class DeploymentsScreen(ConsoleScreen):
         parts.append(Text(f"config: {deployment.config}", style="dim"))
         check = self.console.deployment_checks.get(deployment.name)
         if check is not None and check.code:
-            parts.append(Text.assemble((f"{check.code}: ", "bold red"), check.summary))
+            style = "bold yellow" if check.verdict is Verdict.INCOMPLETE else "bold red"
+            parts.append(Text.assemble((f"{check.code}: ", style), check.summary))
             if check.remedy:
                 parts.append(Text.assemble(("remedy: ", "bold green"), check.remedy))
         elif check is not None:

@@ -85,6 +85,8 @@ class RunnerProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._log_path = workdir / "library.log"
         self._next_id = 0
+        self._turn = asyncio.Lock()
+        """One request at a time: the runner answers in order, and a reader reads its lines."""
 
     @property
     def running(self) -> bool:
@@ -146,6 +148,17 @@ class RunnerProcess:
         ``on_chunk`` sees each streamed chunk as it arrives. Past ``timeout`` (the whole
         answer, chunks included) or on cancellation the runner is stopped.
         """
+        async with self._turn:
+            return await self._request(op, fields, timeout=timeout, on_chunk=on_chunk)
+
+    async def _request(
+        self,
+        op: str,
+        fields: Mapping[str, Any] | None,
+        *,
+        timeout: float,
+        on_chunk: Callable[[Any], object] | None,
+    ) -> Any:
         process = self._process
         if process is None or process.stdin is None or not self.running:
             raise RunnerGone("the library runner is not running", self.log_tail())

@@ -113,9 +113,11 @@ async def test_refresh_after_a_stack_fault_clears(
         assert rows(screen.query_one("#providers-table", DataTable))[0][0] == "same"
 
 
-async def test_library_mode_is_said_plainly_with_the_remedy(
+async def test_library_mode_shows_the_booted_library(
     sandbox: DemoSandbox, tmp_path: Path
 ) -> None:
+    """No server: the run.yaml booted in llama-stack 0.7.3's library client (May 2026's file),
+    its providers and models beside run.yaml's, the top bar and the token screen saying so."""
     assert sandbox.info is not None
     library = tmp_path / "lightspeed-stack.yaml"
     library.write_text(
@@ -133,20 +135,25 @@ async def test_library_mode_is_said_plainly_with_the_remedy(
     )
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_checks_done(app))
+        await wait_for(pilot, lambda: all_checks_done(app), timeout=60)
+        assert app.doctor.state.results["inference"].status is CheckStatus.PASS
         await pilot.press("4")
         await pilot.pause()
         screen = app.screen
         summary = text_of(screen.query_one("#providers-summary", Static))
-        assert "LIBRARY MODE" in summary
-        assert "remedy:" in summary
-        assert "--url" in summary
+        assert "LIBRARY" in summary
+        assert "in-process llama-stack 0.7.3 library client" in summary
+        assert "X-LlamaStack-Provider-Data" in summary
         assert sandbox.info.azure_base_url in summary
+        bar = text_of(screen.query_one("#deployment-bar", Static))
+        assert "library (booted locally)" in bar
+        assert "llama-stack 0.7.3 library" in bar
         providers = rows(screen.query_one("#providers-table", DataTable))
-        assert any(row[2] == "azure" for row in providers)
-        models = rows(screen.query_one("#models-table", DataTable))
-        assert models
-        assert {row[0] for row in models} == {"run.yaml only"}
+        assert any(row[0] == "same" and row[2] == "azure" for row in providers)
+        await pilot.press("5")
+        await pilot.pause()
+        status = text_of(app.screen.query_one("#token-status", Static))
+        assert "at each refresh Lightspeed builds and boots a new llama-stack 0.7.3" in status
 
 
 def big_run_yaml(path: Path, providers: int, models: int) -> None:

@@ -139,7 +139,8 @@ def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCom
 
 
 def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
-    """The demo's three deployments, checked together: prod-eu fails at the token step."""
+    """The demo's four deployments, checked together: prod-eu fails at the token step, the
+    library one boots its run.yaml in OGX 1.2.5's library client."""
     settings, problems = load_user_settings(WORKDIR / "deployments.toml")
     assert problems == []
     launch = replace(pinned.app().launch, settings=settings, deployment="sandbox", tag="sandbox")
@@ -152,10 +153,10 @@ def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
             pilot,
             lambda: (
                 isinstance(app.screen, DeploymentsScreen)
-                and len(app.deployment_checks) == 3
+                and len(app.deployment_checks) == 4
                 and not app.deployments_running
             ),
-            timeout=20,
+            timeout=90,
         )
         await settle(pilot)
 

@@ -90,7 +90,7 @@ async def test_the_synthesized_run_yaml_and_its_origins(tmp_path: Path) -> None:
         assert "from lightspeed-stack.yaml:10 (inference.providers[0])" in detail
         assert "enriched (model_validation: false)" in detail
         bar = text_of(screen.query_one("#deployment-bar", Static))
-        assert "library, unified mode" in bar
+        assert "library (booted locally), unified" in bar
         assert "lightspeed-stack 0.7.x" in bar
 
 
