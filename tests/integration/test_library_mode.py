@@ -130,7 +130,29 @@ def test_check_exits_0_with_the_inference_passed(
     assert report["outcome"] == "passed"
     assert [s["status"] for s in report["steps"] if s["step"] == "inference"] == ["pass"]
     assert "all checks passed" in err
+    assert info.client_secret not in out + err
     assert not prod_state(tmp_path / kind).exists()
+
+
+def test_infer_streams_through_the_library_and_shows_no_secret(
+    info: DemoInfo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_deployment(info, tmp_path / "infer", "legacy-0.7")
+    env_file = tmp_path / "pod.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in info.environ.items()))
+    code = main(["infer", "-c", str(config), "--authority", info.authority, "--ca-bundle",
+                 info.ca_bundle, "--stream", "--json", "--env-file", str(env_file)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["ok"] is True
+    assert result["answer"] == "Echo: Reply with the single word: pong"
+    assert result["deltas"] > 1
+    assert result["header_name"] == "X-OGX-Provider-Data"
+    assert result["client_rebuilt_s"] is not None
+    assert "a new library client with the token took" in err
+    for secret in (info.client_secret, info.tenant_id):
+        assert secret not in out + err
 
 
 # --------------------------------------------------------------------- token and Azure

@@ -113,9 +113,7 @@ async def test_refresh_after_a_stack_fault_clears(
         assert rows(screen.query_one("#providers-table", DataTable))[0][0] == "same"
 
 
-async def test_library_mode_shows_the_booted_library(
-    sandbox: DemoSandbox, tmp_path: Path
-) -> None:
+async def test_library_mode_shows_the_booted_library(sandbox: DemoSandbox, tmp_path: Path) -> None:
     """No server: the run.yaml booted in llama-stack 0.7.3's library client (May 2026's file),
     its providers and models beside run.yaml's, the top bar and the token screen saying so."""
     assert sandbox.info is not None
