@@ -98,6 +98,29 @@ class LightspeedConsole(DeploymentsWork):
 
     # ------------------------------------------------------------------ lifecycle
 
+    crash: Exception | None = None
+    """The first exception nothing handled: the app ended on it (a bug). The CLI reports it
+    in one line with every secret masked and exits 70 (`console.cli.launch_tui`)."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's handler (the app ends), keeping the error and printing nothing of it.
+
+        Textual would print a Rich traceback with every frame's local variables, an env
+        file's values and the doctor's secrets among them, on the terminal (or, from a
+        ``serve`` tab, in serve's output), then exit 0. A Textual method, private in
+        8.2 (pinned); `tests/integration/test_crash_canary.py` fails if it stops being
+        called.
+        """
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # what `panic` prepared for an error with __rich__
+
+    def _fatal_error(self) -> None:
+        """Textual's, without its traceback (it shows local variables): bell, then quit."""
+        self.bell()
+        self._close_messages_no_wait()
+
     def on_mount(self) -> None:
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)

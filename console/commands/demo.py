@@ -162,11 +162,11 @@ def _console(args: argparse.Namespace) -> ExitCode:
     )
     try:
         with _signals_interrupt():
-            launch_tui(launch)
+            code = launch_tui(launch)
     finally:
         bringup.stop()
         narrate("sandbox stopped")
-    return ExitCode.OK
+    return code
 
 
 def _narrate_update() -> Callable[[ServiceUpdate], None]:
