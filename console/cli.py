@@ -10,7 +10,7 @@ import argparse
 import contextlib
 import importlib
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from console import __version__
@@ -25,6 +25,8 @@ from console.shared.interrupts import (
 
 if TYPE_CHECKING:
     from pydantic import SecretStr
+
+    from screens.app import LightspeedConsole
 
 COMMANDS = (
     "review",
@@ -168,27 +170,49 @@ def report_bug(error: BaseException, secrets: Iterable[SecretStr | str | None] =
     return ExitCode.INTERNAL
 
 
-def launch_tui(launch: Launch) -> ExitCode:
+def launch_tui(launch: Launch, cleanup: Callable[[], object] | None = None) -> ExitCode:
     """Run the Textual app until the user quits; Textual is imported only here.
+
+    SIGTERM, SIGHUP, a closed terminal or (for a ``serve`` tab) the end of ``serve`` end
+    the app too, and the process if the app cannot end, after ``cleanup`` (the demo's
+    teardown; `console.shared.lifeline`).
 
     A crash of the app (`screens.app.LightspeedConsole.crash`: Textual prints no report
     of it) or an exception out of Textual itself is a bug: reported in one line, every
     secret the console knows masked (the env file's values, the doctor's), exit 70.
     """
-    from screens.app import LightspeedConsole
+    from console.serving.tabs import serving_parent
+    from console.shared.lifeline import Lifeline, terminal_of
 
-    app = LightspeedConsole(launch)
-    crash: BaseException | None
+    apps: list[LightspeedConsole] = []
+
+    def ask_to_stop() -> None:
+        for app in apps:
+            app.request_stop()
+
+    lifeline = Lifeline(
+        ask_to_stop,
+        cleanup=cleanup,
+        terminal_fd=terminal_of(sys.__stdin__),
+        parent_pid=serving_parent(),
+    )
+    crash: BaseException | None = None
     try:
-        app.run()
-        crash = app.crash
+        with lifeline:
+            from screens.app import LightspeedConsole
+
+            apps.append(LightspeedConsole(launch))
+            if lifeline.reason is not None:  # a signal while Textual was being imported
+                apps[0].request_stop()
+            apps[0].run()
+            crash = apps[0].crash
     except Exception as error:  # from Textual itself: its driver, its start
         crash = error
     if crash is None:
         return ExitCode.OK
     secrets: list[SecretStr | str | None] = [*launch.env_values, *launch.env_secrets]
     with contextlib.suppress(Exception):  # the report must not fail on the doctor's state
-        secrets.extend(app.doctor.secrets())
+        secrets.extend(apps[0].doctor.secrets())
     return report_bug(crash, secrets)
 
 

@@ -13,6 +13,8 @@ imports this module: screens and widgets receive data and ask through that inter
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -121,7 +123,23 @@ class LightspeedConsole(DeploymentsWork):
         self.bell()
         self._close_messages_no_wait()
 
+    _stop_requested = False
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def request_stop(self) -> None:
+        """End the app as ctrl+q would. From any thread, never blocking: the lifeline
+        (`console.shared.lifeline`) calls it on SIGTERM, SIGHUP or a gone terminal."""
+        self._stop_requested = True
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
+                loop.call_soon_threadsafe(self.exit)
+
     def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._stop_requested:  # asked before the app could hear it
+            self.exit()
+            return
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
         for problem in self.launch.settings_problems:
