@@ -39,6 +39,7 @@ from console.config.views import (
     read_providers,
 )
 from console.config.yamlio import YamlFile, line_at, parse_yaml_text, read_yaml_file, to_plain
+from console.shared.files import is_missing
 from console.shared.findings import Finding, Severity
 from console.shared.gcpause import gc_paused
 
@@ -266,7 +267,7 @@ def _read_profile(path: Path) -> tuple[Any, Callable[[tuple[str | int, ...]], in
     try:
         parsed = read_yaml_file(path)
     except ConfigFileError as error:
-        if error.line is None and not path.exists():
+        if error.line is None and is_missing(path):  # a loop of symbolic links is not
             raise FileNotFoundError(2, "no such file", str(path)) from None
         raise
     return to_plain(parsed.document), lambda where: line_at(parsed.document, where)
