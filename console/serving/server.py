@@ -8,7 +8,8 @@ things and keeps the rest:
   app): a refused one gets 403 and a one-line reason, and a refused WebSocket is never
   upgraded; the first request with the right ``?token=`` sets the token cookie;
 - the page's URLs use the host the browser asked for (``localhost`` or ``127.0.0.1``), so its
-  scripts and WebSocket go where the cookie was set;
+  scripts and WebSocket go where the cookie was set, and it loads nothing from another site
+  (its font comes from ``serve``: `console.serving.page`);
 - it serves on a socket bound before anything is printed (`bind`), so a port in use is an
   error before any banner, and it logs on stderr without query strings (the token is in one);
 - it runs at most ``max_tabs`` tabs at once (`console.serving.tabs`): one more is refused
@@ -39,6 +40,7 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from console.serving.access import HOST, TOKEN_PARAMETER, Access
+from console.serving.page import CONTENT_SECURITY_POLICY, self_contained
 from console.serving.tabs import MAX_TABS, SERVE_PID_VARIABLE, TOO_MANY_TABS
 from console.shared.output import narrate
 
@@ -123,7 +125,7 @@ def guard(access: Access) -> Any:
 
 
 def _no_referrer(response: web.StreamResponse) -> web.StreamResponse:
-    """The page's URL holds the token: it must not travel to the fonts' site as a Referer."""
+    """The page's URL holds the token: it must never travel to another site as a Referer."""
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -176,7 +178,8 @@ class GuardedServer(Server):
         """Say nothing here: ``serve`` printed the URL once the socket was bound."""
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
-        """The page, with its URLs on the host the browser used (checked by the guard)."""
+        """The page, with its URLs on the host the browser used (checked by the guard), and
+        nothing loaded from another site (`console.serving.page`: the font is served here)."""
         base = f"http://{request.host}"
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
@@ -184,7 +187,10 @@ class GuardedServer(Server):
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
         }
-        return aiohttp_jinja2.render_template("app_index.html", request, context)
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.text = self_contained(response.text or "", f"{base}/static/")
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """textual-serve's tab, counted from before its console starts to after it ends.
