@@ -7,9 +7,11 @@ with a remedy, and a documented exit code; a traceback is only ever a bug (exit 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from console import __version__
 from console.settings.launch import Launch
@@ -20,6 +22,11 @@ from console.shared.interrupts import (
     leave_on_next_interrupt,
     say_interrupted,
 )
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from screens.app import LightspeedConsole
 
 COMMANDS = (
     "review",
@@ -119,7 +126,6 @@ def report(error: Exception) -> ExitCode:
     from console.shared.atomic import WriteRefused
     from console.shared.ca_bundle import CaBundleError
     from console.shared.output import narrate
-    from console.shared.redact import scrub
 
     if _reader_gone(error):
         return ExitCode.BROKEN_PIPE
@@ -136,17 +142,79 @@ def report(error: Exception) -> ExitCode:
         where = f"{error.filename}: " if error.filename else ""
         narrate(f"error: {where}{error.strerror or error}", "red")
         return ExitCode.ERROR
-    # A bug: say so plainly, without a traceback or a secret.
-    narrate(f"internal error ({type(error).__name__}): {scrub(str(error))}", "red")
+    return report_bug(error)
+
+
+MAX_BUG_MESSAGE = 300
+"""How much of a bug's message is shown (one line; a hostile input can make it endless)."""
+
+
+def report_bug(error: BaseException, secrets: Iterable[SecretStr | str | None] = ()) -> ExitCode:
+    """A bug: say so in one line, without a traceback, a local variable or a secret.
+
+    ``secrets`` are masked in the message (in every form `console.shared.redact` knows),
+    as are JWT-shaped texts; the message is cut to one line of `MAX_BUG_MESSAGE`.
+    """
+    from console.shared.output import narrate
+    from console.shared.redact import scrub
+    from console.shared.sanitize import visible
+
+    try:
+        message = str(error)[: MAX_BUG_MESSAGE * 64]
+    except Exception:  # an exception whose text cannot be made
+        message = "(its message cannot be shown)"
+    message = visible(scrub(message, secrets))
+    if len(message) > MAX_BUG_MESSAGE:
+        message = message[:MAX_BUG_MESSAGE] + "…"
+    narrate(f"internal error ({type(error).__name__}): {message}", "red")
     narrate("  this is a bug in lightspeed-console; please report it with the command line")
     return ExitCode.INTERNAL
 
 
-def launch_tui(launch: Launch) -> None:
-    """Run the Textual app; Textual is imported only here, after the CLI has parsed."""
-    from screens.app import LightspeedConsole
+def launch_tui(launch: Launch, cleanup: Callable[[], object] | None = None) -> ExitCode:
+    """Run the Textual app until the user quits; Textual is imported only here.
 
-    LightspeedConsole(launch).run()
+    SIGTERM, SIGHUP, a closed terminal or (for a ``serve`` tab) the end of ``serve`` end
+    the app too, and the process if the app cannot end, after ``cleanup`` (the demo's
+    teardown; `console.shared.lifeline`).
+
+    A crash of the app (`screens.app.LightspeedConsole.crash`: Textual prints no report
+    of it) or an exception out of Textual itself is a bug: reported in one line, every
+    secret the console knows masked (the env file's values, the doctor's), exit 70.
+    """
+    from console.serving.tabs import serving_parent
+    from console.shared.lifeline import Lifeline, terminal_of
+
+    apps: list[LightspeedConsole] = []
+
+    def ask_to_stop() -> None:
+        for app in apps:
+            app.request_stop()
+
+    lifeline = Lifeline(
+        ask_to_stop,
+        cleanup=cleanup,
+        terminal_fd=terminal_of(sys.__stdin__),
+        parent_pid=serving_parent(),
+    )
+    crash: BaseException | None = None
+    try:
+        with lifeline:
+            from screens.app import LightspeedConsole
+
+            apps.append(LightspeedConsole(launch))
+            if lifeline.reason is not None:  # a signal while Textual was being imported
+                apps[0].request_stop()
+            apps[0].run()
+            crash = apps[0].crash
+    except Exception as error:  # from Textual itself: its driver, its start
+        crash = error
+    if crash is None:
+        return ExitCode.OK
+    secrets: list[SecretStr | str | None] = [*launch.env_values, *launch.env_secrets]
+    with contextlib.suppress(Exception):  # the report must not fail on the doctor's state
+        secrets.extend(apps[0].doctor.secrets())
+    return report_bug(crash, secrets)
 
 
 def run() -> None:

@@ -13,6 +13,8 @@ imports this module: screens and widgets receive data and ask through that inter
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import Callable, Iterable
 from typing import ClassVar
@@ -98,7 +100,46 @@ class LightspeedConsole(DeploymentsWork):
 
     # ------------------------------------------------------------------ lifecycle
 
+    crash: Exception | None = None
+    """The first exception nothing handled: the app ended on it (a bug). The CLI reports it
+    in one line with every secret masked and exits 70 (`console.cli.launch_tui`)."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's handler (the app ends), keeping the error and printing nothing of it.
+
+        Textual would print a Rich traceback with every frame's local variables, an env
+        file's values and the doctor's secrets among them, on the terminal (or, from a
+        ``serve`` tab, in serve's output), then exit 0. A Textual method, private in
+        8.2 (pinned); `tests/integration/test_crash_canary.py` fails if it stops being
+        called.
+        """
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # what `panic` prepared for an error with __rich__
+
+    def _fatal_error(self) -> None:
+        """Textual's, without its traceback (it shows local variables): bell, then quit."""
+        self.bell()
+        self._close_messages_no_wait()
+
+    _stop_requested = False
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def request_stop(self) -> None:
+        """End the app as ctrl+q would. From any thread, never blocking: the lifeline
+        (`console.shared.lifeline`) calls it on SIGTERM, SIGHUP or a gone terminal."""
+        self._stop_requested = True
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
+                loop.call_soon_threadsafe(self.exit)
+
     def on_mount(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._stop_requested:  # asked before the app could hear it
+            self.exit()
+            return
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
         for problem in self.launch.settings_problems:

@@ -13,9 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.config.envsubst import EnvReference
-from console.shared.redact import is_secret_key
-
 if TYPE_CHECKING:
     from pydantic import SecretStr
 
@@ -51,8 +48,8 @@ def held_secrets(
     loaded: Loaded, held: list[SecretStr | str | None], environ: Mapping[str, str]
 ) -> list[SecretStr | str | None]:
     """The secrets to mask everywhere: the console's own, plus the values of the variables
-    the files reference under a secret-named key."""
-    held.extend(environ.get(ref.name) for ref in loaded.env_references if _secret_ref(ref))
+    the files use as secrets (`console.config.loaded.Loaded.secret_references`)."""
+    held.extend(environ.get(ref.name) for ref in loaded.secret_references)
     return held
 
 
@@ -68,9 +65,3 @@ def same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
     except OSError:
         return a == b
-
-
-def _secret_ref(ref: EnvReference) -> bool:
-    """Whether a reference sits under a secret-named key (its value is then a secret)."""
-    keys = [part for part in ref.path if isinstance(part, str)]
-    return bool(keys) and is_secret_key(keys[-1])

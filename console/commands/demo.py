@@ -160,13 +160,13 @@ def _console(args: argparse.Namespace) -> ExitCode:
         settings=settings,
         settings_problems=tuple(problems),
     )
-    try:
-        with _signals_interrupt():
-            launch_tui(launch)
-    finally:
-        bringup.stop()
-        narrate("sandbox stopped")
-    return ExitCode.OK
+    with _signals_wait_for_teardown():
+        try:
+            code = launch_tui(launch, cleanup=bringup.stop)  # ends on SIGTERM, SIGHUP too
+        finally:
+            bringup.stop()
+            narrate("sandbox stopped")
+    return code
 
 
 def _narrate_update() -> Callable[[ServiceUpdate], None]:
@@ -214,21 +214,16 @@ def _stop_on_signals(sandbox: DemoSandbox) -> Iterator[threading.Event]:
 
 
 @contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """While the console runs, SIGTERM and SIGHUP end it as Ctrl+C would, so teardown runs.
-
-    The app's event loop turns SIGINT into a clean shutdown (the terminal is restored);
-    re-raising SIGTERM and SIGHUP (the terminal was closed) as SIGINT gets the same, and
-    the sandbox is stopped after. Ctrl+C typed in the console is a key, not a signal, and
-    quits through the app.
-    """
+def _signals_wait_for_teardown() -> Iterator[None]:
+    """SIGTERM and SIGHUP ignored while the console is not running: a closed terminal may
+    send SIGHUP twice, and the second must not kill the demo halfway through stopping its
+    servers. While the console runs, its lifeline takes them (`console.cli.launch_tui`),
+    and what it starts is not affected (a handled signal is reset in a child, an ignored
+    one would not be, so nothing is started while they are ignored)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {
-        sig: signal.signal(sig, lambda *_: signal.raise_signal(signal.SIGINT))
-        for sig in (signal.SIGTERM, signal.SIGHUP)
-    }
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:

@@ -174,7 +174,8 @@ def live_options(
 
     ``settings`` (read from the settings file when not given) supply the defaults the
     command line did not override. The Llama Stack CA bundle is checked here, before any
-    request: `CaBundleError` (exit 2) names the flag or the settings file that gave it.
+    request, and the authority's is a file: `CaBundleError` (exit 2) names the flag or the
+    settings file that gave it.
     """
     if settings is None:
         settings = user_settings(args)
@@ -184,13 +185,37 @@ def live_options(
         stack_timeout=args.timeout,
         boot_timeout=args.boot_timeout,
         authority=args.authority,
-        ca_bundle=args.ca_bundle,
+        ca_bundle=authority_ca_bundle(args),
         stack_ca_bundle=stack_ca_bundle(args, settings),
         token_timeout=args.token_timeout,
         retries=args.retries,
         model=model,
         prompt=prompt,
     )
+
+
+AUTHORITY_CA_REMEDY = (
+    "Pass the PEM file of the CA that signed the authority's (or its proxy's) certificate "
+    "with --ca-bundle PEM."
+)
+
+
+def authority_ca_bundle(args: argparse.Namespace) -> Path | None:
+    """``--ca-bundle`` (or the deployment's ``ca_bundle``), if it is a regular file, else
+    `CaBundleError` (exit 2): azure-identity opens it for every token request, and a named
+    pipe would hang each of them (a missing file is left to the token step's diagnosis)."""
+    from console.shared.ca_bundle import CaBundleError, check_regular
+    from console.shared.files import is_missing
+
+    bundle: Path | None = args.ca_bundle
+    if bundle is None or is_missing(Path(bundle).expanduser()):
+        return bundle
+    source = getattr(args, "deployment_sources", {}).get("ca_bundle", "--ca-bundle")
+    try:
+        check_regular(Path(bundle), AUTHORITY_CA_REMEDY)
+    except CaBundleError as error:
+        raise error.from_source(source) from None
+    return bundle
 
 
 def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | None:

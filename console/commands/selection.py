@@ -6,9 +6,10 @@ command: it reads the settings file once, and with ``-d NAME`` fills every optio
 command line left unset from that deployment (explicit flags win), then reads the env file
 (the flag's, else the deployment's) and lays it under the exported variables.
 
-While a headless command runs with an env file, its standard streams are scrubbed of the
-file's values (`console.shared.secret_streams`), so no output path can show one; the TUI
-masks them itself (the doctor holds them as secrets).
+While a headless command (or ``serve``, which relays its consoles' stderr) runs with an
+env file, its standard streams are scrubbed of the file's secrets
+(`console.shared.secret_streams`), so no output path can show one; the TUI masks them
+itself (the doctor holds them as secrets).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 PATH_FLAGS = ("config", "run_config", "baseline", "ca_bundle", "stack_ca_bundle", "env_file")
 """The deployment's files, by the name of the flag that gives another one."""
-UNSCRUBBED_COMMANDS = frozenset({"tui", "serve"})
+UNSCRUBBED_COMMANDS = frozenset({"tui"})
 """The console masks secrets on its own screens; its terminal is not a text stream."""
 
 
@@ -76,7 +77,8 @@ def run_command(args: argparse.Namespace) -> int:
         return int(handler(args))
     prepare(args)
     secrets: tuple[str, ...] = getattr(args, "env_secrets", ())
-    scrubbing = secrets and getattr(args, "command", None) not in UNSCRUBBED_COMMANDS
+    env_file_read = getattr(args, "environ", None) is not None
+    scrubbing = env_file_read and getattr(args, "command", None) not in UNSCRUBBED_COMMANDS
     with _scrubbed(secrets) if scrubbing else nullcontext():
         return int(handler(args))
 
@@ -118,6 +120,7 @@ def prepare(args: argparse.Namespace) -> None:
     args.deployment_sources = {}
     args.environ = None
     args.env_secrets = ()
+    args.env_values = ()
     args.env_notice = None
     if hasattr(args, "all") and (args.all or len(names) > 1):
         return  # check --all / several -d: each deployment is prepared on its own
@@ -216,6 +219,7 @@ def _read_environment(args: argparse.Namespace, path: Path) -> None:
     layer = layered(env, os.environ)
     args.environ = dict(layer.environ)
     args.env_secrets = layer.secrets
+    args.env_values = layer.values
     narrate(f"env file: {env.path} ({len(env.values)} variables, values never shown)", "dim")
     args.env_notice = notice = layer.notice()
     if notice:

@@ -7,8 +7,11 @@ The console can show a deployment's configuration and asks Entra ID for tokens w
 credentials, so it listens on 127.0.0.1 only (reach it from elsewhere through an SSH
 tunnel), and even there only the holder of the URL gets in: it carries a random token made
 for this run (``http://127.0.0.1:PORT/?token=...``, printed once, on stderr), and requests
-from other sites' pages or for other host names are refused. SIGINT or SIGTERM stops it,
-closing the browser sessions.
+from other sites' pages or for other host names are refused. At most ``--max-tabs`` tabs
+(8 by default) are served at once: each is a console process with the deployment's
+credentials loaded. SIGINT, SIGTERM, SIGHUP or SIGQUIT stops it, closing the browser
+sessions and ending their consoles; a console whose ``serve`` was killed outright ends
+by itself.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from console.commands.live import live_options
 from console.commands.tui import add_tui_options
 from console.serving.access import HOST, Access
+from console.serving.tabs import MAX_TABS, TABS_LIMIT
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
 
@@ -41,8 +45,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=DEFAULT_PORT,
         help=f"port on {HOST} (default: {DEFAULT_PORT}; 0 picks a free one)",
     )
+    parser.add_argument(
+        "--max-tabs",
+        type=_tabs,
+        default=MAX_TABS,
+        metavar="N",
+        help=f"browser tabs served at once, each its own console process (default: {MAX_TABS}, "
+        f"at most {TABS_LIMIT}); one more is refused until one is closed",
+    )
     add_tui_options(parser)
     parser.set_defaults(handler=run)
+
+
+def _tabs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of tabs: {text!r}") from None
+    if not 1 <= value <= TABS_LIMIT:
+        raise argparse.ArgumentTypeError(f"tabs out of range 1-{TABS_LIMIT}: {value}")
+    return value
 
 
 def _port(text: str) -> int:
@@ -92,7 +114,7 @@ def serve_command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    """Bind, print the URL once, serve until SIGINT or SIGTERM (exit 0 either way)."""
+    """Bind, print the URL once, serve until a stop signal (exit 0 whichever)."""
     live_options(args)  # an unusable --stack-ca-bundle stops here (exit 2), not in each tab
     from console.serving.server import GuardedServer, PortUnavailable, bind
 
@@ -105,5 +127,5 @@ def run(args: argparse.Namespace) -> ExitCode:
     access = Access(port=listener.getsockname()[1])
     narrate(f"serving the console on {access.url}")
     narrate("  open that URL (its token is new each run and lets the browser in); Ctrl+C stops")
-    GuardedServer(serve_command(args), access, listener).run()
+    GuardedServer(serve_command(args), access, listener, args.max_tabs).run()
     return ExitCode.OK

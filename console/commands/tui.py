@@ -42,7 +42,7 @@ def add_tui_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> ExitCode:
-    """Build the launch description and run the app until the user quits."""
+    """Build the launch description and run the app until the user quits (70: it crashed)."""
     from console.cli import launch_tui
 
     settings = user_settings(args)  # its problems are said on stderr and shown on screen
@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> ExitCode:
         deployment=deployment.name if deployment else None,
         tag=deployment.tag if deployment else None,
         env_secrets=args.env_secrets,
+        env_values=args.env_values,
         env_notice=args.env_notice,
         baseline=args.baseline,
     )
-    launch_tui(launch)
-    return ExitCode.OK
+    return launch_tui(launch)

@@ -14,6 +14,7 @@ the server section's key (``ogx`` or ``llama_stack``) and how the run.yaml's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from console.config.views import (
     read_providers,
 )
 from console.config.yamlio import YamlFile, line_at, parse_yaml_text, read_yaml_file, to_plain
+from console.shared.files import is_missing
 from console.shared.findings import Finding, Severity
 from console.shared.gcpause import gc_paused
 
@@ -112,7 +114,17 @@ def load(
     rest of the review still helps the operator.
     """
     with gc_paused():  # a large run.yaml is a tree of a million objects
-        return _load(lightspeed_config, run_config, environ, default_run_config, baseline)
+        loaded = _load(lightspeed_config, run_config, environ, default_run_config, baseline)
+    _mask_in_output(loaded, os.environ if environ is None else environ)
+    return loaded
+
+
+def _mask_in_output(loaded: Loaded, environ: Mapping[str, str]) -> None:
+    """The values of the variables the files use as secrets join what a scrubbed command's
+    output masks (`console.shared.secret_streams`), whatever the variables are called."""
+    from console.shared.secret_streams import mask_also
+
+    mask_also(environ.get(ref.name, "") for ref in loaded.secret_references)
 
 
 def _load(
@@ -255,7 +267,7 @@ def _read_profile(path: Path) -> tuple[Any, Callable[[tuple[str | int, ...]], in
     try:
         parsed = read_yaml_file(path)
     except ConfigFileError as error:
-        if error.line is None and not path.exists():
+        if error.line is None and is_missing(path):  # a loop of symbolic links is not
             raise FileNotFoundError(2, "no such file", str(path)) from None
         raise
     return to_plain(parsed.document), lambda where: line_at(parsed.document, where)

@@ -13,6 +13,7 @@ The steps themselves are in `console.doctor.offline` and `console.doctor.live`.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
@@ -165,6 +166,8 @@ class Doctor:
         found: list[Any] = list(self.source.env_secrets)
         loaded = self.state.loaded
         if loaded is not None:
+            environ = os.environ if self.source.environ is None else self.source.environ
+            found.extend(environ.get(ref.name) for ref in loaded.secret_references)
             if loaded.entra is not None:
                 found.append(loaded.entra.client_secret)
             if loaded.llama_stack is not None:

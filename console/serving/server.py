@@ -8,12 +8,17 @@ things and keeps the rest:
   app): a refused one gets 403 and a one-line reason, and a refused WebSocket is never
   upgraded; the first request with the right ``?token=`` sets the token cookie;
 - the page's URLs use the host the browser asked for (``localhost`` or ``127.0.0.1``), so its
-  scripts and WebSocket go where the cookie was set;
+  scripts and WebSocket go where the cookie was set, and it loads nothing from another site
+  (its font comes from ``serve``: `console.serving.page`);
 - it serves on a socket bound before anything is printed (`bind`), so a port in use is an
   error before any banner, and it logs on stderr without query strings (the token is in one);
-- stopping (SIGINT or SIGTERM) closes every tab's WebSocket, gives each console process a
-  moment to quit and then ends it, so nothing is left behind, no traceback is printed, and
-  a second signal while stopping is not an error.
+- it runs at most ``max_tabs`` tabs at once (`console.serving.tabs`): one more is refused
+  with 503 and a one-line reason before its console starts;
+- stopping (SIGINT, SIGTERM, SIGHUP or SIGQUIT) closes every tab's WebSocket, gives each
+  console process a moment to quit and then ends it, so nothing is left behind, no
+  traceback is printed, and a second signal while stopping is not an error. Each console
+  also knows its ``serve`` (`console.serving.tabs.SERVE_PID_VARIABLE`) and ends with it,
+  should ``serve`` be killed outright.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 from collections.abc import Awaitable, Callable
@@ -34,6 +40,8 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from console.serving.access import HOST, TOKEN_PARAMETER, Access
+from console.serving.page import CONTENT_SECURITY_POLICY, self_contained
+from console.serving.tabs import MAX_TABS, SERVE_PID_VARIABLE, TOO_MANY_TABS
 from console.shared.output import narrate
 
 CLOSE_TIMEOUT_S = 2.0
@@ -45,6 +53,10 @@ QUIT_GRACE_S = 3.0
 
 SHUTDOWN_TIMEOUT_S = 5.0
 """aiohttp's wait for request handlers still running once every tab is closed."""
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""What stops ``serve``: each ends every tab's console first (SIGHUP and SIGQUIT too: by
+default they would end ``serve`` alone and leave its consoles running)."""
 
 _LOGGERS = ("textual-serve", "aiohttp.server", "aiohttp.web", "lightspeed-console.serve")
 log = logging.getLogger("lightspeed-console.serve")
@@ -113,7 +125,7 @@ def guard(access: Access) -> Any:
 
 
 def _no_referrer(response: web.StreamResponse) -> web.StreamResponse:
-    """The page's URL holds the token: it must not travel to the fonts' site as a Referer."""
+    """The page's URL holds the token: it must never travel to another site as a Referer."""
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -131,12 +143,19 @@ class _StderrLog(logging.Handler):
 class GuardedServer(Server):
     """textual-serve's `Server` behind the token, Host and Origin checks, on a bound socket."""
 
-    def __init__(self, command: str, access: Access, listener: socket.socket) -> None:
+    def __init__(
+        self, command: str, access: Access, listener: socket.socket, max_tabs: int = MAX_TABS
+    ) -> None:
         super().__init__(command, host=HOST, port=access.port, title="lightspeed-console")
         self.access = access
         self.listener = listener
+        self.max_tabs = max_tabs
         self.sessions: dict[web.WebSocketResponse, AppService] = {}
         """The open tabs: each WebSocket and the console process it drives."""
+        self.tabs = 0
+        """Tabs accepted and not yet closed (counted before their console starts)."""
+        self._services: dict[asyncio.Task[Any] | None, AppService] = {}
+        """Each tab's console, by the task that serves the tab (to close its pipe after)."""
         self.stopping = False
 
     def initialize_logging(self) -> None:
@@ -152,13 +171,15 @@ class GuardedServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         app.middlewares.append(guard(self.access))
+        app.middlewares.append(self.tab_limit())
         return app
 
     async def on_startup(self, app: web.Application) -> None:
         """Say nothing here: ``serve`` printed the URL once the socket was bound."""
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
-        """The page, with its URLs on the host the browser used (checked by the guard)."""
+        """The page, with its URLs on the host the browser used (checked by the guard), and
+        nothing loaded from another site (`console.serving.page`: the font is served here)."""
         base = f"http://{request.host}"
         context = {
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
@@ -166,19 +187,61 @@ class GuardedServer(Server):
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
         }
-        return aiohttp_jinja2.render_template("app_index.html", request, context)
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.text = self_contained(response.text or "", f"{base}/static/")
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return response
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """textual-serve's tab, counted from before its console starts to after it ends.
+
+        Once the tab is closed, its console is made sure to end (`_end`: it was asked to
+        quit; else SIGTERM, then SIGKILL) and the pipe to it is closed: textual-serve
+        leaves both, so a closed tab's console could outlive the tab, and its pipes were
+        closed only when collected after the event loop had closed, which printed
+        "Exception ignored ... Event loop is closed" on stderr.
+        """
+        self.tabs += 1
+        task = asyncio.current_task()
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            service = self._services.pop(task, None)
+            if service is not None:
+                await _end(service)
+                with contextlib.suppress(Exception):  # already closed
+                    service.stdin.close()
+            self.tabs -= 1
+
+    def tab_limit(self) -> Any:
+        """The middleware that refuses a tab (503) when ``max_tabs`` are open or ``serve``
+        is stopping, before the WebSocket is upgraded or a console started. Between it and
+        `handle_websocket` nothing awaits, so two tabs cannot both take the last place."""
+
+        @web.middleware
+        async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+            if request.path == "/ws" and (self.tabs >= self.max_tabs or self.stopping):
+                reason = TOO_MANY_TABS.format(count=self.tabs)
+                if self.stopping:
+                    reason = "refused: lightspeed-console serve is stopping"
+                log.warning("refused a WebSocket from %s: %s", request.remote, reason)
+                return _no_referrer(web.Response(status=503, text=reason + "\n"))
+            return await handler(request)
+
+        return middleware
 
     async def _process_messages(
         self, websocket: web.WebSocketResponse, app_service: AppService
     ) -> None:
         self.sessions[websocket] = app_service
+        self._services[asyncio.current_task()] = app_service
         try:
             await super()._process_messages(websocket, app_service)
         finally:
             self.sessions.pop(websocket, None)
 
     def request_exit(self) -> None:
-        """The first SIGINT/SIGTERM stops the server; later ones, while it stops, do nothing."""
+        """The first stop signal stops the server; later ones, while it stops, do nothing."""
         if self.stopping:
             return
         self.stopping = True
@@ -193,10 +256,11 @@ class GuardedServer(Server):
         await asyncio.gather(*(_end(service) for _, service in sessions))
 
     def run(self) -> None:
-        """Serve on the bound socket until SIGINT or SIGTERM."""
+        """Serve on the bound socket until a stop signal (`STOP_SIGNALS`)."""
         self.initialize_logging()
+        os.environ[SERVE_PID_VARIABLE] = str(os.getpid())  # the tabs' consoles inherit it
         loop = asyncio.new_event_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.add_signal_handler(signum, self.request_exit)
         web.run_app(
             self._make_app(),

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from console.settings.toml_lines import KeyLines
+from console.shared.files import not_a_regular_file
 
 SECTION = "deployments"
 MAX_DEPLOYMENTS = 200
@@ -112,12 +113,9 @@ class Deployment:
         problems: list[SettingsProblem] = []
         for key in PATH_KEYS:
             path: Path | None = None if key in skip else getattr(self, key)
-            if path is None or path.is_file():
+            state = None if path is None else not_a_regular_file(path)
+            if path is None or state is None:
                 continue
-            if path.is_dir():
-                state = "is a folder, not a file"
-            else:
-                state = "is not a regular file" if path.exists() else "does not exist"
             problems.append(
                 SettingsProblem(
                     self.source,

@@ -7,14 +7,18 @@ literally, as a pod's Secret gives them: ``${OTHER}`` inside a value is not expa
 
 The file's values serve ``${env.*}`` and the Entra credentials exactly as exported
 variables would, but never override them: a variable exported in the shell wins, and the
-console says which ones did (`Layered.notice`, names only). Every value of the file is
-treated as a secret: it is handed on for scrubbing (`Layered.secrets`) and never shown.
+console says which ones did (`Layered.notice`, names only). No value of the file is ever
+shown by the console itself; the values of the variables whose names say they are
+secrets (`is_secret_variable`: ``CLIENT_SECRET``, ``AZURE_API_KEY``, ``TENANT_ID``) are
+handed on to be masked wherever they appear (`Layered.secrets`), and the loader adds the
+values the config files use as secrets, whatever their names. A value such as ``true``,
+``pass`` or ``info`` in ``ENABLE_TLS=true`` is no secret: masking it in every text would
+mask the console's own words and break its JSON.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,17 +47,36 @@ class EnvFile:
     """Names written without ``=`` (python-dotenv gives them no value): ignored."""
 
 
+SECRET_VARIABLE_ENDINGS = ("key", "pass", "pwd", "tenantid", "clientid", "connectionstring")
+"""How a variable's name ends, separators dropped, when its value is a secret beyond what
+a config key's name says (`console.shared.redact.is_secret_key`): ``AZURE_OPENAI_KEY``,
+``DB_PASS``, ``AZURE_TENANT_ID``, ``CLIENT_ID`` (the Entra ID identity is held as a secret),
+``STORAGE_CONNECTION_STRING``."""
+
+
+def is_secret_variable(name: str) -> bool:
+    """Whether an environment variable's name says its value is a secret."""
+    from console.shared.redact import is_secret_key
+
+    folded = "".join(char for char in name.lower() if char.isalnum())
+    return is_secret_key(name) or folded.endswith(SECRET_VARIABLE_ENDINGS)
+
+
 @dataclass(frozen=True)
 class Layered:
     """The environment a deployment is checked with: the file under the exported variables."""
 
     environ: Mapping[str, str]
     secrets: tuple[str, ...]
-    """Every value the file gave: masked wherever text is shown."""
+    """The values of the file's secret-named variables (`is_secret_variable`): masked
+    wherever text is shown."""
     exported_won: tuple[str, ...]
     """Names set both in the file and in the shell, whose exported value was used."""
     file: Path | None = None
     without_value: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    """Every value the file gave, secret or not: what a crash report masks, being text
+    nobody chose."""
 
     def notice(self) -> str | None:
         """What to tell the operator about the layering (names, never values), if anything."""
@@ -105,9 +128,11 @@ _REMEDY = "Give a dotenv file (KEY=value lines) with --env-file or env_file in t
 
 
 def _parse(path: Path, text: str) -> EnvFile:
-    from dotenv import dotenv_values
+    """python-dotenv's reading, in one pass: what ``dotenv_values(interpolate=False)``
+    gives (a later line wins), each line that is not a binding refused with its number."""
     from dotenv.parser import parse_stream
 
+    parsed: dict[str, str | None] = {}
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
             raise EnvFileError(
@@ -116,34 +141,26 @@ def _parse(path: Path, text: str) -> EnvFile:
                 "Fix or remove the line (quote values with spaces or #).",
                 binding.original.line,
             )
-    _quiet_dotenv()
-    parsed = dotenv_values(stream=io.StringIO(text), interpolate=False)
+        if binding.key is not None:
+            parsed[binding.key] = binding.value
     values = {key: value for key, value in parsed.items() if value is not None}
     without = tuple(key for key, value in parsed.items() if value is None)
     return EnvFile(path, values, without)
 
 
 def layered(env_file: EnvFile | None, exported: Mapping[str, str]) -> Layered:
-    """``exported`` over the file's values; the file's values are the secrets."""
+    """``exported`` over the file's values; the secret-named variables' are the secrets."""
     if env_file is None:
         return Layered(dict(exported), (), ())
     environ = {**env_file.values, **exported}
     won = tuple(sorted(name for name in env_file.values if name in exported))
-    secrets = tuple(sorted({value for value in env_file.values.values() if value}))
-    return Layered(environ, secrets, won, env_file.path, env_file.without_value)
-
-
-class _NoParseWarnings(logging.Filter):
-    """python-dotenv logs "could not parse" itself; `_parse` has said it with a remedy."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "could not parse" not in record.getMessage()
-
-
-_FILTER = _NoParseWarnings()
-
-
-def _quiet_dotenv() -> None:
-    logger = logging.getLogger("dotenv.main")
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
+    secrets = {value for name, value in env_file.values.items() if is_secret_variable(name)}
+    values = {value for value in env_file.values.values() if value}
+    return Layered(
+        environ,
+        tuple(sorted(secret for secret in secrets if secret)),
+        won,
+        env_file.path,
+        env_file.without_value,
+        tuple(sorted(values)),
+    )

@@ -38,7 +38,10 @@ class Launch:
     """The settings file's name for the deployment opened (``-d NAME``), if any."""
     tag: str | None = None
     env_secrets: tuple[str, ...] = ()
-    """The values an env file gave: the doctor masks them everywhere."""
+    """The env file's secrets (`console.settings.envfile.Layered.secrets`): the doctor
+    masks them everywhere."""
+    env_values: tuple[str, ...] = ()
+    """Every value the env file gave: a crash report masks them all."""
     env_notice: str | None = None
     """Which exported variables won over the env file (names only), for the event log."""
     baseline: Path | None = None

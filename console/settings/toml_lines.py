@@ -26,6 +26,33 @@ _PART = re.compile(
 )
 
 
+MAX_KEY_PARTS = 32
+"""The most parts a dotted key may have (``deployments.prod-eu.url`` has three). tomllib,
+and `KeyLines`, take time that grows with the square of a key's parts: a 60 KB file with one
+30,000-part key took 19 s to read. A longer key is refused before either sees it."""
+
+_SPACE = r"[ \t]*+"
+_LONG_KEY = re.compile(
+    rf"(?m)(?:^|[\[{{,]){_SPACE}"  # where a key begins: a line, a header, an inline table
+    rf"(?:(?:[A-Za-z0-9_-]++|\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'){_SPACE}\.{_SPACE}){{{MAX_KEY_PARTS},}}"
+)
+"""More than `MAX_KEY_PARTS` key parts joined by dots where a key begins: at the start of a
+line (a key line, a table header's ``[``) or after ``{`` or ``,`` (an inline table). A
+string value is not a key (``url = "http://a.b.c..."`` is not counted)."""
+
+
+def overlong_key(text: str) -> tuple[int, int] | None:
+    """The line (1-based) and part count of the first dotted key of more than
+    `MAX_KEY_PARTS` parts in ``text``, or None; one pass, possessive, so linear."""
+    found = _LONG_KEY.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    end = text.find("\n", found.start())
+    rest = text[found.start() : None if end < 0 else end]
+    return line, rest.count(".") + 1
+
+
 def split_key(text: str) -> KeyPath | None:
     """A dotted TOML key as its parts (quotes removed); None if it is not one."""
     parts: list[str] = []

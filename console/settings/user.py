@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from console.settings.deployments import SECTION, Deployment, read_deployments
+from console.settings.toml_lines import MAX_KEY_PARTS, overlong_key
 
 APP_NAME = "lightspeed-console"
 SETTINGS_ENV = "LIGHTSPEED_CONSOLE_SETTINGS"
@@ -112,8 +113,19 @@ def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings
 
     try:
         text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return UserSettings(), [f"{path}: {error}; using defaults"]
+    overlong = overlong_key(text)  # refused at once: tomllib is quadratic in a key's parts
+    if overlong is not None:
+        line, parts = overlong
+        return UserSettings(), [
+            f"{path}:{line}: a dotted key of about {parts} parts, more than "
+            f"{MAX_KEY_PARTS}; not read, using defaults (a setting's key has a few parts, "
+            "as deployments.NAME.url: fix that line)"
+        ]
+    try:
         data = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except tomllib.TOMLDecodeError as error:
         return UserSettings(), [f"{path}: {error}; using defaults"]
     problems: list[str] = []
     keymap = _keymap(data.get("keymap", {}), path, problems)

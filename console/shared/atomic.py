@@ -56,6 +56,29 @@ class WriteRefused(Exception):
 
 
 @dataclass
+class WriteFailed(WriteRefused):
+    """Writing failed (a full disk, a quota, an I/O error); nothing on disk changed: the
+    target and any ``.bak`` are as they were, and no temp file is left."""
+
+    errno: int | None = None
+
+
+def _failed(target: Path, error: OSError) -> WriteFailed:
+    folder = _folder(target)
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        remedy = (
+            f"Free space on the file system of {folder} (or choose another folder), "
+            "then run the command again."
+        )
+    else:
+        remedy = (
+            f"Check {folder} (permissions, free space, a read-only file system), then run again."
+        )
+    return WriteFailed(target, f"{reason} (nothing was changed)", remedy, error.errno)
+
+
+@dataclass
 class TargetChanged(WriteRefused):
     """The target no longer holds the text the new one was made from (another writer)."""
 
@@ -124,16 +147,21 @@ def write_atomic(
     the path, even one that appeared a moment ago. ``backup`` keeps the old contents as
     ``<name>.bak`` (written atomically too), under a lock on the target; ``expected`` is the
     text ``text`` was made from (as the loader decoded it), and the target must still hold
-    it, else `TargetChanged`.
+    it, else `TargetChanged`. An error while writing (a full disk) is `WriteFailed`, with
+    nothing changed: the new file and the backup are both complete before either is put in
+    place.
     """
     _check_target(target, overwrite=overwrite)
     data = text.encode("utf-8")
-    if not overwrite:
-        return _create(target, data)
-    if backup:
-        return _rewrite_with_backup(target, data, expected)
-    kept = _kept(target)
-    _replace(target, data, kept)
+    try:
+        if not overwrite:
+            return _create(target, data)
+        if backup:
+            return _rewrite_with_backup(target, data, expected)
+        kept = _kept(target)
+        _replace(target, data, kept)
+    except OSError as error:
+        raise _failed(target, error) from None
     return WriteResult(target, kept.mode if kept else NEW_FILE_MODE, None, created=kept is None)
 
 
@@ -199,11 +227,12 @@ def _create_in_place(target: Path, data: bytes) -> None:
     except FileExistsError:
         raise _already_exists(target) from None
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), NEW_FILE_MODE)
-            os.fsync(handle.fileno())
+        try:
+            _write_all(fd, data)
+            os.fchmod(fd, NEW_FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
@@ -241,14 +270,38 @@ def _rewrite_with_backup(target: Path, data: bytes, expected: str | None) -> Wri
                 )
             kept = _Kept.of(info)
             _check_target(backup_path, overwrite=True)
-            _replace(backup_path, current, kept)
-        _replace(target, data, kept)
+            _replace_both(target, data, backup_path, current, kept)
+        if kept is None:
+            _replace(target, data, kept)
     if kept is None:
         return WriteResult(target, NEW_FILE_MODE, None, created=True)
     return WriteResult(target, kept.mode, backup_path, created=False)
 
 
 _RUN_AGAIN = "Nothing was written. Run the command again: it reads the file as it is now."
+
+
+def _replace_both(target: Path, data: bytes, backup: Path, current: bytes, kept: _Kept) -> None:
+    """Put ``data`` at ``target`` and ``current`` at ``backup``, both complete first.
+
+    The new file is written first, then the backup: a disk that fills on either leaves
+    neither in place (a ``.bak`` beside an unchanged file, as a full disk used to leave,
+    says a rewrite happened that did not). Only then are both renamed, the backup first.
+    """
+    new_temp = _temp_file(target, data, kept)
+    try:
+        backup_temp = _temp_file(backup, current, kept)
+    except BaseException:
+        new_temp.unlink(missing_ok=True)
+        raise
+    try:
+        os.replace(backup_temp, backup)
+        os.replace(new_temp, target)
+    except BaseException:
+        backup_temp.unlink(missing_ok=True)
+        new_temp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(_folder(target))
 
 
 @contextlib.contextmanager
@@ -308,18 +361,28 @@ def _temp_file(target: Path, data: bytes, kept: _Kept | None) -> Path:
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=_folder(target))
     temp = Path(temp_name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        try:
+            _write_all(fd, data)
             if kept is not None:
-                _keep_owner(handle.fileno(), kept)
-            os.fchmod(handle.fileno(), kept.mode if kept else NEW_FILE_MODE)
-            os.fsync(handle.fileno())
+                _keep_owner(fd, kept)
+            os.fchmod(fd, kept.mode if kept else NEW_FILE_MODE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
     return temp
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``data`` to ``fd`` with os.write until all of it is written (or an error, such as a
+    full disk, is raised). os.write is the one place bytes reach a file here: the tests
+    make the disk fill by replacing it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _keep_owner(fd: int, kept: _Kept) -> None:

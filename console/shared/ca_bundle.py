@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from console.shared.diagnosis import Diagnosis
+from console.shared.files import not_a_regular_file
 
 STACK_CA_FLAG = "--stack-ca-bundle"
 STACK_CA_SETTING = "stack_ca_bundle"
@@ -66,20 +67,36 @@ def bundle_key(path: Path) -> tuple[str, int, int]:
     The file's stamp is part of the key so a bundle fixed on disk is read again (the TUI
     re-runs a step without a restart); raises `CaBundleError` when it is not a readable file.
     """
-    try:
-        stat = path.expanduser().stat()
-    except FileNotFoundError:
-        raise CaBundleError(path, "no such file") from None
-    except OSError as error:
-        raise CaBundleError(path, f"cannot be read ({error.strerror or error})") from None
-    if path.expanduser().is_dir():
+    problem = not_a_regular_file(path.expanduser())
+    if problem == "does not exist":
+        raise CaBundleError(path, "no such file")
+    if problem == "is a folder, not a file":
         raise CaBundleError(
             path,
             "is a folder, not a PEM file",
             f"Name the PEM file of the server's CA, not a folder (join a folder's "
             f"certificates into one file with `cat {path}/*.pem > ca-bundle.pem`).",
         )
+    check_regular(path)  # a loop of symbolic links, a pipe, a device: each in its words
+    try:
+        stat = path.expanduser().stat()
+    except OSError as error:  # gone since
+        raise CaBundleError(path, f"cannot be read ({error.strerror or error})") from None
     return str(path.expanduser().resolve()), stat.st_mtime_ns, stat.st_size
+
+
+def check_regular(path: Path, remedy: str = _REMEDY) -> None:
+    """`CaBundleError` unless ``path`` is a regular file: a FIFO would block the console
+    before its first frame (and every TLS handshake after), a device never ends."""
+    problem = not_a_regular_file(path.expanduser())
+    if problem is None:
+        return
+    if "pipe" in problem or "device" in problem:
+        remedy = (
+            "Save the CA's PEM certificate to a file and pass that file (a pipe or a "
+            "device cannot be read once and trusted for every connection)."
+        )
+    raise CaBundleError(path, problem, remedy)
 
 
 def bundle_context(path: Path) -> ssl.SSLContext:

@@ -142,10 +142,27 @@ def emit(*pieces: Piece) -> None:
 
 
 def emit_json(data: Any) -> None:
-    """Data to stdout as one JSON document."""
+    """Data to stdout as one JSON document.
+
+    On a stdout that masks secrets (`console.shared.secret_streams`), they are masked in
+    the document's strings before it is written, never in its text: a secret such as
+    ``true`` cannot turn ``"ok": true`` into something that is not JSON.
+    """
     import json  # only the --json paths need it; the TUI's start path does not
 
-    emit(json.dumps(data, indent=2, default=str) + "\n")
+    mask_strings = getattr(sys.stdout, "mask_strings", None)
+    write_verbatim = getattr(sys.stdout, "write_verbatim", None)
+    if mask_strings is None or write_verbatim is None:
+        emit(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    plain = json.loads(json.dumps(data, default=str))  # what the document will hold
+    text = json.dumps(mask_strings(plain), indent=2) + "\n"
+    try:
+        write_verbatim(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_stdout()
+        raise StdoutGone from None
 
 
 def narrate(text: str, style: str | None = None) -> None:

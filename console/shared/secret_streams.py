@@ -1,11 +1,20 @@
 """stdout and stderr that cannot show a given set of secrets, for one command's run.
 
-An env file's values are secrets the rest of the console did not choose: a tenant id in a
-token's narration, a base URL in a finding, a value echoed by a server. Rather than trust
-every print path to know them, a headless command that read an env file runs with both
-standard streams wrapped (`scrubbed_output`): every write is passed through
-`console.shared.redact.scrub` with those values (as written, percent-encoded and
-JSON-escaped). Only those: a token the operator asked to see (``--show-token``) stays.
+An env file's secrets are values the rest of the console did not choose: a client secret
+echoed by an authority, a key in a server's error body. Rather than trust every print
+path to know them, a headless command that read an env file runs with both standard
+streams wrapped (`scrubbed_output`): every write is passed through one
+`console.shared.redact.Masker`, which finds each secret in every form it may be echoed
+in (`console.shared.redact.encoded_forms`) in one pass, however many there are.
+
+Which values are secrets is decided by the variable (`console.settings.envfile`: by its
+name) and, once the files are loaded, by where they use it (`mask_also`, called by the
+loader for ``client_secret: ${env.ANY_NAME}``). A value such as ``true`` or ``pass`` in
+``ENABLE_TLS=true`` is no secret, and masking it would mask the console's own words.
+
+JSON goes through `ScrubbingStream.mask_strings` instead of the text scrub
+(`console.shared.output.emit_json`): secrets are masked inside the document's strings, so
+no secret, whatever its text, can mask JSON syntax and leave the document unparseable.
 
 A value could arrive split over two writes (a streamed answer, chunk by chunk), so a
 write's tail that could be the start of a secret is held back until the next write, or
@@ -16,11 +25,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from console.shared.redact import encoded_forms, scrub
+from console.shared.redact import Masker, masker_for, scrub_data
+
+_ACTIVE: list[ScrubbingStream] = []
+"""The streams `scrubbed_output` installed, which `mask_also` extends."""
 
 
 class ScrubbingStream:
@@ -28,39 +41,61 @@ class ScrubbingStream:
 
     def __init__(self, stream: TextIO, secrets: Iterable[str]) -> None:
         self._stream = stream
-        self._secrets = [secret for secret in secrets if secret]
-        self._forms = sorted(
-            {form for secret in self._secrets for form in encoded_forms(secret)}, key=len
-        )
+        self._lock = threading.Lock()
+        self._secrets = frozenset(secret for secret in secrets if secret)
+        self._masker: Masker = masker_for(self._secrets)
         self._pending = ""
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        """The values masked now."""
+        return self._secrets
+
+    def add(self, secrets: Iterable[str]) -> None:
+        """Mask ``secrets`` too from now on (what was held back included)."""
+        with self._lock:
+            more = self._secrets | {secret for secret in secrets if secret}
+            if more != self._secrets:
+                self._secrets = frozenset(more)
+                self._masker = masker_for(self._secrets)
 
     def write(self, text: str) -> int:
         """Write ``text`` scrubbed; a tail that may begin a secret waits for what follows."""
-        data = scrub(self._pending + text, self._secrets, jwts=False)
-        keep = self._possible_start(data)
-        self._pending = data[len(data) - keep :] if keep else ""
-        if keep:
-            data = data[: len(data) - keep]
-        if data:
-            self._stream.write(data)
+        with self._lock:
+            masker = self._masker
+            data = self._pending + text
+            spans = masker.spans(data)
+            cut = masker.hold_from(data)
+            for start, end in spans:  # a secret found across the cut is held whole
+                if start < cut < end:
+                    cut = start
+                    break
+            self._pending = data[cut:]
+            shown = masker.mask(data[:cut], [span for span in spans if span[1] <= cut])
+            if shown:
+                self._stream.write(shown)
         return len(text)
 
-    def _possible_start(self, data: str) -> int:
-        """The length of the longest tail of ``data`` that is a proper start of a secret."""
-        longest = 0
-        for form in self._forms:
-            for length in range(min(len(form) - 1, len(data)), longest, -1):
-                if data.endswith(form[:length]):
-                    longest = length
-                    break
-        return longest
+    def mask_strings(self, data: Any) -> Any:
+        """``data`` (plain JSON values) with the secrets masked inside its strings only."""
+        return scrub_data(data, self._masker)
+
+    def write_verbatim(self, text: str) -> None:
+        """Write ``text`` as it is (already masked, `mask_strings`), after what was held."""
+        with self._lock:
+            self._write_pending()
+            self._stream.write(text)
 
     def release(self) -> None:
         """Write what was held back (the run is over: nothing more can complete it)."""
+        with self._lock:
+            self._write_pending()
+        self._stream.flush()
+
+    def _write_pending(self) -> None:
         if self._pending:
             pending, self._pending = self._pending, ""
-            self._stream.write(pending)
-        self._stream.flush()
+            self._stream.write(self._masker.mask(pending))
 
     def flush(self) -> None:
         self._stream.flush()
@@ -79,6 +114,14 @@ class ScrubbingStream:
         return getattr(self._stream, name)
 
 
+def mask_also(secrets: Iterable[str]) -> None:
+    """Mask ``secrets`` too in the output of the command running (none: nothing to do)."""
+    values = [secret for secret in secrets if secret]
+    if values:
+        for stream in list(_ACTIVE):
+            stream.add(values)
+
+
 @contextmanager
 def scrubbed_output(secrets: Iterable[str]) -> Iterator[None]:
     """Run the body with ``sys.stdout`` and ``sys.stderr`` masking ``secrets``."""
@@ -86,10 +129,12 @@ def scrubbed_output(secrets: Iterable[str]) -> Iterator[None]:
     original = sys.stdout, sys.stderr
     wrapped = [ScrubbingStream(stream, values) for stream in original]
     sys.stdout, sys.stderr = wrapped
+    _ACTIVE.extend(wrapped)
     try:
         yield
     finally:
         sys.stdout, sys.stderr = original
         for stream in wrapped:
+            _ACTIVE.remove(stream)
             with contextlib.suppress(OSError, ValueError):  # the reader went away
                 stream.release()

@@ -160,3 +160,84 @@ def test_closing_the_console_terminal_leaves_nothing(run: Run) -> None:
         pytest.fail("the console did not exit after its terminal closed")
     assert status is not None
     run.assert_nothing_left([])
+
+
+HANG_PLANT = """
+import os
+
+if os.environ.get("LSC_HANG_SHUTDOWN") == "1":
+    try:
+        import time
+
+        from textual.drivers.linux_driver import LinuxDriver
+    except ImportError:  # a server's own environment, without Textual
+        pass
+    else:
+
+        def _hang(self):  # the app's last write never returns (a gone terminal, a lost wake-up)
+            time.sleep(3600)
+
+        LinuxDriver.stop_application_mode = _hang
+"""
+
+
+def _wait_for_exit(pid: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the demo did not end after its terminal closed")
+
+
+def test_a_console_whose_shutdown_hangs_still_ends_and_cleans_up(run: Run, tmp_path: Path) -> None:
+    """The terminal closes a second after the first frame and the app's shutdown never
+    returns (as when a KeyboardInterrupt had lost a wake-up of Textual's output thread):
+    the demo still ends, its sandbox stopped and its temp files gone."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "sitecustomize.py").write_text(HANG_PLANT)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the demo on a terminal, as a user starts it
+        os.environ.update(run.env)
+        os.environ.update(TERM="xterm-256color", PYTHONPATH=str(plant), LSC_HANG_SHUTDOWN="1")
+        os.execv(sys.executable, [sys.executable, "-m", "console", "demo", "--stand-in"])
+    try:
+        drawn = read_pty(fd, b"Sandbox", 30)
+        assert b"Sandbox" in drawn
+        read_pty(fd, b"\0", 1)  # about a second after the first frame
+    finally:
+        os.close(fd)  # the terminal is gone: the kernel sends SIGHUP
+    _wait_for_exit(pid, 60)
+    run.assert_nothing_left([])
+
+
+def test_a_terminal_gone_without_a_signal_ends_the_demo(run: Run) -> None:
+    """A console that is not its terminal's session leader gets no SIGHUP when the
+    terminal closes; its reads just fail. It notices, ends and cleans up."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--stand-in"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env={**run.env, "TERM": "xterm-256color"},
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        drawn = read_pty(master, b"Sandbox", 30)
+        assert b"Sandbox" in drawn
+        read_pty(master, b"\0", 1)
+    finally:
+        os.close(master)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        pytest.fail("the demo did not end after its terminal closed")
+    run.assert_nothing_left([])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.shared.atomic import NEW_FILE_MODE, WriteRefused, write_atomic
+from console.shared.atomic import NEW_FILE_MODE, WriteFailed, WriteRefused, write_atomic
 
 
 def mode(path: Path) -> int:
@@ -80,7 +80,8 @@ def test_failed_write_leaves_old_file_and_no_temp(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WriteFailed, match="No space") as failed:
         write_atomic(target, "new\n", overwrite=True)
+    assert "Free space on the file system" in failed.value.remedy
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["run.yaml"]

@@ -206,7 +206,7 @@ def test_the_tui_gets_the_deployment_its_layered_environment_and_secrets(
     fleet: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     launched: list[Launch] = []
-    monkeypatch.setattr("console.cli.launch_tui", launched.append)
+    monkeypatch.setattr("console.cli.launch_tui", lambda launch: launched.append(launch) or 0)
     monkeypatch.setenv("CLIENT_ID", "exported-client")
     code, _, _ = run(capsys, "-d", "prod-eu", "--settings", str(fleet))
     assert code == 0
