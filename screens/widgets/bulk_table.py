@@ -14,7 +14,7 @@ was half the time to show the models.
 
 Textual has no public way to load a table in bulk, so this reaches into DataTable's
 private stores, and pyproject.toml pins Textual to the release line they were read from
-(``textual>=8.2.8,<8.3``). The private names used, and why:
+(``textual==8.2.8``). The private names used, and why:
 
 - ``DataTable._data`` (row key -> column key -> cell): the cells, filled in one pass;
 - ``DataTable._row_locations`` (a ``textual._two_way_dict.TwoWayDict`` of row key <-> row
@@ -33,7 +33,6 @@ from collections.abc import Iterable, Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual._two_way_dict import TwoWayDict
 from textual.widgets import DataTable
 from textual.widgets.data_table import Row, RowKey
 
@@ -73,6 +72,9 @@ class BulkTable(DataTable[LazyText]):
         rows = list(rows)
         columns = self.ordered_columns
         try:
+            # Private to Textual: imported here, so a release without it takes the fallback.
+            from textual._two_way_dict import TwoWayDict
+
             store = self._data
             metadata = self.rows
             locations: dict[RowKey, int] = {}
@@ -91,7 +93,7 @@ class BulkTable(DataTable[LazyText]):
                     column.content_width = width
             self._require_update_dimensions = True
             self._update_count += 1
-        except (AttributeError, TypeError):  # pragma: no cover - another Textual's internals
+        except (ImportError, AttributeError, TypeError):  # another Textual's internals
             self.clear()
             self.add_rows(rows)
             return len(rows)

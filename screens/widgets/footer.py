@@ -12,7 +12,7 @@ It is Textual's `Footer` (so it looks exactly like it) with one hook replaced,
 reactive `Footer.compose` reads to know whether the bindings can be shown yet; it is set
 here where the stock hook sets it, and read to describe the keys the next compose would
 show. pyproject.toml pins Textual to the release line it was read from
-(``textual>=8.2.8,<8.3``); `tests/tui/test_chrome.py` checks the bar still shows what the
+(``textual==8.2.8``); `tests/tui/test_chrome.py` checks the bar still shows what the
 stock footer would.
 """
 

@@ -23,6 +23,7 @@ patching module attributes:
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import itertools
 import os
@@ -57,6 +58,8 @@ own included, can be given one of these as its local port while the sandbox star
 PORT_COUNT = 3
 WORKDIR = Path("/tmp/lightspeed-console-snapshots")
 """Fixed, because file paths show on screen; made fresh for each test, removed after."""
+LOCK = Path("/tmp/lightspeed-console-snapshots.lock")
+"""Held while a pinned sandbox runs: its ports and folder are one per machine."""
 SIGNING_KID = "SandboxSigningKey00000000000"
 STEP_S = {
     "console.doctor.runner": 0.042,
@@ -206,7 +209,20 @@ def _module(name: str) -> ModuleType:
 
 @contextmanager
 def pinned_sandbox() -> Iterator[Pinned]:
-    """Start the sandbox with everything pinned; stop it, remove its folder, unpin after."""
+    """Start the sandbox with everything pinned; stop it, remove its folder, unpin after.
+
+    Its ports and folder are the machine's, so two test processes (pytest-xdist's workers)
+    take turns: each holds `LOCK` while its pinned sandbox runs.
+    """
+    with LOCK.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            yield from _pinned_sandbox()
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+
+
+def _pinned_sandbox() -> Iterator[Pinned]:
     old_tz = os.environ.get("TZ")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TZ", "UTC")
