@@ -35,14 +35,37 @@ def _no_user_settings(
     monkeypatch.delenv("LIGHTSPEED_CONSOLE_SETTINGS", raising=False)
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the fault matrix (tests/integration/test_fault_matrix.py) when it ran."""
+_FAULT_MATRIX: list[str] = []
+"""The fault matrix's table, as the worker that ran it handed it over (pytest-xdist)."""
+
+
+def _fault_matrix_lines() -> list[str]:
+    """The table of tests/integration/test_fault_matrix.py, when it ran in this process."""
     import sys
 
     module = next(
         (m for name, m in list(sys.modules.items()) if name.endswith(".test_fault_matrix")), None
     )
-    lines: list[str] = module.table_lines() if module is not None else []
+    return list(module.table_lines()) if module is not None else []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker hands the table to the controller, which prints the summary."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["fault_matrix"] = _fault_matrix_lines()
+
+
+def pytest_testnodedown(node: object, error: object) -> None:
+    """The controller keeps the table a worker handed over."""
+    lines = getattr(node, "workeroutput", {}).get("fault_matrix")
+    if lines:
+        _FAULT_MATRIX[:] = lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fault matrix (tests/integration/test_fault_matrix.py) when it ran."""
+    lines = _FAULT_MATRIX or _fault_matrix_lines()
     if lines:
         terminalreporter.write_sep("=", "fault matrix: injected -> shown -> cleared at runtime")
         for line in lines:
