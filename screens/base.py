@@ -43,14 +43,20 @@ class ConsoleScreen(Screen[None]):
         yield from ()
 
     def on_mount(self) -> None:
-        # Immediate: the redraw happens as the state moves, like a reactive's watcher.
-        self.console.revised.subscribe(self, self._revised, immediate=True)
-        self._revised()
+        # Not immediate: the redraw runs as this screen's own callback, so an error in it
+        # reaches the app like any other (Signal.publish would only log it and go on).
+        self.console.revised.subscribe(self, self._revised)
+        self._redraw()
 
     def on_screen_resume(self) -> None:
-        self._revised()
+        self._redraw()
 
     def _revised(self, _revision: int | None = None) -> None:
+        """The state moved: redraw now if this screen is shown, else when it is resumed."""
+        if self.is_current:
+            self._redraw()
+
+    def _redraw(self) -> None:
         self.console.fill_deployment_bar(self.query_one(DeploymentBar), self.TITLE)
         self.query_one(EventPane).display = self.console.show_events
         self.refresh_view()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -82,3 +83,54 @@ async def test_log_pane_shows_its_newest_line_above_the_key_bar(
         assert pane.scroll_y == pane.max_scroll_y > 0
         footer = app.screen.query_one(KeyFooter)
         assert pane.region.bottom <= footer.region.y
+
+
+async def test_an_error_in_a_redraw_reaches_the_app(
+    make_app: Callable[..., LightspeedConsole], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in a screen's refresh_view is the app's error (reported, exit 70 from the CLI),
+    never a line in Textual's log behind a screen that silently stops changing."""
+    from screens.doctor_screen import DoctorScreen
+
+    app = make_app(read_only=True)
+    calls: list[int] = []
+
+    def broken(self: DoctorScreen) -> None:
+        calls.append(1)
+        raise RuntimeError("redraw bug canary")
+
+    with pytest.raises(RuntimeError, match="redraw bug canary"):  # run_test re-raises it
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: bool(app.doctor.state.results))
+            monkeypatch.setattr(DoctorScreen, "refresh_view", broken)
+            app.revision += 1
+            await wait_for(pilot, lambda: app.crash is not None or not app.is_running)
+    assert calls
+    assert isinstance(app.crash, RuntimeError)
+    assert str(app.crash) == "redraw bug canary"
+
+
+async def test_only_the_shown_screen_redraws_the_others_on_return(
+    make_app: Callable[..., LightspeedConsole], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.doctor_screen import DoctorScreen
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(app.doctor.state.results))
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.current_mode == "config")
+        redraws: list[int] = []
+        original = DoctorScreen.refresh_view
+
+        def counted(self: DoctorScreen) -> None:
+            redraws.append(1)
+            original(self)
+
+        monkeypatch.setattr(DoctorScreen, "refresh_view", counted)
+        for _ in range(5):
+            app.revision += 1
+        await pilot.pause(0.2)
+        assert redraws == []  # the doctor is not shown: nothing drawn for nobody
+        await pilot.press("1")
+        await wait_for(pilot, lambda: bool(redraws))
