@@ -50,7 +50,8 @@ def measure(info: DemoInfo, runs: int = 4) -> list[Measurement]:
         (folder / "run.yaml").write_text(yaml.safe_dump(run))
         config = folder / "lightspeed-stack.yaml"
         config.write_text(
-            "name: bench\nservice:\n  host: 127.0.0.1\n  port: 8080\nogx:\n  use_as_library_client: true\n"
+            "name: bench\nservice:\n  host: 127.0.0.1\n  port: 8080\n"
+            "ogx:\n  use_as_library_client: true\n"
             f"  library_client_config_path: {folder / 'run.yaml'}\n"
             "user_data_collection:\n  feedback_enabled: false\n"
             "azure_entra_id:\n  tenant_id: ${env.TENANT_ID}\n  client_id: ${env.CLIENT_ID}\n"
