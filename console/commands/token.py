@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
-from console.commands.live import add_entra_options
+from console.commands.live import add_entra_options, positive_float
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.entra.manager import (
@@ -37,13 +37,6 @@ from console.shared.timefmt import countdown, local_time
 _MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
-
-
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
     parser = commands.add_parser(
@@ -58,7 +51,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--token-timeout",
         "--timeout",
         dest="timeout",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="S",
         help=f"connect and read timeout in seconds (default: connect "

@@ -16,7 +16,9 @@ Responses API, which a server offers only when its run.yaml enables it.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -38,6 +40,13 @@ from console.inference.request import (
     response_text,
 )
 from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.bounds import (
+    STREAM_TAIL_CHARS,
+    UnreadableJson,
+    bound_diagnosis,
+    parse_json,
+    whole_answer_timeout,
+)
 from console.stack.errors import not_json_diagnosis, unexpected_diagnosis
 from console.stack.session import StackSession
 
@@ -139,18 +148,20 @@ class ChatStream:
             self.result = make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)
             return
         client = session.client(headers=plan.headers)
-        pieces: list[str] = []
+        tail = _Tail(STREAM_TAIL_CHARS)
         usage: Usage | None = None
         ttft: float | None = None
         started = time.perf_counter()
         diagnosis: Diagnosis | None = None
         try:
-            raw = await client.chat.completions.with_raw_response.create(
-                model=plan.model,
-                messages=plan.body["messages"],
-                stream=True,
-                stream_options={"include_usage": True},
-            )
+            # Until the answer's headers; its body is held to the same bound by the client.
+            async with asyncio.timeout(session.timeout):
+                raw = await client.chat.completions.with_raw_response.create(
+                    model=plan.model,
+                    messages=plan.body["messages"],
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
             content_type = raw.http_response.headers.get("content-type", "")
             if "event-stream" not in content_type.lower():
                 body = (await raw.http_response.aread()).decode(errors="replace")
@@ -165,25 +176,63 @@ class ChatStream:
                         if text:
                             if ttft is None:
                                 ttft = time.perf_counter() - started
-                            pieces.append(text)
+                            tail.add(text)
                             yield text
+        except TimeoutError:
+            timed_out = whole_answer_timeout(plan.endpoint, session.timeout)
+            diagnosis = bound_diagnosis(timed_out, session.setting)
         except Exception as error:
             diagnosis = diagnose_inference(error, plan.sent)
         finally:
             await client.close()
         elapsed = time.perf_counter() - started
-        if diagnosis is None and not pieces:
+        if diagnosis is None and not tail.pieces:
             diagnosis = unexpected_diagnosis(plan.endpoint, "streamed text", "(empty stream)")
         self.result = make_result(
             plan,
-            answer="".join(pieces),
+            answer=tail.text(),
             latency_s=elapsed,
             ttft_s=ttft,
             usage=usage,
-            deltas=len(pieces),
+            deltas=tail.pieces,
             diagnosis=diagnosis,
+            dropped_chars=tail.dropped,
             **common,
         )
+
+
+class _Tail:
+    """The last ``most`` characters of a streamed answer, and how much came before them.
+
+    A stream can go on for gigabytes; the result keeps its end (where an error or the
+    final words are), the count of pieces, and how many characters were let go.
+    """
+
+    def __init__(self, most: int) -> None:
+        self._most = most
+        self._kept: deque[str] = deque()
+        self._size = 0
+        self.pieces = 0
+        self.dropped = 0
+
+    def add(self, text: str) -> None:
+        self.pieces += 1
+        if len(text) > self._most:
+            self.dropped += len(text) - self._most
+            text = text[-self._most :]
+        self._kept.append(text)
+        self._size += len(text)
+        while self._size > self._most:
+            first = self._kept.popleft()
+            over = self._size - self._most
+            if len(first) > over:
+                self._kept.appendleft(first[over:])
+                first = first[:over]
+            self._size -= len(first)
+            self.dropped += len(first)
+
+    def text(self) -> str:
+        return "".join(self._kept)
 
 
 def stream_chat(
@@ -300,13 +349,25 @@ async def _one_request(
     client = session.client(headers=plan.headers)
     started = time.perf_counter()
     try:
-        answer = (await send(client, plan)).http_response
+        # The whole answer, headers and body, within the timeout (each read has it too).
+        async with asyncio.timeout(session.timeout):
+            answer = (await send(client, plan)).http_response
         elapsed = time.perf_counter() - started
         content_type = answer.headers.get("content-type", "")
         if "json" not in content_type.lower():
             found = not_json_diagnosis(plan.endpoint, content_type, answer.text)
             return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
-        data = answer.json()
+        data = parse_json(answer.text)
+    except TimeoutError:
+        elapsed = time.perf_counter() - started
+        found = bound_diagnosis(
+            whole_answer_timeout(plan.endpoint, session.timeout), session.setting
+        )
+        return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
+    except UnreadableJson as problem:
+        elapsed = time.perf_counter() - started
+        found = unexpected_diagnosis(plan.endpoint, "JSON Python can read", str(problem))
+        return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     except Exception as error:
         elapsed = time.perf_counter() - started
         found = adjust(diagnose_inference(error, plan.sent))
