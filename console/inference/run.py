@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -39,9 +38,9 @@ from console.inference.request import (
     provider_data,
     response_text,
 )
+from console.inference.tail import AnswerTail
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.stack.bounds import (
-    STREAM_TAIL_CHARS,
     UnreadableJson,
     bound_diagnosis,
     parse_json,
@@ -148,7 +147,7 @@ class ChatStream:
             self.result = make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)
             return
         client = session.client(headers=plan.headers)
-        tail = _Tail(STREAM_TAIL_CHARS)
+        tail = AnswerTail()
         usage: Usage | None = None
         ttft: float | None = None
         started = time.perf_counter()
@@ -199,40 +198,6 @@ class ChatStream:
             dropped_chars=tail.dropped,
             **common,
         )
-
-
-class _Tail:
-    """The last ``most`` characters of a streamed answer, and how much came before them.
-
-    A stream can go on for gigabytes; the result keeps its end (where an error or the
-    final words are), the count of pieces, and how many characters were let go.
-    """
-
-    def __init__(self, most: int) -> None:
-        self._most = most
-        self._kept: deque[str] = deque()
-        self._size = 0
-        self.pieces = 0
-        self.dropped = 0
-
-    def add(self, text: str) -> None:
-        self.pieces += 1
-        if len(text) > self._most:
-            self.dropped += len(text) - self._most
-            text = text[-self._most :]
-        self._kept.append(text)
-        self._size += len(text)
-        while self._size > self._most:
-            first = self._kept.popleft()
-            over = self._size - self._most
-            if len(first) > over:
-                self._kept.appendleft(first[over:])
-                first = first[:over]
-            self._size -= len(first)
-            self.dropped += len(first)
-
-    def text(self) -> str:
-        return "".join(self._kept)
 
 
 def stream_chat(

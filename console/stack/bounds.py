@@ -54,8 +54,6 @@ MAX_ANSWER_LIMIT = 256 * MIB
 """Reading an answer takes about three times its size (bytes, text, values): 256 MiB is
 under a gigabyte at the peak."""
 ANSWER_FLAG = "--max-answer"
-STREAM_TAIL_CHARS = 64 * KIB
-"""Of a streamed answer, the text kept for the result: its last characters."""
 _DEADLINE = "lightspeed_console.deadline"
 _DECODED = ("gzip", "deflate", "x-gzip")
 
@@ -325,7 +323,7 @@ def bound_diagnosis(error: AnswerRefused, setting: Callable[[str], str]) -> Diag
         )
     if isinstance(error, AnswerTooSlow):
         return Diagnosis(
-            "ANSWER_TIMEOUT",
+            "TIMEOUT",
             "The server's answer did not end in time",
             f"The answer was still coming after {error.seconds:g} s, the bound on a whole "
             "answer: the server sends it very slowly (a byte at a time), streams without end, "

@@ -33,12 +33,11 @@ def sandbox() -> Iterator[DemoSandbox]:
 
 def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) -> Launch:
     """The app's inputs for the sandbox, as `lightspeed-console demo` builds them."""
+    given: dict[str, object] = {"token_timeout": 2.0, "stack_timeout": 2.0, **options}
     live = LiveOptions(
         authority=info.authority,
         ca_bundle=Path(info.ca_bundle),
-        token_timeout=2.0,
-        stack_timeout=2.0,
-        **options,  # type: ignore[arg-type]
+        **given,  # type: ignore[arg-type]
     )
     return Launch(
         lightspeed_config=Path(info.lightspeed_config),
