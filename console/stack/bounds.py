@@ -324,7 +324,7 @@ def bound_diagnosis(error: AnswerRefused, setting: Callable[[str], str]) -> Diag
     if isinstance(error, AnswerTooSlow):
         return Diagnosis(
             "TIMEOUT",
-            "The server's answer did not end in time",
+            "Llama Stack did not answer in time",
             f"The answer was still coming after {error.seconds:g} s, the bound on a whole "
             "answer: the server sends it very slowly (a byte at a time), streams without end, "
             "or is overloaded.",
