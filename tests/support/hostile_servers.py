@@ -445,3 +445,55 @@ class HostileServers:
         for server in self.started:
             server.stop()
         self.started.clear()
+
+
+# ------------------------------------------------------------------------------ an authority
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+def unsigned_jwt(claims: Mapping[str, Any] | bytes) -> str:
+    """A JWT with these claims (raw JSON bytes allowed: ``exp`` of 10**400), signature junk."""
+    import base64
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    payload = claims if isinstance(claims, bytes) else json.dumps(dict(claims)).encode()
+    return f"{part(b'{"alg": "RS256", "typ": "JWT"}')}.{part(payload)}.c2lnbmF0dXJl"
+
+
+def token_answer(access_token: str, expires_in: Any = 3599) -> Handler:
+    """The token endpoint's answer; ``expires_in`` as given (a number, or raw JSON text)."""
+    raw = expires_in if isinstance(expires_in, str) else json.dumps(expires_in)
+    body = (
+        '{"token_type": "Bearer", "expires_in": ' + raw + ', "ext_expires_in": 3599, '
+        '"access_token": ' + json.dumps(access_token) + "}"
+    ).encode()
+    return raw_answer(body)
+
+
+def authority_routes(tenant: str = TENANT, **overrides: Handler) -> dict[str, Handler]:
+    """An Entra ID authority (HTTPS) for ``tenant``: its discovery document and token
+    endpoint; ``overrides`` replace ``discovery`` or ``token``."""
+
+    async def discovery(request: Received, answer: Answer) -> None:
+        base = f"https://{request.headers.get('host', LOOPBACK)}/{tenant}"
+        await answer.json(
+            {
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "issuer": f"{base}/v2.0",
+            }
+        )
+
+    claims = {"aud": "https://cognitiveservices.azure.com", "tid": tenant, "exp": 4102444800}
+    routes: dict[str, Handler] = {
+        "discovery": discovery,
+        "token": token_answer(unsigned_jwt(claims)),
+    }
+    routes |= overrides
+    return {
+        f"/{tenant}/v2.0/.well-known/openid-configuration": routes["discovery"],
+        f"/{tenant}/oauth2/v2.0/token": routes["token"],
+    }
