@@ -251,6 +251,8 @@ class TokenManager:
         self._client_secret: SecretStr = settings.client_secret or SecretStr("")
         self._scope = settings.scope
         self._ca_bundle = Path(ca_bundle) if ca_bundle is not None else None
+        if self._ca_bundle is not None:
+            self._check_ca_bundle(self._ca_bundle)
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._retries = retries
@@ -260,6 +262,22 @@ class TokenManager:
         self._acquired: _Acquired | None = None
         self._flight: concurrent.futures.Future[_Acquired] | None = None
         self._history: deque[Attempt] = deque(maxlen=HISTORY_SIZE)
+
+    def _check_ca_bundle(self, bundle: Path) -> None:
+        from console.shared.ca_bundle import authority_bundle_problem
+
+        problem = authority_bundle_problem(bundle)
+        if problem is not None:
+            raise TokenError(
+                Diagnosis(
+                    "CA_BUNDLE",
+                    "CA bundle for the authority cannot be used",
+                    f"--ca-bundle {bundle} {problem}.",
+                    "Pass the PEM file of the CA that signed the authority's (or the "
+                    "TLS-inspecting proxy's) certificate with --ca-bundle PEM.",
+                    self._request.authority,
+                )
+            )
 
     # -- what the operator sees about the setup
 

@@ -131,3 +131,33 @@ def test_the_token_command_shows_claims_no_date_holds(
     assert "(not a time)" in out + err
     assert "401 digits" in out + err
     assert SECRET not in out + err
+
+
+@pytest.mark.parametrize("bundle", ["/dev/zero", "sparse"])
+def test_an_authority_ca_bundle_that_never_ends_is_refused_unread(
+    bundle: str, tmp_path: Path
+) -> None:
+    path = Path(bundle)
+    if bundle == "sparse":
+        path = tmp_path / "ca.pem"
+        with path.open("wb") as handle:
+            handle.truncate(8 * 1024 * 1024 * 1024)  # 8 GiB of nothing, on no disk
+    with pytest.raises(TokenError) as caught:
+        manager("https://127.0.0.1:9", path)
+    found = caught.value.diagnosis
+    assert found.code == "CA_BUNDLE"
+    assert f"--ca-bundle {path}" in found.meaning
+
+
+def test_a_server_ca_bundle_that_never_ends_is_read_bounded(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    code = main(["providers", "--url", "https://127.0.0.1:9", "--stack-ca-bundle", "/dev/zero"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--stack-ca-bundle /dev/zero" in err
+    assert "4 MiB" in err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
