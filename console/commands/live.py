@@ -19,6 +19,7 @@ from console.commands.selection import user_settings
 from console.settings.live import LiveOptions
 from console.settings.user import UserSettings
 from console.shared.diagnosis import Diagnosis
+from console.shared.numbers import MAX_RETRIES, MAX_TIMEOUT_S
 from console.shared.output import narrate
 
 if TYPE_CHECKING:
@@ -27,11 +28,6 @@ if TYPE_CHECKING:
 
 _Options = argparse._ActionsContainer
 """A parser or one of its argument groups: where options are added."""
-
-
-MAX_TIMEOUT_S = 3600.0
-"""The longest timeout a flag takes: an hour is past any answer worth waiting for."""
-MAX_RETRIES = 10
 
 
 def positive_float(text: str) -> float:
