@@ -394,6 +394,8 @@ class StackSurvey:
     models: tuple[ModelView, ...] = ()
     discovery: Discovery | None = None
     diagnosis: Diagnosis | None = None
+    redirects: tuple[Redirect, ...] = ()
+    """Redirects the server answered with and the console followed (same origin only)."""
 
     @property
     def ok(self) -> bool:
@@ -409,6 +411,7 @@ class StackSurvey:
             "models": [row.to_dict() for row in self.models],
             "discovery": self.discovery.to_dict() if self.discovery else None,
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "redirects": [redirect.to_dict() for redirect in self.redirects],
         }
 
 
@@ -422,8 +425,9 @@ async def survey(session: StackSession, loaded: Loaded | None = None) -> StackSu
         found["discovery"] = discover(providers, loaded)
         found["models"] = tuple(await session.models())
     except DiagnosedError as error:
+        found["redirects"] = tuple(session.redirects)
         return StackSurvey(session.url, diagnosis=error.diagnosis, **found)
-    return StackSurvey(session.url, **found)
+    return StackSurvey(session.url, redirects=tuple(session.redirects), **found)
 
 
 def open_session(

@@ -73,10 +73,15 @@ class Answer:
         length: int | None = None,
         content_type: str = "application/json",
     ) -> None:
-        """The status line and headers; no length means the body ends when the connection does."""
+        """The status line and headers; no length means the body ends when the connection does.
+
+        Every answer closes its connection (one request per connection), and says so.
+        """
         lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}"]
         lines.append(f"content-type: {content_type}")
-        lines.append(f"content-length: {length}" if length is not None else "connection: close")
+        if length is not None:
+            lines.append(f"content-length: {length}")
+        lines.append("connection: close")
         lines.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         await self.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
 

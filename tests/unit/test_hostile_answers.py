@@ -158,11 +158,11 @@ def test_max_answer_out_of_range_is_a_usage_error(
 
 
 async def test_a_dripping_answer_ends_at_the_timeout(hostile: HostileServers) -> None:
-    # One byte every 2 s: each read is quick, the whole answer would take a minute.
-    server = hostile(h.stack_routes(version=h.drip(b'{"version": "0.7.3"} ' * 2, 2.0)))
-    found = (await failure(StackSession(server.url, timeout=1.5, section="ogx"))).diagnosis
+    # A byte every 0.5 s: no read waits near the timeout, the whole answer takes 20 s.
+    server = hostile(h.stack_routes(version=h.drip(b'{"version": "0.7.3"} ' * 2, 0.5)))
+    found = (await failure(StackSession(server.url, timeout=2.5, section="ogx"))).diagnosis
     assert found.code == "TIMEOUT"
-    assert "1.5 s" in found.meaning
+    assert "2.5 s, the bound on a whole answer" in found.meaning
     assert "ogx.timeout" in found.remedy
     assert found.endpoint == f"GET {server.url}/v1/version"
 
@@ -174,12 +174,11 @@ async def test_an_endless_slow_stream_ends_at_the_timeout(hostile: HostileServer
     assert result.diagnosis is not None
     assert result.diagnosis.code == "TIMEOUT"
     assert "llama_stack.timeout" in result.diagnosis.remedy
-    assert result.answer.startswith("tick")
 
 
 async def test_a_dripping_completion_ends_at_the_timeout(hostile: HostileServers) -> None:
-    server = hostile(h.stack_routes(chat=h.drip(json.dumps(h.completion()).encode(), 2.0)))
-    result = await chat(StackSession(server.url, timeout=1.5))
+    server = hostile(h.stack_routes(chat=h.drip(json.dumps(h.completion()).encode(), 0.5)))
+    result = await chat(StackSession(server.url, timeout=2.5))
     assert result.diagnosis is not None
     assert result.diagnosis.code == "TIMEOUT"
 
@@ -298,6 +297,9 @@ async def test_a_redirect_within_the_origin_is_followed_and_recorded(
         info = await session.info()
         redirects = [item.to_dict() for item in session.redirects]
     assert info.version == "0.7.3"
+    async with StackSession(server.url) as session:
+        shown = (await survey(session)).to_dict()["redirects"]
+    assert shown == redirects
     assert redirects == [
         {
             "status": 301,

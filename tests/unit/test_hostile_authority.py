@@ -57,7 +57,7 @@ async def failed(url: str, ca: Path, **options: float) -> TokenError:
 @pytest.mark.parametrize("route", ["discovery", "token"])
 async def test_an_endless_answer_stops_at_4_mib(authority, route: str) -> None:  # type: ignore[no-untyped-def]
     url, ca = authority(**{route: h.endless(b'{"access_token": "', b"a" * h.CHUNK)})
-    found = (await failed(url, ca)).diagnosis
+    found = (await failed(url, ca, read_timeout=120.0)).diagnosis  # the size, not the time
     assert found.code == "ANSWER_TOO_LARGE"
     assert "4 MiB" in found.meaning
     path = "v2.0/.well-known/openid-configuration" if route == "discovery" else "oauth2/v2.0/token"
@@ -66,7 +66,8 @@ async def test_an_endless_answer_stops_at_4_mib(authority, route: str) -> None: 
 
 
 async def test_a_dripping_answer_ends_at_the_read_timeout(authority) -> None:  # type: ignore[no-untyped-def]
-    url, ca = authority(token=h.drip(b'{"access_token": "abc", "expires_in": 3599}', 1.0))
+    # A byte every 0.3 s: no read waits near the timeout, the whole answer takes 13 s.
+    url, ca = authority(token=h.drip(b'{"access_token": "abc", "expires_in": 3599}', 0.3))
     found = (await failed(url, ca, read_timeout=2.0)).diagnosis
     assert found.code == "TIMEOUT"
     assert "not complete after 2 s" in found.meaning
