@@ -165,9 +165,8 @@ class TokenScreen(ConsoleScreen):
             )
             self.query_one("#token-checks", Static).update("")
         else:
-            iat = token.claims.get("iat")
             countdown_widget.set_target(
-                token.expires_on, token.refresh_at, iat if _is_number(iat) else None
+                token.expires_on, token.refresh_at, claim_time(token.claims.get("iat"))
             )
             self.query_one("#token-claims", Static).update(self._claims(token))
             self.query_one("#token-checks", Static).update(_checks(token.checks))

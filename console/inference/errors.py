@@ -250,7 +250,7 @@ def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
 
 
 def _token_fault(token: SecretStr | None) -> tuple[str, str]:
-    from console.entra.claims import NotAJwtError, decode_jwt
+    from console.entra.claims import NotAJwtError, claim_time, decode_jwt
 
     generic = (
         "it is missing, expired, for another audience, or not signed by a tenant Azure "
@@ -268,8 +268,8 @@ def _token_fault(token: SecretStr | None) -> tuple[str, str]:
             "Use the access token from the client-credentials flow (`token`), not a secret "
             "or an ID.",
         )
-    exp = payload.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= time.time():
+    exp = claim_time(payload.get("exp"))  # None for 10**400 or 1e999: no date at all
+    if exp is not None and exp <= time.time():
         return (
             f"it expired {time.time() - exp:.0f} s ago.",
             "Get a new token; Lightspeed refreshes 30 s before expiry, so a stale token "

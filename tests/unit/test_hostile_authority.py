@@ -162,3 +162,15 @@ def test_a_server_ca_bundle_that_never_ends_is_read_bounded(
     assert "--stack-ca-bundle /dev/zero" in err
     assert "4 MiB" in err
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
+
+
+@pytest.mark.parametrize(
+    "exp", [b"-" + HUGE, HUGE, b"1e999", b"-1e999"], ids=["-10**400", "10**400", "inf", "-inf"]
+)
+def test_a_rejected_token_whose_exp_is_no_date_is_still_explained(exp: bytes) -> None:
+    from console.inference.errors import _token_fault
+
+    token = h.unsigned_jwt(b'{"aud": "https://cognitiveservices.azure.com", "exp": ' + exp + b"}")
+    reason, remedy = _token_fault(SecretStr(token))
+    assert reason
+    assert remedy
