@@ -29,7 +29,7 @@ _DETAIL_LIMIT = 600
 _PLAIN_TO_TLS = "plain http request was sent to https port"
 """What nginx (and ingress controllers built on it) answer to http:// on a TLS port."""
 _REMEDY_URL = (
-    "Check llama_stack.url in lightspeed-stack.yaml (or the --url given) and that the "
+    "Check {key} in lightspeed-stack.yaml (or the --url given) and that the "
     'Llama Stack server is running: `curl {url}/v1/health` should answer {{"status":"OK"}}.'
 )
 
@@ -90,11 +90,11 @@ def connection_diagnosis(
     """
     chain = error_chain(error)
     setting = section_setting(section)
+    remedy_url = _REMEDY_URL.format(key=setting("url"), url=base_of(endpoint))
     refused = next((item for item in chain if isinstance(item, AnswerRefused)), None)
     if refused is not None:
         return bound_diagnosis(refused, setting)
     detail = chain_text(error)
-    base = base_of(endpoint)
     if _has(chain, httpx.TimeoutException, TimeoutError) or type(error).__name__ == (
         "APITimeoutError"
     ):
@@ -112,7 +112,7 @@ def connection_diagnosis(
                 "it is overloaded, stuck, or waiting on a slow upstream (Azure)."
             ),
             f"Raise {setting('timeout')} (or pass --timeout), and look at the server's log "
-            "for what it is waiting on. " + _REMEDY_URL.format(url=base),
+            "for what it is waiting on. " + remedy_url,
             endpoint,
             detail,
         )
@@ -121,7 +121,7 @@ def connection_diagnosis(
             "CONNECTION_REFUSED",
             "Nothing is listening at the Llama Stack URL",
             "The host answered, but no server accepts connections on that port.",
-            "Start the Llama Stack server, or fix the port. " + _REMEDY_URL.format(url=base),
+            "Start the Llama Stack server, or fix the port. " + remedy_url,
             endpoint,
             detail,
         )
@@ -143,8 +143,7 @@ def connection_diagnosis(
             "Llama Stack closed the connection without answering",
             "The server (or a proxy in front of it) dropped the connection mid-request: it "
             "crashed, restarted, or a proxy timed the request out.",
-            "Try again; if it repeats, read the server's log around this time. "
-            + _REMEDY_URL.format(url=base),
+            "Try again; if it repeats, read the server's log around this time. " + remedy_url,
             endpoint,
             detail,
         )
@@ -152,7 +151,7 @@ def connection_diagnosis(
         "CONNECTION_FAILED",
         "Could not reach Llama Stack",
         "The request failed before any HTTP answer came back.",
-        _REMEDY_URL.format(url=base),
+        remedy_url,
         endpoint,
         detail,
     )
@@ -193,7 +192,7 @@ def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
             "The server does not serve this route: the URL points at another service, has a "
             "path prefix it should not have, or the server is too old for this console.",
             "Give the server's root URL (e.g. http://host:8321, no /v1); "
-            + _REMEDY_URL.format(url=base),
+            + _REMEDY_URL.format(key="llama_stack.url", url=base),
             endpoint,
             message,
         )

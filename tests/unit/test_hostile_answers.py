@@ -381,3 +381,15 @@ def test_infer_stays_under_300_mb_and_ends_with_a_diagnosis(
     assert "[ANSWER_TOO_LARGE]" in stderr
     assert f"endpoint: POST {server.url}/v1/chat/completions" in stderr
     assert peak_mb < 300, f"peak RSS {peak_mb} MB"
+
+
+@pytest.mark.parametrize("section", ["ogx", "llama_stack"])
+async def test_a_connection_failure_names_the_key_the_file_writes(section: str) -> None:
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    found = (await failure(StackSession(url, section=section))).diagnosis
+    assert found.code == "CONNECTION_REFUSED"
+    assert f"Check {section}.url in lightspeed-stack.yaml" in found.remedy
