@@ -253,29 +253,36 @@ class BoundedStream(httpx.AsyncByteStream):
 
 
 class _Decoder:
-    """gzip or deflate, never producing more than asked (a small body can inflate to GBs)."""
+    """gzip or deflate, never producing more than asked (a small body can inflate to GBs).
+
+    ``deflate`` is zlib-wrapped by the letter of HTTP and raw in some servers: like httpx,
+    the wrapped form is tried first and the raw one if the first bytes say otherwise.
+    """
 
     def __init__(self, coding: str) -> None:
         self._gzip = coding != "deflate"
-        self._object: Any = None
+        wbits = zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS
+        self._object: Any = zlib.decompressobj(wbits)
+        self._first = True
         self.over = False
 
     def decode(self, data: bytes, most: int) -> bytes:
-        if self._object is None:
-            zlib_header = len(data) >= 2 and (data[0] * 256 + data[1]) % 31 == 0
-            wbits = zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS if zlib_header else -15
-            self._object = zlib.decompressobj(wbits)
         try:
             out: bytes = self._object.decompress(data, max(1, most))
         except zlib.error as error:
-            raise httpx.DecodingError(f"the answer's compressed body is broken: {error}") from None
+            if not (self._first and not self._gzip):
+                raise httpx.DecodingError(
+                    f"the answer's compressed body is broken: {error}"
+                ) from None
+            self._object = zlib.decompressobj(-zlib.MAX_WBITS)
+            self._first = False
+            return self.decode(data, most)
+        self._first = False
         if self._object.unconsumed_tail:
             self.over = True
         return out
 
     def flush(self) -> bytes:
-        if self._object is None:
-            return b""
         flushed: bytes = self._object.flush()
         return flushed
 

@@ -101,6 +101,22 @@ async def test_a_small_gzip_answer_is_read(hostile: HostileServers) -> None:
     assert server.received[0].headers["accept-encoding"] == "identity"
 
 
+@pytest.mark.parametrize("wbits", [15, -15], ids=["zlib", "raw"])
+async def test_a_deflate_answer_is_read_in_either_form(hostile: HostileServers, wbits: int) -> None:
+    import zlib
+
+    packer = zlib.compressobj(wbits=wbits)
+    body = packer.compress(json.dumps({"version": "0.7.3"}).encode()) + packer.flush()
+
+    async def handle(_: h.Received, answer: h.Answer) -> None:
+        await answer.head(headers={"content-encoding": "deflate"}, length=len(body))
+        await answer.write(body)
+
+    server = hostile(h.stack_routes(version=handle))
+    async with StackSession(server.url) as session:
+        assert (await session.info()).version == "0.7.3"
+
+
 async def test_a_huge_completion_is_a_diagnosis_within_the_bound(hostile: HostileServers) -> None:
     server = hostile(h.stack_routes(chat=h.huge_completion(1024 * MIB)))
     result = await chat(StackSession(server.url, max_answer=MIB))
