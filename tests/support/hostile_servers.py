@@ -61,7 +61,13 @@ class Answer:
         self.writer = writer
 
     async def write(self, data: bytes) -> None:
-        """Send ``data`` and wait until the client has taken it (back-pressure)."""
+        """Send ``data`` and wait until the client has taken it (back-pressure).
+
+        Raises ConnectionResetError once the client is gone, so an endless answer ends
+        there (asyncio would otherwise log each write to a lost connection).
+        """
+        if self.writer.transport.is_closing():
+            raise ConnectionResetError("the client went away")
         self.writer.write(data)
         await self.writer.drain()
 
