@@ -155,5 +155,6 @@ class DeploymentsWork(ConsoleWorkers):
         return LiveOptions(
             stack_timeout=given.stack_timeout,
             token_timeout=given.token_timeout,
+            max_answer=given.max_answer,
             retries=given.retries,
         )

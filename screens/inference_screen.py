@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 
 from console.doctor.results import CheckResult, CheckStatus
+from console.inference.tail import AnswerTail
 from console.shared.redact import MASK, scrub
 from console.shared.sanitize import visible
 from screens.base import ConsoleScreen
@@ -62,7 +63,8 @@ class InferenceScreen(ConsoleScreen):
         self._models: tuple[str, ...] = ()
         self._worker: Worker[None] | None = None
         self._run_number = 0
-        self._answer = ""
+        self._answer = AnswerTail()
+        """The streamed answer so far: its end, however long the server streams."""
         self._flush_timer: Timer | None = None
         self._spinner: Timer | None = None
         self._frame = 0
@@ -115,7 +117,7 @@ class InferenceScreen(ConsoleScreen):
         prompt = self.query_one("#inference-prompt", Input).value.strip() or None
         self._run_number += 1
         number = self._run_number
-        self._answer = ""
+        self._answer = AnswerTail()
         self._started = time.monotonic()
         self._previous = self.console.doctor.state.results.get("inference")
 
@@ -123,7 +125,7 @@ class InferenceScreen(ConsoleScreen):
             # Called on the event loop for every piece: only collect here, draw on a timer.
             if number != self._run_number:
                 return  # a piece of a run that was replaced by a newer one
-            self._answer += text
+            self._answer.add(text)
             if self._flush_timer is None:
                 self._flush_timer = self.set_timer(FLUSH_S, self._flush)
 
@@ -139,7 +141,7 @@ class InferenceScreen(ConsoleScreen):
     def _flush(self) -> None:
         self._flush_timer = None
         if self.running:
-            self._show_answer(self._answer)
+            self._show_answer(self._answer.text(), self._answer.dropped)
 
     def _tick(self) -> None:
         if not self.running:
@@ -152,7 +154,8 @@ class InferenceScreen(ConsoleScreen):
         steps = [s for s in (*PREREQUISITES, "inference") if s in self.console.running]
         doing = "sending the inference" if "inference" in steps or not steps else steps[0]
         elapsed = time.monotonic() - self._started if self._started else 0.0
-        received = f", {len(self._answer)} chars received" if self._answer else ""
+        count = self._answer.received
+        received = f", {count} chars received" if count else ""
         return Text.assemble(
             (f"{SPINNER[self._frame]} running ", "bold cyan"),
             f"{doing}… {elapsed:.1f} s{received}",
@@ -198,7 +201,10 @@ class InferenceScreen(ConsoleScreen):
         if result is not None and not result.answer and not result.ok:
             self.query_one("#inference-answer", Static).update(Text("(no answer)", "dim"))
         else:
-            self._show_answer(result.answer if result is not None else None)
+            self._show_answer(
+                result.answer if result is not None else None,
+                result.dropped_chars if result is not None else 0,
+            )
         panel = self._diagnosis_panel(step, result)
         diagnosis.display = panel is not None
         if panel is not None:
@@ -228,12 +234,15 @@ class InferenceScreen(ConsoleScreen):
         elif isinstance(default, str) and default in ids:
             select.value = default
 
-    def _show_answer(self, answer: str | None) -> None:
+    def _show_answer(self, answer: str | None, dropped: int = 0) -> None:
         widget = self.query_one("#inference-answer", Static)
         if answer is None:
             widget.update(Text("no inference yet: r runs one", style="dim"))
             return
-        widget.update(Text(scrub(answer, self.console.doctor.secrets())))
+        shown = Text(scrub(answer, self.console.doctor.secrets()))
+        if dropped:
+            shown = Text.assemble((f"… {dropped} earlier characters not kept\n", "dim"), shown)
+        widget.update(shown)
         box = self.query_one("#inference-answer-box", VerticalScroll)
         box.scroll_end(animate=False)
 

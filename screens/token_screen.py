@@ -26,6 +26,7 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from console.doctor.results import CheckStatus
+from console.entra.claims import claim_text, claim_time
 from console.shared.redact import describe
 from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
@@ -164,9 +165,8 @@ class TokenScreen(ConsoleScreen):
             )
             self.query_one("#token-checks", Static).update("")
         else:
-            iat = token.claims.get("iat")
             countdown_widget.set_target(
-                token.expires_on, token.refresh_at, iat if _is_number(iat) else None
+                token.expires_on, token.refresh_at, claim_time(token.claims.get("iat"))
             )
             self.query_one("#token-claims", Static).update(self._claims(token))
             self.query_one("#token-checks", Static).update(_checks(token.checks))
@@ -322,7 +322,9 @@ def _is_number(value: object) -> bool:
 def _claim_value(name: str, value: object, now: float) -> Text:
     """A claim's value on one line; whatever the authority put in it is shown visibly."""
     if name in _DATE_CLAIMS and _is_number(value):
-        epoch = float(value)  # type: ignore[arg-type]
+        epoch = claim_time(value)
+        if epoch is None:
+            return Text.assemble((claim_text(value), "bold"), ("  not a time", "red"))
         return Text.assemble(
             (local_time(epoch), "bold"), (f"  {countdown(epoch - now)}  ({int(epoch)})", "dim")
         )

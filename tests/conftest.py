@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.hostile_servers import HostileServers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -70,3 +73,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("=", "fault matrix: injected -> shown -> cleared at runtime")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServers]:
+    """Start hostile servers (`tests.support.hostile_servers`): ``hostile(routes)``; all
+    are stopped when the test ends."""
+    servers = HostileServers()
+    try:
+        yield servers
+    finally:
+        servers.stop_all()

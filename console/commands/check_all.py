@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     base = LiveOptions(
         stack_timeout=args.timeout,
         token_timeout=args.token_timeout,
+        max_answer=args.max_answer,
         retries=args.retries,
         model=args.model,
         prompt=args.prompt,

@@ -10,6 +10,7 @@ Nothing here imports the SDK: `console.stack.session` does that when a session i
 from __future__ import annotations
 
 import argparse
+import math
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from console.commands.selection import user_settings
 from console.settings.live import LiveOptions
 from console.settings.user import UserSettings
 from console.shared.diagnosis import Diagnosis
+from console.shared.numbers import MAX_RETRIES, MAX_TIMEOUT_S
 from console.shared.output import narrate
 
 if TYPE_CHECKING:
@@ -31,13 +33,38 @@ _Options = argparse._ActionsContainer
 
 
 def positive_float(text: str) -> float:
-    """An argparse type: a number of seconds greater than zero."""
+    """An argparse type: a number of seconds, more than 0 and at most `MAX_TIMEOUT_S`.
+
+    ``inf``, ``nan`` and ``1e300`` are numbers to ``float()``; none is a timeout (an
+    infinite one never ends, a NaN compares false with everything, so no bound holds).
+    """
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number of seconds (at most {MAX_TIMEOUT_S:g}), not {text}"
+        )
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    if value > MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT_S:g} seconds, not {text}")
+    return value
+
+
+def answer_size(text: str) -> int:
+    """An argparse type: ``--max-answer``, a size from 64 KiB to 1 GiB (``64MiB``)."""
+    from console.stack.bounds import MAX_ANSWER_LIMIT, MIN_ANSWER_LIMIT, parse_size, size_text
+
+    try:
+        value = parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if not MIN_ANSWER_LIMIT <= value <= MAX_ANSWER_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be {size_text(MIN_ANSWER_LIMIT)} to {size_text(MAX_ANSWER_LIMIT)}, not {text}"
+        )
     return value
 
 
@@ -63,7 +90,16 @@ def add_server_options(parser: _Options) -> None:
         type=positive_float,
         default=None,
         metavar="S",
-        help="seconds to wait for each answer (default: llama_stack.timeout, else 30)",
+        help="seconds to wait for a whole answer, from the request to its last byte (default: "
+        "ogx.timeout or llama_stack.timeout, else 30; at most 3600)",
+    )
+    parser.add_argument(
+        "--max-answer",
+        type=answer_size,
+        default=None,
+        metavar="SIZE",
+        help="the most of a test inference's answer to read, e.g. 64MiB (default: 16MiB, "
+        "at most 256MiB); the server's listings are held to 8 MiB whatever this says",
     )
     parser.add_argument(
         "--boot-timeout",
@@ -84,13 +120,13 @@ def add_server_options(parser: _Options) -> None:
 
 
 def non_negative_int(text: str) -> int:
-    """An argparse type: a count of 0 or more."""
+    """An argparse type: a count of retries, 0 to `MAX_RETRIES`."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    if not 0 <= value <= MAX_RETRIES:
+        raise argparse.ArgumentTypeError(f"must be 0 to {MAX_RETRIES}, not {text}")
     return value
 
 
@@ -188,6 +224,7 @@ def live_options(
         ca_bundle=authority_ca_bundle(args),
         stack_ca_bundle=stack_ca_bundle(args, settings),
         token_timeout=args.token_timeout,
+        max_answer=args.max_answer,
         retries=args.retries,
         model=model,
         prompt=prompt,
@@ -247,6 +284,7 @@ def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer
             provider_data_header=options.provider_data_header,
             timeout=options.stack_timeout,
             ca_bundle=options.stack_ca_bundle,
+            max_answer=options.max_answer,
         )
     except HeaderNameError as error:
         narrate(f"error: --provider-data-header: {error}", "red")

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 PATH_FLAGS = ("config", "run_config", "baseline", "ca_bundle", "stack_ca_bundle", "env_file")
 """The deployment's files, by the name of the flag that gives another one."""
+REFUSING_COMMANDS = frozenset({"tui"})
+"""Commands that stop at a settings value they cannot start with (`UserSettings.refused`)."""
 UNSCRUBBED_COMMANDS = frozenset({"tui"})
 """The console masks secrets on its own screens; its terminal is not a text stream."""
 
@@ -102,8 +104,11 @@ def user_settings(args: argparse.Namespace) -> UserSettings:
         args.settings_file = path
         args.user_settings = settings
         args.settings_problems = tuple(problems)
+        refusing = getattr(args, "command", None) in REFUSING_COMMANDS
+        said_as_errors = {str(problem) for problem in settings.refused} if refusing else set()
         for problem in problems:
-            narrate(f"warning: {problem}", "yellow")
+            if problem not in said_as_errors:
+                narrate(f"warning: {problem}", "yellow")
     return settings
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
-from console.commands.live import add_entra_options
+from console.commands.live import add_entra_options, positive_float
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
+from console.entra.claims import claim_text, claim_time
 from console.entra.manager import (
     DEFAULT_CONNECT_TIMEOUT_S,
     DEFAULT_READ_TIMEOUT_S,
@@ -37,13 +38,6 @@ from console.shared.timefmt import countdown, local_time
 _MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
 
 
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return value
-
-
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
     parser = commands.add_parser(
@@ -58,7 +52,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--token-timeout",
         "--timeout",
         dest="timeout",
-        type=_positive_float,
+        type=positive_float,
         default=None,
         metavar="S",
         help=f"connect and read timeout in seconds (default: connect "
@@ -161,10 +155,11 @@ def summary_pieces(status: TokenStatus, *, reveal: bool = False) -> list[Piece]:
     ]
     if isinstance(claims.get("roles"), list):
         rows.append(("roles", ", ".join(str(role) for role in claims["roles"]) or "-"))
-    if isinstance(claims.get("iat"), int):
-        rows.append(
-            ("issued", f"{local_time(claims['iat'])} ({countdown(claims['iat'] - status.as_of)})")
-        )
+    issued = claim_time(claims.get("iat"))
+    if issued is not None:
+        rows.append(("issued", f"{local_time(issued)} ({countdown(issued - status.as_of)})"))
+    elif "iat" in claims:
+        rows.append(("issued", f"{claim_text(claims['iat'])} (not a time)"))
     rows.append(("expires", f"{local_time(status.expires_on)} ({countdown(status.seconds_left)})"))
     leeway = status.expires_on - status.refresh_at
     rows.append(

@@ -15,6 +15,7 @@ from console.commands.options import add_config_options, lightspeed_config_path
 from console.commands.selection import user_settings
 from console.settings.launch import Launch
 from console.shared.exitcodes import ExitCode
+from console.shared.output import narrate
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +47,11 @@ def run(args: argparse.Namespace) -> ExitCode:
     from console.cli import launch_tui
 
     settings = user_settings(args)  # its problems are said on stderr and shown on screen
+    if settings.refused:  # values the screens cannot start with: said, as usage errors
+        for problem in settings.refused:
+            narrate(f"error: {problem}", "red")
+            narrate(f"  remedy: {problem.remedy}")
+        return ExitCode.ERROR
     deployment = args.deployment
     layered = args.environ is not None
     launch = Launch(

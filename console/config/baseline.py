@@ -36,6 +36,8 @@ class DefaultBaseline:
     """Why ``document`` is None."""
     source: Any = field(default=None, repr=False, compare=False)
     """The round-trip document, for line numbers."""
+    path: Path | None = None
+    """The file it was read from (for messages naming its lines)."""
 
     def line(self, path: tuple[str | int, ...]) -> int | None:
         """The line of ``path`` in the baseline file."""
@@ -53,7 +55,7 @@ def read_baseline_file(path: Path, where: str | None = None) -> DefaultBaseline:
     """A baseline file (``--baseline``, or the distribution's); `ConfigFileError` if unusable."""
     parsed = read_yaml_file(path)
     plain = to_plain(parsed.document)
-    return DefaultBaseline(plain, where or str(path), source=parsed.document)
+    return DefaultBaseline(plain, where or str(path), source=parsed.document, path=path)
 
 
 def installed_baseline_path(search_path: Sequence[str] | None = None) -> tuple[Path, str] | None:

@@ -131,12 +131,20 @@ ENVIRONMENT = {
 """The variable that raises (or lowers) each limit."""
 
 
+MAX_SETTING = 2**40
+"""The most any variable may set: far past what one machine reads, and what a read's size
+still fits in (past ``sys.maxsize`` a read raises OverflowError)."""
+
+
 class LimitSettingError(ValueError):
-    """A ``LIGHTSPEED_CONSOLE_MAX_*`` variable that is not a positive whole number."""
+    """A ``LIGHTSPEED_CONSOLE_MAX_*`` variable that is not a whole number, 1 to `MAX_SETTING`."""
 
     def __init__(self, variable: str, value: str, default: int) -> None:
-        super().__init__(f"{variable}={value!r} is not a positive whole number")
-        self.message = f"the environment sets {variable}={value!r}, not a positive whole number"
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        super().__init__(f"{variable}={shown!r} is not a whole number from 1 to {MAX_SETTING}")
+        self.message = (
+            f"the environment sets {variable}={shown!r}, not a whole number from 1 to {MAX_SETTING}"
+        )
         self.remedy = (
             f"Set {variable} to a whole number such as {default * 2}, or unset it for the "
             f"default ({default})."
@@ -153,11 +161,14 @@ def limits_from_environ(environ: Mapping[str, str] | None = None) -> Limits:
         if raw is None or not raw.strip():
             continue
         default = getattr(defaults, field)
+        text = raw.strip()
+        if len(text) > 20:  # past any value taken (and int() refuses 4,300 digits)
+            raise LimitSettingError(variable, raw, default)
         try:
-            value = int(raw.strip())
+            value = int(text)
         except ValueError:
             raise LimitSettingError(variable, raw, default) from None
-        if value <= 0:
+        if not 0 < value <= MAX_SETTING:
             raise LimitSettingError(variable, raw, default)
         values[field] = value
     return Limits(**values) if values else defaults

@@ -235,7 +235,7 @@ def _synthesize(
         synthesis = synthesize(source)
     except SynthesisError as error:
         what = f"Lightspeed cannot synthesize the run.yaml: {error.message}"
-        failed = (lightspeed.path, error.line, what, error.remedy)
+        failed = (error.file or lightspeed.path, error.line, what, error.remedy)
     except ConfigFileError as error:  # the profile is not usable YAML
         what = f"the synthesis profile cannot be used: {error.message}"
         failed = (error.file, error.line, what, error.remedy)

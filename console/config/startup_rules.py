@@ -267,12 +267,13 @@ class _Rules:
                 continue
             path: ConfigPath = ("inference", "providers", index)
             kind = provider.get("type")
-            if kind not in PROVIDER_TYPE_MAP:
+            if not isinstance(kind, str) or kind not in PROVIDER_TYPE_MAP:
+                shown = repr(kind) if len(repr(kind)) <= 80 else repr(kind)[:80] + "..."
                 yield self.finding(
                     "provider-type-unknown",
                     Severity.ERROR,
                     (*path, "type") if "type" in provider else path,
-                    f"{format_path(path)}.type is {kind!r}; Lightspeed expands only "
+                    f"{format_path(path)}.type is {shown}; Lightspeed expands only "
                     f"{', '.join(PROVIDER_TYPE_MAP)}",
                     "Use one of those types, or write the provider in native_override.",
                 )

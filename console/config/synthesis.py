@@ -68,13 +68,20 @@ _ENRICHED = "\0enriched"
 
 
 class SynthesisError(Exception):
-    """Lightspeed could not synthesize from this file; says where and what to do."""
+    """Lightspeed could not synthesize from this file; says where and what to do.
 
-    def __init__(self, message: str, remedy: str, *, line: int | None = None) -> None:
+    ``file`` is the file the problem is written in when it is not lightspeed-stack.yaml
+    (a profile, a ``--baseline``); ``line`` is a line of that file.
+    """
+
+    def __init__(
+        self, message: str, remedy: str, *, line: int | None = None, file: Path | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.remedy = remedy
         self.line = line
+        self.file = file
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,13 @@ def synthesize(source: SynthesisInput) -> Synthesis:
     _dedupe_vector_io(document)
     inference = raw.get("inference")
     if isinstance(inference, dict) and inference.get("providers"):
+        if not isinstance(inference["providers"], list):
+            raise SynthesisError(
+                f"inference.providers is {_kind(inference['providers'])}, not a list; "
+                "Lightspeed refuses it at start",
+                "Write inference.providers as a list of providers (- type: azure ...).",
+                line=source.line_of(("inference", "providers")),
+            )
         _apply_high_level_inference(document, inference, config_name, source.line_of)
     if not empty:
         _ensure_mcp(document)
@@ -210,19 +224,30 @@ def _baseline(
     """(document, what it is, whether it is the empty baseline) of step 1."""
     profile = unified.get("profile") if unified else None
     if profile:
-        path = Path(str(profile))
+        fix = (
+            f"Fix {section_key}.config.profile: a relative path is taken from the folder "
+            "of lightspeed-stack.yaml, and the file must exist where Lightspeed runs."
+        )
+        written = source.line_of((section_key, "config", "profile"))
+        if not isinstance(profile, str) or "\0" in profile:
+            what = "holds a NUL byte" if isinstance(profile, str) else f"is {_kind(profile)}"
+            raise SynthesisError(
+                f"{section_key}.config.profile {what}: no file has such a path", fix, line=written
+            )
+        path = Path(profile)
         if not path.is_absolute():
             path = source.config_file.resolve().parent / path
         try:
             data, line_of = source.read_profile(path)
-        except OSError as error:
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or error
             raise SynthesisError(
-                f"the profile {path} cannot be read ({error.strerror or error})",
-                f"Fix {section_key}.config.profile: a relative path is taken from the folder "
-                "of lightspeed-stack.yaml, and the file must exist where Lightspeed runs.",
-                line=source.line_of((section_key, "config", "profile")),
+                f"the profile {path} cannot be read ({reason})", fix, line=written
             ) from None
-        document = copy.deepcopy(data) if isinstance(data, dict) else {}
+        if data is None:
+            data = {}  # an empty file: Lightspeed reads it as {}
+        _check_baseline_shape(data, f"the profile {path.name}", line_of, path)
+        document = copy.deepcopy(data)
         _mark_all(document, lambda p: f"profile {path.name}:{line_of(p) or '?'}")
         return document, f"profile {path}", False
     if unified and unified.get("baseline") == "empty":
@@ -236,11 +261,65 @@ def _baseline(
             "sentence-transformers, no remote::azure), with its storage and APIs"
         )
         return {}, kind, False
+    _check_baseline_shape(
+        shipped.document, f"the baseline {shipped.where}", shipped.line, shipped.path
+    )
     document = copy.deepcopy(shipped.document)
     _mark_all(document, lambda p: f"default baseline ({shipped.where}:{shipped.line(p) or '?'})")
     if kind == "byo-llm":
         _strip_conditional_openai(document)
     return document, kind, False
+
+
+def _kind(value: Any) -> str:
+    """``a string``, ``a mapping``, ``a list``, ``a number``: what a value is, in words."""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def _check_baseline_shape(
+    document: Any,
+    name: str,
+    line_of: Callable[[tuple[str | int, ...]], int | None],
+    file: Path | None,
+) -> None:
+    """The baseline (a profile, the shipped or ``--baseline`` file) has the shape the
+    pipeline writes into: a mapping, ``apis`` a list, ``providers`` a mapping whose
+    ``inference``, ``tool_runtime`` and ``vector_io`` are lists. Lightspeed's synthesis
+    fails on anything else (it appends to them), so the console says where instead."""
+
+    def refuse(path: tuple[str | int, ...], value: Any, expected: str) -> SynthesisError:
+        key = ".".join(str(part) for part in path) or "the top level"
+        return SynthesisError(
+            f"{name}: {key} is {_kind(value)}, not {expected}; Lightspeed's synthesis fails on it",
+            f"Write {key} as {expected} in {name.removeprefix('the ')}.",
+            line=line_of(path) if path else 1,
+            file=file,
+        )
+
+    if not isinstance(document, dict):
+        raise refuse((), document, "a mapping of run.yaml keys")
+    apis = document.get("apis")
+    if apis is not None and not isinstance(apis, list):
+        raise refuse(("apis",), apis, "a list of API names")
+    providers = document.get("providers")
+    if providers is None:
+        return
+    if not isinstance(providers, dict):
+        raise refuse(("providers",), providers, "a mapping of API to providers")
+    for api in ("inference", "tool_runtime", "vector_io"):
+        listed = providers.get(api)
+        if listed is not None and not isinstance(listed, list):
+            raise refuse(("providers", api), listed, "a list of providers")
 
 
 def _strip_conditional_openai(document: dict[str, Any]) -> None:
@@ -285,14 +364,34 @@ def _apply_high_level_inference(
     listed = providers.setdefault("inference", [])
     for index, provider in enumerate(inference.get("providers") or []):
         where = ("inference", "providers", index)
-        if not isinstance(provider, dict) or provider.get("type") not in PROVIDER_TYPE_MAP:
-            kind = provider.get("type") if isinstance(provider, dict) else provider
+        if not isinstance(provider, dict):
             raise SynthesisError(
-                f"inference.providers[{index}] has type {kind!r}, which Lightspeed cannot expand",
-                f"Use one of: {', '.join(PROVIDER_TYPE_MAP)}.",
+                f"inference.providers[{index}] is {_kind(provider)}, not a provider mapping; "
+                "Lightspeed refuses it at start",
+                "Write each provider as a mapping: - type: azure ...",
                 line=line_of(where),
             )
-        kind = str(provider["type"])
+        raw_kind = provider.get("type")
+        if not isinstance(raw_kind, str) or raw_kind not in PROVIDER_TYPE_MAP:
+            shown = repr(raw_kind) if isinstance(raw_kind, str | None) else _kind(raw_kind)
+            raise SynthesisError(
+                f"inference.providers[{index}].type is {shown}, which Lightspeed cannot expand",
+                f"Use one of: {', '.join(PROVIDER_TYPE_MAP)}.",
+                line=line_of((*where, "type")) or line_of(where),
+            )
+        for key, expected, accepts in (
+            ("id", "a string", str),
+            ("extra", "a mapping of provider config keys", dict),
+        ):
+            value = provider.get(key)
+            if value is not None and not isinstance(value, accepts):
+                raise SynthesisError(
+                    f"inference.providers[{index}].{key} is {_kind(value)}, not {expected}; "
+                    "Lightspeed refuses it at start",
+                    f"Write inference.providers[{index}].{key} as {expected}.",
+                    line=line_of((*where, key)) or line_of(where),
+                )
+        kind = raw_kind
         emitted_id = provider.get("id") or kind.replace("_", "-")
         provider_type = PROVIDER_TYPE_MAP[kind]
         entry: dict[str, Any] = {"provider_id": emitted_id, "provider_type": provider_type}

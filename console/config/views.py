@@ -7,6 +7,7 @@ are `SecretStr` from here on.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from console.config.envsubst import ConfigPath, Substitution, format_path
 from console.config.yamlio import node_at, yaml_type_name
 from console.shared.azure import AZURE_PROVIDER_TYPE, DEFAULT_SCOPE
 from console.shared.findings import WRONG_TYPE, Finding, Severity
+from console.shared.numbers import MAX_TIMEOUT_S
 
 
 @dataclass(frozen=True)
@@ -203,10 +205,48 @@ def read_llama_stack(
         library_client_config_path=reader.string((*path, "library_client_config_path")),
         url=reader.string((*path, "url")),
         api_key=reader.secret((*path, "api_key")),
-        timeout=reader.number((*path, "timeout")),
+        timeout=_timeout(reader, (*path, "timeout")),
         line=reader.line(path),
         section=section,
     )
+
+
+def _timeout(reader: TypedReader, path: ConfigPath) -> float | None:
+    """The server section's timeout, if the console can wait that long; else a finding.
+
+    ``.inf``, ``.nan``, 0 and negative numbers are refused by Lightspeed 0.7.1 at start
+    (a positive whole number); the console waits the default instead. A number past
+    `MAX_TIMEOUT_S` (``1e300``) is accepted by Lightspeed, and the console waits at most
+    `MAX_TIMEOUT_S`: an infinite wait would never let ``check --all`` finish.
+    """
+    value = reader.number(path)
+    if value is None or (math.isfinite(value) and 0 < value <= MAX_TIMEOUT_S):
+        return value
+    key = format_path(path)
+    capped = math.isfinite(value) and value > MAX_TIMEOUT_S
+    if capped:
+        message = (
+            f"{key} is {value:g} seconds; the console waits at most {MAX_TIMEOUT_S:g} s "
+            "(Lightspeed takes it as given)"
+        )
+    else:
+        what = "not a finite number" if not math.isfinite(value) else "not more than 0"
+        message = (
+            f"{key} is {value:g}, {what}; Lightspeed refuses it at start (a positive whole "
+            "number of seconds), and the console waits its own default"
+        )
+    reader.findings.append(
+        Finding(
+            code="BAD_TIMEOUT",
+            severity=Severity.WARNING if capped else Severity.ERROR,
+            file=reader.file,
+            line=reader.line(path),
+            message=message,
+            remedy=f"Write a whole number of seconds at {key}, e.g. {key}: 180 (Lightspeed's "
+            "default).",
+        )
+    )
+    return MAX_TIMEOUT_S if capped else None
 
 
 def read_providers(reader: TypedReader) -> list[RunProvider]:

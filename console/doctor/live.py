@@ -33,6 +33,7 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
             provider_data_header=options.provider_data_header,
             timeout=options.stack_timeout,
             ca_bundle=options.stack_ca_bundle,
+            max_answer=options.max_answer,
         )
     except CaBundleError as error:
         return failed("stack", title, error.diagnosis())

@@ -13,11 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 CheckState = Literal["pass", "fail", "unknown"]
+MAX_EPOCH = 253_402_300_799
+"""9999-12-31T23:59:59Z: a time claim beyond it (either way) is no date at all."""
 
 
 class NotAJwtError(ValueError):
@@ -77,6 +80,26 @@ def decode_jwt(token: str) -> DecodedToken:
     if len(parts) != 3 or not parts[0] or not parts[1]:
         raise NotAJwtError("the token is not a JWT (header.payload.signature)")
     return DecodedToken(_b64url_json(parts[0], "header"), _b64url_json(parts[1], "payload"))
+
+
+def claim_time(value: Any) -> float | None:
+    """A time claim (``exp``, ``nbf``, ``iat``) as seconds since the epoch, or None when it
+    is not a number or not a date (``10**400``, ``1e999``, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_EPOCH:
+        return None  # before float(): a 400-digit int overflows it
+    seconds = float(value)
+    return seconds if math.isfinite(seconds) and abs(seconds) <= MAX_EPOCH else None
+
+
+def claim_text(value: Any) -> str:
+    """A claim's value as text, short even for a number of hundreds of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_EPOCH:
+        digits = len(str(abs(value)))
+        return f"{str(value)[:12]}... ({digits} digits)"
+    text = str(value)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def scope_resource(scope: str) -> str:
@@ -171,10 +194,20 @@ def _check_app(payload: dict[str, Any], client_id: str) -> TokenCheck:
 
 def _check_lifetime(payload: dict[str, Any], now: float, leeway_s: float) -> TokenCheck:
     expected = f"> {leeway_s:g} s left"
-    exp = payload.get("exp")
-    if not isinstance(exp, int | float) or isinstance(exp, bool):
+    raw = payload.get("exp")
+    exp = claim_time(raw)
+    if exp is None:
+        if raw is None:
+            return TokenCheck(
+                "lifetime", False, expected, "(no exp claim)", "Entra ID tokens carry exp."
+            )
         return TokenCheck(
-            "lifetime", False, expected, "(no exp claim)", "Entra ID tokens carry exp."
+            "lifetime",
+            False,
+            expected,
+            f"exp {claim_text(raw)} is not a time",
+            "Entra ID writes exp as seconds since 1970: the authority is not Entra ID, or "
+            "something between rewrote the token.",
         )
     left = exp - now
     ok = left > leeway_s
@@ -189,12 +222,13 @@ def _check_lifetime(payload: dict[str, Any], now: float, leeway_s: float) -> Tok
 
 
 def _check_not_before(payload: dict[str, Any], now: float) -> TokenCheck:
-    nbf = payload.get("nbf")
+    raw = payload.get("nbf")
     expected = f"<= now ({int(now)})"
-    if nbf is None:
+    if raw is None:
         return TokenCheck("nbf", True, expected, "(no nbf claim)")
-    if not isinstance(nbf, int | float) or isinstance(nbf, bool):
-        return TokenCheck("nbf", False, expected, repr(nbf), "nbf must be a number.")
+    nbf = claim_time(raw)
+    if nbf is None:
+        return TokenCheck("nbf", False, expected, claim_text(raw), "nbf must be a time.")
     ok = nbf <= now
     remedy = (
         ""

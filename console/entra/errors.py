@@ -108,6 +108,9 @@ def _has(chain: list[BaseException], *types: type[BaseException]) -> bool:
 
 
 def _classify(chain: list[BaseException], text: str, request: TokenRequest) -> Diagnosis:
+    refused = _refused_answer(chain)
+    if refused is not None:
+        return refused
     at_discovery = any(marker in text for marker in _DISCOVERY_MARKERS)
     if codes := aadsts.codes_in(text):
         entry = aadsts.explain(codes[0])
@@ -226,6 +229,36 @@ def _classify(chain: list[BaseException], text: str, request: TokenRequest) -> D
         "Read the detail below; run again with --retries 1 to rule out a transient error.",
         where,
     )
+
+
+def _refused_answer(chain: list[BaseException]) -> Diagnosis | None:
+    """An answer of the authority the console stopped reading (`console.entra.bounded_http`)."""
+    from console.entra.bounded_http import AuthorityAnswerTooLarge, AuthorityAnswerTooSlow
+
+    for item in chain:
+        if isinstance(item, AuthorityAnswerTooLarge):
+            return Diagnosis(
+                "ANSWER_TOO_LARGE",
+                "The authority's answer is larger than the console reads",
+                f"The answer went past {item.limit // (1024 * 1024)} MiB and the console "
+                "stopped reading it. An Entra ID answer is a few kilobytes: the authority is "
+                "not Entra ID, or something between (a proxy, a captive portal) answers for it.",
+                "Check the authority (--authority, AZURE_AUTHORITY_HOST) and any proxy on the "
+                "way: `curl -sI <endpoint>` should show Microsoft's headers.",
+                item.url,
+            )
+        if isinstance(item, AuthorityAnswerTooSlow):
+            return Diagnosis(
+                "TIMEOUT",
+                "Token request timed out",
+                f"The answer was not complete after {item.seconds:g} s: the authority (or a "
+                "proxy) sends it very slowly, a byte at a time, and the read timeout bounds the "
+                "whole answer, not each read.",
+                "Check network reachability of the authority and any proxy on the way; raise "
+                "--token-timeout if the path is really that slow.",
+                item.url,
+            )
+    return None
 
 
 def _is_dropped(chain: list[BaseException], lowered: str) -> bool:

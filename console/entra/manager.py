@@ -67,6 +67,12 @@ DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 0
 HISTORY_SIZE = 100
+MAX_TOKEN_LIFETIME_S = 7 * 24 * 3600
+"""An Entra access token lives 60-90 minutes (a lifetime policy: at most a day); an
+``expires_on`` further than a week from now, either way, is not one."""
+REQUEST_CALLS = 2
+"""The sync flow's requests for a token: the OpenID configuration, then the token."""
+MARGIN_S = 5.0
 TOKEN_TYPE = "Bearer"  # noqa: S105  (the scheme name, not a credential)
 """What Entra issues for client credentials; the sync SDK does not report it."""
 
@@ -245,6 +251,8 @@ class TokenManager:
         self._client_secret: SecretStr = settings.client_secret or SecretStr("")
         self._scope = settings.scope
         self._ca_bundle = Path(ca_bundle) if ca_bundle is not None else None
+        if self._ca_bundle is not None:
+            self._check_ca_bundle(self._ca_bundle)
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._retries = retries
@@ -254,6 +262,22 @@ class TokenManager:
         self._acquired: _Acquired | None = None
         self._flight: concurrent.futures.Future[_Acquired] | None = None
         self._history: deque[Attempt] = deque(maxlen=HISTORY_SIZE)
+
+    def _check_ca_bundle(self, bundle: Path) -> None:
+        from console.shared.ca_bundle import authority_bundle_problem
+
+        problem = authority_bundle_problem(bundle)
+        if problem is not None:
+            raise TokenError(
+                Diagnosis(
+                    "CA_BUNDLE",
+                    "CA bundle for the authority cannot be used",
+                    f"--ca-bundle {bundle} {problem}.",
+                    "Pass the PEM file of the CA that signed the authority's (or the "
+                    "TLS-inspecting proxy's) certificate with --ca-bundle PEM.",
+                    self._request.authority,
+                )
+            )
 
     # -- what the operator sees about the setup
 
@@ -342,15 +366,39 @@ class TokenManager:
                 # the flight the others are waiting for.
                 flight.set_running_or_notify_cancel()
                 self._flight = flight
-        if leader:
-            # Shielded: if the leader is cancelled, the thread still completes the flight.
-            # A daemon thread: the process exits without waiting for a request that hangs.
-            await asyncio.shield(run_blocking(self._fly, flight, forced))
         try:
-            acquired = await asyncio.wrap_future(flight)
+            # Each answer is bounded where it is read (`console.entra.bounded_http`); this
+            # bounds what is not: an authority dripping its status line and headers.
+            async with asyncio.timeout(self.request_bound_s):
+                if leader:
+                    # Shielded: if the leader is cancelled, the thread still completes the
+                    # flight. A daemon thread: the process exits without waiting for it.
+                    await asyncio.shield(run_blocking(self._fly, flight, forced))
+                acquired = await asyncio.wrap_future(flight)
         except TokenError as error:
             raise TokenError(error.diagnosis) from None  # a fresh exception per waiter
+        except TimeoutError:
+            raise TokenError(self._too_long()) from None
         return self._status(acquired)
+
+    @property
+    def request_bound_s(self) -> float:
+        """The longest a token request may take: each of its calls (and retries) at their
+        timeouts, a whole answer counted at twice the read timeout, and a margin."""
+        per_call = self._connect_timeout + 2 * self._read_timeout
+        return REQUEST_CALLS * per_call * (self._retries + 1) + MARGIN_S
+
+    def _too_long(self) -> Diagnosis:
+        return Diagnosis(
+            "TIMEOUT",
+            "Token request timed out",
+            f"No token within {self.request_bound_s:g} s, the bound of a whole token request "
+            "from its timeouts: the authority (or a proxy) answers so slowly that no single "
+            "read times out.",
+            "Check network reachability of the authority and any proxy on the way; raise "
+            "--token-timeout if the path is really that slow.",
+            self._request.tenant_url,
+        )
 
     def _fly(self, flight: concurrent.futures.Future[_Acquired], forced: bool) -> None:
         """Run one token request in a worker thread and settle ``flight`` with its outcome."""
@@ -358,6 +406,7 @@ class TokenManager:
         started = time.perf_counter()
         try:
             token, expires_on = self._request_token()
+            self._check_lifetime(expires_on)
             acquired = self._acquire(token, expires_on)
         except Exception as error:  # every failure becomes a diagnosis, never escapes raw
             diagnosis = self._diagnose(error)
@@ -407,18 +456,41 @@ class TokenManager:
     def _new_credential(self) -> ClientSecretCredential:
         from azure.identity import ClientSecretCredential  # ~0.5 s: never on the first frame
 
+        from console.entra.bounded_http import bounded_transport
+
         _quiet_sdk_logging()
         options: dict[str, Any] = {
             "authority": self._authority.url,
             "disable_instance_discovery": self._authority.disable_instance_discovery,
-            "connection_timeout": self._connect_timeout,
-            "read_timeout": self._read_timeout,
             "retry_total": self._retries,
+            # Every answer of the authority within 4 MiB and the read timeout as a whole.
+            "transport": bounded_transport(
+                connection_timeout=self._connect_timeout,
+                read_timeout=self._read_timeout,
+                verify=str(self._ca_bundle) if self._ca_bundle is not None else True,
+            ),
         }
-        if self._ca_bundle is not None:
-            options["connection_verify"] = str(self._ca_bundle)
         return ClientSecretCredential(
             self._tenant_id, self._client_id, self._client_secret.get_secret_value(), **options
+        )
+
+    def _check_lifetime(self, expires_on: int) -> None:
+        """An ``expires_on`` no Entra ID token has (``expires_in`` of 3e14) is a failure:
+        nothing could be said about its refresh, and no date holds it."""
+        left = expires_on - time.time()  # the wall clock: a test's clock may be anywhere
+        if abs(left) <= MAX_TOKEN_LIFETIME_S:
+            return
+        raise TokenError(
+            Diagnosis(
+                "TOKEN_LIFETIME",
+                "The authority gave the token a lifetime no Entra ID token has",
+                f"Its expires_in puts the expiry {left:.3g} s from now; Entra ID access tokens "
+                "live 60 to 90 minutes (a lifetime policy allows at most a day). The "
+                "authority is not Entra ID, or it is broken.",
+                "Check the authority (--authority, AZURE_AUTHORITY_HOST) and any proxy that "
+                "answers for it.",
+                self._request.token_url,
+            )
         )
 
     def _acquire(self, token: str, expires_on: int) -> _Acquired:

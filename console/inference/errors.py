@@ -22,10 +22,12 @@ from pydantic import SecretStr
 
 from console.shared.azure import COGNITIVE_SERVICES
 from console.shared.diagnosis import Diagnosis
+from console.stack.bounds import AnswerRefused
 from console.stack.errors import (
     chain_text,
     connection_diagnosis,
     endpoint_of,
+    error_chain,
     server_message,
     status_diagnosis,
 )
@@ -51,6 +53,8 @@ class SentRequest:
     stack_api_key: SecretStr | None = None
     ca_bundle: Path | None = None
     """The CA bundle trusted for the server (None: the system's), for a TLS failure."""
+    section: str | None = None
+    """The configuration's server section (``ogx``, ``llama_stack``), for the remedies."""
 
     @property
     def secrets(self) -> list[SecretStr | None]:
@@ -76,10 +80,12 @@ def diagnose_inference(error: BaseException, sent: SentRequest) -> Diagnosis:
     where = endpoint_of(error, sent.endpoint)
     if isinstance(error, APIStatusError):
         found = status_failure(error.status_code, server_message(error), where, sent)
-    elif isinstance(error, APIConnectionError | OSError) or type(error).__module__.startswith(
-        ("httpx", "httpcore")
+    elif (
+        isinstance(error, APIConnectionError | OSError | AnswerRefused)
+        or type(error).__module__.startswith(("httpx", "httpcore"))
+        or any(isinstance(item, AnswerRefused) for item in error_chain(error))
     ):
-        found = connection_diagnosis(error, where, sent.ca_bundle)
+        found = connection_diagnosis(error, where, sent.ca_bundle, sent.section)
     else:
         found = Diagnosis(
             "CLIENT_ERROR",
@@ -244,7 +250,7 @@ def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
 
 
 def _token_fault(token: SecretStr | None) -> tuple[str, str]:
-    from console.entra.claims import NotAJwtError, decode_jwt
+    from console.entra.claims import NotAJwtError, claim_time, decode_jwt
 
     generic = (
         "it is missing, expired, for another audience, or not signed by a tenant Azure "
@@ -262,8 +268,8 @@ def _token_fault(token: SecretStr | None) -> tuple[str, str]:
             "Use the access token from the client-credentials flow (`token`), not a secret "
             "or an ID.",
         )
-    exp = payload.get("exp")
-    if isinstance(exp, int | float) and not isinstance(exp, bool) and exp <= time.time():
+    exp = claim_time(payload.get("exp"))  # None for 10**400 or 1e999: no date at all
+    if exp is not None and exp <= time.time():
         return (
             f"it expired {time.time() - exp:.0f} s ago.",
             "Get a new token; Lightspeed refreshes 30 s before expiry, so a stale token "

@@ -84,6 +84,8 @@ class InferenceResult:
     """How many text pieces the answer arrived in (1 for a non-streamed answer)."""
     client_rebuilt_s: float | None = None
     """Library mode: the seconds a new library client with the token took, as at each refresh."""
+    dropped_chars: int = 0
+    """Characters of a long streamed answer not kept: ``answer`` is its last part."""
 
     @property
     def ok(self) -> bool:
@@ -201,6 +203,7 @@ async def plan_request(
         known_models=tuple(m.model_id for m in models),
         stack_api_key=session.api_key,
         ca_bundle=session.ca_bundle,
+        section=session.section,
     )
     secrets: list[SecretStr | None] = [token, session.api_key]
     curl_headers = {"Content-Type": "application/json"}
@@ -231,6 +234,7 @@ def make_result(
     usage: Usage | None = None,
     deltas: int = 0,
     diagnosis: Diagnosis | None = None,
+    dropped_chars: int = 0,
 ) -> InferenceResult:
     return InferenceResult(
         api=api,
@@ -247,6 +251,7 @@ def make_result(
         curl=plan.curl if plan else "",
         diagnosis=diagnosis.scrubbed(plan.secrets) if plan and diagnosis else diagnosis,
         deltas=deltas,
+        dropped_chars=dropped_chars,
     )
 
 

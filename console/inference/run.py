@@ -16,6 +16,7 @@ Responses API, which a server offers only when its run.yaml enables it.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -37,7 +38,14 @@ from console.inference.request import (
     provider_data,
     response_text,
 )
+from console.inference.tail import AnswerTail
 from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.bounds import (
+    UnreadableJson,
+    bound_diagnosis,
+    parse_json,
+    whole_answer_timeout,
+)
 from console.stack.errors import not_json_diagnosis, unexpected_diagnosis
 from console.stack.session import StackSession
 
@@ -139,18 +147,20 @@ class ChatStream:
             self.result = make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)
             return
         client = session.client(headers=plan.headers)
-        pieces: list[str] = []
+        tail = AnswerTail()
         usage: Usage | None = None
         ttft: float | None = None
         started = time.perf_counter()
         diagnosis: Diagnosis | None = None
         try:
-            raw = await client.chat.completions.with_raw_response.create(
-                model=plan.model,
-                messages=plan.body["messages"],
-                stream=True,
-                stream_options={"include_usage": True},
-            )
+            # Until the answer's headers; its body is held to the same bound by the client.
+            async with asyncio.timeout(session.timeout):
+                raw = await client.chat.completions.with_raw_response.create(
+                    model=plan.model,
+                    messages=plan.body["messages"],
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
             content_type = raw.http_response.headers.get("content-type", "")
             if "event-stream" not in content_type.lower():
                 body = (await raw.http_response.aread()).decode(errors="replace")
@@ -165,23 +175,27 @@ class ChatStream:
                         if text:
                             if ttft is None:
                                 ttft = time.perf_counter() - started
-                            pieces.append(text)
+                            tail.add(text)
                             yield text
+        except TimeoutError:
+            timed_out = whole_answer_timeout(plan.endpoint, session.timeout)
+            diagnosis = bound_diagnosis(timed_out, session.setting)
         except Exception as error:
             diagnosis = diagnose_inference(error, plan.sent)
         finally:
             await client.close()
         elapsed = time.perf_counter() - started
-        if diagnosis is None and not pieces:
+        if diagnosis is None and not tail.pieces:
             diagnosis = unexpected_diagnosis(plan.endpoint, "streamed text", "(empty stream)")
         self.result = make_result(
             plan,
-            answer="".join(pieces),
+            answer=tail.text(),
             latency_s=elapsed,
             ttft_s=ttft,
             usage=usage,
-            deltas=len(pieces),
+            deltas=tail.pieces,
             diagnosis=diagnosis,
+            dropped_chars=tail.dropped,
             **common,
         )
 
@@ -300,13 +314,25 @@ async def _one_request(
     client = session.client(headers=plan.headers)
     started = time.perf_counter()
     try:
-        answer = (await send(client, plan)).http_response
+        # The whole answer, headers and body, within the timeout (each read has it too).
+        async with asyncio.timeout(session.timeout):
+            answer = (await send(client, plan)).http_response
         elapsed = time.perf_counter() - started
         content_type = answer.headers.get("content-type", "")
         if "json" not in content_type.lower():
             found = not_json_diagnosis(plan.endpoint, content_type, answer.text)
             return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
-        data = answer.json()
+        data = parse_json(answer.text)
+    except TimeoutError:
+        elapsed = time.perf_counter() - started
+        found = bound_diagnosis(
+            whole_answer_timeout(plan.endpoint, session.timeout), session.setting
+        )
+        return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
+    except UnreadableJson as problem:
+        elapsed = time.perf_counter() - started
+        found = unexpected_diagnosis(plan.endpoint, "JSON Python can read", str(problem))
+        return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     except Exception as error:
         elapsed = time.perf_counter() - started
         found = adjust(diagnose_inference(error, plan.sent))

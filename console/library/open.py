@@ -14,7 +14,12 @@ from pydantic import SecretStr
 
 from console.config.lightspeed import Generation
 from console.config.loaded import Loaded
-from console.library.session import DEFAULT_BOOT_TIMEOUT_S, DEFAULT_CALL_TIMEOUT_S, LibrarySession
+from console.library.session import (
+    DEFAULT_BOOT_TIMEOUT_S,
+    DEFAULT_CALL_TIMEOUT_S,
+    MAX_STREAM_BYTES,
+    LibrarySession,
+)
 from console.releases.catalog import LLAMA_STACK_0_7_3, OGX_1_2_5, ServerRelease
 from console.settings.live import LiveOptions
 
@@ -66,4 +71,5 @@ def library_session(
         boot_timeout=options.boot_timeout or DEFAULT_BOOT_TIMEOUT_S,
         secrets=tuple(secrets),
         progress=progress,
+        max_stream_bytes=options.max_answer or MAX_STREAM_BYTES,
     )

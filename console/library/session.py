@@ -39,6 +39,7 @@ from console.inference.request import (
     pick_model,
     provider_data,
 )
+from console.inference.tail import AnswerTail
 from console.library.errors import NotVerified, Placer, boot_diagnosis
 from console.library.isolation import Isolated, StorageConcern, isolate, storage_concerns
 from console.library.process import (
@@ -53,6 +54,7 @@ from console.releases.environments import ProvisionError, ServerEnvironment, pro
 from console.shared.blocking import run_blocking
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.shared.redact import scrub
+from console.stack.bounds import Redirect
 from console.stack.discovery import Discovery, discover
 from console.stack.kind import StackKind
 from console.stack.providers import ModelView, ProviderView
@@ -178,6 +180,11 @@ class LibrarySession:
     def url(self) -> str:
         """What stands for a server URL in messages: the release's in-process client."""
         return f"in-process {self.release.label} library client"
+
+    @property
+    def redirects(self) -> tuple[Redirect, ...]:
+        """None: the library is called in-process, no HTTP request is redirected."""
+        return ()
 
     @property
     def last_boot(self) -> BootReport | None:
@@ -656,11 +663,11 @@ class LibrarySession:
 
 
 class _Collector:
-    """What a streamed answer brought so far: its text pieces, usage, first-token time."""
+    """What a streamed answer brought so far: its end (`AnswerTail`), usage, first-token time."""
 
     def __init__(self, on_delta: Callable[[str], object] | None) -> None:
         self.on_delta = on_delta
-        self.pieces: list[str] = []
+        self.tail = AnswerTail()
         self.usage: Usage | None = None
         self.first: float | None = None
         self.started = time.perf_counter()
@@ -670,11 +677,11 @@ class _Collector:
 
     @property
     def text(self) -> str:
-        return "".join(self.pieces)
+        return self.tail.text()
 
     @property
     def deltas(self) -> int:
-        return len(self.pieces)
+        return self.tail.pieces
 
     def chunk(self, item: Any) -> None:
         """One chunk as the runner passed it on (a plain dict)."""
@@ -688,7 +695,7 @@ class _Collector:
             if isinstance(text, str) and text:
                 if self.first is None:
                     self.first = self.elapsed()
-                self.pieces.append(text)
+                self.tail.add(text)
                 if self.on_delta is not None:
                     self.on_delta(text)
 

@@ -12,6 +12,7 @@ spec's ``arg`` attribute, converted with ``convert``.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, dataclass, fields, is_dataclass
@@ -37,6 +38,33 @@ def take_failure(faults: CountsFailures, lock: threading.Lock) -> bool:
 
 class UnknownFaultError(ValueError):
     """A fault name that is not in the catalogue, or an argument it cannot take."""
+
+
+MAX_FAULT_SECONDS = 3600.0
+
+
+def seconds(text: str) -> float:
+    """A fault's delay: finite, 0 to an hour (``inf`` and ``nan`` parse, and are no delay)."""
+    value = float(text)
+    if not math.isfinite(value) or not 0 <= value <= MAX_FAULT_SECONDS:
+        raise ValueError(f"seconds from 0 to {MAX_FAULT_SECONDS:g}, not {text!r}")
+    return value
+
+
+def whole_seconds(text: str) -> int:
+    """A fault's whole number of seconds (a Retry-After, a token lifetime): 0 to an hour."""
+    value = int(text)
+    if not 0 <= value <= MAX_FAULT_SECONDS:
+        raise ValueError(f"seconds from 0 to {MAX_FAULT_SECONDS:g}, not {text!r}")
+    return value
+
+
+def http_status(text: str) -> int:
+    """An HTTP status a fault answers with: 100 to 599."""
+    value = int(text)
+    if not 100 <= value <= 599:
+        raise ValueError(f"an HTTP status (100-599), not {text!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +103,7 @@ _ENTRA: tuple[FaultSpec, ...] = (
         "delay every Entra ID answer (discovery, token, keys) by N seconds",
         {"latency_s": 0.5},
         arg="latency_s",
-        convert=float,
+        convert=seconds,
         arg_help="seconds",
     ),
     FaultSpec(
@@ -84,7 +112,7 @@ _ENTRA: tuple[FaultSpec, ...] = (
         "delay the token endpoint by N seconds, long enough to hit client read timeouts",
         {"token_latency_s": 15.0},
         arg="token_latency_s",
-        convert=float,
+        convert=seconds,
         arg_help="seconds",
     ),
     FaultSpec(
@@ -93,7 +121,7 @@ _ENTRA: tuple[FaultSpec, ...] = (
         "token endpoint answers 429 with Retry-After and AADSTS50196 (throttled)",
         {"token_status": 429, "retry_after_s": 1},
         arg="retry_after_s",
-        convert=int,
+        convert=whole_seconds,
         arg_help="retry-after seconds",
     ),
     FaultSpec(
@@ -102,7 +130,7 @@ _ENTRA: tuple[FaultSpec, ...] = (
         "token endpoint answers 503 temporarily_unavailable with Retry-After",
         {"token_status": 503, "retry_after_s": 1},
         arg="retry_after_s",
-        convert=int,
+        convert=whole_seconds,
         arg_help="retry-after seconds",
     ),
     FaultSpec(
@@ -129,7 +157,7 @@ _ENTRA: tuple[FaultSpec, ...] = (
         "issue tokens that live N seconds (the sync credential refetches under 5 minutes)",
         {"token_lifetime_s": 60},
         arg="token_lifetime_s",
-        convert=int,
+        convert=whole_seconds,
         arg_help="seconds",
     ),
     FaultSpec(
@@ -214,7 +242,7 @@ _AZURE: tuple[FaultSpec, ...] = (
         "delay every Azure OpenAI answer by N seconds",
         {"latency_s": 0.5},
         arg="latency_s",
-        convert=float,
+        convert=seconds,
         arg_help="seconds",
     ),
     FaultSpec(
@@ -235,7 +263,7 @@ _AZURE: tuple[FaultSpec, ...] = (
         "chat and models answer 429 (token rate limit) with Retry-After",
         {"status": 429, "retry_after_s": 1},
         arg="retry_after_s",
-        convert=int,
+        convert=whole_seconds,
         arg_help="retry-after seconds",
     ),
     FaultSpec(
@@ -256,7 +284,7 @@ _AZURE: tuple[FaultSpec, ...] = (
         "wait N seconds between streamed chunks",
         {"stream_delay_s": 0.5},
         arg="stream_delay_s",
-        convert=float,
+        convert=seconds,
         arg_help="seconds",
     ),
     FaultSpec(
@@ -281,7 +309,7 @@ _STACK: tuple[FaultSpec, ...] = (
         "every route answers 500 Internal server error",
         {"status": 500},
         arg="status",
-        convert=int,
+        convert=http_status,
         arg_help="status",
     ),
     FaultSpec(
@@ -290,7 +318,7 @@ _STACK: tuple[FaultSpec, ...] = (
         "delay every Llama Stack answer by N seconds",
         {"latency_s": 2.0},
         arg="latency_s",
-        convert=float,
+        convert=seconds,
         arg_help="seconds",
     ),
     FaultSpec(

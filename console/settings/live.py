@@ -30,6 +30,8 @@ class LiveOptions:
     """CA certificates to trust for the Llama Stack / OGX server (separate from the authority's)."""
     token_timeout: float | None = None
     """Connect and read timeout of the token request (default: fail fast)."""
+    max_answer: int | None = None
+    """The most bytes of a test inference's answer read (default: 16 MiB, ``--max-answer``)."""
     retries: int = 0
     """Retries of a failed token request (default: none, so a failure shows at once)."""
     model: str | None = None

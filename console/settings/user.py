@@ -25,6 +25,8 @@ and line, never a crash. What the command line gives wins over the file (``--rea
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import stat
 import sys
@@ -33,15 +35,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from console.settings.deployments import SECTION, Deployment, read_deployments
-from console.settings.toml_lines import MAX_KEY_PARTS, overlong_key
+from console.settings.deployments import SECTION, Deployment, SettingsProblem, read_deployments
+from console.settings.toml_lines import MAX_KEY_PARTS, KeyLines, overlong_key
 
 APP_NAME = "lightspeed-console"
 SETTINGS_ENV = "LIGHTSPEED_CONSOLE_SETTINGS"
 """Names another settings file, as ``--settings FILE`` does (the flag wins)."""
 MAX_SETTINGS_BYTES = 1024 * 1024
 """A settings file is a few hundred lines; anything larger is refused unread."""
+MAX_SETTINGS_DEPTH = 16
+"""A settings file nests three levels (``[deployments.NAME]``, a key); past this it is not one."""
 MIN_REFRESH_S = 10.0
+MAX_REFRESH_S = 86_400.0
+"""A day: a refresh any rarer is off in all but name."""
+THEMES = frozenset(
+    {
+        "ansi-dark", "ansi-light", "atom-one-dark", "atom-one-light", "catppuccin-frappe",
+        "catppuccin-latte", "catppuccin-macchiato", "catppuccin-mocha", "dracula", "flexoki",
+        "gruvbox", "monokai", "nord", "rose-pine", "rose-pine-dawn", "rose-pine-moon",
+        "solarized-dark", "solarized-light", "textual-dark", "textual-light", "tokyo-night",
+    }
+)  # fmt: skip
+"""The themes the console has: Textual's own (``textual.theme.BUILTIN_THEMES``, which a test
+holds this to), named here so reading the settings never imports Textual."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,9 @@ class UserSettings:
     """The named deployments (``[deployments.NAME]``), in the file's order."""
     deployments_refresh_s: float | None = None
     """Seconds between automatic checks on the deployments screen (None: only on ``r``)."""
+    refused: tuple[SettingsProblem, ...] = ()
+    """Values the console cannot start its screens with (an unknown theme): ``tui`` stops
+    with them (exit 2); a headless command, which does not use them, only warns."""
 
 
 def config_dir() -> Path:
@@ -127,12 +146,21 @@ def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return UserSettings(), [f"{path}: {error}; using defaults"]
+    except RecursionError:  # arrays or tables nested hundreds deep: a few hundred bytes
+        return UserSettings(), [
+            f"{path}: nested deeper than Python reads (a settings file nests 3 levels); "
+            "using defaults"
+        ]
+    deepest = _depth_over(data, MAX_SETTINGS_DEPTH)
+    if deepest is not None:
+        return UserSettings(), [
+            f"{path}:{KeyLines(text).line_of(*deepest) or 1}: nested more than "
+            f"{MAX_SETTINGS_DEPTH} levels (a settings file nests 3); using defaults"
+        ]
     problems: list[str] = []
+    refused: list[SettingsProblem] = []
     keymap = _keymap(data.get("keymap", {}), path, problems)
-    theme = data.get("theme")
-    if theme is not None and not isinstance(theme, str):
-        problems.append(f"{path}: theme must be a string; ignored")
-        theme = None
+    theme = _theme(data.get("theme"), path, text, refused)
     read_only = data.get("read_only", False)
     if not isinstance(read_only, bool):
         problems.append(f"{path}: read_only must be true or false; ignored")
@@ -142,7 +170,7 @@ def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings
     if SECTION in data:
         deployments, found = read_deployments(data[SECTION], text, path)
         problems.extend(str(problem) for problem in found)
-    refresh = _refresh(data.get("deployments_refresh"), path, problems)
+    refresh = _refresh(data.get("deployments_refresh"), path, text, problems)
     known = {"keymap", "theme", "read_only", "stack_ca_bundle", SECTION, "deployments_refresh"}
     for key in data:
         if key not in known:
@@ -155,8 +183,9 @@ def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings
         path=path,
         deployments=deployments,
         deployments_refresh_s=refresh,
+        refused=tuple(refused),
     )
-    return settings, problems
+    return settings, [*problems, *(str(problem) for problem in refused)]
 
 
 def _read_bounded(path: Path) -> tuple[bytes | None, str | None]:
@@ -184,17 +213,54 @@ def _read_bounded(path: Path) -> tuple[bytes | None, str | None]:
     return raw, None
 
 
-def _refresh(value: Any, path: Path, problems: list[str]) -> float | None:
-    """``deployments_refresh``: seconds (at least `MIN_REFRESH_S`), 0 or absent for off."""
+def _refresh(value: Any, path: Path, text: str, problems: list[str]) -> float | None:
+    """``deployments_refresh``: seconds from `MIN_REFRESH_S` to `MAX_REFRESH_S`, 0 or absent
+    for off. ``nan`` (which no comparison refuses), ``inf`` and ``1e300`` are no period."""
     if value is None or value == 0:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < MIN_REFRESH_S:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not MIN_REFRESH_S <= value <= MAX_REFRESH_S
+    ):
+        where = f"{path}:{KeyLines(text).line_of('deployments_refresh') or 1}"
         problems.append(
-            f"{path}: deployments_refresh must be a number of seconds of at least "
-            f"{MIN_REFRESH_S:g}, or 0 for off; ignored"
+            f"{where}: deployments_refresh must be a number of seconds from {MIN_REFRESH_S:g} "
+            f"to {MAX_REFRESH_S:g}, or 0 for off, not {value!r}; ignored"
         )
         return None
     return float(value)
+
+
+def _theme(value: Any, path: Path, text: str, refused: list[SettingsProblem]) -> str | None:
+    """``theme``: the name of a theme the console has; anything else is refused by ``tui``."""
+    if value is None or (isinstance(value, str) and value in THEMES):
+        return value
+    line = KeyLines(text).line_of("theme")
+    if not isinstance(value, str):
+        message, remedy = "theme must be the name of a theme (a string)", 'Write theme = "nord".'
+    else:
+        close = difflib.get_close_matches(value, sorted(THEMES), n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"theme {value[:60]!r} is not a theme of the console{hint}"
+        remedy = f"Write one of: {', '.join(sorted(THEMES))}; or remove the line."
+    refused.append(SettingsProblem(path, line, message, remedy))
+    return None
+
+
+def _depth_over(data: dict[str, Any], most: int) -> tuple[str, ...] | None:
+    """The key path of a value nested more than ``most`` levels, or None (no recursion)."""
+    pending: list[tuple[Any, tuple[str, ...], int]] = [(data, (), 0)]
+    while pending:
+        value, keys, depth = pending.pop()
+        if depth > most:
+            return keys
+        if isinstance(value, dict):
+            pending.extend((item, (*keys, str(key)), depth + 1) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend((item, keys, depth + 1) for item in value)
+    return None
 
 
 def _stack_ca_bundle(value: Any, path: Path, problems: list[str]) -> Path | None:

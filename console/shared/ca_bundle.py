@@ -14,12 +14,15 @@ TLS failure later that would send the operator looking at the server.
 from __future__ import annotations
 
 import ssl
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from console.shared.diagnosis import Diagnosis
 from console.shared.files import not_a_regular_file
 
+MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+"""A CA bundle is kilobytes (the whole system store is about 220 KB); reading stops past this."""
 STACK_CA_FLAG = "--stack-ca-bundle"
 STACK_CA_SETTING = "stack_ca_bundle"
 _PEM_CERTIFICATE = b"-----BEGIN CERTIFICATE-----"
@@ -102,13 +105,22 @@ def check_regular(path: Path, remedy: str = _REMEDY) -> None:
 def bundle_context(path: Path) -> ssl.SSLContext:
     """A client context trusting the certificates of ``path`` only; `CaBundleError` if unusable.
 
-    The file is read once and checked before OpenSSL sees it, so a DER file or a key gets
-    a remedy rather than OpenSSL's "no certificate or crl found".
+    The file is read once, at most `MAX_BUNDLE_BYTES` of it (``/dev/zero`` never ends), and
+    checked before OpenSSL sees it, so a DER file or a key gets a remedy rather than
+    OpenSSL's "no certificate or crl found".
     """
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BUNDLE_BYTES + 1)
     except OSError as error:
         raise CaBundleError(path, f"cannot be read ({error.strerror or error})") from None
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise CaBundleError(
+            path,
+            f"is more than {MAX_BUNDLE_BYTES // (1024 * 1024)} MiB, which no CA bundle is "
+            "(a device or the wrong file?); not read further",
+            "Name the PEM file of the server's CA (a few kilobytes).",
+        )
     if _PEM_CERTIFICATE not in data:
         raise _not_pem(path, data)
     try:
@@ -117,6 +129,29 @@ def bundle_context(path: Path) -> ssl.SSLContext:
         raise CaBundleError(
             path, f"holds a certificate that cannot be parsed{_reason(error)}"
         ) from None
+
+
+def authority_bundle_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be the authority's CA bundle before OpenSSL reads it, or None.
+
+    OpenSSL reads the file itself (azure-identity takes a path), to its end: a device or a
+    pipe could make that endless, so only a regular file of at most `MAX_BUNDLE_BYTES` is
+    handed over. A missing file is left to the request, which says so in its words.
+    """
+    try:
+        info = path.expanduser().stat()
+    except OSError:
+        return None
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file (a device or a pipe): save the PEM to a file and name it"
+    if info.st_size > MAX_BUNDLE_BYTES:
+        return (
+            f"is {info.st_size} bytes, more than the {MAX_BUNDLE_BYTES // (1024 * 1024)} MiB "
+            "of any CA bundle: name the PEM file of the CA"
+        )
+    return None
 
 
 def _not_pem(path: Path, data: bytes) -> CaBundleError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 AZ_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -9,16 +10,26 @@ AZ_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 def az_local_time(epoch: float) -> str:
     """``expiresOn`` as ``az account get-access-token`` prints it: local time, microseconds."""
-    return datetime.fromtimestamp(epoch).strftime(AZ_FORMAT)
+    return _formatted(epoch, AZ_FORMAT)
 
 
 def local_time(epoch: float) -> str:
     """A local time to the second, for summaries."""
-    return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
+    return _formatted(epoch, "%Y-%m-%d %H:%M:%S")
+
+
+def _formatted(epoch: float, form: str) -> str:
+    """``epoch`` as a local time; a moment no calendar holds says so instead of raising."""
+    try:
+        return datetime.fromtimestamp(epoch).strftime(form)
+    except (OverflowError, ValueError, OSError):
+        return "(not a date)"
 
 
 def span(seconds: float) -> str:
     """``1h 02m 03s``, ``59m 12s``, ``12s``: a duration without its sign."""
+    if not math.isfinite(seconds):
+        return "forever"
     total = int(abs(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

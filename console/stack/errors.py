@@ -22,13 +22,14 @@ import httpx
 from pydantic import SecretStr
 
 from console.shared.diagnosis import Diagnosis
+from console.stack.bounds import AnswerRefused, bound_diagnosis, preview, section_setting
 from console.stack.tls_errors import http_to_https_diagnosis, tls_diagnosis
 
 _DETAIL_LIMIT = 600
 _PLAIN_TO_TLS = "plain http request was sent to https port"
 """What nginx (and ingress controllers built on it) answer to http:// on a TLS port."""
 _REMEDY_URL = (
-    "Check llama_stack.url in lightspeed-stack.yaml (or the --url given) and that the "
+    "Check {key} in lightspeed-stack.yaml (or the --url given) and that the "
     'Llama Stack server is running: `curl {url}/v1/health` should answer {{"status":"OK"}}.'
 )
 
@@ -74,16 +75,26 @@ def _has(chain: list[BaseException], *types: type[BaseException]) -> bool:
 
 
 def connection_diagnosis(
-    error: BaseException, endpoint: str, ca_bundle: Path | None = None
+    error: BaseException,
+    endpoint: str,
+    ca_bundle: Path | None = None,
+    section: str | None = None,
 ) -> Diagnosis:
-    """A request that got no HTTP answer: refused, unresolvable, TLS, reset or timed out.
+    """A request that got no HTTP answer: refused, unresolvable, TLS, reset or timed out;
+    or one whose answer the console stopped reading (too large, too slow, a redirect to
+    another origin: `console.stack.bounds`).
 
     ``ca_bundle`` is what the client trusted (None: the system's CAs), named when the
-    server's certificate was not trusted.
+    server's certificate was not trusted; ``section`` the configuration's server section
+    (``ogx``, ``llama_stack``), which the remedies name.
     """
     chain = error_chain(error)
+    setting = section_setting(section)
+    remedy_url = _REMEDY_URL.format(key=setting("url"), url=base_of(endpoint))
+    refused = next((item for item in chain if isinstance(item, AnswerRefused)), None)
+    if refused is not None:
+        return bound_diagnosis(refused, setting)
     detail = chain_text(error)
-    base = base_of(endpoint)
     if _has(chain, httpx.TimeoutException, TimeoutError) or type(error).__name__ == (
         "APITimeoutError"
     ):
@@ -100,8 +111,8 @@ def connection_diagnosis(
                 else "The server accepted the request but sent no answer before the timeout: "
                 "it is overloaded, stuck, or waiting on a slow upstream (Azure)."
             ),
-            "Raise llama_stack.timeout (or pass --timeout), and look at the server's log for "
-            "what it is waiting on. " + _REMEDY_URL.format(url=base),
+            f"Raise {setting('timeout')} (or pass --timeout), and look at the server's log "
+            "for what it is waiting on. " + remedy_url,
             endpoint,
             detail,
         )
@@ -110,7 +121,7 @@ def connection_diagnosis(
             "CONNECTION_REFUSED",
             "Nothing is listening at the Llama Stack URL",
             "The host answered, but no server accepts connections on that port.",
-            "Start the Llama Stack server, or fix the port. " + _REMEDY_URL.format(url=base),
+            "Start the Llama Stack server, or fix the port. " + remedy_url,
             endpoint,
             detail,
         )
@@ -132,8 +143,7 @@ def connection_diagnosis(
             "Llama Stack closed the connection without answering",
             "The server (or a proxy in front of it) dropped the connection mid-request: it "
             "crashed, restarted, or a proxy timed the request out.",
-            "Try again; if it repeats, read the server's log around this time. "
-            + _REMEDY_URL.format(url=base),
+            "Try again; if it repeats, read the server's log around this time. " + remedy_url,
             endpoint,
             detail,
         )
@@ -141,7 +151,7 @@ def connection_diagnosis(
         "CONNECTION_FAILED",
         "Could not reach Llama Stack",
         "The request failed before any HTTP answer came back.",
-        _REMEDY_URL.format(url=base),
+        remedy_url,
         endpoint,
         detail,
     )
@@ -182,7 +192,7 @@ def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
             "The server does not serve this route: the URL points at another service, has a "
             "path prefix it should not have, or the server is too old for this console.",
             "Give the server's root URL (e.g. http://host:8321, no /v1); "
-            + _REMEDY_URL.format(url=base),
+            + _REMEDY_URL.format(key="llama_stack.url", url=base),
             endpoint,
             message,
         )
@@ -233,7 +243,7 @@ def unexpected_diagnosis(endpoint: str, what: str, body: Any) -> Diagnosis:
         f"Expected {what}; the server sent something else.",
         "Check that the URL is a Llama Stack server of a supported version (0.7).",
         endpoint,
-        str(body)[:200],
+        preview(body),
     )
 
 
@@ -242,10 +252,12 @@ def diagnose_call(
     endpoint: str,
     secrets: Iterable[SecretStr | str | None] = (),
     ca_bundle: Path | None = None,
+    section: str | None = None,
 ) -> Diagnosis:
     """The diagnosis for any exception raised by a listing call, scrubbed of ``secrets``.
 
-    ``ca_bundle`` is the CA bundle the client trusted, for a TLS failure's explanation.
+    ``ca_bundle`` is the CA bundle the client trusted, for a TLS failure's explanation;
+    ``section`` the server section the remedies name.
     """
     from console.stack.sdk import load_llama_stack_client
 
@@ -255,8 +267,10 @@ def diagnose_call(
     where = endpoint_of(error, endpoint)
     if isinstance(error, APIStatusError):
         found = status_diagnosis(error.status_code, server_message(error), where)
-    elif isinstance(error, APIConnectionError | httpx.HTTPError | OSError):
-        found = connection_diagnosis(error, where, ca_bundle)
+    elif isinstance(error, APIConnectionError | httpx.HTTPError | OSError) or any(
+        isinstance(item, AnswerRefused) for item in error_chain(error)
+    ):
+        found = connection_diagnosis(error, where, ca_bundle, section)
     else:
         found = Diagnosis(
             "CLIENT_ERROR",

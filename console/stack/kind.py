@@ -27,6 +27,8 @@ OGX_FIRST_MAJOR = 1
 """OGX releases start at 1.0; every llama-stack release is 0.x."""
 
 _HEADER_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+MAX_RELEASE_DIGITS = 9
+"""A release number's part is a few digits; a longer one is not a release."""
 _RELEASE = re.compile(r"^\s*v?(\d+(?:\.\d+)*)")
 
 
@@ -46,7 +48,10 @@ def release_of(version: str) -> tuple[int, ...] | None:
     match = _RELEASE.match(version)
     if match is None:
         return None
-    return tuple(int(part) for part in match.group(1).split("."))
+    parts = match.group(1).split(".")
+    if any(len(part) > MAX_RELEASE_DIGITS for part in parts):
+        return None  # not a release number (and int() refuses 4,300 digits and more)
+    return tuple(int(part) for part in parts)
 
 
 def stack_kind(version: str, *, sandbox_marker: bool = False) -> StackKind:

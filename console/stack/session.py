@@ -20,8 +20,9 @@ commands' import path.
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
@@ -32,6 +33,19 @@ from pydantic import SecretStr
 
 from console.shared.blocking import run_blocking
 from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.stack.bounds import (
+    DEFAULT_ANSWER_LIMIT,
+    LISTING_LIMIT,
+    AnswerBounds,
+    Redirect,
+    UnreadableJson,
+    bound_diagnosis,
+    parse_json,
+    preview,
+    scalar_text,
+    section_setting,
+    whole_answer_timeout,
+)
 from console.stack.discovery import Discovery, discover
 from console.stack.errors import (
     diagnose_call,
@@ -59,6 +73,8 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 5.0
+MAX_VERSION_CHARS = 100
+"""A version answer is a release string (``0.7.3``, ``1.2.5+build``); a longer one is not."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +148,8 @@ class StackSession:
         timeout: float = DEFAULT_TIMEOUT_S,
         provider_data_header: str | None = None,
         ca_bundle: Path | None = None,
+        max_answer: int = DEFAULT_ANSWER_LIMIT,
+        section: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         # An empty key (``${env.LLAMA_STACK_API_KEY:=}`` unset) means none, not "Bearer ".
@@ -142,6 +160,12 @@ class StackSession:
         )
         self.ca_bundle = ca_bundle
         """CA certificates trusted for an https:// server (None: the system's)."""
+        self.max_answer = max_answer
+        """The most bytes of a completion read (``--max-answer``); listings have their own."""
+        self.section = section
+        """The configuration's server section (``ogx``, ``llama_stack``), for remedies."""
+        self.redirects: list[Redirect] = []
+        """Redirects followed (only ever within the server's origin), in order."""
         if ca_bundle is not None:
             from console.stack.sdk import tls_context
 
@@ -155,12 +179,19 @@ class StackSession:
     # ---------------------------------------------------------------- construction
 
     def client(
-        self, *, headers: Mapping[str, str] | None = None, timeout: float | None = None
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
     ) -> AsyncLlamaStackClient:
         """A new SDK client for this server, with ``headers`` on every request.
 
         No SDK retries: each retry of a chat completion would make the server try Azure
-        three more times, and a diagnosis must describe one request.
+        three more times, and a diagnosis must describe one request. Every answer is held
+        to ``limit`` bytes (default: the completion bound, ``max_answer``) and to the
+        timeout as a whole (`console.stack.bounds`); a redirect is followed only within
+        the server's origin.
         """
         from console.stack.sdk import load_llama_stack_client, tls_context
 
@@ -169,6 +200,9 @@ class StackSession:
 
         seconds = self.timeout if timeout is None else timeout
         limits = httpx.Timeout(seconds, connect=min(CONNECT_TIMEOUT_S, seconds))
+        most = self.max_answer if limit is None else limit
+        bounds = AnswerBounds(limit=most, seconds=seconds, raisable=limit is None)
+        bounds.redirects = self.redirects
         return AsyncLlamaStackClient(
             base_url=self.url,
             api_key=self.api_key.get_secret_value() if self.api_key is not None else None,
@@ -176,7 +210,12 @@ class StackSession:
             max_retries=0,
             default_headers=dict(headers or {}),
             http_client=httpx.AsyncClient(
-                verify=tls_context(self.ca_bundle), timeout=limits, follow_redirects=True
+                verify=tls_context(self.ca_bundle),
+                timeout=limits,
+                follow_redirects=True,
+                event_hooks=bounds.hooks(),
+                # A compressed body is decoded within the bound; asking for none avoids it.
+                headers={"Accept-Encoding": "identity"},
             ),
         )
 
@@ -199,8 +238,12 @@ class StackSession:
 
     def _shared(self) -> AsyncLlamaStackClient:
         if self._client is None:
-            self._client = self.client()
+            self._client = self.client(limit=LISTING_LIMIT)
         return self._client
+
+    def setting(self, key: str) -> str:
+        """A key of the server section as the deployment writes it (``ogx.timeout``)."""
+        return section_setting(self.section)(key)
 
     @property
     def secrets(self) -> list[SecretStr | None]:
@@ -215,7 +258,7 @@ class StackSession:
         A server that speaks only TLS (OGX 1.x) closes a plain-HTTP connection without a
         word, which looks like a crash; one TLS handshake with the port tells them apart.
         """
-        found = diagnose_call(error, endpoint, self.secrets, self.ca_bundle)
+        found = diagnose_call(error, endpoint, self.secrets, self.ca_bundle, self.section)
         if found.code != "CONNECTION_DROPPED" or not self.url.startswith("http://"):
             return found
         from console.stack.sdk import tls_context
@@ -237,7 +280,12 @@ class StackSession:
         endpoint = f"GET {self.url}{path}"
         for attempt in (1, 2):
             try:
-                raw = await call(self._shared())
+                # The whole answer, headers and body, within the timeout (each read has it too).
+                async with asyncio.timeout(self.timeout):
+                    raw = await call(self._shared())
+            except TimeoutError:
+                found = bound_diagnosis(whole_answer_timeout(endpoint, self.timeout), self.setting)
+                raise DiagnosedError(found.scrubbed(self.secrets)) from None
             except Exception as error:
                 if attempt == 1 and _reused_connection_reset(error):
                     await self.aclose()
@@ -252,7 +300,13 @@ class StackSession:
                     not_json_diagnosis(endpoint, content_type, answer.text).scrubbed(self.secrets)
                 )
             try:
-                return answer.json(), answer, elapsed
+                return parse_json(answer.text), answer, elapsed
+            except UnreadableJson as problem:
+                raise DiagnosedError(
+                    unexpected_diagnosis(endpoint, "JSON Python can read", str(problem)).scrubbed(
+                        self.secrets
+                    )
+                ) from None
             except ValueError:
                 raise DiagnosedError(
                     not_json_diagnosis(endpoint, content_type, answer.text).scrubbed(self.secrets)
@@ -267,9 +321,16 @@ class StackSession:
             "/v1/version", lambda c: c.inspect.with_raw_response.version()
         )
         version = body.get("version") if isinstance(body, dict) else None
-        if not isinstance(version, str) or not version:
+        if not isinstance(version, str) or not version or len(version) > MAX_VERSION_CHARS:
+            shown = preview(body)
+            if isinstance(version, str) and len(version) > MAX_VERSION_CHARS:
+                shown = f"a version of {len(version)} characters: {version[:40]}..."
             raise DiagnosedError(
-                unexpected_diagnosis(f"GET {self.url}/v1/version", '{"version": "..."}', body)
+                unexpected_diagnosis(
+                    f"GET {self.url}/v1/version",
+                    f'{{"version": "<release>"}}, at most {MAX_VERSION_CHARS} characters',
+                    shown,
+                )
             )
         marker = answer.headers.get(SANDBOX_MARKER[0], "") == SANDBOX_MARKER[1]
         kind = stack_kind(version, sandbox_marker=marker)
@@ -335,6 +396,8 @@ class StackSurvey:
     models: tuple[ModelView, ...] = ()
     discovery: Discovery | None = None
     diagnosis: Diagnosis | None = None
+    redirects: tuple[Redirect, ...] = ()
+    """Redirects the server answered with and the console followed (same origin only)."""
 
     @property
     def ok(self) -> bool:
@@ -350,6 +413,7 @@ class StackSurvey:
             "models": [row.to_dict() for row in self.models],
             "discovery": self.discovery.to_dict() if self.discovery else None,
             "diagnosis": self.diagnosis.to_dict() if self.diagnosis else None,
+            "redirects": [redirect.to_dict() for redirect in self.redirects],
         }
 
 
@@ -365,6 +429,9 @@ class Surveyed(Protocol):
 
     async def models(self, *, cached: bool = False) -> list[ModelView]: ...
 
+    @property
+    def redirects(self) -> Sequence[Redirect]: ...
+
 
 async def survey(session: Surveyed, loaded: Loaded | None = None) -> StackSurvey:
     """Version, providers, models and discovery, stopping at the first failure."""
@@ -376,8 +443,9 @@ async def survey(session: Surveyed, loaded: Loaded | None = None) -> StackSurvey
         found["discovery"] = discover(providers, loaded)
         found["models"] = tuple(await session.models())
     except DiagnosedError as error:
+        found["redirects"] = tuple(session.redirects)
         return StackSurvey(session.url, diagnosis=error.diagnosis, **found)
-    return StackSurvey(session.url, **found)
+    return StackSurvey(session.url, redirects=tuple(session.redirects), **found)
 
 
 def open_session(
@@ -387,12 +455,14 @@ def open_session(
     provider_data_header: str | None = None,
     timeout: float | None = None,
     ca_bundle: Path | None = None,
+    max_answer: int | None = None,
 ) -> StackSession | NoServer:
     """A session for the configured server, ``url`` winning; `NoServer` when there is none.
 
     In library mode without ``url`` there is no server: Lightspeed runs Llama Stack in its
     own process from run.yaml. Raises `HeaderNameError` for an invalid forced header and
     `console.shared.ca_bundle.CaBundleError` for a ``ca_bundle`` that cannot be used.
+    ``max_answer`` bounds a completion's answer (default: `DEFAULT_ANSWER_LIMIT`).
     """
     settings = loaded.llama_stack if loaded is not None else None
     run_config = loaded.run.path if loaded is not None and loaded.run is not None else None
@@ -429,6 +499,8 @@ def open_session(
         timeout=seconds or DEFAULT_TIMEOUT_S,
         provider_data_header=provider_data_header,
         ca_bundle=ca_bundle,
+        max_answer=max_answer or DEFAULT_ANSWER_LIMIT,
+        section=settings.section if settings is not None else None,
     )
 
 
@@ -442,11 +514,11 @@ def provider_view(item: Mapping[str, Any]) -> ProviderView:
     flag = config.get("model_validation")
     return ProviderView(
         source="server",
-        api=str(item.get("api") or ""),
-        provider_id=str(item.get("provider_id") or ""),
-        provider_type=str(item.get("provider_type") or ""),
-        base_url=_text(config.get("base_url")),
-        api_version=_text(config.get("api_version")),
+        api=scalar_text(item.get("api")) or "",
+        provider_id=scalar_text(item.get("provider_id")) or "",
+        provider_type=scalar_text(item.get("provider_type")) or "",
+        base_url=scalar_text(config.get("base_url")),
+        api_version=scalar_text(config.get("api_version")),
         model_validation=flag if isinstance(flag, bool) else None,
         api_key=api_key_status(config.get("api_key"), None),
     )
@@ -458,12 +530,12 @@ def model_view(item: Mapping[str, Any]) -> ModelView:
     meta = meta if isinstance(meta, dict) else {}
     return ModelView(
         source="server",
-        model_id=str(item.get("id") or item.get("identifier") or ""),
-        provider_id=str(meta.get("provider_id") or item.get("provider_id") or ""),
-        provider_model_id=_text(
+        model_id=scalar_text(item.get("id") or item.get("identifier")) or "",
+        provider_id=scalar_text(meta.get("provider_id") or item.get("provider_id")) or "",
+        provider_model_id=scalar_text(
             meta.get("provider_resource_id") or item.get("provider_resource_id")
         ),
-        model_type=_text(meta.get("model_type") or item.get("model_type")),
+        model_type=scalar_text(meta.get("model_type") or item.get("model_type")),
     )
 
 
@@ -473,10 +545,6 @@ def data_list(body: Any) -> list[Any] | None:
     if isinstance(body, list):
         return body
     return None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _reused_connection_reset(error: BaseException) -> bool:

@@ -17,6 +17,8 @@ import pytest
 
 from console.cli import main
 from console.sandbox.demo import DemoSandbox
+from tests.support import hostile_servers as h
+from tests.support.hostile_servers import HostileServers, stack_routes
 
 HEALTHY = ("eu", "us", "apac")
 
@@ -95,3 +97,57 @@ def test_one_healthy_deployment_alone_exits_0(
 ) -> None:
     assert main(["check", "-d", "eu", "-d", "us", "--settings", str(fleet)]) == 0
     assert "every deployment passed" in capsys.readouterr().err
+
+
+@pytest.fixture
+def hostile_fleet(tmp_path: Path, sandbox: DemoSandbox, hostile: HostileServers) -> Path:
+    """Healthy deployments beside an endless server, a dripping one and infinite timeouts."""
+    info = sandbox.info
+    assert info is not None
+    (tmp_path / "pod.env").write_text(
+        "".join(f"{name}={value}\n" for name, value in info.environ.items())
+    )
+    text = Path(info.lightspeed_config).read_text()
+    endless = hostile(stack_routes(version=h.endless(b'{"version": "', b"9" * h.CHUNK)))
+    dripping = hostile(stack_routes(providers=h.drip(b'{"data": []}', 4.0)))
+    (tmp_path / "endless.yaml").write_text(text.replace(info.stack_url, endless.url))
+    (tmp_path / "drip.yaml").write_text(
+        text.replace(info.stack_url, dripping.url).replace("timeout: 60", "timeout: 2")
+    )
+    for name, value in (("inf", ".inf"), ("nan", ".nan"), ("huge", "1e300"), ("neg", "-5")):
+        (tmp_path / f"{name}.yaml").write_text(text.replace("timeout: 60", f"timeout: {value}"))
+    common = (
+        f'run_config = "{info.run_config}"\nauthority = "{info.authority}"\n'
+        f'ca_bundle = "{info.ca_bundle}"\nenv_file = "pod.env"\n'
+    )
+    names = ("eu", "endless", "drip", "inf", "nan", "huge", "neg", "us")
+    tables = [
+        f'[deployments.{name}]\nconfig = "{info.lightspeed_config if name in HEALTHY else name + ".yaml"}"\n'
+        for name in names
+    ]
+    settings = tmp_path / "settings.toml"
+    settings.write_text("\n".join(table + common for table in tables))
+    return settings
+
+
+def test_hostile_servers_and_numbers_keep_every_other_row(
+    hostile_fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["check", "--all", "--settings", str(hostile_fleet), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    rows = {row["deployment"]: row for row in json.loads(out)["deployments"]}
+    assert list(rows) == ["eu", "endless", "drip", "inf", "nan", "huge", "neg", "us"]
+    for name in ("eu", "us"):
+        assert rows[name]["verdict"] == "pass", rows[name]
+    endless = rows["endless"]
+    assert (endless["failed_step"], endless["code"]) == ("stack", "ANSWER_TOO_LARGE")
+    assert "8 MiB" in json.dumps(endless["steps"])
+    drip = rows["drip"]
+    assert (drip["failed_step"], drip["code"]) == ("providers", "TIMEOUT")
+    for name in ("inf", "nan", "neg"):  # refused by Lightspeed: an error finding, the default used
+        assert rows[name]["failed_step"] == "findings", rows[name]
+        assert rows[name]["inference"] == "pass", rows[name]
+        assert rows[name]["bound_s"] < 3600
+    assert rows["huge"]["verdict"] == "warn", rows["huge"]
+    assert "internal error" not in err

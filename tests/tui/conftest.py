@@ -33,13 +33,14 @@ def sandbox() -> Iterator[DemoSandbox]:
 
 def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) -> Launch:
     """The app's inputs for the sandbox, as `lightspeed-console demo` builds them."""
-    live = LiveOptions(
-        authority=info.authority,
-        ca_bundle=Path(info.ca_bundle),
-        token_timeout=2.0,
-        stack_timeout=2.0,
-        **options,  # type: ignore[arg-type]
-    )
+    given: dict[str, object] = {
+        "authority": info.authority,
+        "ca_bundle": Path(info.ca_bundle),
+        "token_timeout": 2.0,
+        "stack_timeout": 2.0,
+        **options,
+    }
+    live = LiveOptions(**given)  # type: ignore[arg-type]
     return Launch(
         lightspeed_config=Path(info.lightspeed_config),
         run_config=Path(info.run_config),

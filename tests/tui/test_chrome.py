@@ -99,12 +99,15 @@ async def test_an_error_in_a_redraw_reaches_the_app(
         calls.append(1)
         raise RuntimeError("redraw bug canary")
 
-    with pytest.raises(RuntimeError, match="redraw bug canary"):  # run_test re-raises it
+    async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: bool(app.doctor.state.results))
             monkeypatch.setattr(DoctorScreen, "refresh_view", broken)
             app.revision += 1
             await wait_for(pilot, lambda: app.crash is not None or not app.is_running)
+
+    with pytest.raises(RuntimeError, match="redraw bug canary"):  # run_test re-raises it
+        await run()
     assert calls
     assert isinstance(app.crash, RuntimeError)
     assert str(app.crash) == "redraw bug canary"

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from textual.widgets import Input, Static
 
 from console.doctor.results import CheckStatus
+from console.inference.tail import STREAM_TAIL_CHARS
 from console.sandbox.demo import DemoSandbox
 from console.shared.redact import MASK
 from screens.app import LightspeedConsole
 from screens.inference_screen import InferenceScreen
+from tests.support.hostile_servers import HostileServers, endless_stream, stack_routes
 from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 FULL_ANSWER = "Echo: Reply with the single word: pong"
@@ -138,7 +140,7 @@ async def test_slow_stream_shows_partial_text_before_it_completes(
     sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
 ) -> None:
     assert sandbox.azure is not None
-    app = make_app()
+    app = make_app(stack_timeout=20.0)  # the timeout bounds the whole streamed answer
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(app, pilot)
         sandbox.azure.faults.stream_delay_s = 0.3  # what the azure-slow-stream fault sets
@@ -249,7 +251,7 @@ async def test_the_event_loop_never_stalls_during_a_slow_token_and_a_slow_stream
     runs in a thread), then a streamed inference whose chunks arrive slowly.
     """
     assert sandbox.azure is not None
-    app = make_app()
+    app = make_app(stack_timeout=20.0)  # the timeout bounds the whole streamed answer
     async with app.run_test(size=SIZE) as pilot:
         await open_screen(app, pilot)
         sandbox.entra.faults.latency_s = 1.5
@@ -293,3 +295,24 @@ async def test_the_event_loop_never_stalls_during_a_slow_token_and_a_slow_stream
         # so 0.15 s leaves more than 6x, and is still 10x below the 1.5 s a token call
         # made on the loop would hold it.
         assert worst < 0.15, f"the event loop stalled for {worst * 1000:.0f} ms"
+
+
+async def test_an_endless_stream_keeps_only_the_end_of_the_answer(
+    make_app: Callable[..., LightspeedConsole], hostile: HostileServers
+) -> None:
+    # The server streams forever; the screen must neither hold it all nor stop drawing.
+    server = hostile(stack_routes(chat=endless_stream("0123456789" * 100)))
+    # A timeout far past what 4 MiB takes here, so the bound met is the size's.
+    app = make_app(url=server.url, max_answer=4 * 1024 * 1024, stack_timeout=120.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(app, pilot)
+        await run_and_wait(app, pilot, timeout=120)
+        result = app.doctor.state.inference
+        assert result is not None
+        assert result.diagnosis is not None
+        assert result.diagnosis.code == "ANSWER_TOO_LARGE"
+        assert len(result.answer) <= STREAM_TAIL_CHARS
+        assert result.dropped_chars > 0
+        assert screen(app)._answer.received > 1024 * 1024
+        assert len(screen(app)._answer.text()) <= STREAM_TAIL_CHARS
+        assert "earlier characters not kept" in shown(app, "inference-answer")

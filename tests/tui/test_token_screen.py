@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
@@ -16,6 +17,8 @@ from screens.doctor_screen import DoctorScreen
 from screens.token_screen import TokenScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
+from tests.support import hostile_servers as h
+from tests.support.hostile_servers import HostileServers
 from tests.tui.conftest import SIZE, launch_for, text_of, wait_for
 
 
@@ -193,3 +196,36 @@ async def test_stays_responsive_during_a_slow_token_call(
         await pilot.pause()
         assert app.doctor.state.token is not None
         assert "⟳" not in text_of(screen.query_one("#token-status", Static))
+
+
+async def test_claims_no_date_holds_are_shown_as_such(
+    sandbox: DemoSandbox,
+    make_app: Callable[..., LightspeedConsole],
+    hostile: HostileServers,
+    tmp_path: Path,
+) -> None:
+    # An authority whose token says exp and iat are 10**400: no float, no date holds them.
+    assert sandbox.info is not None
+    huge = b"1" + b"0" * 400
+    claims = b'{"aud": "https://cognitiveservices.azure.com", "exp": ' + huge
+    claims += b', "iat": ' + huge + b"}"
+    context, ca = h.tls_context(tmp_path)
+    authority = hostile(
+        h.authority_routes(
+            sandbox.info.environ["TENANT_ID"], token=h.token_answer(h.unsigned_jwt(claims))
+        ),
+        tls=context,
+    )
+    app = make_app(read_only=True, authority=authority.url, ca_bundle=ca)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_token_screen(app, pilot)
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: token_done(app))
+        await pilot.pause()
+        assert app.doctor.state.token is not None
+        claims_text = text_of(app.screen.query_one("#token-claims", Static))
+        assert "not a time" in claims_text
+        assert "401 digits" in claims_text
+        checks = text_of(app.screen.query_one("#token-checks", Static))
+        assert "lifetime" in checks

@@ -387,15 +387,19 @@ def test_a_variable_raises_its_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert read_yaml_file(path).document["a"] is not None
 
 
-@pytest.mark.parametrize("value", ["many", "-5", "0", "1.5"])
+@pytest.mark.parametrize("variable", [NODES, "LIGHTSPEED_CONSOLE_MAX_BYTES"])
+@pytest.mark.parametrize(
+    "value", ["many", "-5", "0", "1.5", "9223372036854775807", "9" * 30, "1e9"]
+)
 def test_a_variable_that_is_not_a_number_is_named(
-    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    variable: str, value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv(NODES, value)
+    monkeypatch.setenv(variable, value)
     code, out, err = cli(capsys, "review", "-c", str(SERVICE))
     assert code == 2
-    assert f"the environment sets {NODES}={value!r}, not a positive whole number" in err
-    assert "remedy: Set LIGHTSPEED_CONSOLE_MAX_NODES to a whole number" in err
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    assert f"the environment sets {variable}={shown!r}, not a whole number from 1 to " in err
+    assert f"remedy: Set {variable} to a whole number" in err
     assert "Traceback" not in out + err
 
 

@@ -30,6 +30,7 @@ LIVE_FLAGS = {
     "--ca-bundle",
     "--retries",
     "--token-timeout",
+    "--max-answer",
 }
 
 
@@ -63,6 +64,38 @@ def test_the_live_flags_are_registered_in_one_place() -> None:
     reference = argparse.ArgumentParser(prog="x", add_help=False)
     add_live_options(reference)
     assert option_strings(reference) == LIVE_FLAGS
+
+
+@pytest.mark.parametrize("command", [*LIVE_COMMANDS, "token"])
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--timeout", "inf"),
+        ("--timeout", "nan"),
+        ("--timeout", "1e300"),
+        ("--timeout", "-5"),
+        ("--timeout", "0"),
+        ("--token-timeout", "inf"),
+        ("--token-timeout", "nan"),
+        ("--token-timeout", "3601"),
+        ("--retries", "1000000000"),
+        ("--retries", "-1"),
+        ("--retries", "9" * 5000),
+        ("--max-answer", "1e3"),
+    ],
+)
+def test_numbers_that_cannot_bound_anything_are_usage_errors(
+    command: str, flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if command == "token" and flag in ("--timeout", "--max-answer"):
+        flag = "--token-timeout" if flag == "--timeout" else "--retries"
+        value = value if flag == "--token-timeout" else "11"
+    with pytest.raises(SystemExit) as exited:
+        main([command, flag, value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert flag in err
+    assert "Traceback" not in err
 
 
 def test_every_live_command_accepts_the_same_live_flags() -> None:

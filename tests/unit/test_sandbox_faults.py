@@ -32,7 +32,15 @@ def test_parse_with_and_without_argument() -> None:
     assert spec.usage == "entra-latency[=seconds]"
 
 
-@pytest.mark.parametrize("text", ["entra-nope", "entra-latency=abc", "entra-drop=1", ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "entra-nope", "entra-latency=abc", "entra-drop=1", "",
+        # numbers that parse and bound nothing: no delay is infinite, NaN or negative
+        "entra-latency=nan", "entra-latency=inf", "stack-slow=-5", "azure-slow-stream=1e300",
+        "entra-429=-1", "entra-short-token=99999999", "stack-500=5000", "stack-500=0",
+    ],
+)  # fmt: skip
 def test_bad_names_and_arguments_are_refused(text: str) -> None:
     with pytest.raises(faults.UnknownFaultError):
         faults.parse(text)
