@@ -77,6 +77,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         stack_ca_bundle=None,
         token_timeout=None,
         retries=0,
+        max_answer=None,
     )
 
 

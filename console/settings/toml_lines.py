@@ -26,8 +26,9 @@ _PART = re.compile(
 )
 
 
-MAX_KEY_PARTS = 32
-"""The most parts a dotted key may have (``deployments.prod-eu.url`` has three). tomllib,
+MAX_KEY_PARTS = 16
+"""The most parts a dotted key may have (``deployments.prod-eu.url`` has three), as deep as a
+settings file may nest (`console.settings.user.MAX_SETTINGS_DEPTH`). tomllib,
 and `KeyLines`, take time that grows with the square of a key's parts: a 60 KB file with one
 30,000-part key took 19 s to read. A longer key is refused before either sees it."""
 

@@ -150,7 +150,7 @@ def test_an_authority_ca_bundle_that_never_ends_is_refused_unread(
     assert f"--ca-bundle {path}" in found.meaning
 
 
-def test_a_server_ca_bundle_that_never_ends_is_read_bounded(
+def test_a_server_ca_bundle_that_never_ends_is_refused_at_once(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     import resource
@@ -159,9 +159,20 @@ def test_a_server_ca_bundle_that_never_ends_is_read_bounded(
     code = main(["providers", "--url", "https://127.0.0.1:9", "--stack-ca-bundle", "/dev/zero"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "--stack-ca-bundle /dev/zero" in err
-    assert "4 MiB" in err
+    assert "--stack-ca-bundle /dev/zero: is a device, not a file" in err
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
+
+
+def test_a_server_ca_bundle_past_the_bound_is_refused_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big.pem"
+    big.write_bytes(b"-" * (5 * 1024 * 1024))
+    code = main(["providers", "--url", "https://127.0.0.1:9", "--stack-ca-bundle", str(big)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"--stack-ca-bundle {big}" in err
+    assert "4 MiB" in err
 
 
 @pytest.mark.parametrize(

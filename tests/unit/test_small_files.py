@@ -68,9 +68,10 @@ def test_a_dotted_key_of_thousands_of_parts_is_refused_before_tomllib(
 def test_keys_of_ordinary_length_are_read(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
-        f'read_only = true\n[deployments.prod-eu]\nconfig = "{EXAMPLES}/lightspeed-stack-service.yaml"\n'
+        "read_only = true\n"
+        f"x.{long_key(MAX_KEY_PARTS - 2)} = 'x'\n"  # nests as deep as a settings file may
+        f'[deployments.prod-eu]\nconfig = "{EXAMPLES}/lightspeed-stack-service.yaml"\n'
         'url = "http://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g:8321"\n'
-        f"keymap.{long_key(MAX_KEY_PARTS - 1)} = 'x'\n"
     )
     settings, problems = load_user_settings(path, named=True)
     assert settings.read_only is True
