@@ -229,9 +229,10 @@ async def _screen_once(run: Path) -> tuple[float, float, float, str]:
     from textual.widgets import DataTable
 
     from console.settings.launch import Launch
+    from console.settings.target import Target
     from screens.app import LightspeedConsole
 
-    app = LightspeedConsole(Launch(lightspeed_config=None, run_config=run, read_only=True))
+    app = LightspeedConsole(Launch(Target(None, run_config=run), read_only=True))
     started = time.perf_counter()
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(1_200):  # up to ~60 s for the offline steps (config on the 1x file)

@@ -13,7 +13,6 @@ reloads, like every step); the screen only redraws from what the reload produced
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -199,8 +198,7 @@ class ConfigScreen(ConsoleScreen):
         self.query_one("#config-side", TabbedContent).get_tab("side-env").label = label
 
     def _environ(self) -> Mapping[str, str]:
-        environ = self.console.doctor.environ
-        return os.environ if environ is None else environ
+        return self.console.doctor.target.environ
 
     # ------------------------------------------------------------------ describing
 
@@ -370,7 +368,7 @@ class ConfigScreen(ConsoleScreen):
         if not self._environ().get(name):
             self.notify(f"{name} is not set: there is no value to reveal.", severity="warning")
             return
-        if self._environ().get(name) in self.console.doctor.source.env_secrets:
+        if self._environ().get(name) in self.console.doctor.target.env_secrets:
             self.notify(
                 f"{name} comes from the env file, whose values are never shown.",
                 severity="warning",

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.timer import Timer
 
-from console.settings.bringup import Target
 from console.settings.deployments import Deployment
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.blocking import run_blocking
 from screens.messages import TargetReady
 from screens.workers import ConsoleWorkers
@@ -50,12 +50,12 @@ class DeploymentsWork(ConsoleWorkers):
         self.deployment_checks: dict[str, DeploymentCheck] = {}
         """The last check of each deployment, by name."""
         self.deployments_running: set[str] = set()
-        self.deployment_name: str | None = launch.deployment
+        self.deployment_name: str | None = launch.target.deployment
         """The deployment the console shows, when it is a named one."""
-        self.deployment_tag: str | None = launch.tag
+        self.deployment_tag: str | None = launch.target.tag
         self._refresh_timer: Timer | None = None
-        if launch.env_notice:
-            self.events.add(launch.env_notice, "warning")
+        if launch.target.env_notice:
+            self.events.add(launch.target.env_notice, "warning")
 
     # ------------------------------------------------------------------ the switch
 
@@ -151,7 +151,7 @@ class DeploymentsWork(ConsoleWorkers):
 
     def _base(self) -> LiveOptions:
         """What the console was started with that holds for any deployment (timeouts)."""
-        given = self.launch.options
+        given = self.launch.target.options
         return LiveOptions(
             stack_timeout=given.stack_timeout,
             token_timeout=given.token_timeout,

@@ -16,7 +16,8 @@ from textual.message import Message
 if TYPE_CHECKING:
     from console.config.enriched_write import EnrichedWrite
     from console.config.enrichment import EnrichmentPreview
-    from console.settings.bringup import BringupError, ServiceUpdate, Target
+    from console.settings.bringup import BringupError, ServiceUpdate
+    from console.settings.target import Target
     from console.shared.atomic import TargetFacts
 
 

@@ -37,8 +37,9 @@ from console.config.watch import FileWatcher
 from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
-from console.settings.bringup import BringupError, Phase, ServiceUpdate, Target
+from console.settings.bringup import BringupError, Phase, ServiceUpdate
 from console.settings.launch import Launch
+from console.settings.target import Target
 from console.shared.blocking import run_blocking
 from screens.events import EventLog, Level
 from screens.messages import (
@@ -79,14 +80,7 @@ class ConsoleWorkers(App[None]):
         self.launch = launch
         self.clock: Callable[[], float] = launch.clock or time.time
         self.events = EventLog()
-        self.doctor = Doctor(
-            launch.lightspeed_config,
-            launch.run_config,
-            launch.options,
-            environ=launch.environ,
-            baseline=launch.baseline,
-            env_secrets=launch.env_secrets,
-        )
+        self.doctor = Doctor(launch.target)
         self.events.secrets = self.doctor.secrets
         self.running: set[str] = set()
         self.services: dict[str, ServiceUpdate] = {
@@ -159,7 +153,7 @@ class ConsoleWorkers(App[None]):
     async def _target_ready(self, message: TargetReady) -> None:
         target = message.target
         previous = self.doctor
-        self.doctor = Doctor.for_target(target)
+        self.doctor = Doctor(target)
         self.target_changed(target)
         self.events.secrets = self.doctor.secrets
         self.awaiting_target = False

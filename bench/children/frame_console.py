@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the child times imports: nothing more at run time
     from console.settings.launch import Launch
+from console.shared.exitcodes import ExitCode
 
 HEAVY = ("azure.identity", "msal", "llama_stack_client", "llama_stack", "openai")
 WATCHED = (
@@ -32,14 +33,14 @@ seen: dict[str, Any] = {}
 
 def launch_headless_after_first_refresh(
     seen: dict[str, Any], note: Callable[[Any], None] | None = None
-) -> Callable[[Launch], None]:
-    """A `console.cli.launch_tui` that runs headless and exits after the first refresh.
+) -> Callable[[Launch, Callable[[], object] | None], ExitCode]:
+    """A `console.commands.tui.launch_tui` that runs headless and exits after the first refresh.
 
     ``seen["first_refresh"]`` gets the time of that refresh; ``note(app)`` runs just
     before the exit, to record what was imported by then.
     """
 
-    def launch(launch: Launch) -> None:
+    def launch(launch: Launch, cleanup: Callable[[], object] | None = None) -> ExitCode:
         from screens.app import LightspeedConsole
 
         original = LightspeedConsole.on_mount
@@ -58,6 +59,9 @@ def launch_headless_after_first_refresh(
 
         LightspeedConsole.on_mount = on_mount  # type: ignore[method-assign]
         LightspeedConsole(launch).run(headless=True, size=SIZE)
+        if cleanup is not None:
+            cleanup()
+        return ExitCode.OK
 
     return launch
 
@@ -70,11 +74,12 @@ def _note(app: Any) -> None:
 
 def main() -> None:
     import console.cli
+    import console.commands.tui
     from bench.children.paint import record_first_paint
 
     record_first_paint(seen)
 
-    console.cli.launch_tui = launch_headless_after_first_refresh(seen, _note)  # type: ignore[assignment]
+    console.commands.tui.launch_tui = launch_headless_after_first_refresh(seen, _note)  # type: ignore[assignment]
     code = console.cli.main(["tui", *sys.argv[1:]])
     seen["exit_code"] = code
     seen["heavy_at_exit"] = sorted(name for name in HEAVY if name in sys.modules)

@@ -29,6 +29,7 @@ class _TerminalLike(io.StringIO):
 
 def main() -> None:
     import console.cli
+    import console.commands.tui
     from bench.children.paint import record_first_paint
 
     seen: dict[str, Any] = {}
@@ -39,7 +40,7 @@ def main() -> None:
         seen["watched"] = sorted(name for name in WATCHED if name in sys.modules)
         seen["sandbox"] = sorted(name for name in SANDBOX if name in sys.modules)
 
-    console.cli.launch_tui = launch_headless_after_first_refresh(seen, first)  # type: ignore[assignment]
+    console.commands.tui.launch_tui = launch_headless_after_first_refresh(seen, first)  # type: ignore[assignment]
     real_stdout, sys.stdout = sys.stdout, _TerminalLike()
     try:
         seen["exit_code"] = console.cli.main(["demo", *sys.argv[1:]])

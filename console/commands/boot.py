@@ -24,6 +24,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from console.commands.common import add_config_options, load_for
+from console.commands.context import CommandContext
 from console.commands.live import (
     library_session_for,
     live_options,
@@ -87,19 +88,19 @@ def _seconds(text: str) -> float:
     return positive_float(text)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Boot, list, report; the exit code says whether the release accepted the file."""
     from console.library.errors import NotVerified
     from console.releases.catalog import RELEASES
 
-    loaded = load_for(args, lightspeed_optional=True)
+    loaded = load_for(args, context, lightspeed_optional=True)
     if loaded.run is None:
         narrate(f"error: no run.yaml to boot ({loaded.run_choice.reason})", "red")
         narrate("  remedy: pass -i run.yaml (in service mode the server's own file)")
         return ExitCode.ERROR
-    options = live_options(args)
+    options = live_options(args, context)
     release = RELEASES[args.release] if args.release is not None else None
-    session = library_session_for(args, options, loaded, release)
+    session = library_session_for(context, options, loaded, release)
     try:
         report, providers, models = run_coroutine(_boot(session))
     except NotVerified as why:

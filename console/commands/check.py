@@ -18,8 +18,9 @@ from __future__ import annotations
 import argparse
 
 from console.commands import check_all
-from console.commands.live import add_live_options, live_options
-from console.commands.options import add_config_options, lightspeed_config_path
+from console.commands.context import CommandContext
+from console.commands.live import add_live_options, target_for
+from console.commands.options import add_config_options
 from console.doctor.fleet import DEFAULT_JOBS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
@@ -84,19 +85,11 @@ def _jobs(text: str) -> int:
     return value
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Run the doctor and print each step as it finishes (several: `check_all`)."""
     if check_all.wanted(args):
-        return check_all.run(args)
-    options = live_options(args, model=args.model, prompt=args.prompt)
-    doctor = Doctor(
-        lightspeed_config_path(args),
-        args.run_config,
-        options,
-        baseline=args.baseline,
-        environ=args.environ,
-        env_secrets=args.env_secrets,
-    )
+        return check_all.run(args, context)
+    doctor = Doctor(target_for(args, context, model=args.model, prompt=args.prompt))
     results = run_coroutine(_run(doctor, printer=None if args.json else print_result))
     verdict = verdict_of(results)
     if args.json:

@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
-from console.commands.selection import user_settings
+from console.commands.context import CommandContext
 from console.commands.tables import styled_table
 from console.doctor.fleet import DeploymentCheck, Verdict, check_fleet, entry_for
 from console.settings.deployments import Deployment, did_you_mean, is_prod_tag
@@ -59,9 +60,9 @@ def wanted(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "all", False)) or len(args.deployments or []) > 1
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Check the deployments asked for and print the summary; 1 if any failed."""
-    settings = user_settings(args)
+    settings = context.settings
     given = [flag for key, flag in ONE_DEPLOYMENT_FLAGS.items() if getattr(args, key) is not None]
     if given:
         return _usage(
@@ -69,12 +70,12 @@ def run(args: argparse.Namespace) -> ExitCode:
             "deployments each uses its own",
             "Set them per deployment in the settings file, or check one with -d NAME.",
         )
-    chosen = _chosen(args, settings.deployments)
+    chosen = _chosen(args, settings.deployments, context.settings_file)
     if chosen is None:
         return ExitCode.ERROR
     if not chosen:
         return _usage(
-            f"no deployments in {args.settings_file}",
+            f"no deployments in {context.settings_file}",
             "Add [deployments.NAME] tables (see `lightspeed-console deployments --help`).",
         )
     base = LiveOptions(
@@ -116,7 +117,9 @@ def run(args: argparse.Namespace) -> ExitCode:
     return ExitCode.INCOMPLETE if incomplete else ExitCode.OK
 
 
-def _chosen(args: argparse.Namespace, known: Mapping[str, Deployment]) -> list[Deployment] | None:
+def _chosen(
+    args: argparse.Namespace, known: Mapping[str, Deployment], settings_file: Path
+) -> list[Deployment] | None:
     """The deployments asked for, in the order asked (``--all``: the file's order)."""
     if args.all:
         if args.deployments:
@@ -128,7 +131,7 @@ def _chosen(args: argparse.Namespace, known: Mapping[str, Deployment]) -> list[D
         if name not in known:
             listed = ", ".join(known) or "none"
             _usage(
-                f"{args.settings_file}: no deployment named {name!r}"
+                f"{settings_file}: no deployment named {name!r}"
                 f"{did_you_mean(name, known)}; known: {listed}",
                 "Run `lightspeed-console deployments` to list them.",
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from console.commands.context import CommandContext
 from console.commands.options import (
     DEFAULT_LIGHTSPEED_CONFIG,
     DEFAULT_RUN_CONFIG,
@@ -42,6 +43,7 @@ class UnusableConfig(Exception):
 
 def load_for(
     args: argparse.Namespace,
+    context: CommandContext,
     *,
     need_run: bool = False,
     lightspeed_optional: bool = False,
@@ -61,8 +63,8 @@ def load_for(
         lightspeed,
         args.run_config,
         default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
-        baseline=getattr(args, "baseline", None),
-        environ=getattr(args, "environ", None),  # an env file under the exported variables
+        baseline=args.baseline,
+        environ=context.environ,
     )
     if loaded.generation is not None:
         reading = loaded.generation

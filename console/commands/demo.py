@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.commands.context import CommandContext
 from console.sandbox.choice import SERVER_CHOICES
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
@@ -91,7 +92,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Start the sandbox, hand it to the user, and stop it whatever happens."""
     from console.sandbox import faults
 
@@ -144,7 +145,7 @@ def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
 
 def _console(args: argparse.Namespace) -> ExitCode:
     """Open the console at once; it brings the sandbox up behind its first frame."""
-    from console.cli import launch_tui
+    from console.commands.tui import launch_tui
     from console.sandbox.bringup import DemoBringup
     from console.settings.launch import Launch
     from console.settings.user import load_user_settings, settings_path
@@ -154,7 +155,6 @@ def _console(args: argparse.Namespace) -> ExitCode:
         narrate(f"faults on: {', '.join(args.fault)}", "yellow")
     settings, problems = load_user_settings(settings_path())
     launch = Launch(
-        lightspeed_config=None,
         bringup=bringup,
         sandbox=True,
         settings=settings,
@@ -233,7 +233,7 @@ def _signals_wait_for_teardown() -> Iterator[None]:
 
 def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:
     """Without the TUI: run the headless commands on the sandbox and show how to go on."""
-    from console.cli import command_names, main
+    from console.commands.dispatch import command_names, main
     from console.sandbox.demo_files import MAIN, SANDBOX_ENV
 
     narrate(

@@ -27,7 +27,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from console.commands.selection import add_settings_option, user_settings
+from console.commands.context import CommandContext
+from console.commands.selection import add_settings_option
 from console.commands.tables import styled_table
 from console.settings.deployments import Deployment
 from console.settings.targets import usable
@@ -48,11 +49,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """List them; reading each one's lightspeed-stack.yaml only to say its generation."""
-    settings = user_settings(args)
+    settings = context.settings
     if not settings.deployments:
-        narrate(f"no deployments in {args.settings_file}", "yellow")
+        narrate(f"no deployments in {context.settings_file}", "yellow")
         narrate("  add one as [deployments.NAME] with config = ... (see --help)")
         if args.json:
             emit_json([])

@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from console.commands.common import add_config_options, load_for
+from console.commands.context import CommandContext
 from console.config.enrichment import EnrichmentPreview, preview
 from console.config.loaded import Loaded
 from console.shared.atomic import TargetChanged, write_atomic
@@ -56,9 +57,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     enrich.set_defaults(handler=run_enrich)
 
 
-def run_diff(args: argparse.Namespace) -> ExitCode:
+def run_diff(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Print the diff (stdout) and the reason (stderr)."""
-    result = _preview(args)
+    result = _preview(args, context)
     if args.json:
         emit_json(result.to_dict())
     else:
@@ -67,9 +68,9 @@ def run_diff(args: argparse.Namespace) -> ExitCode:
     return ExitCode.FOUND if result.changed else ExitCode.OK
 
 
-def run_enrich(args: argparse.Namespace) -> ExitCode:
+def run_enrich(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Write the enriched file atomically, never over an existing file without consent."""
-    loaded = load_for(args, need_run=True)
+    loaded = load_for(args, context, need_run=True)
     if loaded.synthesis is not None:
         narrate(
             "error: unified mode: Lightspeed synthesizes the run.yaml at start, enrichment "
@@ -120,8 +121,8 @@ def run_enrich(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
-def _preview(args: argparse.Namespace) -> EnrichmentPreview:
-    return _preview_loaded(load_for(args, need_run=True))
+def _preview(args: argparse.Namespace, context: CommandContext) -> EnrichmentPreview:
+    return _preview_loaded(load_for(args, context, need_run=True))
 
 
 def _preview_loaded(loaded: Loaded) -> EnrichmentPreview:

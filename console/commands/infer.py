@@ -21,12 +21,14 @@ release cannot be booted on this machine (not verified, and why).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.context import CommandContext
 from console.commands.live import (
     add_live_options,
     library_session_for,
@@ -106,18 +108,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Token, discovery, inference; the exit code says which step failed, if any."""
     from console.library.errors import NotVerified
     from console.stack.session import NoServer
 
-    options = live_options(args)
+    options = live_options(args, context)
     given: SecretStr | None = None
     if args.token_file is not None:  # a usage error, found before anything is asked of a server
         given = _read_token(args.token_file)
         if given is None:
             return ExitCode.ERROR
-    loaded = load_for(args, lightspeed_optional=True)
+    loaded = load_for(args, context, lightspeed_optional=True)
     session = session_for(options, loaded)
     if session is None:
         return ExitCode.ERROR
@@ -128,9 +130,11 @@ def run(args: argparse.Namespace) -> ExitCode:
             return ExitCode.ERROR
         if loaded.run is None:
             raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
-        library = library_session_for(args, options, loaded)
+        library = library_session_for(context, options, loaded)
         try:
-            return run_coroutine(_infer_library(args, options, loaded, library, given))
+            return run_coroutine(
+                _infer_library(args, options, loaded, library, given, context.environ)
+            )
         except _ConfigProblem:
             return ExitCode.ERROR
         except NotVerified as why:
@@ -143,24 +147,25 @@ def run(args: argparse.Namespace) -> ExitCode:
         narrate(f"  remedy: {session.remedy}")
         return ExitCode.ERROR
     try:
-        return run_coroutine(_infer(args, options, loaded, session, given))
+        return run_coroutine(_infer(args, options, loaded, session, given, context.environ))
     except _ConfigProblem:
         return ExitCode.ERROR
 
 
-async def _infer_library(
+async def _infer_library(  # noqa: PLR0917 - one call site, each part of the run
     args: argparse.Namespace,
     options: LiveOptions,
     loaded: Loaded,
     session: LibrarySession,
     given: SecretStr | None,
+    environ: Mapping[str, str],
 ) -> ExitCode:
     """Library mode: boot as Lightspeed starts, discover, token, a new client, the inference."""
     from console.inference.run import DEFAULT_PROMPT
 
     try:
         try:
-            token = given if given is not None else await acquire_token(args, options, loaded)
+            token = given if given is not None else await acquire_token(options, loaded, environ)
         except DiagnosedError as error:
             return _failed(args, error.diagnosis, "token")
         try:
@@ -194,18 +199,19 @@ async def _infer_library(
     return _report(args, result, streamed=streaming_text)
 
 
-async def _infer(
+async def _infer(  # noqa: PLR0917 - one call site, each part of the run
     args: argparse.Namespace,
     options: LiveOptions,
     loaded: Loaded,
     session: StackSession,
     given: SecretStr | None,
+    environ: Mapping[str, str],
 ) -> ExitCode:
     from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses
 
     async with session:
         try:
-            token = given if given is not None else await acquire_token(args, options, loaded)
+            token = given if given is not None else await acquire_token(options, loaded, environ)
         except DiagnosedError as error:
             return _failed(args, error.diagnosis, "token")
         narrate(f"llama stack: {session.url}", "dim")
@@ -240,7 +246,7 @@ async def _infer(
 
 
 async def acquire_token(
-    args: argparse.Namespace, options: LiveOptions, loaded: Loaded
+    options: LiveOptions, loaded: Loaded, environ: Mapping[str, str]
 ) -> SecretStr:
     """The access token from Entra ID, as Lightspeed gets it (``run`` reads ``--token-file``).
 
@@ -251,12 +257,7 @@ async def acquire_token(
     on stderr) when the configuration cannot produce one.
     """
     from console.commands.token import usable_settings
-    from console.entra.manager import (
-        DEFAULT_CONNECT_TIMEOUT_S,
-        DEFAULT_READ_TIMEOUT_S,
-        TokenError,
-        TokenManager,
-    )
+    from console.entra.manager import TokenError, TokenManager
 
     if loaded.lightspeed is None:
         narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
@@ -266,15 +267,7 @@ async def acquire_token(
     if settings is None:
         raise _ConfigProblem
     try:
-        manager = TokenManager(
-            settings,
-            authority=options.authority,
-            ca_bundle=options.ca_bundle,
-            retries=options.retries,
-            connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
-            read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
-            environ=getattr(args, "environ", None),
-        )
+        manager = TokenManager.for_options(settings, options, environ)
         narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
         status = await manager.get_token()
     except TokenError as error:

@@ -15,9 +15,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.commands.selection import user_settings
+from console.commands.context import CommandContext
+from console.commands.options import lightspeed_config_path
 from console.settings.live import LiveOptions
-from console.settings.user import UserSettings
+from console.settings.target import Target
 from console.shared.diagnosis import Diagnosis
 from console.shared.numbers import MAX_RETRIES, MAX_TIMEOUT_S
 from console.shared.output import narrate
@@ -201,28 +202,25 @@ def add_live_options(parser: argparse.ArgumentParser, *, requests_token: bool = 
 
 def live_options(
     args: argparse.Namespace,
-    settings: UserSettings | None = None,
+    context: CommandContext,
     *,
     model: str | None = None,
     prompt: str | None = None,
 ) -> LiveOptions:
     """The `LiveOptions` from arguments registered by `add_live_options`.
 
-    ``settings`` (read from the settings file when not given) supply the defaults the
-    command line did not override. The Llama Stack CA bundle is checked here, before any
-    request, and the authority's is a file: `CaBundleError` (exit 2) names the flag or the
-    settings file that gave it.
+    The settings file supplies the defaults the command line did not override. The Llama
+    Stack CA bundle is checked here, before any request, and the authority's is a file:
+    `CaBundleError` (exit 2) names the flag, the deployment or the settings file that gave it.
     """
-    if settings is None:
-        settings = user_settings(args)
     return LiveOptions(
         url=args.url,
         provider_data_header=args.provider_data_header,
         stack_timeout=args.timeout,
         boot_timeout=args.boot_timeout,
         authority=args.authority,
-        ca_bundle=authority_ca_bundle(args),
-        stack_ca_bundle=stack_ca_bundle(args, settings),
+        ca_bundle=authority_ca_bundle(args, context),
+        stack_ca_bundle=stack_ca_bundle(args, context),
         token_timeout=args.token_timeout,
         max_answer=args.max_answer,
         retries=args.retries,
@@ -237,7 +235,7 @@ AUTHORITY_CA_REMEDY = (
 )
 
 
-def authority_ca_bundle(args: argparse.Namespace) -> Path | None:
+def authority_ca_bundle(args: argparse.Namespace, context: CommandContext) -> Path | None:
     """``--ca-bundle`` (or the deployment's ``ca_bundle``), if it is a regular file, else
     `CaBundleError` (exit 2): azure-identity opens it for every token request, and a named
     pipe would hang each of them (a missing file is left to the token step's diagnosis)."""
@@ -247,7 +245,7 @@ def authority_ca_bundle(args: argparse.Namespace) -> Path | None:
     bundle: Path | None = args.ca_bundle
     if bundle is None or is_missing(Path(bundle).expanduser()):
         return bundle
-    source = getattr(args, "deployment_sources", {}).get("ca_bundle", "--ca-bundle")
+    source = context.source_of("ca_bundle", "--ca-bundle")
     try:
         check_regular(Path(bundle), AUTHORITY_CA_REMEDY)
     except CaBundleError as error:
@@ -255,13 +253,14 @@ def authority_ca_bundle(args: argparse.Namespace) -> Path | None:
     return bundle
 
 
-def stack_ca_bundle(args: argparse.Namespace, settings: UserSettings) -> Path | None:
+def stack_ca_bundle(args: argparse.Namespace, context: CommandContext) -> Path | None:
     """``--stack-ca-bundle``, else the settings file's; checked, or `CaBundleError`."""
     from console.shared.ca_bundle import STACK_CA_FLAG, STACK_CA_SETTING, CaBundleError
     from console.stack.sdk import tls_context
 
+    settings = context.settings
     bundle = args.stack_ca_bundle
-    source = getattr(args, "deployment_sources", {}).get("stack_ca_bundle", STACK_CA_FLAG)
+    source = context.source_of("stack_ca_bundle", STACK_CA_FLAG)
     if bundle is None and settings.stack_ca_bundle is not None:
         bundle, source = settings.stack_ca_bundle, f"{settings.path}: {STACK_CA_SETTING}"
     if bundle is None:
@@ -291,8 +290,30 @@ def session_for(options: LiveOptions, loaded: Loaded) -> StackSession | NoServer
         return None
 
 
-def library_session_for(
+def target_for(
     args: argparse.Namespace,
+    context: CommandContext,
+    *,
+    model: str | None = None,
+    prompt: str | None = None,
+) -> Target:
+    """The deployment the command line names, as the doctor and the console check it."""
+    deployment = context.deployment
+    return Target(
+        lightspeed_config=lightspeed_config_path(args),
+        run_config=args.run_config,
+        options=live_options(args, context, model=model, prompt=prompt),
+        environ=context.environ,
+        baseline=args.baseline,
+        env_secrets=context.env_secrets,
+        deployment=deployment.name if deployment else None,
+        tag=deployment.tag if deployment else None,
+        env_notice=context.notice,
+    )
+
+
+def library_session_for(
+    context: CommandContext,
     options: LiveOptions,
     loaded: Loaded,
     release: ServerRelease | None = None,
@@ -310,8 +331,8 @@ def library_session_for(
     return library_session(
         loaded,
         options,
-        environ=getattr(args, "environ", None),
-        secrets=getattr(args, "env_secrets", ()),
+        environ=context.environ,
+        secrets=context.env_secrets,
         progress=lambda line: narrate(line, "dim"),
         release=release,
     )

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from console.commands.common import add_config_options, lightspeed_config_path
+from console.commands.context import CommandContext
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
@@ -32,14 +33,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Print the locations; reading the config only to say which run.yaml it names."""
     from console.config.envsubst import substitute
     from console.config.yamlio import read_yaml_file
 
     rows: list[tuple[str, str, str]] = []
     settings, source = settings_choice(args.settings)
-    problems = args.settings_problems
+    problems = context.settings_problems
     state = "exists" if settings.exists() else "not created (defaults in use)"
     if problems:
         state = "; ".join(problems)
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> ExitCode:
         "default": f"the default ({SETTINGS_ENV} or --settings name another)",
     }[source]
     rows.append(("settings file", str(settings), f"{state}; {chosen_by}"))
-    deployment = args.deployment
+    deployment = context.deployment
     if deployment is not None:
         tag = f", tag {deployment.tag}" if deployment.tag else ""
         rows.append(("deployment", deployment.name, f"{deployment.where()}{tag}"))

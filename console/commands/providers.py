@@ -25,6 +25,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.context import CommandContext
 from console.commands.live import (
     add_live_options,
     library_session_for,
@@ -67,16 +68,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """The live view (with run.yaml beside it), the library-mode notice, or ``--static``."""
     if args.static:
-        return _static(load_for(args, need_run=True, lightspeed_optional=True), args)
+        return _static(load_for(args, context, need_run=True, lightspeed_optional=True), args)
     from console.library.errors import NotVerified
     from console.library.session import LibrarySession
     from console.stack.session import NoServer, survey
 
-    options = live_options(args)
-    loaded = load_for(args, lightspeed_optional=True)
+    options = live_options(args, context)
+    loaded = load_for(args, context, lightspeed_optional=True)
     session = session_for(options, loaded)
     if session is None:
         return ExitCode.ERROR
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> ExitCode:
             return ExitCode.ERROR
         if loaded.run is None:
             raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
-        live: StackSession | LibrarySession = library_session_for(args, options, loaded)
+        live: StackSession | LibrarySession = library_session_for(context, options, loaded)
     else:
         live = session
         narrate(f"llama stack: {session.url}", "dim")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import add_config_options, load_for, print_findings
+from console.commands.context import CommandContext
 from console.shared.exitcodes import ExitCode
 from console.shared.findings import Severity, unusable
 from console.shared.output import emit_json
@@ -26,9 +27,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Load, review, print; the exit code says whether an error was found."""
-    loaded = load_for(args, allow_unusable=True)
+    loaded = load_for(args, context, allow_unusable=True)
     if args.json:
         emit_json(
             {

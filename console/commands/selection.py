@@ -2,25 +2,21 @@
 
 Registered once with the config options (`console.commands.options.add_config_options`),
 so every command that reads a deployment's files takes them. `prepare` runs before the
-command: it reads the settings file once, and with ``-d NAME`` fills every option the
-command line left unset from that deployment (explicit flags win), then reads the env file
-(the flag's, else the deployment's) and lays it under the exported variables.
-
-While a headless command (or ``serve``, which relays its consoles' stderr) runs with an
-env file, its standard streams are scrubbed of the file's secrets
-(`console.shared.secret_streams`), so no output path can show one; the TUI masks them
-itself (the doctor holds them as secrets).
+command and returns its `CommandContext`: it reads the settings file once, and with
+``-d NAME`` fills every option the command line left unset from that deployment (explicit
+flags win), then reads the env file (the flag's, else the deployment's) and lays it under
+the exported variables.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from console.commands.context import CommandContext
 from console.shared.output import narrate
 
 if TYPE_CHECKING:
@@ -29,10 +25,6 @@ if TYPE_CHECKING:
 
 PATH_FLAGS = ("config", "run_config", "baseline", "ca_bundle", "stack_ca_bundle", "env_file")
 """The deployment's files, by the name of the flag that gives another one."""
-REFUSING_COMMANDS = frozenset({"tui"})
-"""Commands that stop at a settings value they cannot start with (`UserSettings.refused`)."""
-UNSCRUBBED_COMMANDS = frozenset({"tui"})
-"""The console masks secrets on its own screens; its terminal is not a text stream."""
 
 
 def add_selection_options(parser: argparse._ActionsContainer) -> None:
@@ -72,81 +64,52 @@ def add_settings_option(parser: argparse._ActionsContainer) -> None:
     )
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """Prepare the deployment, then run the command, its output scrubbed when it must be."""
-    handler: Callable[[argparse.Namespace], Any] = args.handler
-    if not hasattr(args, "deployments"):  # a command that works on no deployment's files
-        return int(handler(args))
-    prepare(args)
-    secrets: tuple[str, ...] = getattr(args, "env_secrets", ())
-    env_file_read = getattr(args, "environ", None) is not None
-    scrubbing = env_file_read and getattr(args, "command", None) not in UNSCRUBBED_COMMANDS
-    with _scrubbed(secrets) if scrubbing else nullcontext():
-        return int(handler(args))
+def prepare(
+    args: argparse.Namespace, *, deployment: bool, refusing: bool, several: bool = False
+) -> CommandContext:
+    """The command's context: the settings read once, ``-d NAME`` applied, the env file read.
 
-
-@contextmanager
-def _scrubbed(secrets: tuple[str, ...]) -> Iterator[None]:
-    from console.shared.secret_streams import scrubbed_output
-
-    with scrubbed_output(secrets):
-        yield
-
-
-def user_settings(args: argparse.Namespace) -> UserSettings:
-    """The settings file's values, read once per command (its problems said once)."""
-    settings: UserSettings | None = getattr(args, "user_settings", None)
-    if settings is None:
-        from console.settings.user import load_user_settings, settings_choice
-
-        path, source = settings_choice(getattr(args, "settings", None))
-        settings, problems = load_user_settings(path, named=source != "default")
-        args.settings_file = path
-        args.user_settings = settings
-        args.settings_problems = tuple(problems)
-        refusing = getattr(args, "command", None) in REFUSING_COMMANDS
-        said_as_errors = {str(problem) for problem in settings.refused} if refusing else set()
-        for problem in problems:
-            if problem not in said_as_errors:
-                narrate(f"warning: {problem}", "yellow")
-    return settings
-
-
-def prepare(args: argparse.Namespace) -> None:
-    """Read the settings, apply ``-d NAME``'s defaults, read the env file (see the module).
-
-    Sets ``args.deployment`` (the `Deployment`, or None), ``args.environ`` (None: the
-    process's own) and ``args.env_secrets``. `ConfigFileError` (exit 2) for an unknown or
-    unusable deployment or env file, naming the settings file and line.
+    ``deployment``: the command works on a deployment's files (takes ``-d`` and
+    ``--env-file``); each value of the chosen deployment becomes the default of its flag in
+    ``args`` (a flag given still wins). ``refusing``: the command stops at a settings value
+    it cannot start with (`UserSettings.refused`), said as an error instead of a warning.
+    ``several``: the command checks several deployments at once (``check --all``, ``-d`` more
+    than once), each prepared on its own.
+    `ConfigFileError` (exit 2) for an unknown or unusable deployment or env file, naming the
+    settings file and line.
     """
-    settings = user_settings(args)
+    from console.settings.user import load_user_settings, settings_choice
+
+    path, source = settings_choice(getattr(args, "settings", None))
+    settings, problems = load_user_settings(path, named=source != "default")
+    said_as_errors = {str(problem) for problem in settings.refused} if refusing else set()
+    for problem in problems:
+        if problem not in said_as_errors:
+            narrate(f"warning: {problem}", "yellow")
+    context = CommandContext(settings, path, tuple(problems))
+    if not deployment:
+        return context
     names: list[str] = args.deployments or []
-    args.deployment = None
-    args.deployment_sources = {}
-    args.environ = None
-    args.env_secrets = ()
-    args.env_values = ()
-    args.env_notice = None
-    if hasattr(args, "all") and (args.all or len(names) > 1):
-        return  # check --all / several -d: each deployment is prepared on its own
+    if several and (args.all or len(names) > 1):
+        return context  # check --all / several -d: each deployment is prepared on its own
     if len(names) > 1:
         raise _error(
-            args.settings_file,
+            path,
             "-d names one deployment here (check takes several)",
             "Give one -d NAME, or run `lightspeed-console check -d A -d B`.",
             None,
         )
+    sources: dict[str, str] = {}
+    chosen = None
     if names:
         overridden = [  # given by a flag, or not used by this command
             key for key in PATH_FLAGS if not hasattr(args, key) or getattr(args, key) is not None
         ]
-        args.deployment = deployment = find_deployment(
-            settings, names[0], args.settings_file, overridden
-        )
-        _apply(args, deployment)
-    env_file = getattr(args, "env_file", None)
-    if env_file is not None:
-        _read_environment(args, env_file)
+        chosen = find_deployment(settings, names[0], path, overridden)
+        sources = _apply(args, chosen)
+    context = replace(context, deployment=chosen, sources=sources)
+    env_file: Path | None = getattr(args, "env_file", None)
+    return _read_environment(context, env_file) if env_file is not None else context
 
 
 def find_deployment(
@@ -182,22 +145,25 @@ def find_deployment(
     return deployment
 
 
-def _apply(args: argparse.Namespace, deployment: Deployment) -> None:
-    """Each value of the deployment becomes the default of its flag (set flags win)."""
+def _apply(args: argparse.Namespace, deployment: Deployment) -> dict[str, str]:
+    """Each value of the deployment becomes the default of its flag (set flags win).
+
+    Returns where each value it gave came from.
+    """
     from console.settings.targets import defaults_of
 
+    sources: dict[str, str] = {}
     for key, value in defaults_of(deployment).items():
         if hasattr(args, key) and getattr(args, key) is None:
             if key == "authority":
                 _check_authority(deployment, value)
             setattr(args, key, value)
-            args.deployment_sources[key] = (
-                f"{deployment.where(key)}: deployments.{deployment.name}.{key}"
-            )
+            sources[key] = f"{deployment.where(key)}: deployments.{deployment.name}.{key}"
     tag = f", tag {deployment.tag}" if deployment.tag else ""
     # A production-like tag in the warning colour, as on every screen that names it.
     style = "yellow" if deployment.is_prod else "dim"
     narrate(f"deployment: {deployment.name}{tag} ({deployment.where()})", style)
+    return sources
 
 
 def _check_authority(deployment: Deployment, value: str) -> None:
@@ -214,7 +180,8 @@ def _check_authority(deployment: Deployment, value: str) -> None:
         )
 
 
-def _read_environment(args: argparse.Namespace, path: Path) -> None:
+def _read_environment(context: CommandContext, path: Path) -> CommandContext:
+    """The context with the env file laid under the exported variables."""
     from console.settings.envfile import EnvFileError, layered, read_env_file
 
     try:
@@ -222,13 +189,18 @@ def _read_environment(args: argparse.Namespace, path: Path) -> None:
     except EnvFileError as error:
         raise _error(error.path, error.message, error.remedy, error.line) from None
     layer = layered(env, os.environ)
-    args.environ = dict(layer.environ)
-    args.env_secrets = layer.secrets
-    args.env_values = layer.values
     narrate(f"env file: {env.path} ({len(env.values)} variables, values never shown)", "dim")
-    args.env_notice = notice = layer.notice()
+    notice = layer.notice()
     if notice:
         narrate(f"note: {notice}", "yellow")
+    return replace(
+        context,
+        environ=dict(layer.environ),
+        env_file=env.path,
+        env_secrets=layer.secrets,
+        env_values=layer.values,
+        notice=notice,
+    )
 
 
 def _error(file: Path, message: str, remedy: str, line: int | None) -> Exception:

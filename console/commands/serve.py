@@ -21,6 +21,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from console.commands.context import CommandContext
 from console.commands.live import live_options
 from console.commands.tui import add_tui_options
 from console.serving.access import HOST, Access
@@ -113,9 +114,9 @@ def serve_command(args: argparse.Namespace) -> str:
     return "exec " + shlex.join([sys.executable, "-m", "console", "tui", *tui_arguments(args)])
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Bind, print the URL once, serve until a stop signal (exit 0 whichever)."""
-    live_options(args)  # an unusable --stack-ca-bundle stops here (exit 2), not in each tab
+    live_options(args, context)  # an unusable --stack-ca-bundle: exit 2 here, not in each tab
     from console.serving.server import GuardedServer, PortUnavailable, bind
 
     try:

@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from console.commands.common import add_config_options, load_for
+from console.commands.context import CommandContext
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate
 
@@ -35,13 +36,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Synthesize (or enrich), say where each provider came from, print or write it."""
     from console.config.enrichment import preview
     from console.config.loader import SYNTHESIS_FAILED
     from console.shared.atomic import write_atomic
 
-    loaded = load_for(args)
+    loaded = load_for(args, context)
     if loaded.synthesis is None and loaded.run is None:
         failed = [f for f in loaded.findings if f.code == SYNTHESIS_FAILED]
         for finding in failed:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 
 from console.commands.common import UnusableConfig, add_config_options, load_for
+from console.commands.context import CommandContext
 from console.commands.live import add_entra_options, positive_float
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
@@ -27,6 +28,7 @@ from console.entra.manager import (
     TokenStatus,
 )
 from console.entra.settings import entra_problems, wrong_types
+from console.settings.live import LiveOptions
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import run_coroutine
@@ -66,24 +68,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Load the settings, request a token, print it; the exit code says whether all is well."""
-    loaded = load_for(args, allow_unusable=True)
+    loaded = load_for(args, context, allow_unusable=True)
     settings = usable_settings(loaded)
     if settings is None:
         return ExitCode.ERROR
-    timeouts = {}
-    if args.timeout is not None:
-        timeouts = {"connect_timeout": args.timeout, "read_timeout": args.timeout}
+    options = LiveOptions(
+        authority=args.authority,
+        ca_bundle=args.ca_bundle,
+        token_timeout=args.timeout,
+        retries=args.retries,
+    )
     try:
-        manager = TokenManager(
-            settings,
-            authority=args.authority,
-            ca_bundle=args.ca_bundle,
-            retries=args.retries,
-            environ=getattr(args, "environ", None),
-            **timeouts,
-        )
+        manager = TokenManager.for_options(settings, options, context.environ)
     except TokenError as error:
         return _failed(error.diagnosis, args, [])
     narrate(

@@ -26,10 +26,10 @@ from console.doctor.graph import STEP_IDS, title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.doctor.verdict import Outcome, verdict_of
-from console.settings.bringup import Target
 from console.settings.deployments import Deployment
 from console.settings.envfile import EnvFileError
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.settings.targets import DeploymentUnusable, deployment_target
 from console.shared.diagnosis import Diagnosis
 from console.shared.redact import scrub
@@ -184,7 +184,7 @@ async def check_fleet(
     """Check every entry, at most ``jobs`` at once; rows in the entries' order.
 
     ``on_done`` hears of each row as soon as it is known (in the order they finish);
-    ``make_doctor`` makes each deployment's `Doctor` (default: `Doctor.for_target`).
+    ``make_doctor`` makes each deployment's `Doctor` (default: `Doctor`).
     """
     gate = asyncio.Semaphore(max(1, jobs))
 
@@ -218,7 +218,7 @@ async def check_deployment(
             remedy=diagnosis.remedy,
             checked_at=clock(),
         )
-    doctor = (make_doctor or Doctor.for_target)(entry.target)
+    doctor = (make_doctor or Doctor)(entry.target)
     results: list[CheckResult] = []
     verdict: Verdict | None = None
     bound_s = time_bound(doctor)

@@ -1,7 +1,7 @@
 """The doctor's live steps: the server, its providers, the Entra ID token, the test inference.
 
-Each step is a function of the deployment (`DoctorInput`), what earlier steps found
-(`DoctorState`, which it updates) and the run's `RunParameters`; it returns the step's
+Each step is a function of the deployment (`console.settings.target.Target`), what earlier
+steps found (`DoctorState`, which it updates) and the run's `RunParameters`; it returns the step's
 `CheckResult`. Failures of live calls arrive as `Diagnosis` objects and are passed on whole.
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from console.doctor.graph import title_of
 from console.doctor.results import CheckResult, CheckStatus, failed
-from console.doctor.state import DoctorInput, DoctorState, RunParameters
+from console.doctor.state import DoctorState, RunParameters
+from console.settings.target import Target
 from console.shared.diagnosis import DiagnosedError
 
 LIBRARY_TITLE = "Llama Stack library boot"
 """The stack step's title in library mode: no server, the run.yaml booted in-process."""
 
 
-async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
+async def check_stack(target: Target, state: DoctorState, _: RunParameters) -> CheckResult:
     """Open a session with the configured (or given) server and ask its version."""
     from console.shared.ca_bundle import CaBundleError
     from console.stack.kind import HeaderNameError, server_facts
@@ -24,7 +25,7 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
 
     loaded = state.checked_loaded
     title = title_of("stack")
-    options = source.options
+    options = target.options
     await state.drop_session()
     try:
         session = open_session(
@@ -46,7 +47,7 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
             remedy="Give a valid HTTP header name to --provider-data-header.",
         )
     if isinstance(session, NoServer) and session.reason == "library-mode":
-        return await boot_library(source, state)
+        return await boot_library(target, state)
     state.session = session
     if isinstance(session, NoServer):
         return CheckResult("stack", title, CheckStatus.FAIL, session.message, remedy=session.remedy)
@@ -65,7 +66,7 @@ async def check_stack(source: DoctorInput, state: DoctorState, _: RunParameters)
     )
 
 
-async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
+async def boot_library(target: Target, state: DoctorState) -> CheckResult:
     """Library mode: boot the run.yaml in its release's library client, as Lightspeed starts."""
     from console.library.errors import NotVerified
     from console.library.open import library_session, release_for
@@ -84,7 +85,7 @@ async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
             remedy="Point library_client_config_path at the run.yaml (or pass --run-config).",
         )
     session = library_session(
-        loaded, source.options, environ=source.environ, secrets=source.env_secrets
+        loaded, target.options, environ=target.environ, secrets=target.env_secrets
     )
     state.session = session
     try:
@@ -125,7 +126,7 @@ async def boot_library(source: DoctorInput, state: DoctorState) -> CheckResult:
     return CheckResult("stack", title, CheckStatus.PASS, summary, details=details)
 
 
-async def check_providers(_: DoctorInput, state: DoctorState, __: RunParameters) -> CheckResult:
+async def check_providers(_: Target, state: DoctorState, __: RunParameters) -> CheckResult:
     """The server's providers and models, and the Azure base URL as Lightspeed discovers it."""
     from console.library.session import LibrarySession
     from console.shared.findings import Severity
@@ -168,16 +169,9 @@ async def check_providers(_: DoctorInput, state: DoctorState, __: RunParameters)
     return CheckResult("providers", title, CheckStatus.PASS, summary, details=details)
 
 
-async def check_token(
-    source: DoctorInput, state: DoctorState, params: RunParameters
-) -> CheckResult:
+async def check_token(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """An Entra ID token as Lightspeed gets it (a new one when ``params.force_token``)."""
-    from console.entra.manager import (
-        DEFAULT_CONNECT_TIMEOUT_S,
-        DEFAULT_READ_TIMEOUT_S,
-        TokenError,
-        TokenManager,
-    )
+    from console.entra.manager import TokenError, TokenManager
     from console.entra.settings import entra_problems, wrong_types
 
     loaded = state.checked_loaded
@@ -191,18 +185,10 @@ async def check_token(
         details = tuple(f.message for f in bad) + tuple(p.message for p in problems)
         return CheckResult("token", title, CheckStatus.FAIL, first, remedy=remedy, details=details)
     assert loaded.entra is not None
-    options = source.options
+    options = target.options
     try:
         if state.token_manager is None:
-            state.token_manager = TokenManager(
-                loaded.entra,
-                authority=options.authority,
-                ca_bundle=options.ca_bundle,
-                retries=options.retries,
-                environ=source.environ,
-                connect_timeout=options.token_timeout or DEFAULT_CONNECT_TIMEOUT_S,
-                read_timeout=options.token_timeout or DEFAULT_READ_TIMEOUT_S,
-            )
+            state.token_manager = TokenManager.for_options(loaded.entra, options, target.environ)
         manager = state.token_manager
         status = await (manager.force_refresh() if params.force_token else manager.get_token())
     except TokenError as error:
@@ -227,9 +213,7 @@ async def check_token(
     return CheckResult("token", title, CheckStatus.PASS, summary)
 
 
-async def check_inference(
-    source: DoctorInput, state: DoctorState, params: RunParameters
-) -> CheckResult:
+async def check_inference(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """A test inference with the provider-data header, as the run's request asks for it."""
     from console.inference.request import DEFAULT_PROMPT
     from console.inference.run import run_chat
@@ -243,8 +227,8 @@ async def check_inference(
     discovery = state.survey.discovery
     request = params.inference
     base_url = discovery.azure_base_url if discovery else None
-    model = request.model or source.options.model
-    prompt = request.prompt or source.options.prompt or DEFAULT_PROMPT
+    model = request.model or target.options.model
+    prompt = request.prompt or target.options.prompt or DEFAULT_PROMPT
     if isinstance(session, LibrarySession):
         result = await session.chat(
             state.token.token,

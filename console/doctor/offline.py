@@ -1,7 +1,7 @@
 """The doctor's offline steps: the files, their findings, the Azure enrichment (no network).
 
-Each step is a function of the deployment (`DoctorInput`), what earlier steps found
-(`DoctorState`, which it updates) and the run's `RunParameters`; it returns the step's
+Each step is a function of the deployment (`console.settings.target.Target`), what earlier
+steps found (`DoctorState`, which it updates) and the run's `RunParameters`; it returns the step's
 `CheckResult`.
 """
 
@@ -11,14 +11,15 @@ from typing import TYPE_CHECKING
 
 from console.doctor.graph import title_of
 from console.doctor.results import CheckResult, CheckStatus
-from console.doctor.state import DoctorInput, DoctorState, RunParameters
+from console.doctor.state import DoctorState, RunParameters
+from console.settings.target import Target
 from console.shared.blocking import run_blocking
 
 if TYPE_CHECKING:
     from console.config.loaded import Loaded
 
 
-async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters) -> CheckResult:
+async def check_config(target: Target, state: DoctorState, _: RunParameters) -> CheckResult:
     """Read both files (in a thread: seconds for a huge run.yaml); fail on unusable values.
 
     A daemon thread (`console.shared.blocking`): a file that never answers (a FIFO nobody
@@ -32,7 +33,7 @@ async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters
     state.config_error = None
     title = title_of("config")
     try:
-        loaded = await run_blocking(_load, source)
+        loaded = await run_blocking(_load, target)
     except ConfigFileError as error:
         state.config_error = error
         return CheckResult(
@@ -68,7 +69,7 @@ async def check_config(source: DoctorInput, state: DoctorState, _: RunParameters
     return CheckResult("config", title, CheckStatus.PASS, "; ".join(files))
 
 
-async def check_findings(_: DoctorInput, state: DoctorState, __: RunParameters) -> CheckResult:
+async def check_findings(_: Target, state: DoctorState, __: RunParameters) -> CheckResult:
     """The review's findings: fail on an error, warn on a warning, notices are details."""
     from console.shared.findings import Severity
 
@@ -101,7 +102,7 @@ async def check_findings(_: DoctorInput, state: DoctorState, __: RunParameters) 
     )
 
 
-async def check_enrichment(_: DoctorInput, state: DoctorState, __: RunParameters) -> CheckResult:
+async def check_enrichment(_: Target, state: DoctorState, __: RunParameters) -> CheckResult:
     """What Lightspeed's Azure enrichment would change in run.yaml (a preview, in a thread)."""
     from console.config.enrichment import preview
 
@@ -132,7 +133,7 @@ async def check_enrichment(_: DoctorInput, state: DoctorState, __: RunParameters
     return CheckResult("enrichment", title, CheckStatus.PASS, summary)
 
 
-def _load(source: DoctorInput) -> Loaded:
+def _load(target: Target) -> Loaded:
     """`console.config.loader.load`, imported in the worker thread that runs it.
 
     The loader brings ruamel, libyaml and pydantic: about 80 ms of imports that would
@@ -141,5 +142,5 @@ def _load(source: DoctorInput) -> Loaded:
     from console.config.loader import load
 
     return load(
-        source.lightspeed_config, source.run_config, source.environ, baseline=source.baseline
+        target.lightspeed_config, target.run_config, target.environ, baseline=target.baseline
     )

@@ -13,9 +13,8 @@ The steps themselves are in `console.doctor.offline` and `console.doctor.live`.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,14 @@ from console.doctor.live import check_inference, check_providers, check_stack, c
 from console.doctor.offline import check_config, check_enrichment, check_findings
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.state import (
-    DoctorInput,
     DoctorState,
     InferenceRequest,
     RunParameters,
 )
-from console.settings.bringup import Target
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 
-StepRunner = Callable[[DoctorInput, DoctorState, RunParameters], Awaitable[CheckResult]]
+StepRunner = Callable[[Target, DoctorState, RunParameters], Awaitable[CheckResult]]
 RUNNERS: dict[str, StepRunner] = {
     "config": check_config,
     "findings": check_findings,
@@ -47,57 +45,24 @@ RUNNERS: dict[str, StepRunner] = {
 class Doctor:
     """Runs the checks for one deployment; keeps their results and products."""
 
-    def __init__(
-        self,
-        lightspeed_config: Path | None,
-        run_config: Path | None = None,
-        options: LiveOptions | None = None,
-        *,
-        environ: Mapping[str, str] | None = None,
-        baseline: Path | None = None,
-        env_secrets: Iterable[str] = (),
-    ) -> None:
-        self.source = DoctorInput(
-            lightspeed_config,
-            run_config,
-            options or LiveOptions(),
-            environ,
-            baseline,
-            tuple(env_secrets),
-        )
+    def __init__(self, target: Target) -> None:
+        self.target = target
         self.state = DoctorState()
-
-    @classmethod
-    def for_target(cls, target: Target) -> Doctor:
-        """The doctor of a deployment the bring-up made or the settings file names."""
-        return cls(
-            target.lightspeed_config,
-            target.run_config,
-            target.options,
-            environ=target.environ,
-            baseline=target.baseline,
-            env_secrets=target.env_secrets,
-        )
 
     @property
     def lightspeed_config(self) -> Path | None:
         """The lightspeed-stack.yaml being checked."""
-        return self.source.lightspeed_config
+        return self.target.lightspeed_config
 
     @property
     def run_config(self) -> Path | None:
         """The run.yaml given on the command line, if any."""
-        return self.source.run_config
+        return self.target.run_config
 
     @property
     def options(self) -> LiveOptions:
         """How the live calls are made."""
-        return self.source.options
-
-    @property
-    def environ(self) -> Mapping[str, str] | None:
-        """The environment ``${env.*}`` is resolved against (None: the process's)."""
-        return self.source.environ
+        return self.target.options
 
     @property
     def results(self) -> list[CheckResult]:
@@ -132,7 +97,7 @@ class Doctor:
             result = blocked
         else:
             started = time.perf_counter()
-            result = await RUNNERS[step.id](self.source, self.state, params or RunParameters())
+            result = await RUNNERS[step.id](self.target, self.state, params or RunParameters())
             result = result.timed(time.perf_counter() - started)
         self.state.results[step.id] = result
         self._mark_out_of_date(step)
@@ -163,10 +128,10 @@ class Doctor:
 
     def secrets(self) -> list[Any]:
         """Every secret the doctor holds, for scrubbing text shown or logged elsewhere."""
-        found: list[Any] = list(self.source.env_secrets)
+        found: list[Any] = list(self.target.env_secrets)
         loaded = self.state.loaded
         if loaded is not None:
-            environ = os.environ if self.source.environ is None else self.source.environ
+            environ = self.target.environ
             found.extend(environ.get(ref.name) for ref in loaded.secret_references)
             if loaded.entra is not None:
                 found.append(loaded.entra.client_secret)

@@ -1,6 +1,6 @@
-"""What the doctor works from and what its steps produce, and the parameters of one run.
+"""What the doctor's steps produce, and the parameters of one run.
 
-`DoctorInput` is the deployment (files, live options, environment); `DoctorState` holds
+The deployment they work from is a `console.settings.target.Target`; `DoctorState` holds
 what the steps found (the screens render these same objects); `RunParameters` travel with
 one run of one step, so a forced token refresh or an interactive prompt asked for by one
 worker can never be seen by a step another worker started.
@@ -8,12 +8,9 @@ worker can never be seen by a step another worker started.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-from console.settings.live import LiveOptions
 
 if TYPE_CHECKING:
     from console.config.enrichment import EnrichmentPreview
@@ -24,20 +21,6 @@ if TYPE_CHECKING:
     from console.inference.request import InferenceResult
     from console.library.session import BootReport, LibrarySession
     from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey
-
-
-@dataclass(frozen=True)
-class DoctorInput:
-    """The deployment to check, as the command line or the bring-up gives it."""
-
-    lightspeed_config: Path | None
-    run_config: Path | None = None
-    options: LiveOptions = field(default_factory=LiveOptions)
-    environ: Mapping[str, str] | None = None
-    baseline: Path | None = None
-    """Lightspeed's default synthesis baseline (``--baseline``), for unified mode."""
-    env_secrets: tuple[str, ...] = ()
-    """The values an env file gave (``--env-file``): masked wherever the doctor's text goes."""
 
 
 @dataclass(frozen=True)

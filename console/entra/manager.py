@@ -41,6 +41,7 @@ from console.entra import aadsts
 from console.entra.authority import Authority, resolve_authority
 from console.entra.claims import DecodedToken, NotAJwtError, TokenCheck, check_claims, decode_jwt
 from console.entra.errors import TokenError, TokenRequest, diagnose
+from console.settings.live import LiveOptions
 from console.shared.blocking import run_blocking
 from console.shared.diagnosis import Diagnosis
 from console.shared.timefmt import az_local_time
@@ -226,6 +227,25 @@ class TokenManager:
     across a network call. Construction validates the settings and the authority and
     raises `TokenError` (never a ValueError) for what the SDK would refuse.
     """
+
+    @classmethod
+    def for_options(
+        cls, settings: EntraIdSettings, options: LiveOptions, environ: Mapping[str, str]
+    ) -> TokenManager:
+        """The manager the live options ask for: one rule for the doctor, ``token``, ``infer``.
+
+        ``--token-timeout`` bounds both the connect and the read; unset, each has its default.
+        """
+        seconds = options.token_timeout
+        return cls(
+            settings,
+            authority=options.authority,
+            ca_bundle=options.ca_bundle,
+            retries=options.retries,
+            connect_timeout=seconds or DEFAULT_CONNECT_TIMEOUT_S,
+            read_timeout=seconds or DEFAULT_READ_TIMEOUT_S,
+            environ=environ,
+        )
 
     def __init__(
         self,

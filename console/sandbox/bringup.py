@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from console.sandbox.choice import choose_stack
-from console.settings.bringup import BringupCancelled, Report, ServiceUpdate, Target
+from console.settings.bringup import BringupCancelled, Report, ServiceUpdate
+from console.settings.target import Target
 
 if TYPE_CHECKING:
     from console.sandbox.demo import DemoSandbox

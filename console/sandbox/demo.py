@@ -57,15 +57,9 @@ from console.sandbox.real_stack import (
     minimal_run_config,
     start_real_stack,
 )
-from console.settings.bringup import (
-    BringupCancelled,
-    BringupError,
-    Phase,
-    Report,
-    ServiceUpdate,
-    Target,
-)
+from console.settings.bringup import BringupCancelled, BringupError, Phase, Report, ServiceUpdate
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.azure import DEFAULT_SCOPE
 
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")

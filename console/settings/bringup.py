@@ -5,20 +5,19 @@ each one live: starting, installing (the first run downloads a server), ready in
 failed with the reason. What it gets at the end is a `Target`: the files and live options
 of the deployment to check, exactly what the command line gives for a real one.
 
-The core defines only the shape (`Bringup`, `ServiceUpdate`, `Target`); the sandbox
+The core defines only the shape (`Bringup`, `ServiceUpdate`; the `Target` it yields is
+`console.settings.target`'s); the sandbox
 implements it, and the TUI renders the updates. So the core never imports the sandbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Protocol
 
-from console.settings.deployments import Deployment
-from console.settings.live import LiveOptions
+from console.settings.target import Target
 
 
 class Phase(StrEnum):
@@ -46,28 +45,6 @@ class ServiceUpdate:
     """The URL when ready, the reason when failed, the installer's latest line meanwhile."""
     elapsed_s: float | None = None
     """Seconds from this service's start to ready (or to failure)."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A deployment to check, and how to reach it: what the bring-up produced, or a named
-    deployment of the settings file (`console.settings.targets`)."""
-
-    lightspeed_config: Path
-    run_config: Path | None
-    options: LiveOptions
-    environ: Mapping[str, str] = field(default_factory=dict)
-    baseline: Path | None = None
-    deployment: str | None = None
-    """Its name in the settings file (None: an unnamed one)."""
-    tag: str | None = None
-    env_secrets: tuple[str, ...] = ()
-    """The values its env file gave: masked wherever text is shown."""
-    env_notice: str | None = None
-    """Which exported variables won over its env file (names only)."""
-    read_only: bool | None = None
-    deployments: Mapping[str, Deployment] = field(default_factory=dict)
-    """Deployments the bring-up registered (the demo's), for the deployments screen."""
 
 
 class BringupError(RuntimeError):

@@ -12,10 +12,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from console.settings.bringup import Target
 from console.settings.deployments import Deployment, SettingsProblem
 from console.settings.envfile import layered, read_env_file
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 
 OPTION_KEYS = ("url", "provider_data_header", "authority", "ca_bundle", "stack_ca_bundle")
 """The deployment's keys that are `LiveOptions` fields of the same name."""

@@ -16,6 +16,7 @@ from console.doctor.runner import Doctor
 from console.sandbox import faults
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 
 # fault -> (step that fails, diagnosis code or a word of the summary, steps skipped after it)
 MATRIX: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -54,10 +55,12 @@ def options(info: DemoInfo, **extra: object) -> LiveOptions:
 
 async def run_doctor(info: DemoInfo, **extra: object) -> dict[str, CheckResult]:
     doctor = Doctor(
-        Path(info.lightspeed_config),
-        Path(info.run_config),
-        options(info, **extra),
-        environ=info.environ,
+        Target(
+            Path(info.lightspeed_config),
+            Path(info.run_config),
+            options(info, **extra),
+            environ=info.environ,
+        )
     )
     try:
         return {result.step: result async for result in doctor.run()}
@@ -123,10 +126,12 @@ async def test_rerun_one_step_after_the_fault_clears() -> None:
     with DemoSandbox(server="stand-in", faults=["stack-500"]) as sandbox:
         assert sandbox.info is not None
         doctor = Doctor(
-            Path(sandbox.info.lightspeed_config),
-            Path(sandbox.info.run_config),
-            options(sandbox.info),
-            environ=sandbox.info.environ,
+            Target(
+                Path(sandbox.info.lightspeed_config),
+                Path(sandbox.info.run_config),
+                options(sandbox.info),
+                environ=sandbox.info.environ,
+            )
         )
         results = [r async for r in doctor.run()]
         assert results[STEP_IDS.index("stack")].status is CheckStatus.FAIL
@@ -142,10 +147,12 @@ async def test_a_rerun_marks_what_it_dropped_out_of_date() -> None:
     with DemoSandbox(server="stand-in") as sandbox:
         assert sandbox.info is not None
         doctor = Doctor(
-            Path(sandbox.info.lightspeed_config),
-            Path(sandbox.info.run_config),
-            options(sandbox.info),
-            environ=sandbox.info.environ,
+            Target(
+                Path(sandbox.info.lightspeed_config),
+                Path(sandbox.info.run_config),
+                options(sandbox.info),
+                environ=sandbox.info.environ,
+            )
         )
         try:
             results = [r async for r in doctor.run()]
@@ -179,7 +186,7 @@ async def test_library_mode_boots_the_run_yaml_and_checks_the_inference(tmp_path
                 f"use_as_library_client: true\n  library_client_config_path: {info.run_config}",
             )
         )
-        doctor = Doctor(library, None, options(info), environ=info.environ)
+        doctor = Doctor(Target(library, None, options(info), environ=info.environ))
         results = {r.step: r async for r in doctor.run()}
         await doctor.aclose()
     # May 2026's file (the stand-in's generation): booted in llama-stack 0.7.3's library
@@ -288,7 +295,12 @@ async def test_each_run_keeps_its_own_parameters_when_runs_overlap() -> None:
         assert info is not None
         assert sandbox.azure is not None
         doctor = Doctor(
-            Path(info.lightspeed_config), Path(info.run_config), options(info), environ=info.environ
+            Target(
+                Path(info.lightspeed_config),
+                Path(info.run_config),
+                options(info),
+                environ=info.environ,
+            )
         )
         for step in STEP_IDS[:-1]:
             assert (await doctor.run_step(step)).status is CheckStatus.PASS
@@ -314,7 +326,12 @@ async def test_out_of_date_is_state_not_wording() -> None:
         info = sandbox.info
         assert info is not None
         doctor = Doctor(
-            Path(info.lightspeed_config), Path(info.run_config), options(info), environ=info.environ
+            Target(
+                Path(info.lightspeed_config),
+                Path(info.run_config),
+                options(info),
+                environ=info.environ,
+            )
         )
         results = [r async for r in doctor.run()]
         assert not any(r.out_of_date for r in results)

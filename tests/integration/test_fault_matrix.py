@@ -43,6 +43,7 @@ from console.sandbox.llama_stack.app import create_stack_app
 from console.sandbox.servers import LocalServer, TlsFiles
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.azure import DEFAULT_SCOPE
 from screens.app import LightspeedConsole
 from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
@@ -628,13 +629,8 @@ def launch(rig: Rig) -> Launch:
         token_timeout=TIMEOUT_S,
         stack_timeout=rig.stack_timeout_s,
     )
-    return Launch(
-        lightspeed_config=rig.config,
-        run_config=Path(rig.info.run_config),
-        options=options,
-        sandbox=True,
-        environ=rig.environ,
-    )
+    target = Target(rig.config, Path(rig.info.run_config), options, environ=rig.environ)
+    return Launch(target, sandbox=True)
 
 
 def result(app: LightspeedConsole, step: str) -> CheckResult | None:

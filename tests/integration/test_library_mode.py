@@ -27,6 +27,7 @@ from console.doctor.runner import Doctor
 from console.sandbox import faults
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from tests.integration.library_deployments import (
     KINDS,
     Kind,
@@ -85,7 +86,7 @@ def options(info: DemoInfo) -> LiveOptions:
 
 async def run_doctor(info: DemoInfo, config: Path) -> tuple[dict[str, CheckResult], str | None]:
     """Every step's result, and the token the doctor acquired (None when it got none)."""
-    doctor = Doctor(config, None, options(info), environ=info.environ)
+    doctor = Doctor(Target(config, None, options(info), environ=info.environ))
     try:
         results = {result.step: result async for result in doctor.run()}
         token = doctor.state.token.token.get_secret_value() if doctor.state.token else None

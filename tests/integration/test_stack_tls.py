@@ -30,6 +30,7 @@ from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import LocalServer, Receive, Scope, Send, drop_connection
 from console.sandbox.tokens import TokenIssuer
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 from console.stack.session import StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, TENANT
@@ -330,7 +331,7 @@ def test_bad_settings_value_is_a_message_naming_the_file(
 async def test_doctor_names_an_unusable_bundle_at_the_stack_step(rig: Rig, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.pem"
     lightspeed = Path(rig.config())
-    doctor = Doctor(lightspeed, None, LiveOptions(stack_ca_bundle=missing))
+    doctor = Doctor(Target(lightspeed, None, LiveOptions(stack_ca_bundle=missing)))
     try:
         await doctor.run_step("config")
         result = await doctor.run_step("stack")
@@ -345,7 +346,9 @@ async def test_doctor_names_an_unusable_bundle_at_the_stack_step(rig: Rig, tmp_p
 
 @pytest.mark.usefixtures("command_env")
 async def test_doctor_uses_the_stack_bundle_of_its_options(rig: Rig) -> None:
-    doctor = Doctor(Path(rig.config()), None, LiveOptions(stack_ca_bundle=rig.stack_tls.ca_pem))
+    doctor = Doctor(
+        Target(Path(rig.config()), None, LiveOptions(stack_ca_bundle=rig.stack_tls.ca_pem))
+    )
     try:
         await doctor.run_step("config")
         result = await doctor.run_step("stack")

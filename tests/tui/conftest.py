@@ -19,6 +19,7 @@ from console.doctor.graph import STEP_IDS
 from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from screens.app import LightspeedConsole
 
 SIZE = (120, 40)
@@ -41,14 +42,8 @@ def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) ->
         **options,
     }
     live = LiveOptions(**given)  # type: ignore[arg-type]
-    return Launch(
-        lightspeed_config=Path(info.lightspeed_config),
-        run_config=Path(info.run_config),
-        options=live,
-        read_only=read_only,
-        sandbox=True,
-        environ=info.environ,
-    )
+    target = Target(Path(info.lightspeed_config), Path(info.run_config), live, environ=info.environ)
+    return Launch(target, read_only=read_only, sandbox=True)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 def app_for(bringup: DemoBringup) -> LightspeedConsole:
     """The app as ``demo`` opens it: no files yet, a bring-up, the sandbox mark."""
-    return LightspeedConsole(Launch(lightspeed_config=None, bringup=bringup, sandbox=True))
+    return LightspeedConsole(Launch(bringup=bringup, sandbox=True))
 
 
 @pytest.fixture

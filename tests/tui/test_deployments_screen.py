@@ -22,8 +22,8 @@ from console.doctor.fleet import Verdict
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from console.sandbox.demo_files import WRONG_SECRET
-from console.settings.bringup import Target
 from console.settings.envfile import read_env_file
+from console.settings.target import Target
 from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
@@ -47,7 +47,12 @@ def demo_app(sandbox: DemoSandbox) -> LightspeedConsole:
     assert info.settings_file is not None
     settings, problems = load_user_settings(Path(info.settings_file))
     assert problems == []
-    launch = replace(launch_for(info), settings=settings, deployment="sandbox", tag="sandbox")
+    launch = launch_for(info)
+    launch = replace(
+        launch,
+        settings=settings,
+        target=replace(launch.target, deployment="sandbox", tag="sandbox"),
+    )
     return LightspeedConsole(launch)
 
 
@@ -160,7 +165,7 @@ async def test_the_demo_registers_its_deployments_through_the_bring_up() -> None
     from console.settings.launch import Launch
 
     bringup = DemoBringup("stand-in")
-    app = LightspeedConsole(Launch(lightspeed_config=None, bringup=bringup, sandbox=True))
+    app = LightspeedConsole(Launch(bringup=bringup, sandbox=True))
     try:
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: all_checks_done(app), timeout=20)
@@ -176,10 +181,9 @@ async def test_an_env_file_value_cannot_be_revealed_on_the_config_screen(
     sandbox: DemoSandbox,
 ) -> None:
     app = demo_app(sandbox)
-    app.launch = replace(app.launch, env_secrets=tuple(env_values(sandbox)))
-    app.doctor = type(app.doctor).for_target(
-        replace(sandbox_target(sandbox), env_secrets=tuple(env_values(sandbox)))
-    )
+    target = replace(sandbox_target(sandbox), env_secrets=tuple(env_values(sandbox)))
+    app.launch = replace(app.launch, target=target)
+    app.doctor = type(app.doctor)(target)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("2")

@@ -28,6 +28,7 @@ from textual.widgets import DataTable, Static, TabbedContent
 
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.doctor_screen import DoctorScreen
@@ -58,18 +59,16 @@ def deployment(tmp_path: Path) -> Iterator[HostileDeployment]:
 
 def hostile_launch(deployment: HostileDeployment) -> Launch:
     info = deployment.info
-    return Launch(
-        lightspeed_config=deployment.lightspeed_config,
-        run_config=deployment.run_config,
-        options=LiveOptions(
-            authority=info.authority,
-            ca_bundle=Path(info.ca_bundle),
-            token_timeout=2.0,
-            stack_timeout=2.0,
-        ),
-        sandbox=True,
-        environ=deployment.environ,
+    options = LiveOptions(
+        authority=info.authority,
+        ca_bundle=Path(info.ca_bundle),
+        token_timeout=2.0,
+        stack_timeout=2.0,
     )
+    target = Target(
+        deployment.lightspeed_config, deployment.run_config, options, environ=deployment.environ
+    )
+    return Launch(target, sandbox=True)
 
 
 def svg_text(svg: str) -> str:

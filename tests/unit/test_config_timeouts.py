@@ -18,6 +18,7 @@ from console.config.loader import load
 from console.doctor.fleet import time_bound
 from console.doctor.runner import Doctor
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.findings import Severity
 from console.stack.session import DEFAULT_TIMEOUT_S, StackSession, open_session
 
@@ -83,7 +84,7 @@ async def test_the_fleets_bound_is_finite_whatever_the_file_says(
     tmp_path: Path, value: str
 ) -> None:
     path = written(tmp_path, "ogx", value)
-    doctor = Doctor(path, None, LiveOptions(), environ={})
+    doctor = Doctor(Target(path, None, LiveOptions(), environ={}))
     await doctor.run_step("config")
     assert doctor.state.loaded is not None
     bound = time_bound(doctor)

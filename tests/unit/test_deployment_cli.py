@@ -206,18 +206,20 @@ def test_the_tui_gets_the_deployment_its_layered_environment_and_secrets(
     fleet: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     launched: list[Launch] = []
-    monkeypatch.setattr("console.cli.launch_tui", lambda launch: launched.append(launch) or 0)
+    monkeypatch.setattr(
+        "console.commands.tui.launch_tui", lambda launch: launched.append(launch) or 0
+    )
     monkeypatch.setenv("CLIENT_ID", "exported-client")
     code, _, _ = run(capsys, "-d", "prod-eu", "--settings", str(fleet))
     assert code == 0
     launch = launched[0]
-    assert launch.lightspeed_config == fleet.parent / "eu" / "ls.yaml"
-    assert (launch.deployment, launch.tag, launch.read_only) == ("prod-eu", "prod", True)
-    assert launch.environ is not None
-    assert launch.environ["TENANT_ID"] == CANARY_TENANT
-    assert launch.environ["CLIENT_ID"] == "exported-client"
-    assert set(launch.env_secrets) == set(CANARIES)
-    assert launch.options.authority == DEAD_AUTHORITY
+    target = launch.target
+    assert target.lightspeed_config == fleet.parent / "eu" / "ls.yaml"
+    assert (target.deployment, target.tag, launch.read_only) == ("prod-eu", "prod", True)
+    assert target.environ["TENANT_ID"] == CANARY_TENANT
+    assert target.environ["CLIENT_ID"] == "exported-client"
+    assert set(target.env_secrets) == set(CANARIES)
+    assert target.options.authority == DEAD_AUTHORITY
     assert "prod-eu" in launch.settings.deployments
 
 

@@ -16,8 +16,8 @@ from console.doctor import fleet
 from console.doctor.fleet import FleetEntry, Verdict, check_deployment, check_fleet, time_bound
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
-from console.settings.bringup import Target
 from console.settings.live import LiveOptions
+from console.settings.target import Target
 from console.shared.diagnosis import Diagnosis
 
 SECRET = "canary-fleet-s3cr3t-value"
@@ -27,12 +27,7 @@ class ScriptedDoctor(Doctor):
     """Passes every step, or hangs after the config step, or raises in the token step."""
 
     def __init__(self, target: Target) -> None:
-        super().__init__(
-            target.lightspeed_config,
-            target.run_config,
-            target.options,
-            env_secrets=target.env_secrets,
-        )
+        super().__init__(target)
         self.behaviour = target.deployment or "pass"
 
     async def run(self) -> AsyncIterator[CheckResult]:
@@ -91,7 +86,7 @@ async def test_an_unusable_deployment_is_a_failed_row_not_an_exception() -> None
 
 
 def test_the_bound_grows_with_the_deployments_own_timeouts() -> None:
-    quick = Doctor(None, options=LiveOptions(stack_timeout=1, token_timeout=1))
-    slow = Doctor(None, options=LiveOptions(stack_timeout=60, token_timeout=20, retries=2))
+    quick = Doctor(Target(None, options=LiveOptions(stack_timeout=1, token_timeout=1)))
+    slow = Doctor(Target(None, options=LiveOptions(stack_timeout=60, token_timeout=20, retries=2)))
     assert time_bound(quick) < time_bound(slow)
     assert time_bound(slow) >= 5 * 60 + 3 * 2 * 2 * 20

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import build_parser, main
+from console.commands.context import CommandContext
 from console.commands.live import add_live_options, live_options
 from console.sandbox.ca import issue_local_tls
 from console.settings.live import LiveOptions
@@ -123,7 +124,9 @@ def test_one_command_line_means_the_same_options_everywhere(ca: Path) -> None:
     )
     for command in LIVE_COMMANDS:
         args = build_parser(command).parse_args([command, *words])
-        assert live_options(args, UserSettings()) == expected, command
+        assert (
+            live_options(args, CommandContext(UserSettings(), Path("settings.toml"))) == expected
+        ), command
 
 
 def test_providers_help_says_the_token_options_change_nothing(
@@ -245,10 +248,12 @@ def test_settings_file_gives_the_stack_bundle(no_settings_file: Path, ca: Path) 
     no_settings_file.write_text(f'stack_ca_bundle = "{ca}"\n')
     settings, _ = load_user_settings(no_settings_file)
     args = build_parser("check").parse_args(["check"])
-    assert live_options(args, settings).stack_ca_bundle == ca
+    assert live_options(args, CommandContext(settings, no_settings_file)).stack_ca_bundle == ca
     flag = ca.parent / "server.pem"  # a PEM certificate, so a usable bundle
     args = build_parser("check").parse_args(["check", "--stack-ca-bundle", str(flag)])
-    assert live_options(args, settings).stack_ca_bundle == flag, "the flag wins"
+    assert live_options(args, CommandContext(settings, no_settings_file)).stack_ca_bundle == flag, (
+        "the flag wins"
+    )
 
 
 @pytest.mark.parametrize("value", ["5", '""', "true", '["a.pem"]'])
