@@ -45,8 +45,8 @@ if os.environ.get("LSC_CRASH_CANARY") == "1":
     import screens.app
 
     def _crashing_start(self):
-        environ = dict(self.launch.environ or {})
-        env_secrets = self.launch.env_secrets
+        environ = dict(self.launch.target.environ)
+        env_secrets = self.launch.target.env_secrets
         secret = environ.get("CLIENT_SECRET")
         plain = environ.get("SOME_SETTING")
         raise RuntimeError(f"planted crash with {secret} and {plain}")

@@ -8,7 +8,9 @@ app runs, so tests wait for workers without sleeping blindly.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -44,6 +46,11 @@ def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) ->
     live = LiveOptions(**given)  # type: ignore[arg-type]
     target = Target(Path(info.lightspeed_config), Path(info.run_config), live, environ=info.environ)
     return Launch(target, read_only=read_only, sandbox=True)
+
+
+def with_target(launch: Launch, **changes: Any) -> Launch:
+    """``launch`` with its deployment's fields changed (the files, the environment...)."""
+    return replace(launch, target=replace(launch.target, **changes))
 
 
 @pytest.fixture

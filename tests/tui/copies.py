@@ -7,12 +7,11 @@ gets its own folder, its own edits (canary secrets, an unset variable) and its o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from console.sandbox.demo import DemoInfo
 from console.settings.launch import Launch
-from tests.tui.conftest import launch_for
+from tests.tui.conftest import launch_for, with_target
 
 INLINE_CANARY = "CanaryInline7f3a"
 """Written inline as azure_entra_id.client_secret."""
@@ -54,7 +53,7 @@ def canary_files(
     run_path.write_text(run)
     env = {**info.environ, "STACK_API_KEY": ENV_CANARY}
     env.update(environ or {})
-    return replace(
+    return with_target(
         launch_for(info, read_only=True),
         lightspeed_config=lightspeed_path,
         run_config=run_path,

@@ -194,8 +194,8 @@ def change_on_disk(path: Path) -> None:
 async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await open_config(app, pilot)
-        assert app.launch.lightspeed_config is not None
-        path: Path = app.launch.lightspeed_config
+        assert app.launch.target.lightspeed_config is not None
+        path: Path = app.launch.target.lightspeed_config
         before = app.doctor.state.loaded
         change_on_disk(path)
         await wait_for(
@@ -247,7 +247,7 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
         assert polls == []  # the home screen: nobody looks at the files
         await open_config(app, pilot)
         await wait_for(pilot, lambda: len(polls) >= 3)  # shown: on the interval
-        assert app.launch.lightspeed_config in polls[-1]
+        assert app.launch.target.lightspeed_config in polls[-1]
 
         await pilot.press("1")
         await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
@@ -255,8 +255,8 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
         await wait_for(pilot, lambda: not watching(app))
         seen = len(polls)
         before = app.doctor.state.loaded
-        assert app.launch.lightspeed_config is not None
-        change_on_disk(app.launch.lightspeed_config)
+        assert app.launch.target.lightspeed_config is not None
+        change_on_disk(app.launch.target.lightspeed_config)
         await pilot.pause(0.5)  # ten intervals
         assert len(polls) == seen  # hidden: not one look
         assert app.doctor.state.loaded is before
@@ -328,8 +328,8 @@ def test_masking_covers_inline_values_defaults_and_multiline_blocks() -> None:
 async def test_a_broken_file_is_explained_and_its_fix_picked_up(app: LightspeedConsole) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_config(app, pilot)
-        assert app.launch.run_config is not None
-        path: Path = app.launch.run_config
+        assert app.launch.target.run_config is not None
+        path: Path = app.launch.target.run_config
         good = path.read_text()
         path.write_text(good + "providers: [unclosed\n")
         await wait_for(pilot, lambda: app.doctor.state.config_error is not None and not app.running)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.providers_screen import ProvidersScreen
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for, with_target
 
 OTHER_BASE_URL = "https://other-resource.openai.azure.com/openai/v1"
 
@@ -59,7 +58,7 @@ async def test_base_url_mismatch_is_flagged_in_red_with_the_run_yaml_line(
     assert sandbox.info.azure_base_url in original
     other = tmp_path / "run.yaml"
     other.write_text(original.replace(sandbox.info.azure_base_url, OTHER_BASE_URL))
-    launch = dataclasses.replace(launch_for(sandbox.info), run_config=other)
+    launch = with_target(launch_for(sandbox.info), run_config=other)
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
@@ -128,9 +127,7 @@ async def test_library_mode_shows_the_booted_library(sandbox: DemoSandbox, tmp_p
         "  client_id: ${env.CLIENT_ID}\n"
         "  client_secret: ${env.CLIENT_SECRET}\n"
     )
-    launch = dataclasses.replace(
-        launch_for(sandbox.info), lightspeed_config=library, run_config=None
-    )
+    launch = with_target(launch_for(sandbox.info), lightspeed_config=library, run_config=None)
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app), timeout=60)
@@ -180,7 +177,7 @@ async def test_a_thousand_providers_and_ten_thousand_models_fill_in_bulk(
     assert sandbox.info is not None
     big = tmp_path / "run.yaml"
     big_run_yaml(big, 1000, 10_000)
-    launch = dataclasses.replace(launch_for(sandbox.info, read_only=True), run_config=big)
+    launch = with_target(launch_for(sandbox.info, read_only=True), run_config=big)
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)

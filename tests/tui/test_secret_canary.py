@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
 from screens.widgets.confirm import ConfirmDialog
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, wait_for, with_target
 from tests.tui.pinned import WRONG_SECRET, pinned_sandbox
 
 CLIENT_SECRET_CANARY = "CanaryClientSecret8Q~4e7b1d"
@@ -147,7 +147,7 @@ def canary_app(sandbox: DemoSandbox, folder: Path) -> LightspeedConsole:
         "CLIENT_ID": CANARY_CLIENT_ID,
         "CLIENT_SECRET": CLIENT_SECRET_CANARY,
     }
-    launch = replace(
+    launch = with_target(
         launch_for(info),
         lightspeed_config=folder / "lightspeed-stack.yaml",
         run_config=folder / "run.yaml",

@@ -27,7 +27,7 @@ from screens.help import HelpScreen
 from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
-from tests.tui.conftest import SIZE, all_checks_done, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, wait_for, with_target
 from tests.tui.pinned import WORKDIR, WRONG_SECRET, Pinned, pin_app, pinned_sandbox
 
 SnapCompare = Callable[..., bool]
@@ -126,8 +126,8 @@ def test_help(pinned: Pinned, snap_compare: SnapCompare) -> None:
 
 def test_doctor_with_a_wrong_client_secret(pinned: Pinned, snap_compare: SnapCompare) -> None:
     launch = pinned.app().launch
-    environ = {**(launch.environ or {}), "CLIENT_SECRET": WRONG_SECRET}
-    app = pin_app(LightspeedConsole(replace(launch, environ=environ)))
+    environ = {**launch.target.environ, "CLIENT_SECRET": WRONG_SECRET}
+    app = pin_app(LightspeedConsole(with_target(launch, environ=environ)))
 
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: all_checks_done(app))
@@ -143,7 +143,8 @@ def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
     library one boots its run.yaml in OGX 1.2.5's library client."""
     settings, problems = load_user_settings(WORKDIR / "deployments.toml")
     assert problems == []
-    launch = replace(pinned.app().launch, settings=settings, deployment="sandbox", tag="sandbox")
+    launch = with_target(pinned.app().launch, deployment="sandbox", tag="sandbox")
+    launch = replace(launch, settings=settings)
     app = pin_app(LightspeedConsole(launch))
 
     async def run_before(pilot: Pilot[None]) -> None:

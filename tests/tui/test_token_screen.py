@@ -19,7 +19,7 @@ from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
 from tests.support import hostile_servers as h
 from tests.support.hostile_servers import HostileServers
-from tests.tui.conftest import SIZE, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, launch_for, text_of, wait_for, with_target
 
 
 def token_done(app: LightspeedConsole) -> bool:
@@ -103,7 +103,7 @@ async def test_countdown_follows_the_frozen_clock(sandbox: DemoSandbox) -> None:
 
 async def test_wrong_secret_shows_the_aadsts_diagnosis(sandbox: DemoSandbox) -> None:
     assert sandbox.info is not None
-    launch = dataclasses.replace(
+    launch = with_target(
         launch_for(sandbox.info, read_only=True),
         environ={**sandbox.info.environ, "CLIENT_SECRET": "wrong"},
     )

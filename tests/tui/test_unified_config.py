@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.widgets import Static, TabbedContent
 
 from console.settings.launch import Launch as LaunchInput
+from console.settings.target import Target
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.widgets.origins_table import OriginsTable
@@ -45,9 +46,11 @@ def app_for(folder: Path) -> LightspeedConsole:
     (folder / "profile.yaml").write_text(PROFILE)
     return LightspeedConsole(
         LaunchInput(
-            lightspeed_config=folder / "lightspeed-stack.yaml",
+            Target(
+                folder / "lightspeed-stack.yaml",
+                environ={"CLIENT_SECRET": "unified-secret-value"},
+            ),
             read_only=True,
-            environ={"CLIENT_SECRET": "unified-secret-value"},
         )
     )
 
@@ -97,7 +100,7 @@ async def test_the_synthesized_run_yaml_and_its_origins(tmp_path: Path) -> None:
 async def test_a_legacy_file_has_no_origins_tab(tmp_path: Path) -> None:
     (tmp_path / "lightspeed-stack.yaml").write_text("name: t\nllama_stack:\n  url: http://x:1\n")
     app = LightspeedConsole(
-        LaunchInput(lightspeed_config=tmp_path / "lightspeed-stack.yaml", read_only=True)
+        LaunchInput(Target(tmp_path / "lightspeed-stack.yaml"), read_only=True)
     )
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
