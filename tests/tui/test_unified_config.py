@@ -99,9 +99,7 @@ async def test_the_synthesized_run_yaml_and_its_origins(tmp_path: Path) -> None:
 
 async def test_a_legacy_file_has_no_origins_tab(tmp_path: Path) -> None:
     (tmp_path / "lightspeed-stack.yaml").write_text("name: t\nllama_stack:\n  url: http://x:1\n")
-    app = LightspeedConsole(
-        LaunchInput(Target(tmp_path / "lightspeed-stack.yaml"), read_only=True)
-    )
+    app = LightspeedConsole(LaunchInput(Target(tmp_path / "lightspeed-stack.yaml"), read_only=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: app.doctor.state.loaded is not None and not app.running)
