@@ -23,7 +23,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.doctor.graph import RERUN_TOGETHER, STEPS
+from console.doctor.graph import RERUN_TOGETHER, STEPS, StepId
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.verdict import Outcome, verdict_of
 from screens.base import ConsoleScreen
@@ -77,7 +77,7 @@ class DoctorScreen(ConsoleScreen):
     def on_option_list_option_selected(self, _: OptionList.OptionSelected) -> None:
         self.action_run_selected()
 
-    def _selected(self) -> str:
+    def _selected(self) -> StepId:
         highlighted = self.query_one("#checks", OptionList).highlighted or 0
         return STEPS[min(highlighted, len(STEPS) - 1)].id
 
@@ -117,7 +117,7 @@ class DoctorScreen(ConsoleScreen):
         self.console.run_checks(RERUN_TOGETHER.get(step, (step,)))
 
 
-def _verdict(results: Mapping[str, CheckResult], *, running: bool) -> Text:
+def _verdict(results: Mapping[StepId, CheckResult], *, running: bool) -> Text:
     """What the checks so far verified: never "passed" when a step did not run."""
     if running or not results:
         return Text("")

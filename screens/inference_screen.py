@@ -27,6 +27,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 
+from console.doctor.graph import prerequisites
 from console.doctor.results import CheckResult, CheckStatus
 from console.inference.tail import AnswerTail
 from console.shared.redact import MASK, scrub
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from console.stack.providers import ModelView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-PREREQUISITES = ("config", "stack", "providers", "token")
+PREREQUISITES = prerequisites("inference")
 """The steps the inference needs, in the order the app runs them before it."""
 FLUSH_S = 1 / 30
 """How often streamed text is redrawn: pieces arriving faster are drawn together."""
@@ -69,7 +70,8 @@ class InferenceScreen(ConsoleScreen):
         self._spinner: Timer | None = None
         self._frame = 0
         self._started = 0.0
-        self._previous: CheckResult | None = None
+        self._previous_run = 0
+        """The inference result's run when this screen asked for a new one."""
 
     # ------------------------------------------------------------------ layout
 
@@ -106,9 +108,13 @@ class InferenceScreen(ConsoleScreen):
         mine = (
             self._worker is not None
             and not self._worker.is_finished
-            and self.console.doctor.state.results.get("inference") is self._previous
+            and self._inference_run() == self._previous_run
         )
         return mine or "inference" in self.console.running
+
+    def _inference_run(self) -> int:
+        result = self.console.doctor.state.results.get("inference")
+        return result.run if result is not None else 0
 
     def action_run(self) -> None:
         """Send the prompt to the chosen model, streamed; the answer shows as it arrives."""
@@ -119,7 +125,7 @@ class InferenceScreen(ConsoleScreen):
         number = self._run_number
         self._answer = AnswerTail()
         self._started = time.monotonic()
-        self._previous = self.console.doctor.state.results.get("inference")
+        self._previous_run = self._inference_run()
 
         def on_delta(text: str) -> None:
             # Called on the event loop for every piece: only collect here, draw on a timer.

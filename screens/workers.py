@@ -22,7 +22,7 @@ Switching to a named deployment (`screens.deployments_work`) posts the same mess
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ from textual.timer import Timer
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.watch import FileWatcher
-from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
+from console.doctor.graph import OFFLINE_STEPS, STEP_IDS, StepId
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
@@ -205,7 +205,7 @@ class ConsoleWorkers(App[None]):
     # ------------------------------------------------------------------ workers
 
     @work(exclusive=True, group="doctor")
-    async def run_checks(self, steps: Iterable[str] | None) -> None:
+    async def run_checks(self, steps: Iterable[StepId] | None) -> None:
         """Run every step (None), or the given ones in order, redrawing after each."""
         if self._waiting_for_target():
             return
@@ -236,9 +236,7 @@ class ConsoleWorkers(App[None]):
         """Run the test inference; prerequisites run first when they have not."""
         if self._waiting_for_target():
             return
-        for step in ("config", "stack", "providers", "token"):
-            if not self.doctor.is_current(step):
-                await self._step(step, self.doctor.run_step(step))
+        await self.doctor.ensure_current("inference", around=self._step)
         await self._step(
             "inference",
             self.doctor.infer(model=model, prompt=prompt, stream=stream, on_delta=on_delta),
@@ -338,11 +336,11 @@ class ConsoleWorkers(App[None]):
         if outcome.ok and facts.is_input:
             self.reload_config()
 
-    async def _step(self, step: str, run: object) -> CheckResult:
+    async def _step(self, step: StepId, run: Awaitable[CheckResult]) -> CheckResult:
         self.running.add(step)
         self.revision += 1
         try:
-            result: CheckResult = await run  # type: ignore[misc]
+            result = await run
         finally:
             self.running.discard(step)
         level = {

@@ -21,9 +21,9 @@ release cannot be booted on this machine (not verified, and why).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -31,29 +31,23 @@ from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.context import CommandContext
 from console.commands.live import (
     add_live_options,
-    library_session_for,
-    live_options,
     narrate_boot,
     report_failure,
     report_not_verified,
-    session_for,
+    target_for,
 )
-from console.config.loaded import Loaded
 from console.config.loader import RUN_CONFIG_UNREADABLE
-from console.settings.live import LiveOptions
-from console.shared.diagnosis import DiagnosedError, Diagnosis
+from console.doctor.graph import StepId
+from console.doctor.live import LIBRARY_TITLE
+from console.doctor.results import CheckResult, CheckStatus
+from console.doctor.runner import Around, Doctor
+from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import run_coroutine
 from console.shared.output import emit, emit_json, narrate
 
 if TYPE_CHECKING:
     from console.inference.run import InferenceResult
-    from console.library.session import LibrarySession
-    from console.stack.session import StackSession
-
-
-class _ConfigProblem(Exception):
-    """Said on stderr already; the command exits 2."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -109,85 +103,55 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
-    """Token, discovery, inference; the exit code says which step failed, if any."""
-    from console.library.errors import NotVerified
-    from console.stack.session import NoServer
-
-    options = live_options(args, context)
+    """The doctor's steps the inference needs, then the inference; the code says what failed."""
     given: SecretStr | None = None
     if args.token_file is not None:  # a usage error, found before anything is asked of a server
         given = _read_token(args.token_file)
         if given is None:
             return ExitCode.ERROR
+    target = target_for(args, context, model=args.model, prompt=args.prompt)
     loaded = load_for(args, context, lightspeed_optional=True)
-    session = session_for(options, loaded)
-    if session is None:
-        return ExitCode.ERROR
-    if isinstance(session, NoServer) and session.reason == "library-mode":
+    library = loaded.llama_stack is not None and loaded.llama_stack.mode == "library"
+    if library and target.options.url is None:
         if args.responses:
             narrate("error: --responses: library mode tests chat completions only", "red")
             narrate("  remedy: drop --responses (the provider data travels the same way)")
             return ExitCode.ERROR
         if loaded.run is None:
             raise UnusableConfig([f for f in loaded.findings if f.code == RUN_CONFIG_UNREADABLE])
-        library = library_session_for(context, options, loaded)
-        try:
-            return run_coroutine(
-                _infer_library(args, options, loaded, library, given, context.environ)
-            )
-        except _ConfigProblem:
-            return ExitCode.ERROR
-        except NotVerified as why:
-            report_not_verified(why.reason, why.remedy)
-            if args.json:
-                emit_json({"ok": False, "step": "boot", "not_verified": why.reason})
-            return ExitCode.INCOMPLETE
-    if isinstance(session, NoServer):
-        narrate(f"error: {session.message}", "red")
-        narrate(f"  remedy: {session.remedy}")
+    if given is None and loaded.lightspeed is None:
+        narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
+        narrate("  remedy: pass -c lightspeed-stack.yaml, or --token-file with a token")
         return ExitCode.ERROR
+    doctor = Doctor(target)
+    doctor.adopt(loaded)
+    if given is not None:
+        doctor.use_token(given)
+    return run_coroutine(_infer(args, doctor))
+
+
+async def _infer(args: argparse.Namespace, doctor: Doctor) -> ExitCode:
+    """What the inference needs that is not done (the doctor's graph says), then the call."""
+    streaming_text = args.stream and not args.json and not args.responses
     try:
-        return run_coroutine(_infer(args, options, loaded, session, given, context.environ))
-    except _ConfigProblem:
-        return ExitCode.ERROR
-
-
-async def _infer_library(  # noqa: PLR0917 - one call site, each part of the run
-    args: argparse.Namespace,
-    options: LiveOptions,
-    loaded: Loaded,
-    session: LibrarySession,
-    given: SecretStr | None,
-    environ: Mapping[str, str],
-) -> ExitCode:
-    """Library mode: boot as Lightspeed starts, discover, token, a new client, the inference."""
-    from console.inference.run import DEFAULT_PROMPT
-
-    try:
-        try:
-            token = given if given is not None else await acquire_token(options, loaded, environ)
-        except DiagnosedError as error:
-            return _failed(args, error.diagnosis, "token")
-        try:
-            report = await session.boot(None)
-            info = await session.info()
-            discovery = await session.discover(loaded)
-        except DiagnosedError as error:
-            return _failed(args, error.diagnosis.scrubbed([token]), "boot")
-        narrate_boot(report)
-        narrate(f"provider data in {info.header_name}", "dim")
-        narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
-        streaming_text = args.stream and not args.json
-        result = await session.chat(
-            token,
-            discovery.azure_base_url,
+        ran = await doctor.ensure_current("inference", around=_narrated(doctor))
+        # The first that failed or could not be done: later ones were skipped because of it.
+        for step in ran:
+            if step.status in (CheckStatus.FAIL, CheckStatus.SKIP):
+                return _stopped(args, doctor, step)
+        await doctor.infer(
             model=args.model,
-            prompt=args.prompt or DEFAULT_PROMPT,
+            prompt=args.prompt,
             stream=args.stream,
             on_delta=emit if streaming_text else None,
+            api="responses" if args.responses else "chat.completions",
+            exact_model=args.exact_model,
+            reveal=args.show_token,
         )
     finally:
-        await session.aclose()
+        await doctor.aclose()
+    result = doctor.state.inference
+    assert result is not None  # the inference step ran: its prerequisites held
     if result.client_rebuilt_s is not None:
         narrate(
             f"a new library client with the token took {result.client_rebuilt_s:.1f} s (as "
@@ -199,82 +163,59 @@ async def _infer_library(  # noqa: PLR0917 - one call site, each part of the run
     return _report(args, result, streamed=streaming_text)
 
 
-async def _infer(  # noqa: PLR0917 - one call site, each part of the run
-    args: argparse.Namespace,
-    options: LiveOptions,
-    loaded: Loaded,
-    session: StackSession,
-    given: SecretStr | None,
-    environ: Mapping[str, str],
-) -> ExitCode:
-    from console.inference.run import DEFAULT_PROMPT, run_chat, run_responses
+def _narrated(doctor: Doctor) -> Around:
+    """Each step the inference needs, run, then said on stderr as the operator follows it."""
 
-    async with session:
-        try:
-            token = given if given is not None else await acquire_token(options, loaded, environ)
-        except DiagnosedError as error:
-            return _failed(args, error.diagnosis, "token")
-        narrate(f"llama stack: {session.url}", "dim")
-        try:
-            info = await session.info()
-            discovery = await session.discover(loaded)
-        except DiagnosedError as error:
-            return _failed(args, error.diagnosis.scrubbed([token]), "server")
-        narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
-        narrate(f"azure base URL (as Lightspeed discovers it): {discovery.azure_base_url}", "dim")
-        streaming_text = args.stream and not args.json and not args.responses
-        request: dict[str, Any] = {
-            "model": args.model,
-            "prompt": args.prompt or DEFAULT_PROMPT,
-            "exact_model": args.exact_model,
-            "reveal": args.show_token,
-        }
-        if args.responses:
-            result = await run_responses(session, token, discovery.azure_base_url, **request)
-        else:
-            result = await run_chat(
-                session,
-                token,
-                discovery.azure_base_url,
-                stream=args.stream,
-                on_delta=emit if streaming_text else None,
-                **request,
-            )
-    if streaming_text and result.answer:
-        emit("\n")
-    return _report(args, result, streamed=streaming_text)
+    async def run(step: StepId, running: Awaitable[CheckResult]) -> CheckResult:
+        result = await running
+        state = doctor.state
+        if step == "token" and state.token_manager is not None:  # asked, answered or not
+            manager = state.token_manager
+            narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
+        if result.status not in (CheckStatus.PASS, CheckStatus.WARN):
+            return result
+        if step == "stack" and state.stack_info is not None:
+            info = state.stack_info
+            boot = state.library_boot
+            if boot is not None:
+                narrate_boot(boot)
+                narrate(f"provider data in {info.header_name}", "dim")
+            else:
+                narrate(f"llama stack: {info.url}", "dim")
+                narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
+        elif step == "providers" and state.survey is not None and state.survey.discovery:
+            found = state.survey.discovery.azure_base_url
+            narrate(f"azure base URL (as Lightspeed discovers it): {found}", "dim")
+        elif step == "token" and state.token is not None:
+            for check in state.token.failed_checks:
+                narrate(f"warning: token check {check.name} failed: {check.remedy}", "yellow")
+        return result
+
+    return run
 
 
-async def acquire_token(
-    options: LiveOptions, loaded: Loaded, environ: Mapping[str, str]
-) -> SecretStr:
-    """The access token from Entra ID, as Lightspeed gets it (``run`` reads ``--token-file``).
+def _stopped(args: argparse.Namespace, doctor: Doctor, result: CheckResult) -> ExitCode:
+    """Why the inference could not be sent, and the code that says it.
 
-    The request is made as ``check`` makes it: ``--authority``, ``--ca-bundle``,
-    ``--token-timeout`` and ``--retries``.
-
-    Raises `DiagnosedError` when the token request fails, `_ConfigProblem` (already said
-    on stderr) when the configuration cannot produce one.
+    A failure with a diagnosis is a live call that failed (1); without one, a configuration
+    that cannot make the call (2: no server URL, no azure_entra_id, a bad header name); a
+    skipped step is one this machine could not do (3: a release that cannot be booted).
     """
-    from console.commands.token import usable_settings
-    from console.entra.manager import TokenError, TokenManager
-
-    if loaded.lightspeed is None:
-        narrate("error: no lightspeed-stack.yaml to read azure_entra_id from", "red")
-        narrate("  remedy: pass -c lightspeed-stack.yaml, or --token-file with a token")
-        raise _ConfigProblem
-    settings = usable_settings(loaded)
-    if settings is None:
-        raise _ConfigProblem
-    try:
-        manager = TokenManager.for_options(settings, options, environ)
-        narrate(f"token: client {manager.client_id}, authority {manager.authority.url}", "dim")
-        status = await manager.get_token()
-    except TokenError as error:
-        raise DiagnosedError(error.diagnosis) from None
-    for check in status.failed_checks:
-        narrate(f"warning: token check {check.name} failed: {check.remedy}", "yellow")
-    return status.token
+    if result.status is CheckStatus.SKIP:
+        report_not_verified(result.summary.removeprefix("not verified: "), result.remedy)
+        if args.json:
+            emit_json({"ok": False, "step": result.step, "not_verified": result.summary})
+        return ExitCode.INCOMPLETE
+    if result.diagnosis is not None:
+        library = result.title == LIBRARY_TITLE or doctor.state.library_boot is not None
+        names = {"stack": "boot" if library else "server", "providers": "server"}
+        return _failed(args, result.diagnosis, names.get(result.step, result.step))
+    narrate(f"error: {result.summary}", "red")
+    for line in result.details[:5]:
+        narrate(f"  {line}")
+    if result.remedy:
+        narrate(f"  remedy: {result.remedy}")
+    return ExitCode.ERROR
 
 
 def _read_token(path: Path) -> SecretStr | None:

@@ -216,7 +216,7 @@ async def check_token(target: Target, state: DoctorState, params: RunParameters)
 async def check_inference(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """A test inference with the provider-data header, as the run's request asks for it."""
     from console.inference.request import DEFAULT_PROMPT
-    from console.inference.run import run_chat
+    from console.inference.run import run_chat, run_responses
     from console.library.session import LibrarySession
     from console.stack.session import StackSession
 
@@ -229,26 +229,41 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
     base_url = discovery.azure_base_url if discovery else None
     model = request.model or target.options.model
     prompt = request.prompt or target.options.prompt or DEFAULT_PROMPT
+    token = state.token.token
     if isinstance(session, LibrarySession):
         result = await session.chat(
-            state.token.token,
+            token,
             base_url,
             model=model,
             prompt=prompt,
             stream=request.stream,
             on_delta=request.on_delta,
+            exact_model=request.exact_model,
         )
     else:
         assert isinstance(session, StackSession)
-        result = await run_chat(
-            session,
-            state.token.token,
-            base_url,
-            model=model,
-            prompt=prompt,
-            stream=request.stream,
-            on_delta=request.on_delta,
-        )
+        if request.api == "responses":
+            result = await run_responses(
+                session,
+                token,
+                base_url,
+                model=model,
+                prompt=prompt,
+                exact_model=request.exact_model,
+                reveal=request.reveal,
+            )
+        else:
+            result = await run_chat(
+                session,
+                token,
+                base_url,
+                model=model,
+                prompt=prompt,
+                stream=request.stream,
+                on_delta=request.on_delta,
+                exact_model=request.exact_model,
+                reveal=request.reveal,
+            )
     state.inference = result
     if result.diagnosis is not None:
         return failed("inference", title, result.diagnosis)

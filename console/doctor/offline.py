@@ -26,7 +26,6 @@ async def check_config(target: Target, state: DoctorState, _: RunParameters) -> 
     writes, a hung network mount) must not keep the console alive after a quit.
     """
     from console.config.errors import ConfigFileError
-    from console.shared.findings import unusable
 
     await state.drop_session()
     state.loaded = None
@@ -43,6 +42,14 @@ async def check_config(target: Target, state: DoctorState, _: RunParameters) -> 
             f"{error.location}: {error.message}",
             remedy=error.remedy,
         )
+    return adopt_loaded(loaded, state)
+
+
+def adopt_loaded(loaded: Loaded, state: DoctorState) -> CheckResult:
+    """The config step's result for files already read (by this step, or by a command)."""
+    from console.shared.findings import unusable
+
+    title = title_of("config")
     previous = state.token_manager
     if previous is not None and previous.settings != loaded.entra:
         # azure_entra_id changed on disk: the next token must use the new settings.

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from console.doctor.graph import StepId
 from console.shared.diagnosis import Diagnosis
 from console.shared.sanitize import visible
 
@@ -32,7 +33,7 @@ class CheckResult:
     they are made visible, one line each, when the result is made (`console.shared.sanitize`).
     """
 
-    step: str
+    step: StepId
     title: str
     status: CheckStatus
     summary: str
@@ -42,8 +43,11 @@ class CheckResult:
     details: tuple[str, ...] = ()
     out_of_date: bool = False
     """A later re-run of a step this one depends on threw away what it found."""
-    blocked_by: str | None = None
+    blocked_by: StepId | None = None
     """Skipped because this step (the first failure upstream) failed or was skipped."""
+    run: int = 0
+    """Which run of a step this is, counted by its doctor (0: not yet recorded by one), so a
+    caller can tell a new result from the one it saw, whatever their contents."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "summary", visible(self.summary))
@@ -63,6 +67,7 @@ class CheckResult:
             "details": list(self.details),
             "out_of_date": self.out_of_date,
             "blocked_by": self.blocked_by,
+            "run": self.run,
         }
 
     def timed(self, seconds: float) -> CheckResult:
@@ -70,7 +75,7 @@ class CheckResult:
         return replace(self, duration_s=seconds)
 
 
-def failed(step: str, title: str, diagnosis: Diagnosis) -> CheckResult:
+def failed(step: StepId, title: str, diagnosis: Diagnosis) -> CheckResult:
     """A failed step explained by a live call's `Diagnosis`."""
     return CheckResult(
         step,

@@ -13,14 +13,25 @@ The steps themselves are in `console.doctor.offline` and `console.doctor.live`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.doctor.graph import BY_ID, DROPS, STEP_IDS, STEPS, Step
+from console.doctor.graph import (
+    BY_ID,
+    DROPS,
+    STEP_IDS,
+    STEPS,
+    Step,
+    StepId,
+    prerequisites,
+    title_of,
+)
 from console.doctor.live import check_inference, check_providers, check_stack, check_token
-from console.doctor.offline import check_config, check_enrichment, check_findings
+from console.doctor.offline import adopt_loaded, check_config, check_enrichment, check_findings
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.state import (
     DoctorState,
@@ -29,9 +40,18 @@ from console.doctor.state import (
 )
 from console.settings.live import LiveOptions
 from console.settings.target import Target
+from console.shared.azure import DEFAULT_SCOPE
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from console.config.loaded import Loaded
+    from console.inference.request import Api
 
 StepRunner = Callable[[Target, DoctorState, RunParameters], Awaitable[CheckResult]]
-RUNNERS: dict[str, StepRunner] = {
+Around = Callable[[StepId, Awaitable[CheckResult]], Awaitable[CheckResult]]
+"""What wraps one step's run (`Doctor.ensure_current`)."""
+RUNNERS: dict[StepId, StepRunner] = {
     "config": check_config,
     "findings": check_findings,
     "enrichment": check_enrichment,
@@ -48,6 +68,7 @@ class Doctor:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.state = DoctorState()
+        self._runs = itertools.count(1)
 
     @property
     def lightspeed_config(self) -> Path | None:
@@ -89,7 +110,7 @@ class Doctor:
         await self.state.drop_session()
         self.state = DoctorState()
 
-    async def run_step(self, step_id: str, params: RunParameters | None = None) -> CheckResult:
+    async def run_step(self, step_id: StepId, params: RunParameters | None = None) -> CheckResult:
         """Run (or re-run) one step; its prerequisites must have run, or it is skipped."""
         step = BY_ID[step_id]
         blocked = self._blocked(step)
@@ -99,11 +120,54 @@ class Doctor:
             started = time.perf_counter()
             result = await RUNNERS[step.id](self.target, self.state, params or RunParameters())
             result = result.timed(time.perf_counter() - started)
+        result = replace(result, run=next(self._runs))
         self.state.results[step.id] = result
         self._mark_out_of_date(step)
         return result
 
-    def is_current(self, step_id: str) -> bool:
+    async def ensure_current(
+        self, step_id: StepId, *, around: Around | None = None
+    ) -> list[CheckResult]:
+        """Run, in order, what ``step_id`` needs (the graph says what) that is not current.
+
+        ``around`` wraps each run (the console marks the step running and logs its end).
+        Returns the results of the steps it ran; ``step_id`` itself is the caller's to run.
+        """
+        ran: list[CheckResult] = []
+        for need in prerequisites(step_id):
+            if not self.is_current(need):
+                run = self.run_step(need)
+                ran.append(await (around(need, run) if around is not None else run))
+        return ran
+
+    def adopt(self, loaded: Loaded) -> CheckResult:
+        """Take files a command already read (and reported on) as the config step's run."""
+        result = replace(adopt_loaded(loaded, self.state), run=next(self._runs))
+        self.state.results["config"] = result
+        return result
+
+    def use_token(self, token: SecretStr) -> CheckResult:
+        """Take a token the operator gave (``--token-file``) instead of requesting one."""
+        from console.entra.manager import given_token_status
+
+        scope = (
+            self.state.loaded.entra.scope
+            if self.state.loaded and self.state.loaded.entra
+            else DEFAULT_SCOPE
+        )
+        self.state.token_manager = None
+        self.state.token = given_token_status(token, scope=scope)
+        result = CheckResult(
+            "token",
+            title_of("token"),
+            CheckStatus.PASS,
+            "given with --token-file; not requested from Entra ID",
+            run=next(self._runs),
+        )
+        self.state.results["token"] = result
+        return result
+
+    def is_current(self, step_id: StepId) -> bool:
         """Whether the step has a result that still holds: run, not failed, not out of date."""
         result = self.state.results.get(step_id)
         return (
@@ -121,9 +185,12 @@ class Doctor:
         prompt: str | None = None,
         stream: bool = False,
         on_delta: Callable[[str], object] | None = None,
+        api: Api = "chat.completions",
+        exact_model: bool = False,
+        reveal: bool = False,
     ) -> CheckResult:
         """Re-run the inference step with a chosen model and prompt, streamed if asked."""
-        request = InferenceRequest(model, prompt, stream, on_delta)
+        request = InferenceRequest(model, prompt, stream, on_delta, api, exact_model, reveal)
         return await self.run_step("inference", RunParameters(inference=request))
 
     def secrets(self) -> list[Any]:
@@ -181,5 +248,5 @@ class Doctor:
         return None
 
 
-def _skip(step: Step, summary: str, *, blocked_by: str | None = None) -> CheckResult:
+def _skip(step: Step, summary: str, *, blocked_by: StepId | None = None) -> CheckResult:
     return CheckResult(step.id, step.title, CheckStatus.SKIP, summary, blocked_by=blocked_by)

@@ -12,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from console.doctor.graph import StepId
+
 if TYPE_CHECKING:
     from console.config.enrichment import EnrichmentPreview
     from console.config.errors import ConfigFileError
     from console.config.loaded import Loaded
     from console.doctor.results import CheckResult
     from console.entra.manager import TokenManager, TokenStatus
-    from console.inference.request import InferenceResult
+    from console.inference.request import Api, InferenceResult
     from console.library.session import BootReport, LibrarySession
     from console.stack.session import NoServer, StackInfo, StackSession, StackSurvey
 
@@ -31,6 +33,11 @@ class InferenceRequest:
     prompt: str | None = None
     stream: bool = False
     on_delta: Callable[[str], object] | None = None
+    api: Api = "chat.completions"
+    exact_model: bool = False
+    """Send ``model`` as given, without mapping a bare name to the server's id."""
+    reveal: bool = False
+    """Show the token in the request's curl text (the operator asked for it)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class DoctorState:
     token_manager: TokenManager | None = None
     token: TokenStatus | None = None
     inference: InferenceResult | None = None
-    results: dict[str, CheckResult] = field(default_factory=dict)
+    results: dict[StepId, CheckResult] = field(default_factory=dict)
 
     @property
     def library_boot(self) -> BootReport | None:

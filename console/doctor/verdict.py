@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from console.doctor.graph import STEP_IDS, title_of
+from console.doctor.graph import STEP_IDS, StepId, title_of
 from console.doctor.results import CheckResult, CheckStatus
 
-VERIFYING_STEP = "inference"
+VERIFYING_STEP: StepId = "inference"
 """Without it, nothing says the deployment would answer."""
 
 
@@ -33,7 +33,7 @@ class Outcome(StrEnum):
 class NotVerified:
     """A step that did not run, and why."""
 
-    step: str
+    step: StepId
     title: str
     why: str
 

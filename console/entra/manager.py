@@ -219,6 +219,39 @@ def _quiet_sdk_logging() -> None:
             logger.addHandler(logging.NullHandler())
 
 
+def given_token_status(token: SecretStr, *, scope: str, clock: Clock = time.time) -> TokenStatus:
+    """A token the operator gave (``--token-file``), described as one that was requested.
+
+    Nothing was asked of Entra ID, so nothing is checked against the configuration; the
+    claims are decoded locally, for a rejected token's explanation.
+    """
+    try:
+        decoded = decode_jwt(token.get_secret_value())
+    except NotAJwtError:
+        decoded = None
+    payload = decoded.payload if decoded else {}
+    exp = payload.get("exp")
+    expires_on = 0  # unknown, or a time claim no date holds
+    if isinstance(exp, int) and not isinstance(exp, bool) and 0 < exp < 2**40:
+        expires_on = exp
+    tid = payload.get("tid")
+    now = clock()
+    return TokenStatus(
+        token=token,
+        token_type=TOKEN_TYPE,
+        expires_on=expires_on,
+        refresh_at=expires_on,
+        as_of=now,
+        acquired_at=now,
+        header=decoded.header if decoded else {},
+        claims=payload,
+        tenant=tid if isinstance(tid, str) else None,
+        checks=(),
+        authority="(given, not requested)",
+        scope=scope,
+    )
+
+
 class TokenManager:
     """Tokens for one ``azure_entra_id`` configuration, cached until their refresh point.
 

@@ -410,6 +410,7 @@ class LibrarySession:
         prompt: str = DEFAULT_PROMPT,
         stream: bool = False,
         on_delta: Callable[[str], object] | None = None,
+        exact_model: bool = False,
     ) -> InferenceResult:
         """A chat completion through a client built with the token, as Lightspeed sends one.
 
@@ -431,7 +432,7 @@ class LibrarySession:
             rebuilt = await self._client_for(data)
         except DiagnosedError as error:
             return self._result(None, common, endpoint, diagnosis=error.diagnosis)
-        chosen = pick_model(model, models, providers)
+        chosen = pick_model(model, models, providers, exact=exact_model)
         if isinstance(chosen, Diagnosis):
             return self._result(None, common, endpoint, diagnosis=chosen)
         booted = self._booted
