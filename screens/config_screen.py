@@ -14,6 +14,7 @@ reloads, like every step); the screen only redraws from what the reload produced
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -49,6 +50,25 @@ if TYPE_CHECKING:
     from console.config.loaded import Loaded
 
 
+@dataclass(frozen=True)
+class RevealedField:
+    """A masked value of a file shown in clear: which file tab, and which of its fields."""
+
+    file: str
+    key: str
+
+
+@dataclass(frozen=True)
+class RevealedVariable:
+    """An environment variable shown in clear in the env table."""
+
+    name: str
+
+
+Revealed = RevealedField | RevealedVariable
+"""What the operator revealed: at most one at a time."""
+
+
 class ConfigScreen(ConsoleScreen):
     """Both files with secrets masked, the env variables, the findings by line."""
 
@@ -82,7 +102,7 @@ class ConfigScreen(ConsoleScreen):
         super().__init__(console)
         self._shown: tuple[object, object] | None = None
         self._fields: dict[str, list[SecretField]] = {name: [] for name in FILE_IDS}
-        self._revealed: str | None = None
+        self._revealed: Revealed | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -164,10 +184,10 @@ class ConfigScreen(ConsoleScreen):
                 reason = loaded.run_choice.reason if file_id == "run" else "no file given"
                 view.show_message(f"No {default_label(file_id)} loaded: {reason}")
                 continue
-            revealed = None
-            prefix = f"field:{file_id}:"
-            if self._revealed and self._revealed.startswith(prefix):
-                revealed = self._revealed.removeprefix(prefix)
+            shown = self._revealed
+            revealed = (
+                shown.key if isinstance(shown, RevealedField) and shown.file == file_id else None
+            )
             view.show_text(
                 mask_text(file.yaml.text, self._fields[file_id], held, revealed=revealed)
             )
@@ -190,9 +210,8 @@ class ConfigScreen(ConsoleScreen):
         )
 
     def _fill_env(self, loaded: Loaded | None) -> None:
-        revealed = None
-        if self._revealed is not None and self._revealed.startswith("env:"):
-            revealed = self._revealed.removeprefix("env:")
+        shown = self._revealed
+        revealed = shown.name if isinstance(shown, RevealedVariable) else None
         references = loaded.env_references if loaded is not None else []
         label = self._env_table().show(references, self._environ(), revealed)
         self.query_one("#config-side", TabbedContent).get_tab("side-env").label = label
@@ -228,7 +247,7 @@ class ConfigScreen(ConsoleScreen):
         parts = [Text(f"{file.path}:{line}", style="bold")]
         field = self._field_at(file_id, line)
         if field is not None:
-            if self._revealed == f"field:{file_id}:{field.key}":
+            if self._revealed == RevealedField(file_id, field.key):
                 parts.append(Text(f"{field.path}: revealed (m masks it again)", style="yellow"))
             else:
                 parts.append(Text(f"{field.path}: masked secret (v reveals it, after a confirm)"))
@@ -348,7 +367,7 @@ class ConfigScreen(ConsoleScreen):
             )
             return
         self._confirm_reveal(
-            f"field:{file_id}:{field.key}",
+            RevealedField(file_id, field.key),
             Text.assemble(
                 "Show the value of ",
                 (field.path, "bold"),
@@ -375,7 +394,7 @@ class ConfigScreen(ConsoleScreen):
             )
             return
         self._confirm_reveal(
-            f"env:{name}",
+            RevealedVariable(name),
             Text.assemble(
                 "Show the value of the environment variable ",
                 (name, "bold"),
@@ -385,7 +404,7 @@ class ConfigScreen(ConsoleScreen):
             f"${name}",
         )
 
-    def _confirm_reveal(self, target: str, message: Text, what: str) -> None:
+    def _confirm_reveal(self, target: Revealed, message: Text, what: str) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 self._set_revealed(target)
@@ -405,7 +424,7 @@ class ConfigScreen(ConsoleScreen):
         self._set_revealed(None)
         self.console.events.add("config: masked again")
 
-    def _set_revealed(self, target: str | None) -> None:
+    def _set_revealed(self, target: Revealed | None) -> None:
         self._revealed = target
         self._draw_files()
         self._fill_env(self.console.doctor.state.loaded)

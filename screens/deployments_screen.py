@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable
 
 from console.doctor.fleet import Verdict
+from console.doctor.results import CheckStatus
 from console.settings.deployments import Deployment
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
@@ -48,7 +49,6 @@ _VERDICT_STYLE = {
     Verdict.TIMEOUT: "bold red",
     Verdict.ERROR: "bold red",
 }
-_STEP_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "-": "dim"}
 
 
 class DeploymentsScreen(ConsoleScreen):
@@ -131,8 +131,8 @@ class DeploymentsScreen(ConsoleScreen):
             tag,
             Text(_compact(check.generation)),
             Text(server),
-            Text(check.token, style=_STEP_STYLE.get(check.token, "")),
-            Text(check.inference, style=_STEP_STYLE.get(check.inference, "")),
+            Text(check.token, style=_step_style(check.token)),
+            Text(check.inference, style=_step_style(check.inference)),
             Text(check.verdict.value, style=_VERDICT_STYLE[check.verdict]),
             Text(age, style="cyan" if running else ""),
             Text(failure, style="red" if failure else ""),
@@ -196,3 +196,9 @@ def _age(seconds: float) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)} min ago"
     return f"{int(seconds // 3600)} h ago"
+
+
+def _step_style(status: str) -> str:
+    """A step's status column (``-`` when it did not run) in its status's colour."""
+    known = {member.value: member for member in CheckStatus}
+    return known[status].style if status in known else "dim"

@@ -57,11 +57,6 @@ _CLAIMS: tuple[tuple[str, str], ...] = (
     ("idtyp", "identity type (app: client credentials)"),
 )
 _DATE_CLAIMS = frozenset({"iat", "nbf", "exp"})
-_CHECK_MARKS = {
-    "pass": ("✓", "bold green"),
-    "fail": ("✗", "bold red"),
-    "unknown": ("?", "bold yellow"),
-}
 
 
 class TokenScreen(ConsoleScreen):
@@ -337,8 +332,10 @@ def _checks(checks: tuple[TokenCheck, ...]) -> Group:
     """One line per check; a failed or undecided one also says what was expected and why."""
     parts: list[Text] = [Text("checks against the configuration", style="bold")]
     for check in checks:
-        mark, style = _CHECK_MARKS[check.state]
-        parts.append(Text.assemble((f"{mark} ", style), (f"{check.name:<9}", "bold"), check.actual))
+        mark, style = check.look
+        parts.append(
+            Text.assemble((f"{mark} ", f"bold {style}"), (f"{check.name:<9}", "bold"), check.actual)
+        )
         if check.state != "pass":
             parts.append(Text(f"    expected {check.expected}", style="dim"))
             if check.remedy:

@@ -343,13 +343,8 @@ class ConsoleWorkers(App[None]):
             result = await run
         finally:
             self.running.discard(step)
-        level = {
-            CheckStatus.PASS: "success",
-            CheckStatus.WARN: "warning",
-            CheckStatus.FAIL: "error",
-            CheckStatus.SKIP: "info",
-        }[result.status]
-        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)  # type: ignore[arg-type]
+        level = result.status.level
+        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)
         if result.status is CheckStatus.FAIL:
             self.notify(result.summary, title=f"{result.title} failed", severity="error")
         self.revision += 1

@@ -36,12 +36,6 @@ OUTCOME_CODES = {
     Outcome.INCOMPLETE: ExitCode.INCOMPLETE,
 }
 OUTCOME_STYLES = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.INCOMPLETE: "yellow"}
-MARKS = {
-    CheckStatus.PASS: ("✓", "green"),
-    CheckStatus.WARN: ("!", "yellow"),
-    CheckStatus.FAIL: ("✗", "red"),
-    CheckStatus.SKIP: ("-", "dim"),
-}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -115,8 +109,7 @@ async def _run(doctor: Doctor, printer: object) -> list[CheckResult]:
             if callable(printer):
                 printer(result)
             else:
-                mark, _ = MARKS[result.status]
-                narrate(f"{mark} {result.step}: {result.status.value}", "dim")
+                narrate(f"{result.status.mark} {result.step}: {result.status.value}", "dim")
     finally:
         await doctor.aclose()
     return results
@@ -124,7 +117,7 @@ async def _run(doctor: Doctor, printer: object) -> list[CheckResult]:
 
 def print_result(result: CheckResult) -> None:
     """One step: mark, title, duration, summary; then remedy and details when relevant."""
-    mark, style = MARKS[result.status]
+    mark, style = result.status.mark, result.status.style
     duration = (
         f"{result.duration_s * 1000:6.0f} ms" if result.status is not CheckStatus.SKIP else " " * 9
     )

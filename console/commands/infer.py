@@ -41,6 +41,7 @@ from console.doctor.graph import StepId
 from console.doctor.live import LIBRARY_TITLE
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Around, Doctor
+from console.shared.azure import COGNITIVE_SERVICES
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import run_coroutine
@@ -90,7 +91,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=None,
         metavar="PATH",
         help="read the access token from a file ('-': stdin) instead of requesting one, "
-        "e.g. from `az account get-access-token --resource https://cognitiveservices.azure.com"
+        f"e.g. from `az account get-access-token --resource {COGNITIVE_SERVICES}"
         " --query accessToken -o tsv`; ASCII, at most 64 KiB",
     )
     parser.add_argument(

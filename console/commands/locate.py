@@ -19,6 +19,7 @@ from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
 from console.settings.user import SETTINGS_ENV, config_dir, settings_choice
+from console.shared.azure import PUBLIC_AUTHORITY_HOST
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, table
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     rows.append(
         (
             "authority",
-            os.environ.get("AZURE_AUTHORITY_HOST", "login.microsoftonline.com"),
+            os.environ.get("AZURE_AUTHORITY_HOST", PUBLIC_AUTHORITY_HOST),
             "AZURE_AUTHORITY_HOST, else the public cloud; --authority wins",
         )
     )

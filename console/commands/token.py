@@ -37,8 +37,6 @@ from console.shared.redact import describe
 from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 
-_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
-
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
@@ -172,7 +170,7 @@ def summary_pieces(status: TokenStatus, *, reveal: bool = False) -> list[Piece]:
     pieces.append("claims decoded locally; the signature is not checked (Azure OpenAI checks it)\n")
     pieces.append("checks\n")
     for check in status.checks:
-        mark, style = _MARKS[check.state]
+        mark, style = check.look
         shown = check.actual if check.ok else f"expected {check.expected}, got {check.actual}"
         pieces.extend(("  ", paint(mark, style), f" {check.name.ljust(9)}{visible(shown)}\n"))
         if check.remedy:

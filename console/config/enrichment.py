@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from console.config.azure_rule import FAILS, FLAG, azure_action, enrich_azure
 from console.config.envsubst import ENV_PATTERN
 from console.config.loaded import Loaded, LoadedFile
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
@@ -31,7 +32,6 @@ from console.shared.redact import is_secret_key, scrub
 if TYPE_CHECKING:
     from console.config.synthesis import Synthesis
 
-FLAG = "model_validation"
 _NULL_TOKENS = {"null", "Null", "NULL", "~"}
 _SCALAR_TOKEN = re.compile(
     r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#,}\]][^#,}\]\n]*?(?=\s+#|\s*[,}\]]|\s*$)"
@@ -155,20 +155,8 @@ def entra_configured(lightspeed_document: Any) -> bool:
 def enrich_plain(run_config: Any, azure_entra_id: Any) -> Any:
     """The rule on plain data, for checking the text edit (returns a new structure)."""
     result = to_plain(run_config)
-    if azure_entra_id is None or not isinstance(result, dict):
-        return result
-    providers = result.get("providers")
-    inference = providers.get("inference") if isinstance(providers, dict) else None
-    if not isinstance(inference, list):
-        return result
-    for provider in inference:
-        if not isinstance(provider, dict) or provider.get("provider_type") != AZURE_PROVIDER_TYPE:
-            continue
-        config = provider.get("config")
-        if config is None:
-            provider["config"] = config = {}
-        if isinstance(config, dict):
-            config[FLAG] = False
+    if azure_entra_id is not None:
+        enrich_azure(result)
     return result
 
 
@@ -253,10 +241,9 @@ def preview_files(run: LoadedFile, lightspeed_document: Any) -> EnrichmentPrevie
         name = str(provider.get("provider_id") or "(no provider_id)")
         line = _line(provider)
         config = provider.get("config")
-        if "config" in provider and config is not None and not isinstance(config, dict):
-            skipped.append(
-                SkippedProvider(name, line, "config is not a mapping (Lightspeed would fail here)")
-            )
+        if azure_action(provider) == "fails":
+            what = "empty (null)" if config is None else "not a mapping"
+            skipped.append(SkippedProvider(name, line, f"config is {what}: {FAILS}"))
             continue
         if isinstance(config, dict) and config.get(FLAG) is False:
             continue
@@ -504,9 +491,9 @@ class _Unparseable:
 def _dump_enriched(original: str, path: Path) -> str:
     document = parse_yaml_text(original, path, comments=True)
     for provider in _azure_entries(document):
+        if azure_action(provider) == "create":
+            provider["config"] = CommentedMap()
         config = provider.get("config")
-        if config is None:
-            provider["config"] = config = CommentedMap()
         if isinstance(config, dict):
             config[FLAG] = False
     yaml = round_trip_yaml()

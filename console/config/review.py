@@ -15,7 +15,7 @@ from console.config.lightspeed import Generation
 from console.config.startup_rules import startup_refusals
 from console.config.views import RunProvider
 from console.config.yamlio import node_at
-from console.shared.azure import AZURE_PROVIDER_TYPE
+from console.shared.azure import AZURE_PROVIDER_TYPE, DEFAULT_SCOPE
 from console.shared.findings import WRONG_TYPE, Finding, Severity
 from console.shared.hostnames import url_host_problem
 from console.shared.redact import MASK
@@ -128,7 +128,7 @@ def entra_block(loaded: Loaded) -> Iterator[Finding]:
             remedy=(
                 "The client-credentials flow only accepts '<resource>/.default' "
                 "(Entra ID answers AADSTS1002012); use "
-                "https://cognitiveservices.azure.com/.default for Azure OpenAI."
+                f"{DEFAULT_SCOPE} for Azure OpenAI."
             ),
         )
     if entra.tenant_id is not None:

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.config.azure_rule import FAILS, azure_action, enrich_azure
 from console.config.baseline import DefaultBaseline
 from console.config.lightspeed import section_of
 from console.shared.azure import AZURE_PROVIDER_TYPE
@@ -450,19 +451,19 @@ def _deep_merge_list_replace(base: dict[str, Any], overlay: dict[str, Any]) -> d
 
 
 def _enrich_azure(document: dict[str, Any]) -> None:
+    """Lightspeed's Azure enrichment (`console.config.enrichment`'s rule), each provider it
+    enriched marked for its origin; a config it fails on fails the synthesis, as in Lightspeed."""
     providers = document.get("providers")
     inference = providers.get("inference") if isinstance(providers, dict) else None
-    for provider in inference if isinstance(inference, list) else []:
-        if not isinstance(provider, dict) or provider.get("provider_type") != AZURE_PROVIDER_TYPE:
-            continue
-        config = provider.setdefault("config", {})
-        if not isinstance(config, dict):
-            raise SynthesisError(
-                f"the remote::azure provider {provider.get('provider_id')!r} has a config that "
-                "is not a mapping; Lightspeed's enrichment fails on it",
-                "Make the provider's config a mapping.",
-            )
-        config["model_validation"] = False
+    enriched = [p for p in (inference if isinstance(inference, list) else [])
+                if azure_action(p) in ("create", "set")]  # fmt: skip
+    for provider in enrich_azure(document):
+        raise SynthesisError(
+            f"the remote::azure provider {provider.get('provider_id')!r} has a config that "
+            f"is not a mapping: {FAILS}",
+            "Make the provider's config a mapping.",
+        )
+    for provider in enriched:
         provider[_ENRICHED] = True
 
 

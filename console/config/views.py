@@ -172,6 +172,7 @@ class TypedReader:
                 line=self.line(path),
                 message=f"{format_path(path)} is {found}; expected {expected}",
                 remedy=f"Write {expected} at {format_path(path)}.",
+                key=path,
             )
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from console.doctor.graph import StepId
 from console.shared.diagnosis import Diagnosis
@@ -23,6 +23,30 @@ class CheckStatus(StrEnum):
     WARN = "warn"
     FAIL = "fail"
     SKIP = "skip"
+
+    @property
+    def mark(self) -> str:
+        """One character, the same in ``check``'s lines and on the doctor screen."""
+        return _LOOKS[self][0]
+
+    @property
+    def style(self) -> str:
+        """Its colour (a Rich style), the same in the CLI and the console."""
+        return _LOOKS[self][1]
+
+    @property
+    def level(self) -> Literal["success", "warning", "error", "info"]:
+        """Its level in the console's event log."""
+        return _LOOKS[self][2]
+
+
+_LOOKS: dict[CheckStatus, tuple[str, str, Literal["success", "warning", "error", "info"]]] = {
+    CheckStatus.PASS: ("✓", "green", "success"),
+    CheckStatus.WARN: ("!", "yellow", "warning"),
+    CheckStatus.FAIL: ("✗", "red", "error"),
+    CheckStatus.SKIP: ("-", "dim", "info"),
+}
+"""How each status looks: one table for every place that shows one."""
 
 
 @dataclass(frozen=True)

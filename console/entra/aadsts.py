@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from console.shared.azure import DEFAULT_SCOPE, PUBLIC_AUTHORITY_HOST
+
 _CODE = re.compile(r"AADSTS(\d{4,8})")
 
-LOOKUP_URL = "https://login.microsoftonline.com/error?code={code}"
+LOOKUP_URL = f"https://{PUBLIC_AUTHORITY_HOST}/error?code={{code}}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ CATALOGUE: dict[int, AadstsEntry] = {
             500011,
             "Resource not found in the tenant",
             "The resource named by the scope has no service principal in this tenant.",
-            "For Azure OpenAI the scope is https://cognitiveservices.azure.com/.default; "
+            f"For Azure OpenAI the scope is {DEFAULT_SCOPE}; "
             "check azure_entra_id.scope for typos, and that the tenant is the one that "
             "holds the Azure OpenAI resource.",
         ),
@@ -89,15 +91,13 @@ CATALOGUE: dict[int, AadstsEntry] = {
             50001,
             "Resource disabled or not found",
             "The resource named by the scope is disabled or does not exist in the tenant.",
-            "Check azure_entra_id.scope; for Azure OpenAI use "
-            "https://cognitiveservices.azure.com/.default.",
+            f"Check azure_entra_id.scope; for Azure OpenAI use {DEFAULT_SCOPE}.",
         ),
         AadstsEntry(
             1002012,
             "Scope not valid for client credentials",
             "The client-credentials flow only accepts a scope of the form '<resource>/.default'.",
-            "Set azure_entra_id.scope to https://cognitiveservices.azure.com/.default (or "
-            "remove it: that is the default).",
+            f"Set azure_entra_id.scope to {DEFAULT_SCOPE} (or remove it: that is the default).",
         ),
         AadstsEntry(
             50196,

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from console.entra.errors import TokenError, insecure_authority
+from console.shared.azure import PUBLIC_AUTHORITY_HOST
 from console.shared.diagnosis import Diagnosis
 from console.shared.hostnames import url_host_problem
 
-PUBLIC_HOST = "login.microsoftonline.com"
+PUBLIC_HOST = PUBLIC_AUTHORITY_HOST
 ENV_VAR = "AZURE_AUTHORITY_HOST"
 
 CLOUDS: dict[str, str] = {

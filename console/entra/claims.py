@@ -18,6 +18,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from console.shared.azure import DEFAULT_SCOPE
+
 CheckState = Literal["pass", "fail", "unknown"]
 MAX_EPOCH = 253_402_300_799
 """9999-12-31T23:59:59Z: a time claim beyond it (either way) is no date at all."""
@@ -58,9 +60,17 @@ class TokenCheck:
             return "unknown"
         return "pass" if self.ok else "fail"
 
+    @property
+    def look(self) -> tuple[str, str]:
+        """Its mark and colour, the same in ``token`` and on the token screen."""
+        return _CHECK_LOOKS[self.state]
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``, with the state spelled out."""
         return asdict(self) | {"state": self.state}
+
+
+_CHECK_LOOKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
 
 
 def _b64url_json(part: str, what: str) -> dict[str, Any]:
@@ -147,7 +157,7 @@ def _check_audience(payload: dict[str, Any], scope: str) -> TokenCheck:
         ""
         if ok
         else "The token is for another resource than Azure OpenAI will accept: set "
-        "azure_entra_id.scope to https://cognitiveservices.azure.com/.default."
+        f"azure_entra_id.scope to {DEFAULT_SCOPE}."
     )
     return TokenCheck("aud", ok, expected, actual_text, remedy)
 

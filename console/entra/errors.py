@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pydantic import SecretStr
 
 from console.entra import aadsts
+from console.shared.azure import PUBLIC_AUTHORITY_HOST
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 
 _HTTP_STATUS = re.compile(r"HTTP Error: (\d{3})")
@@ -188,7 +189,7 @@ def _classify(chain: list[BaseException], text: str, request: TokenRequest) -> D
         return Diagnosis(
             "AUTHORITY_NOT_KNOWN",
             "Authority not known to Entra ID",
-            "Instance discovery at login.microsoftonline.com does not know this authority.",
+            f"Instance discovery at {PUBLIC_AUTHORITY_HOST} does not know this authority.",
             "Name a sovereign cloud with --authority usgov|china, or give the authority URL "
             "(instance discovery is then skipped).",
             request.authority,

@@ -14,6 +14,8 @@ from console.config.views import EntraIdSettings
 from console.shared.findings import Finding, unusable
 
 ENTRA_FIELDS = ("tenant_id", "client_id", "client_secret")
+ENTRA_BLOCK = ("azure_entra_id",)
+"""Where the block is in lightspeed-stack.yaml's tree."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def wrong_types(loaded: Loaded) -> list[Finding]:
     return [
         finding
         for finding in unusable(loaded.findings)
-        if finding.file == where and finding.message.startswith("azure_entra_id")
+        if finding.file == where and finding.key is not None and finding.key[:1] == ENTRA_BLOCK
     ]
 
 
@@ -54,9 +56,7 @@ def entra_problems(loaded: Loaded) -> list[EntraProblem]:
         ]
     problems: list[EntraProblem] = []
     references = [
-        ref
-        for ref in loaded.env_references
-        if ref.file == where and ref.path[:1] == ("azure_entra_id",)
+        ref for ref in loaded.env_references if ref.file == where and ref.path[:1] == ENTRA_BLOCK
     ]
     for ref in references:
         if ref.is_missing:

@@ -23,6 +23,8 @@ from typing import BinaryIO
 
 from pydantic import SecretStr
 
+from console.shared.azure import COGNITIVE_SERVICES
+
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 """The most a token file may hold: an Entra ID token is 2-3 KB."""
 
@@ -30,7 +32,7 @@ STDIN = "-"
 
 _AZ_HINT = (
     "Write only the token into it: az account get-access-token --resource "
-    "https://cognitiveservices.azure.com --query accessToken -o tsv > FILE"
+    f"{COGNITIVE_SERVICES} --query accessToken -o tsv > FILE"
 )
 
 

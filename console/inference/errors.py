@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from console.shared.azure import COGNITIVE_SERVICES
+from console.shared.azure import COGNITIVE_SERVICES, DEFAULT_SCOPE
 from console.shared.diagnosis import Diagnosis
 from console.stack.bounds import AnswerRefused
 from console.stack.errors import (
@@ -255,7 +255,7 @@ def _token_fault(token: SecretStr | None) -> tuple[str, str]:
     generic = (
         "it is missing, expired, for another audience, or not signed by a tenant Azure "
         "trusts for this resource.",
-        "Get a fresh token with scope https://cognitiveservices.azure.com/.default from the "
+        f"Get a fresh token with scope {DEFAULT_SCOPE} from the "
         "tenant that owns the resource (`token` shows its claims).",
     )
     if token is None or not token.get_secret_value():
@@ -279,8 +279,7 @@ def _token_fault(token: SecretStr | None) -> tuple[str, str]:
     if isinstance(aud, str) and aud.rstrip("/").lower() != COGNITIVE_SERVICES:
         return (
             f"its audience is {aud}, not {COGNITIVE_SERVICES}.",
-            "Set azure_entra_id.scope to https://cognitiveservices.azure.com/.default and get "
-            "a new token.",
+            f"Set azure_entra_id.scope to {DEFAULT_SCOPE} and get a new token.",
         )
     return (
         "its claims look right (audience, not expired), so the signature or issuer is not "

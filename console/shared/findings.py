@@ -34,6 +34,9 @@ class Finding:
     line: int | None
     message: str
     remedy: str
+    key: tuple[str | int, ...] | None = None
+    """Where in the file's tree the value it is about sits (``("azure_entra_id", "scope")``),
+    when it is about one value: what a caller decides on, never the message's words."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", visible(self.message))
@@ -55,6 +58,7 @@ class Finding:
         data = asdict(self)
         data["severity"] = self.severity.value
         data["file"] = str(self.file) if self.file is not None else None
+        data["key"] = list(self.key) if self.key is not None else None
         return data
 
 

@@ -6,18 +6,12 @@ from rich.text import Text
 
 from console.doctor.results import CheckStatus
 
-_BADGES: dict[CheckStatus | None, tuple[str, str]] = {
-    CheckStatus.PASS: ("✓ pass", "bold green"),
-    CheckStatus.WARN: ("! warn", "bold yellow"),
-    CheckStatus.FAIL: ("✗ fail", "bold red"),
-    CheckStatus.SKIP: ("- skip", "dim"),
-    None: ("… ", "dim"),
-}
-
 
 def badge(status: CheckStatus | None, *, running: bool = False) -> Text:
     """The badge text for a status (or a spinner-like mark while a step runs)."""
     if running:
         return Text("⟳ running", style="bold cyan")
-    label, style = _BADGES[status]
-    return Text(label, style=style)
+    if status is None:
+        return Text("… ", style="dim")
+    bold = "" if status is CheckStatus.SKIP else "bold "
+    return Text(f"{status.mark} {status.value}", style=f"{bold}{status.style}")

@@ -85,9 +85,9 @@ def rule(run_config: dict[str, Any]) -> dict[str, Any]:
     providers = result.get("providers") or {}
     for item in providers.get("inference") or []:
         if item.get("provider_type") == "remote::azure":
-            if item.get("config") is None:
-                item["config"] = {}
-            item["config"]["model_validation"] = False
+            config = item.setdefault("config", {})  # as Lightspeed: a null config raises
+            if isinstance(config, dict):
+                config["model_validation"] = False
     return result
 
 
