@@ -143,8 +143,8 @@ class LightspeedConsole(DeploymentsWork):
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
         for problem in self.launch.settings_problems:
-            self.events.add(problem, "warning")
-            self.notify(problem, title="Settings", severity="warning", timeout=8)
+            self.events.add(str(problem), "warning")
+            self.notify(str(problem), title="Settings", severity="warning", timeout=8)
         if self.launch.sandbox:
             self.events.add("sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1")
         # Paint first: the checks and the SDK imports start once the first frame is up.

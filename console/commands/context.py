@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from console.settings.target import process_environment
 
 if TYPE_CHECKING:
-    from console.settings.deployments import Deployment
+    from console.settings.deployments import Deployment, SettingsProblem
     from console.settings.user import UserSettings
 
 
@@ -26,7 +26,7 @@ class CommandContext:
 
     settings: UserSettings
     settings_file: Path
-    settings_problems: tuple[str, ...] = ()
+    settings_problems: tuple[SettingsProblem, ...] = ()
     deployment: Deployment | None = None
     """The ``[deployments.NAME]`` that ``-d`` chose; its values are the flags' defaults."""
     sources: Mapping[str, str] = field(default_factory=dict)

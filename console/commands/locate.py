@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     problems = context.settings_problems
     state = "exists" if settings.exists() else "not created (defaults in use)"
     if problems:
-        state = "; ".join(problems)
+        state = "; ".join(map(str, problems))
     chosen_by = {
         "--settings": "named by --settings",
         SETTINGS_ENV: f"named by {SETTINGS_ENV}",

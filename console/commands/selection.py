@@ -82,7 +82,7 @@ def prepare(
 
     path, source = settings_choice(getattr(args, "settings", None))
     settings, problems = load_user_settings(path, named=source != "default")
-    said_as_errors = {str(problem) for problem in settings.refused} if refusing else set()
+    said_as_errors = set(settings.refused) if refusing else set()
     for problem in problems:
         if problem not in said_as_errors:
             narrate(f"warning: {problem}", "yellow")

@@ -136,16 +136,15 @@ def is_prod_tag(tag: str | None) -> bool:
 
 
 def read_deployments(
-    value: Any, text: str, path: Path
+    value: Any, lines: KeyLines, path: Path
 ) -> tuple[dict[str, Deployment], list[SettingsProblem]]:
     """The deployments of a parsed settings file, and the problems of the file as a whole.
 
-    ``value`` is what tomllib read under ``deployments``; ``text`` the file's raw text (for
-    the lines). A deployment's own problems are kept on it (`Deployment.problems`), so it is
+    ``value`` is what tomllib read under ``deployments``; ``lines`` where the file's keys
+    are written. A deployment's own problems are kept on it (`Deployment.problems`), so it is
     listed and refused by name, and are also returned, to be said at start like any other
     problem of the file.
     """
-    lines = KeyLines(text)
     if not isinstance(value, dict):
         return {}, [
             SettingsProblem(

@@ -17,6 +17,7 @@ from console.settings.user import UserSettings
 
 if TYPE_CHECKING:
     from console.settings.bringup import Bringup
+    from console.settings.deployments import SettingsProblem
 
 
 def _no_target() -> Target:
@@ -37,6 +38,6 @@ class Launch:
     settings: UserSettings = field(default_factory=UserSettings)
     env_values: tuple[str, ...] = ()
     """Every value the env file gave: a crash report masks them all."""
-    settings_problems: tuple[str, ...] = ()
+    settings_problems: tuple[SettingsProblem, ...] = ()
     clock: Callable[[], float] | None = None
     """Wall clock for countdowns (tests freeze it); None means `time.time`."""

@@ -28,13 +28,15 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.settings.binding_ids import BINDING_IDS
 from console.settings.deployments import SECTION, Deployment, SettingsProblem, read_deployments
 from console.settings.toml_lines import MAX_KEY_PARTS, KeyLines, overlong_key
 
@@ -58,6 +60,9 @@ THEMES = frozenset(
 )  # fmt: skip
 """The themes the console has: Textual's own (``textual.theme.BUILTIN_THEMES``, which a test
 holds this to), named here so reading the settings never imports Textual."""
+KNOWN_SETTINGS = frozenset(
+    {"keymap", "theme", "read_only", "stack_ca_bundle", SECTION, "deployments_refresh"}
+)
 
 
 @dataclass(frozen=True)
@@ -116,8 +121,10 @@ def settings_choice(given: Path | None = None) -> tuple[Path, str]:
     return config_dir() / "config.toml", "default"
 
 
-def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings, list[str]]:
-    """The settings, and the problems found (each naming the file, and line where known).
+def load_user_settings(
+    path: Path, *, named: bool = False
+) -> tuple[UserSettings, list[SettingsProblem]]:
+    """The settings, and the problems found, each naming the file and, where known, the line.
 
     ``named``: the file was named (``--settings``, `SETTINGS_ENV`), so its absence is said;
     the default file may well not exist. Only a regular file of at most
@@ -126,94 +133,157 @@ def load_user_settings(path: Path, *, named: bool = False) -> tuple[UserSettings
     raw, problem = _read_bounded(path)
     if raw is None:
         if problem is None and named:
-            problem = f"{path}: does not exist; using defaults"
+            problem = _unread(path, None, "does not exist", "Create it, or name another file.")
         return UserSettings(), [problem] if problem else []
     import tomllib  # only when there is a file: most starts have none, and it is on the start path
 
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return UserSettings(), [f"{path}: {error}; using defaults"]
+        return UserSettings(), [_unread(path, None, str(error), "Save the file as UTF-8.")]
     overlong = overlong_key(text)  # refused at once: tomllib is quadratic in a key's parts
     if overlong is not None:
         line, parts = overlong
         return UserSettings(), [
-            f"{path}:{line}: a dotted key of about {parts} parts, more than "
-            f"{MAX_KEY_PARTS}; not read, using defaults (a setting's key has a few parts, "
-            "as deployments.NAME.url: fix that line)"
+            _unread(
+                path,
+                line,
+                f"a dotted key of about {parts} parts, more than {MAX_KEY_PARTS}, not read",
+                "A setting's key has a few parts, as deployments.NAME.url: fix that line.",
+            )
         ]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return UserSettings(), [f"{path}: {error}; using defaults"]
+        at, message = _toml_error(str(error))
+        return UserSettings(), [_unread(path, at, message, "Fix the TOML at that line.")]
     except RecursionError:  # arrays or tables nested hundreds deep: a few hundred bytes
         return UserSettings(), [
-            f"{path}: nested deeper than Python reads (a settings file nests 3 levels); "
-            "using defaults"
+            _unread(
+                path,
+                None,
+                "nested deeper than Python reads (a settings file nests 3 levels)",
+                "Remove the nesting.",
+            )
         ]
     deepest = _depth_over(data, MAX_SETTINGS_DEPTH)
     if deepest is not None:
         return UserSettings(), [
-            f"{path}:{KeyLines(text).line_of(*deepest) or 1}: nested more than "
-            f"{MAX_SETTINGS_DEPTH} levels (a settings file nests 3); using defaults"
+            _unread(
+                path,
+                KeyLines(text).line_of(*deepest) or 1,
+                f"nested more than {MAX_SETTINGS_DEPTH} levels (a settings file nests 3)",
+                "Remove the nesting.",
+            )
         ]
-    problems: list[str] = []
+    return _settings_of(data, _Source(path, KeyLines(text)))
+
+
+@dataclass(frozen=True)
+class _Source:
+    """The file being read and where its keys are written, for problems that name the line."""
+
+    path: Path
+    lines: KeyLines
+
+    def problem(self, keys: tuple[str, ...], message: str, remedy: str) -> SettingsProblem:
+        """A problem at the line that writes ``keys`` (the file as a whole if none does)."""
+        return SettingsProblem(self.path, self.lines.line_of(*keys), message, remedy)
+
+
+def _settings_of(
+    data: dict[str, Any], source: _Source
+) -> tuple[UserSettings, list[SettingsProblem]]:
+    """The settings a parsed file gives: each value checked on its own, a bad one ignored
+    (or, for a theme, refused) with a problem that says where and what to write instead."""
+    problems: list[SettingsProblem] = []
     refused: list[SettingsProblem] = []
-    keymap = _keymap(data.get("keymap", {}), path, problems)
-    theme = _theme(data.get("theme"), path, text, refused)
+    for key in data:
+        if key not in KNOWN_SETTINGS:
+            close = _did_you_mean(key, KNOWN_SETTINGS)
+            problems.append(
+                source.problem(
+                    (key,),
+                    f"unknown setting {key[:60]!r}{close}; ignored",
+                    f"Settings are: {', '.join(sorted(KNOWN_SETTINGS))}.",
+                )
+            )
     read_only = data.get("read_only", False)
     if not isinstance(read_only, bool):
-        problems.append(f"{path}: read_only must be true or false; ignored")
+        problems.append(
+            source.problem(("read_only",), "read_only must be true or false; ignored", "")
+        )
         read_only = False
-    stack_ca_bundle = _stack_ca_bundle(data.get("stack_ca_bundle"), path, problems)
     deployments: dict[str, Deployment] = {}
     if SECTION in data:
-        deployments, found = read_deployments(data[SECTION], text, path)
-        problems.extend(str(problem) for problem in found)
-    refresh = _refresh(data.get("deployments_refresh"), path, text, problems)
-    known = {"keymap", "theme", "read_only", "stack_ca_bundle", SECTION, "deployments_refresh"}
-    for key in data:
-        if key not in known:
-            problems.append(f"{path}: unknown setting {key!r}; known: {', '.join(sorted(known))}")
+        deployments, found = read_deployments(data[SECTION], source.lines, source.path)
+        problems.extend(found)
     settings = UserSettings(
-        keymap=keymap,
-        theme=theme,
+        keymap=_keymap(data.get("keymap", {}), source, problems),
+        theme=_theme(data.get("theme"), source, refused),
         read_only=read_only,
-        stack_ca_bundle=stack_ca_bundle,
-        path=path,
+        stack_ca_bundle=_stack_ca_bundle(data.get("stack_ca_bundle"), source, problems),
+        path=source.path,
         deployments=deployments,
-        deployments_refresh_s=refresh,
+        deployments_refresh_s=_refresh(data.get("deployments_refresh"), source, problems),
         refused=tuple(refused),
     )
-    return settings, [*problems, *(str(problem) for problem in refused)]
+    return settings, [*problems, *refused]
 
 
-def _read_bounded(path: Path) -> tuple[bytes | None, str | None]:
+def _unread(path: Path, line: int | None, why: str, remedy: str) -> SettingsProblem:
+    """The file could not be used at all: the console starts on defaults."""
+    return SettingsProblem(path, line, f"{why}; using defaults", remedy)
+
+
+def _toml_error(text: str) -> tuple[int | None, str]:
+    """tomllib's "Expected ... (at line 3, column 5)" as the line and the words before it."""
+    match = re.search(r"\s*\(at line (\d+), column \d+\)$", text)
+    if match is None:
+        return None, text
+    return int(match.group(1)), text[: match.start()]
+
+
+def _did_you_mean(value: str, choices: Collection[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(value, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _read_bounded(path: Path) -> tuple[bytes | None, SettingsProblem | None]:
     """The file's bytes, or (None, why not); (None, None) when it does not exist."""
     try:
         info = path.stat()
     except FileNotFoundError:
         return None, None
     except OSError as error:
-        return None, f"{path}: cannot be read ({error.strerror}); using defaults"
+        return None, _unread(path, None, f"cannot be read ({error.strerror})", _READABLE)
     if not stat.S_ISREG(info.st_mode):
-        return None, f"{path}: not a regular file; using defaults"
+        return None, _unread(path, None, "not a regular file", "Name a regular file.")
     if info.st_size > MAX_SETTINGS_BYTES:
-        return None, (
-            f"{path}: {info.st_size} bytes, more than a settings file's "
-            f"{MAX_SETTINGS_BYTES} bytes; not read, using defaults"
+        return None, _unread(
+            path,
+            None,
+            f"{info.st_size} bytes, more than a settings file's {MAX_SETTINGS_BYTES} bytes, "
+            "not read",
+            "Name the right file: a settings file is a few hundred lines.",
         )
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_SETTINGS_BYTES + 1)
     except OSError as error:
-        return None, f"{path}: cannot be read ({error.strerror}); using defaults"
+        return None, _unread(path, None, f"cannot be read ({error.strerror})", _READABLE)
     if len(raw) > MAX_SETTINGS_BYTES:  # it grew between the stat and the read
-        return None, f"{path}: more than {MAX_SETTINGS_BYTES} bytes; not read, using defaults"
+        return None, _unread(
+            path, None, f"more than {MAX_SETTINGS_BYTES} bytes, not read", "Name the right file."
+        )
     return raw, None
 
 
-def _refresh(value: Any, path: Path, text: str, problems: list[str]) -> float | None:
+_READABLE = "Make it readable by this user, or name another file with --settings."
+
+
+def _refresh(value: Any, source: _Source, problems: list[SettingsProblem]) -> float | None:
     """``deployments_refresh``: seconds from `MIN_REFRESH_S` to `MAX_REFRESH_S`, 0 or absent
     for off. ``nan`` (which no comparison refuses), ``inf`` and ``1e300`` are no period."""
     if value is None or value == 0:
@@ -224,20 +294,22 @@ def _refresh(value: Any, path: Path, text: str, problems: list[str]) -> float | 
         or not math.isfinite(value)
         or not MIN_REFRESH_S <= value <= MAX_REFRESH_S
     ):
-        where = f"{path}:{KeyLines(text).line_of('deployments_refresh') or 1}"
         problems.append(
-            f"{where}: deployments_refresh must be a number of seconds from {MIN_REFRESH_S:g} "
-            f"to {MAX_REFRESH_S:g}, or 0 for off, not {value!r}; ignored"
+            source.problem(
+                ("deployments_refresh",),
+                f"deployments_refresh must be a number of seconds from {MIN_REFRESH_S:g} "
+                f"to {MAX_REFRESH_S:g}, or 0 for off, not {_shown(value)}; ignored",
+                "Write deployments_refresh = 60, or 0 for checks only on r.",
+            )
         )
         return None
     return float(value)
 
 
-def _theme(value: Any, path: Path, text: str, refused: list[SettingsProblem]) -> str | None:
+def _theme(value: Any, source: _Source, refused: list[SettingsProblem]) -> str | None:
     """``theme``: the name of a theme the console has; anything else is refused by ``tui``."""
     if value is None or (isinstance(value, str) and value in THEMES):
         return value
-    line = KeyLines(text).line_of("theme")
     if not isinstance(value, str):
         message, remedy = "theme must be the name of a theme (a string)", 'Write theme = "nord".'
     else:
@@ -245,8 +317,14 @@ def _theme(value: Any, path: Path, text: str, refused: list[SettingsProblem]) ->
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         message = f"theme {value[:60]!r} is not a theme of the console{hint}"
         remedy = f"Write one of: {', '.join(sorted(THEMES))}; or remove the line."
-    refused.append(SettingsProblem(path, line, message, remedy))
+    refused.append(source.problem(("theme",), message, remedy))
     return None
+
+
+def _shown(value: Any) -> str:
+    """A value quoted in a message, cut to a line (a hostile file may hold a long one)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _depth_over(data: dict[str, Any], most: int) -> tuple[str, ...] | None:
@@ -263,7 +341,7 @@ def _depth_over(data: dict[str, Any], most: int) -> tuple[str, ...] | None:
     return None
 
 
-def _stack_ca_bundle(value: Any, path: Path, problems: list[str]) -> Path | None:
+def _stack_ca_bundle(value: Any, source: _Source, problems: list[SettingsProblem]) -> Path | None:
     """The bundle's path (``~`` expanded, relative to the settings file); None if unset or bad.
 
     Whether the file is a usable bundle is checked where it is used, so the message can
@@ -273,21 +351,49 @@ def _stack_ca_bundle(value: Any, path: Path, problems: list[str]) -> Path | None
         return None
     if not isinstance(value, str) or not value.strip():
         problems.append(
-            f"{path}: stack_ca_bundle must be the path of a PEM file (a string); ignored"
+            source.problem(
+                ("stack_ca_bundle",),
+                "stack_ca_bundle must be the path of a PEM file (a string); ignored",
+                'Write stack_ca_bundle = "~/certs/ogx-ca.pem".',
+            )
         )
         return None
     bundle = Path(value.strip()).expanduser()
-    return bundle if bundle.is_absolute() else path.parent / bundle
+    return bundle if bundle.is_absolute() else source.path.parent / bundle
 
 
-def _keymap(value: Any, path: Path, problems: list[str]) -> dict[str, str]:
+def _keymap(value: Any, source: _Source, problems: list[SettingsProblem]) -> dict[str, str]:
+    """``[keymap]``: binding id = keys. An id the console has no binding for, or keys that
+    are not a string, is ignored with a problem (F1 lists every id)."""
     if not isinstance(value, dict):
-        problems.append(f"{path}: [keymap] must be a table of binding id = keys; ignored")
+        problems.append(
+            source.problem(
+                ("keymap",),
+                "[keymap] must be a table of binding id = keys; ignored",
+                'Write [keymap] and, under it, lines such as "token.refresh" = "ctrl+r".',
+            )
+        )
         return {}
     keymap: dict[str, str] = {}
     for binding_id, keys in value.items():
-        if isinstance(keys, str) and keys.strip():
-            keymap[str(binding_id)] = keys
+        if binding_id not in BINDING_IDS:
+            problems.append(
+                source.problem(
+                    ("keymap", binding_id),
+                    f"keymap {binding_id[:60]!r} is not a binding of the console"
+                    f"{_did_you_mean(binding_id, BINDING_IDS)}; ignored",
+                    "F1 in the console lists every binding id; fix or remove the line.",
+                )
+            )
+        elif not isinstance(keys, str) or not keys.strip():
+            problems.append(
+                source.problem(
+                    ("keymap", binding_id),
+                    f'keymap {binding_id!r} must be keys in a string, as "ctrl+r" '
+                    'or "5,t"; ignored',
+                    f'Write "{binding_id}" = "ctrl+r".',
+                )
+            )
         else:
-            problems.append(f"{path}: keymap {binding_id!r} must be a non-empty string; ignored")
+            keymap[binding_id] = keys
     return keymap

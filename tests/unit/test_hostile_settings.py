@@ -38,7 +38,7 @@ def write(folder: Path, text: str) -> Path:
 )
 def test_a_deeply_nested_file_means_defaults_and_says_so(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
-    settings, problems = load_user_settings(path)
+    settings, problems = _read(path)
     assert settings == UserSettings()
     assert len(problems) == 1
     assert str(path) in problems[0]
@@ -64,7 +64,7 @@ def test_every_command_runs_with_a_deep_default_settings_file(
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e300", "5", "86401", '"60"', "true"])
 def test_a_refresh_that_is_no_period_is_ignored_with_its_line(tmp_path: Path, value: str) -> None:
     path = write(tmp_path, f'theme = "nord"\ndeployments_refresh = {value}\n')
-    settings, problems = load_user_settings(path)
+    settings, problems = _read(path)
     assert settings.deployments_refresh_s is None
     assert problems == [
         f"{path}:2: deployments_refresh must be a number of seconds from 10 to 86400, "
@@ -87,7 +87,7 @@ def test_a_refresh_in_range_is_kept(tmp_path: Path) -> None:
 
 def test_an_unknown_theme_is_named_with_its_line_and_a_guess(tmp_path: Path) -> None:
     path = write(tmp_path, 'read_only = true\ntheme = "dracla"\n')
-    settings, problems = load_user_settings(path)
+    settings, problems = _read(path)
     assert settings.theme is None
     assert settings.read_only is True
     assert [str(p) for p in settings.refused] == problems
@@ -126,3 +126,40 @@ def test_the_themes_are_textuals() -> None:
     from textual.theme import BUILTIN_THEMES
 
     assert set(BUILTIN_THEMES) == THEMES
+
+
+def _read(path: Path, *, named: bool = False) -> tuple[UserSettings, list[str]]:
+    """The settings and their problems as the operator reads them."""
+    settings, problems = load_user_settings(path, named=named)
+    return settings, [str(problem) for problem in problems]
+
+
+def test_an_unknown_binding_id_is_named_with_its_line_and_a_guess(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[keymap]\n"token.refresh" = "ctrl+r"\n"token.refrsh" = "f5"\n"nothing.like.it" = "x"\n',
+    )
+    settings, problems = load_user_settings(path)
+    assert settings.keymap == {"token.refresh": "ctrl+r"}
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "keymap 'token.refrsh' is not a binding of the console "
+            "(did you mean 'token.refresh'?); ignored"),
+        (4, "keymap 'nothing.like.it' is not a binding of the console; ignored"),
+    ]  # fmt: skip
+    assert all("F1" in p.remedy for p in problems)
+    assert not settings.refused  # a keymap typo does not stop the console
+
+
+def test_keys_that_are_not_text_are_named_with_their_line(tmp_path: Path) -> None:
+    path = write(tmp_path, 'theme = "nord"\n[keymap]\n"app.help" = 5\n')
+    settings, problems = load_user_settings(path)
+    assert settings.keymap == {}
+    assert [(p.line, p.message.split(" must ")[0]) for p in problems] == [(3, "keymap 'app.help'")]
+
+
+def test_an_unknown_setting_gets_its_line_and_a_guess(tmp_path: Path) -> None:
+    path = write(tmp_path, 'theme = "nord"\nread_onyl = true\n')
+    _, problems = load_user_settings(path)
+    assert [str(p) for p in problems] == [
+        f"{path}:2: unknown setting 'read_onyl' (did you mean 'read_only'?); ignored"
+    ]

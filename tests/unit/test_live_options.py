@@ -262,8 +262,8 @@ def test_a_bad_settings_value_is_ignored_with_a_message(no_settings_file: Path, 
     no_settings_file.write_text(f"stack_ca_bundle = {value}\n")
     settings, problems = load_user_settings(no_settings_file)
     assert settings.stack_ca_bundle is None
-    assert problems == [
-        f"{no_settings_file}: stack_ca_bundle must be the path of a PEM file (a string); ignored"
+    assert [str(problem) for problem in problems] == [
+        f"{no_settings_file}:1: stack_ca_bundle must be the path of a PEM file (a string); ignored"
     ]
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from console.settings.toml_lines import MAX_KEY_PARTS, KeyLines, overlong_key
-from console.settings.user import load_user_settings
+from console.settings.user import UserSettings, load_user_settings
 from tests.conftest import EXAMPLES
 
 HANG_GUARD_S = 60
@@ -53,7 +53,7 @@ def test_a_dotted_key_of_thousands_of_parts_is_refused_before_tomllib(
     monkeypatch.setattr(tomllib, "loads", never)
     path = tmp_path / "config.toml"
     path.write_text(text)
-    settings, problems = load_user_settings(path, named=True)
+    settings, problems = _read(path, named=True)
     assert settings.deployments == {}
     assert len(problems) == 1
     line = next(
@@ -62,7 +62,7 @@ def test_a_dotted_key_of_thousands_of_parts_is_refused_before_tomllib(
         if "a.a.a" in written or '"a"."a"' in written
     )
     assert problems[0].startswith(f"{path}:{line}: a dotted key of about ")
-    assert f"more than {MAX_KEY_PARTS}; not read, using defaults" in problems[0]
+    assert f"more than {MAX_KEY_PARTS}, not read; using defaults" in problems[0]
 
 
 def test_keys_of_ordinary_length_are_read(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_keys_of_ordinary_length_are_read(tmp_path: Path) -> None:
         f'[deployments.prod-eu]\nconfig = "{EXAMPLES}/lightspeed-stack-service.yaml"\n'
         'url = "http://a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z.a.b.c.d.e.f.g:8321"\n'
     )
-    settings, problems = load_user_settings(path, named=True)
+    settings, problems = _read(path, named=True)
     assert settings.read_only is True
     assert "prod-eu" in settings.deployments
     assert not any("dotted key" in problem for problem in problems)
@@ -220,3 +220,9 @@ def test_a_ca_bundle_in_a_loop_of_links_says_so(
     err = capsys.readouterr().err
     assert code == 2
     assert f"error: {flag} {loop}: is a loop of symbolic links (ELOOP" in err
+
+
+def _read(path: Path, *, named: bool = False) -> tuple[UserSettings, list[str]]:
+    """The settings and their problems as the operator reads them."""
+    settings, problems = load_user_settings(path, named=named)
+    return settings, [str(problem) for problem in problems]
