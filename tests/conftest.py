@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,20 @@ EXAMPLES = ROOT / "examples"
 CANARY_SECRET = "canary-Cl13nt-S3cr3t-7f3a"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+
+
+CALLERS_VARIABLES = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "OPENAI_API_KEY", "SQLITE_STORE_DIR")
+CALLERS_PREFIXES = ("AZURE_", "LIGHTSPEED_", "LLAMA_STACK_", "OGX_", "LSC_")
+"""What an operator's shell often exports, and what the console, azure-identity and the
+servers would read: the suite runs as if none were set (each test sets what it needs)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Leave the caller's variables behind before any fixture or server starts (every
+    xdist worker runs this too), so a test sees the same environment in any shell."""
+    for name in list(os.environ):
+        if name in CALLERS_VARIABLES or name.startswith(CALLERS_PREFIXES):
+            del os.environ[name]
 
 
 @pytest.fixture

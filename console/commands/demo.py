@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -95,11 +96,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Start the sandbox, hand it to the user, and stop it whatever happens."""
     from console.sandbox import faults
+    from console.sandbox.shell_variables import leave_the_shells_credentials
 
     if args.list_faults:
         for spec in faults.catalogue():
             print(f"{spec.usage:32} {spec.description}")
         return ExitCode.OK
+    left = leave_the_shells_credentials(os.environ)
+    if left:
+        narrate(f"the sandbox ignores the shell's {', '.join(left)} (it has its own)")
     tour = args.tour
     if not args.headless and not tour and not sys.stdout.isatty():
         narrate("stdout is not a terminal: running the tour instead of opening the console")

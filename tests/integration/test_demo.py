@@ -27,6 +27,7 @@ from console.config.enrichment import preview
 from console.config.loader import load
 from console.releases.catalog import LLAMA_STACK_0_7_3
 from console.sandbox.demo import DemoSandbox
+from tests.conftest import CANARY_SECRET
 from tests.integration.live_backends import required_environment
 
 KEYS = {
@@ -239,7 +240,15 @@ def test_demo_configs_are_clean_and_enrichable() -> None:
 
 
 def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
-    env = {**os.environ, "NO_COLOR": "1"}
+    """Also from an operator's shell that exports a real tenant's variables: the sandbox
+    keeps its own, and the shell's secret goes nowhere."""
+    shell = {
+        "TENANT_ID": "operators-real-tenant",
+        "CLIENT_ID": "operators-real-client",
+        "CLIENT_SECRET": CANARY_SECRET,
+        "AZURE_AUTHORITY_HOST": "https://login.example.invalid",
+    }
+    env = {**os.environ, "NO_COLOR": "1", **shell}
     process = subprocess.Popen(
         [sys.executable, "-m", "console", "demo", "--stand-in", "--tour"],
         stdout=subprocess.PIPE,
@@ -263,7 +272,9 @@ def test_sandbox_secret_is_not_printed_by_the_tour(tmp_path: Path) -> None:
     assert "sandbox stopped" in out
     assert "check --all --settings" in out
     assert "AADSTS7000215 (token)" in out  # the tour's check --all: prod-eu fails at the token
-    secret_lines = [line for line in out.splitlines() if "8Q~" in line]
+    assert "failed: prod-eu\n" in out  # and only prod-eu: the others use the sandbox's tenant
+    assert "ignores the shell's AZURE_AUTHORITY_HOST, CLIENT_ID, CLIENT_SECRET, TENANT_ID" in out
+    secret_lines = [line for line in out.splitlines() if "8Q~" in line or CANARY_SECRET in line]
     assert secret_lines == []
 
 
