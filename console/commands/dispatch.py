@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``only``, just that command is imported and registered.
+def build_parser(only: str | None = None, *, commands: bool = True) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that command is imported and registered,
+    and with ``commands=False`` none (``--version`` needs no command).
 
     Importing every command module would load the config loader and its parsers before the
     TUI could paint; a run needs only the module of the command it runs.
@@ -38,13 +39,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     registered: set[int] = set()
-    for command in COMMANDS if only is None else (BY_NAME[only],):
+    for command in (COMMANDS if only is None else (BY_NAME[only],)) if commands else ():
         module = command.load()
         if id(module) not in registered:  # one module may register two commands
             registered.add(id(module))
-            module.register(commands)
+            module.register(subparsers)
     return parser
 
 
@@ -61,7 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
         words.insert(0, "tui")  # the console itself is the default command
-    parser = build_parser(words[0] if words[0] in BY_NAME else None)
+    first = words[0]
+    parser = build_parser(first if first in BY_NAME else None, commands=first != "--version")
     try:
         args = parser.parse_args(words)  # --help may meet a closed pipe too
         return run_command(args, BY_NAME[args.command])

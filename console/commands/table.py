@@ -11,12 +11,13 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from console.commands.context import CommandContext
-from console.shared.exitcodes import ExitCode
+if TYPE_CHECKING:  # a command's module imports them when it runs
+    from console.commands.context import CommandContext
+    from console.shared.exitcodes import ExitCode
 
-Handler = Callable[[argparse.Namespace, CommandContext], ExitCode]
+type Handler = Callable[[argparse.Namespace, CommandContext], ExitCode]
 """What a command runs: its arguments and its context (`set_defaults(handler=...)`)."""
 
 

@@ -106,3 +106,17 @@ def test_the_first_frame_imports_no_parser_and_no_settings_reader() -> None:
         "textual.widgets._data_table",
     ):
         assert deferred not in modules, deferred
+
+
+def test_version_imports_no_command() -> None:
+    """``--version`` prints at once: no command module, no config loader, no pydantic."""
+    modules = imported_after(
+        "import contextlib, io\n"
+        "from console.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main(['--version'])\n"
+    )
+    assert "console.cli" in modules
+    commands = {name for name in modules if name.startswith("console.commands.")}
+    assert commands <= {"console.commands.dispatch", "console.commands.table"}, commands
+    assert "pydantic" not in modules
