@@ -18,7 +18,13 @@ TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 
 
-CALLERS_VARIABLES = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "OPENAI_API_KEY", "SQLITE_STORE_DIR")
+CALLERS_VARIABLES = (
+    "TENANT_ID",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "OPENAI_API_KEY",
+    "SQLITE_STORE_DIR",
+)
 CALLERS_PREFIXES = ("AZURE_", "LIGHTSPEED_", "LLAMA_STACK_", "OGX_", "LSC_")
 """What an operator's shell often exports, and what the console, azure-identity and the
 servers would read: the suite runs as if none were set (each test sets what it needs)."""

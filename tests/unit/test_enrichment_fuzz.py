@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from console.config.enrichment import preview
 from console.config.loader import load
+from tests.support.fuzz import examples
 
 LIGHTSPEED = "azure_entra_id:\n  tenant_id: t\n  client_id: c\n  client_secret: s\n"
 
@@ -91,7 +92,7 @@ def rule(run_config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=run_yaml())
 def test_enrichment_properties(text: str) -> None:
     assert shutil.which("patch"), "patch(1) is part of the machine image"
@@ -144,7 +145,7 @@ def apply_unified(old: list[str], diff: list[str]) -> list[str]:
     return result + old[at:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(old=LINES, new=LINES, context=st.integers(0, 4))
 def test_trimmed_diff_turns_old_into_new(old: list[str], new: list[str], context: int) -> None:
     """The diff computed between the common head and tail is a correct unified diff."""

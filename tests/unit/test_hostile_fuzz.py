@@ -25,12 +25,13 @@ from console.config.errors import ConfigFileError
 from console.config.loader import load
 from console.shared.exitcodes import ExitCode
 from tests.conftest import CLIENT, EXAMPLES, TENANT
+from tests.support.fuzz import examples
 
 SERVICE = EXAMPLES / "lightspeed-stack-service.yaml"
 RUN = EXAMPLES / "azure-run.yaml"
 ENVIRON = {"TENANT_ID": TENANT, "CLIENT_ID": CLIENT, "CLIENT_SECRET": "fuzz-client-secret"}
 FUZZ = settings(
-    max_examples=300,
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -35,12 +35,13 @@ from console.config.limits import ENVIRONMENT, UNLIMITED, Limits, node_bound, sc
 from console.config.loader import load
 from console.shared.exitcodes import ExitCode
 from tests.conftest import TENANT
+from tests.support.fuzz import examples
 
 LIGHTSPEED = "name: fuzz\n"
 """The lightspeed-stack.yaml beside each file: small, so that no limit drawn stops it."""
 ENVIRON = {"TENANT_ID": TENANT, "CLIENT_ID": TENANT, "CLIENT_SECRET": "fuzz-client-secret"}
 PROPERTY = settings(
-    max_examples=300,
+    max_examples=examples(80),  # each runs two loads and three commands
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -312,12 +313,12 @@ def test_accepted_or_refused_naming_a_limit_it_exceeds(
 
 def test_the_examples_reach_every_limit_and_acceptance() -> None:
     """The strategies do produce files read, and files beyond each of the limits."""
-    examples = files_and_limits()
+    drawn = files_and_limits()
     search = settings(max_examples=2_000, deadline=None, database=None, phases=[Phase.generate])
-    find(examples, lambda example: not measure(example[0]).exceeded(example[1]), settings=search)
+    find(drawn, lambda example: not measure(example[0]).exceeded(example[1]), settings=search)
     for variable in ENVIRONMENT.values():
         find(
-            examples,
+            drawn,
             lambda example, variable=variable: variable in measure(example[0]).exceeded(example[1]),
             settings=search,
         )
@@ -333,13 +334,13 @@ TOKENS = [
 yamlish = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
 
 
-@settings(max_examples=1_000, deadline=None)
+@settings(max_examples=examples(1_000), deadline=None)
 @given(text=yamlish | run_yaml())
 def test_the_cheap_bound_is_never_below_libyaml_count(text: str) -> None:
     assert node_bound(text) >= scan(text, UNLIMITED).nodes, text
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=run_yaml())
 def test_the_scan_counts_what_the_oracle_counts(text: str) -> None:
     counted, oracle = scan(text, UNLIMITED), measure(text)
