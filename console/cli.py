@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from console.commands.dispatch import build_parser, command_names, main
@@ -18,4 +19,7 @@ def run() -> None:
         code = INTERRUPTED
     if code == INTERRUPTED:
         ignore_interrupts()  # the code is chosen: a last Ctrl+C must not change it
+    # What is left is freed with the process: the interpreter's last collections would walk
+    # every object the SDKs made only to free them.
+    gc.freeze()
     sys.exit(code)

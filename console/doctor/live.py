@@ -128,13 +128,13 @@ async def boot_library(target: Target, state: DoctorState) -> CheckResult:
 
 async def check_providers(_: Target, state: DoctorState, __: RunParameters) -> CheckResult:
     """The server's providers and models, and the Azure base URL as Lightspeed discovers it."""
-    from console.library.session import LibrarySession
     from console.shared.findings import Severity
-    from console.stack.session import StackSession, survey
+    from console.stack.session import NoServer, survey
 
     title = title_of("providers")
     session = state.session
-    assert isinstance(session, StackSession | LibrarySession)
+    assert session is not None  # the stack step passed: a session to the server or library
+    assert not isinstance(session, NoServer)
     result = await survey(session, state.loaded)
     state.survey = result
     if result.diagnosis is not None:
@@ -217,7 +217,6 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
     """A test inference with the provider-data header, as the run's request asks for it."""
     from console.inference.request import DEFAULT_PROMPT
     from console.inference.run import run_chat, run_responses
-    from console.library.session import LibrarySession
     from console.stack.session import StackSession
 
     title = title_of("inference")
@@ -230,18 +229,7 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
     model = request.model or target.options.model
     prompt = request.prompt or target.options.prompt or DEFAULT_PROMPT
     token = state.token.token
-    if isinstance(session, LibrarySession):
-        result = await session.chat(
-            token,
-            base_url,
-            model=model,
-            prompt=prompt,
-            stream=request.stream,
-            on_delta=request.on_delta,
-            exact_model=request.exact_model,
-        )
-    else:
-        assert isinstance(session, StackSession)
+    if isinstance(session, StackSession):
         if request.api == "responses":
             result = await run_responses(
                 session,
@@ -264,6 +252,19 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
                 exact_model=request.exact_model,
                 reveal=request.reveal,
             )
+    else:  # library mode: the library client of the release, booted by the stack step
+        from console.library.session import LibrarySession
+
+        assert isinstance(session, LibrarySession)
+        result = await session.chat(
+            token,
+            base_url,
+            model=model,
+            prompt=prompt,
+            stream=request.stream,
+            on_delta=request.on_delta,
+            exact_model=request.exact_model,
+        )
     state.inference = result
     if result.diagnosis is not None:
         return failed("inference", title, result.diagnosis)

@@ -28,11 +28,15 @@ def load_llama_stack_client() -> None:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:
+        import httpx
         from llama_stack_client import AsyncLlamaStackClient
 
-        tls_context()
-
-        client = AsyncLlamaStackClient(base_url="http://127.0.0.1:9", max_retries=0)
+        # The system's context, which the sessions' clients use too: without a client of
+        # its own, the SDK would build one that loads certifi's CAs, never to be used.
+        unused = httpx.AsyncClient(verify=tls_context())
+        client = AsyncLlamaStackClient(
+            base_url="http://127.0.0.1:9", max_retries=0, http_client=unused
+        )
         for resource in (
             client.chat.completions,
             client.responses,
