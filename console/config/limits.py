@@ -1,77 +1,14 @@
 """How much of a YAML file the console agrees to read, and the checks that hold it to that.
 
-A file's size does not bound what reading it costs: a 15 MiB run.yaml of a million
-``- {k: N}`` lines is three million nodes, and every node is a Python object that the
-parser builds and that loading, substitution, the review and the diff then walk. So the
-console bounds what drives the cost, each limit chosen from what real files need, with a
-wide margin, and each checked while the file is parsed (never after the tree is built):
+A file's size does not bound what reading it costs (a million ``- {k: N}`` lines are three
+million nodes), so the console bounds what drives the cost: bytes, nodes, nesting depth,
+scalar and line length, aliases, each checked while the file is parsed, never after the
+tree is built. The full parser (ruamel, for anchors, tags and comment-keeping rewrites)
+gets a share of the node and byte limits. Each limit can be raised for one command with
+its ``LIGHTSPEED_CONSOLE_MAX_...`` variable, read here and nowhere else.
 
-=========================  ==========  ====================================================
-limit (environment)        default     why this number
-=========================  ==========  ====================================================
-bytes                      16 MiB      A real run.yaml is tens of KB; the largest one the
-``..._MAX_BYTES``                      project measures (1,000 providers, 10,000 models,
-                                       ``bench/scale.py``) is 1.3 MB. Reading and decoding
-                                       16 MiB takes milliseconds; the other limits bound
-                                       what parsing them costs.
-nodes                      150,000     Keys, values, items and aliases, counted again for
-``..._MAX_NODES``                      each time an alias repeats its anchor (the walks after
-                                       the parse see every repetition). A real file has one
-                                       to five thousand; the 1,000-provider file has 101,000.
-                                       The costliest shapes per node (distinct numbers, empty
-                                       mappings) take up to 20 µs and 1.3 KB each through a
-                                       whole ``review``, ``diff`` or ``providers``: 150,000
-                                       of them take 1.5-3 s and peak near 220 MB here (with
-                                       other work on both cores), inside the 5 s / 500 MB
-                                       promised for any accepted file with room for a busier
-                                       machine. 200,000 came near 4.2 s.
-nesting depth              64          Real files nest 5 to 8 levels.
-``..._MAX_DEPTH``
-scalar length              1 MiB       The longest real values are inline certificates and
-``..._MAX_SCALAR_CHARS``               prompts: kilobytes, a CA bundle a few hundred.
-line length                1 MiB       A configuration written as one line of JSON is still
-``..._MAX_LINE_CHARS``                 a valid run.yaml: tens of KB for a real one. Beyond,
-                                       a line is data no terminal or editor shows usefully.
-aliases                    10,000      ``*name`` references; real files use none or a few
-``..._MAX_ALIASES``                    dozen.
-=========================  ==========  ====================================================
-
-(Each variable is ``LIGHTSPEED_CONSOLE_MAX_...``, read here and nowhere else, at every read,
-so a user who needs more sets it for one command: ``LIGHTSPEED_CONSOLE_MAX_NODES=400000
-lightspeed-console review``.)
-
-The full parser (ruamel's round trip, pure Python, about twenty times slower per node
-than the libyaml fast path) reads what the fast path leaves to it: anchors, aliases,
-tags, duplicate keys and other rarities, and a rewrite that keeps comments. It gets a
-fifth of the node limit (30,000 nodes, about 2 s in its costliest shape) and a quarter of
-the byte limit (4 MiB of text, about 2 s of its scanner); raising either variable raises
-its share too.
-
-Where each limit is enforced (`yamlio.parse_yaml_text` drives it):
-
-* bytes: at the read, which takes at most limit + 1 bytes from a file, a pipe or stdin;
-* line length: on the text, before any parsing;
-* nodes: the fast path counts events as they arrive and stops at the limit; before it,
-  when `node_bound` (a few C-speed character counts) says the file might exceed the
-  limit, `scan` counts libyaml's events without building anything (about 1 µs each), so
-  a file beyond is refused within a second instead of after seconds of building;
-* the full parser: `scan` runs first, always, with its smaller caps, and computes the
-  alias expansion exactly (an alias bomb is refused before ruamel sees it); while ruamel
-  composes, a counting composer holds it to the same caps in case it reads further than
-  libyaml did;
-* depth, scalar length, aliases: in the fast path's loop, in `scan`, and (depth) in the
-  counting composer; libyaml's own refusal of flow nesting past 1,000 levels counts as
-  the depth limit's.
-
-What is not refused within a second: a file within the limits that only the full parser
-can word an error for (a duplicate or complex key, a date that does not exist) is
-refused when the fast path reaches the spot, after at most the time of an accepted read;
-past the full parser's share, a duplicate key is then said as ruamel would have said it.
-
-The 10x file of ``bench/scale.py`` (450,000 lines, 1.01 million nodes, 13 MB) is beyond
-the node limit: it loads in about 4.3 s (5.5 s with the diff) and peaks near 570 MB, over
-the bounds. The bench reads it with the limit raised through the variable, as a user with
-such a file would. ``bench/limits.py`` measures every limit at and past its edge.
+docs/LIMITS.md gives each limit's default, why that number, where it is enforced and
+what ``bench/limits.py`` measures at and past its edge.
 """
 
 from __future__ import annotations

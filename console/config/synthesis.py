@@ -1,33 +1,10 @@
 """Unified mode: the run.yaml lightspeed-stack 0.7.1 synthesizes from lightspeed-stack.yaml.
 
 The pipeline is Lightspeed 0.7.1's ``synthesize_configuration``, step for step, on the raw
-YAML (as Lightspeed reads it: no defaults filled in, nothing stripped):
-
-1. the baseline: a ``profile`` file (relative to the config file's folder) wins; else
-   ``baseline: empty`` is ``{}``; else Lightspeed's shipped default (`console.config.baseline`),
-   without its conditional OpenAI row for ``byo-llm``;
-2. ``providers.vector_io`` de-duplicated (first id wins, non-mappings dropped);
-3. ``inference.providers`` expanded: ``provider_id`` is ``id`` or the type with ``_`` -> ``-``,
-   ``config`` is ``extra``, then ``api_key: ${env.<api_key_env>}`` (``api_token`` for
-   ``remote::vllm``), then ``allowed_models``; an entry replaces the first provider with
-   the same id in place (the baseline's ``${env.OPENAI_API_KEY:+openai}`` counts as
-   ``openai``), else it is appended;
-4. the MCP tool runtime added, unless the baseline is ``empty``;
-5. ``native_override`` deep-merged: mappings merge, lists and scalars replace;
-6. the enrichment: every ``remote::azure`` inference provider gets ``model_validation:
-   false`` when ``azure_entra_id`` is written (then BYOK RAG, OKP Solr and vector stores,
-   which the console does not reproduce: they touch no inference provider);
-7. ``providers.vector_io`` de-duplicated again.
-
-0.7.1 runs the enrichment last (LCORE-3370), so a ``type: azure`` entry of
-``inference.providers`` and a ``native_override`` provider get ``model_validation: false``
-too. lightspeed-stack's main branch of 2026-08 enriched before step 3, so there they did
-not; 0.7.1 is what operators run. Neither OGX 1.2.5 nor llama-stack 0.7.3 reads the
-provider-level key (model validation is a per-model field there), so the difference shows
-only in the file.
-
-Every provider carries where it came from (`ProviderOrigin`): lightspeed-stack.yaml:line,
-profile:line, the default baseline, ``native_override``, or Lightspeed's MCP default.
+YAML as Lightspeed reads it (no defaults filled in, nothing stripped); `synthesize` lists
+the steps. Every provider carries where it came from (`ProviderOrigin`):
+lightspeed-stack.yaml:line, profile:line, the default baseline, ``native_override``, or
+Lightspeed's MCP default.
 """
 
 from __future__ import annotations
@@ -164,7 +141,31 @@ class SynthesisInput:
 
 def synthesize(source: SynthesisInput) -> Synthesis:
     """Run the pipeline; `SynthesisError` when Lightspeed itself would fail (a profile it
-    cannot read, a provider type it does not know)."""
+    cannot read, a provider type it does not know).
+
+    The steps of lightspeed-stack 0.7.1's ``synthesize_configuration``:
+
+    1. the baseline: a ``profile`` file (relative to the config file's folder) wins; else
+       ``baseline: empty`` is ``{}``; else Lightspeed's shipped default
+       (`console.config.baseline`), without its conditional OpenAI row for ``byo-llm``;
+    2. ``providers.vector_io`` de-duplicated (first id wins, non-mappings dropped);
+    3. ``inference.providers`` expanded: ``provider_id`` is ``id`` or the type with ``_`` ->
+       ``-``, ``config`` is ``extra``, then ``api_key: ${env.<api_key_env>}`` (``api_token``
+       for ``remote::vllm``), then ``allowed_models``; an entry replaces the first provider
+       with the same id in place (the baseline's ``${env.OPENAI_API_KEY:+openai}`` counts as
+       ``openai``), else it is appended;
+    4. the MCP tool runtime added, unless the baseline is ``empty``;
+    5. ``native_override`` deep-merged: mappings merge, lists and scalars replace;
+    6. the enrichment (`console.config.azure_rule`; then BYOK RAG, OKP Solr and vector
+       stores, which the console does not reproduce: they touch no inference provider);
+    7. ``providers.vector_io`` de-duplicated again.
+
+    0.7.1 runs the enrichment last (LCORE-3370), so a ``type: azure`` entry of
+    ``inference.providers`` and a ``native_override`` provider get ``model_validation:
+    false`` too (lightspeed-stack's main branch of 2026-08 enriched before step 3). Neither
+    OGX 1.2.5 nor llama-stack 0.7.3 reads the provider-level key (model validation is a
+    per-model field there), so the difference shows only in the file.
+    """
     raw = source.raw
     key, section = section_of(raw)
     section_key = key or "ogx"

@@ -3,27 +3,9 @@
 The stand-in in `console.sandbox.llama_stack` is only worth trusting while it answers like
 the real server; this module starts the real one so both can be probed with the same
 requests. Each release runs from its own environment (`console.releases.environments`), with
-`ogx run <run.yaml> --port N` or `llama stack run <run.yaml> --port N`, and:
-
-- listens on 127.0.0.1 and a free port (`server.host` and `server.port` are forced: the
-  default binds every interface);
-- serves TLS when the release requires it (OGX 1.x refuses to start without), with a
-  certificate from the sandbox's own CA (`RealStack.ca_pem` is what a client must trust);
-- logs as JSON (`OGX_LOG_FORMAT` / `LLAMA_STACK_LOG_FORMAT=json`: with the default rich
-  logging every error response stalls the server for seconds while it renders a traceback);
-- keeps all its state in a temporary folder (`OGX_CONFIG_DIR` / `LLAMA_STACK_CONFIG_DIR`,
-  `SQLITE_STORE_DIR`, `TMPDIR`), so nothing lands in `~/.ogx`, `~/.llama` or `/tmp` (OGX
-  *moves* an existing `~/.llama` to `~/.ogx` unless its config folder is set, and writes
-  its resolved run.yaml, secrets revealed, to a temp file);
-- runs in its own process group, so stopping it takes down every process it spawned;
-- dies with the process that started it, even on a crash: an `atexit` hook stops it on a
-  normal exit, and a watchdog thread inside the server process reads a pipe whose only
-  writer is the parent, and kills the group when that pipe reaches end-of-file.
-  (`prctl(PR_SET_PDEATHSIG)` is not used: it fires when the *thread* that forked exits,
-  which would kill a server started from a worker thread as soon as that thread ends.)
-
-Public API: `minimal_run_config`, `RealStack`, `RealStackError`, `start_real_stack`,
-`run_real_stack`.
+``ogx run <run.yaml> --port N`` or ``llama stack run <run.yaml> --port N``, on 127.0.0.1, with
+its state in a temporary folder, and dies with the process that started it (`RealStack`
+says how).
 """
 
 from __future__ import annotations
@@ -153,7 +135,29 @@ def minimal_run_config(
 
 @dataclass
 class RealStack:
-    """A running real server: its URL, process and files. Stopped by `stop()` or on exit."""
+    """A running real server: its URL, process and files. Stopped by `stop()` or on exit.
+
+    The server:
+
+    - listens on 127.0.0.1 and a free port (``server.host`` and ``server.port`` are forced:
+      the default binds every interface);
+    - serves TLS when the release requires it (OGX 1.x refuses to start without), with a
+      certificate from the sandbox's own CA (`ca_pem` is what a client must trust);
+    - logs as JSON (``OGX_LOG_FORMAT`` / ``LLAMA_STACK_LOG_FORMAT=json``: with the default
+      rich logging every error response stalls the server while it renders a traceback);
+    - keeps all its state in a temporary folder (``OGX_CONFIG_DIR`` /
+      ``LLAMA_STACK_CONFIG_DIR``, ``SQLITE_STORE_DIR``, ``TMPDIR``), so nothing lands in
+      ``~/.ogx``, ``~/.llama`` or ``/tmp`` (OGX *moves* an existing ``~/.llama`` to ``~/.ogx``
+      unless its config folder is set, and writes its resolved run.yaml, secrets revealed,
+      to a temp file);
+    - runs in its own process group, so stopping it takes down every process it spawned;
+    - dies with the process that started it, even on a crash: an ``atexit`` hook stops it
+      on a normal exit, and a watchdog thread inside the server process reads a pipe whose
+      only writer is the parent, and kills the group when that pipe reaches end-of-file.
+      (``prctl(PR_SET_PDEATHSIG)`` is not used: it fires when the *thread* that forked
+      exits, which would kill a server started from a worker thread as soon as that
+      thread ends.)
+    """
 
     url: str
     port: int

@@ -1,10 +1,9 @@
 """Run an ASGI app on loopback in a background thread, optionally over TLS.
 
 The stand-ins must behave like remote services to the clients under test (real sockets,
-real TLS, real connection reuse), yet start and stop in milliseconds inside a test or the
-`demo` command. uvicorn gives the real HTTP stack; this module owns the listening socket so
-that it can bind 127.0.0.1 only, pick a free port without races, and set ``TCP_NODELAY``
-(without it every small response waited ~40 ms for a delayed ACK).
+real TLS, real connection reuse), yet start and stop at once inside a test or the `demo`
+command. uvicorn gives the real HTTP stack; this module owns the listening socket, so that
+it binds 127.0.0.1 only, picks a free port without races and sets ``TCP_NODELAY``.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ def _make_listening_socket(host: str, port: int) -> socket.socket:
     # ``proto`` says TCP, and accepted sockets inherit ``proto`` from the listener.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no delayed-ACK wait
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
         sock.listen(128)

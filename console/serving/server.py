@@ -1,24 +1,9 @@
 """textual-serve's server, guarded by `console.serving.access`, bound first and stopped promptly.
 
 textual-serve (``textual_serve.server.Server``) serves a page and a WebSocket per browser tab,
-each tab driving its own ``lightspeed-console tui`` process. `GuardedServer` changes four
-things and keeps the rest:
-
-- every request passes `Access.refusal` first (an aiohttp middleware on textual-serve's
-  app): a refused one gets 403 and a one-line reason, and a refused WebSocket is never
-  upgraded; the first request with the right ``?token=`` sets the token cookie;
-- the page's URLs use the host the browser asked for (``localhost`` or ``127.0.0.1``), so its
-  scripts and WebSocket go where the cookie was set, and it loads nothing from another site
-  (its font comes from ``serve``: `console.serving.page`);
-- it serves on a socket bound before anything is printed (`bind`), so a port in use is an
-  error before any banner, and it logs on stderr without query strings (the token is in one);
-- it runs at most ``max_tabs`` tabs at once (`console.serving.tabs`): one more is refused
-  with 503 and a one-line reason before its console starts;
-- stopping (SIGINT, SIGTERM, SIGHUP or SIGQUIT) closes every tab's WebSocket, gives each
-  console process a moment to quit and then ends it, so nothing is left behind, no
-  traceback is printed, and a second signal while stopping is not an error. Each console
-  also knows its ``serve`` (`console.serving.tabs.SERVE_PID_VARIABLE`) and ends with it,
-  should ``serve`` be killed outright.
+each tab driving its own ``lightspeed-console tui`` process. `GuardedServer` checks every
+request first, serves on a socket bound before anything is printed, caps the tabs open at
+once, and on a signal ends every tab's console, leaving nothing behind.
 """
 
 from __future__ import annotations
@@ -141,7 +126,27 @@ class _StderrLog(logging.Handler):
 
 
 class GuardedServer(Server):
-    """textual-serve's `Server` behind the token, Host and Origin checks, on a bound socket."""
+    """textual-serve's `Server` behind the token, Host and Origin checks, on a bound socket.
+
+    It changes these things and keeps the rest:
+
+    - every request passes `Access.refusal` first (an aiohttp middleware on textual-serve's
+      app): a refused one gets 403 and a one-line reason, and a refused WebSocket is never
+      upgraded; the first request with the right ``?token=`` sets the token cookie;
+    - the page's URLs use the host the browser asked for (``localhost`` or ``127.0.0.1``), so
+      its scripts and WebSocket go where the cookie was set, and it loads nothing from
+      another site (its font comes from ``serve``: `console.serving.page`);
+    - it serves on a socket bound before anything is printed (`bind`), so a port in use is
+      an error before any banner, and it logs on stderr without query strings (the token
+      is in one);
+    - it runs at most ``max_tabs`` tabs at once (`console.serving.tabs`): one more is
+      refused with 503 and a one-line reason before its console starts;
+    - stopping (SIGINT, SIGTERM, SIGHUP or SIGQUIT) closes every tab's WebSocket, gives
+      each console process a moment to quit and then ends it, so nothing is left behind,
+      no traceback is printed, and a second signal while stopping is not an error. Each
+      console also knows its ``serve`` (`console.serving.tabs.SERVE_PID_VARIABLE`) and ends
+      with it, should ``serve`` be killed outright.
+    """
 
     def __init__(
         self, command: str, access: Access, listener: socket.socket, max_tabs: int = MAX_TABS

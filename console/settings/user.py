@@ -1,26 +1,12 @@
 """The console's own settings file (XDG) and where every file the console uses lives.
 
-``~/.config/lightspeed-console/config.toml`` (or ``$XDG_CONFIG_HOME/...``) may hold::
-
-    theme = "textual-dark"
-    read_only = false
-    stack_ca_bundle = "~/certs/ogx-ca.pem"   # CA of the Llama Stack / OGX server's certificate
-
-    deployments_refresh = 60   # seconds between checks on the deployments screen (off: 0)
-
-    [keymap]          # binding id = keys (comma-separated), see F1 in the console
-    "screen.token" = "5,t"
-    "token.refresh" = "ctrl+r"
-
-    [deployments.prod-eu]     # named deployments: see console.settings.deployments
-    config = "prod-eu/lightspeed-stack.yaml"
-    tag = "prod"
-
-A missing file means defaults; a broken one means defaults plus a message naming the file
-and line, never a crash. What the command line gives wins over the file (``--read-only``,
-``--stack-ca-bundle``). Another file can be used with ``--settings FILE`` or the
-``LIGHTSPEED_CONSOLE_SETTINGS`` variable (the demo hands its deployments over that way).
-``lightspeed-console locate`` prints every location.
+``~/.config/lightspeed-console/config.toml`` (or ``$XDG_CONFIG_HOME/...``) holds the theme,
+``read_only``, ``stack_ca_bundle``, ``deployments_refresh``, a ``[keymap]`` of binding ids
+and the named ``[deployments.NAME]``, as the README shows. A missing file means defaults; a
+broken value means its default plus a problem naming the file and line, never a crash.
+What the command line gives wins over the file; ``--settings FILE`` or
+``LIGHTSPEED_CONSOLE_SETTINGS`` name another file. The values are checked one by one
+into frozen dataclasses, not a pydantic model: the file is read before the first frame.
 """
 
 from __future__ import annotations
@@ -93,9 +79,8 @@ def config_dir() -> Path:
     Windows: ``%APPDATA%\\lightspeed-console``.
 
     The path is read before the console's first frame. On Linux, where nearly every
-    operator runs it, platformdirs' answer is computed here without importing it (about
-    4 ms of the first frame); `tests/unit/test_settings_paths.py` holds the two to the
-    same answer.
+    operator runs it, platformdirs' answer is computed here without importing it;
+    `tests/unit/test_settings_paths.py` holds the two to the same answer.
     """
     if sys.platform.startswith("linux"):
         base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")

@@ -1,25 +1,10 @@
 """What a second Ctrl+C does once the first has stopped a command: end the process at once.
 
-Why: the first Ctrl+C raises ``KeyboardInterrupt``; the command unwinds (asyncio cancels its
+The first Ctrl+C raises ``KeyboardInterrupt``; the command unwinds (asyncio cancels its
 tasks, sessions are closed) and says "interrupted", exit 130. An impatient operator presses
-Ctrl+C again meanwhile, and Python raises a second ``KeyboardInterrupt`` wherever the
-process is then: in the cleanup, in the message, or in the interpreter's own exit, which
-prints a traceback. After the first, every further SIGINT ends the process on the spot
-with the same 130 (``os._exit``: nothing more is waited for; what the command writes is
-data already flushed or lost to the interrupt anyway). The CLI's blocking calls run in
-daemon threads (`console.shared.blocking`), so the first Ctrl+C is already prompt; this is
-the last resort for the second.
-
-The very end is different: the interpreter's finalization puts back the default action of
-every signal it handled, and a Ctrl+C that lands then kills the process by the signal
-(a status of -2, not 130). From the moment the command returned, further Ctrl+Cs are
-ignored (`ignore_interrupts`): finalization is short, since no blocking call is waited for.
-
-A command's event loop (`run_coroutine`) takes the first Ctrl+C itself: asyncio's own
-handler cancels the main task on the first and raises ``KeyboardInterrupt`` on the second
-from wherever the loop then is, which can break the loop mid-cancellation ("Event loop
-stopped before Future completed", an internal error instead of 130). Here the first one
-cancels the task the same way and arms `leave_on_next_interrupt` in the same instant.
+Ctrl+C again meanwhile, and Python would raise a second ``KeyboardInterrupt`` wherever the
+process then is (the cleanup, the message, the interpreter's exit), with a traceback. So
+after the first, every further SIGINT ends the process on the spot with the same 130.
 """
 
 from __future__ import annotations
@@ -64,8 +49,11 @@ def _leave(_signum: int, _frame: FrameType | None) -> None:
 def leave_on_next_interrupt() -> None:
     """From now on, SIGINT ends the process at once with `INTERRUPTED` (no traceback).
 
-    Only the main thread may set a signal handler; elsewhere (an embedding host's worker
-    thread) this does nothing.
+    ``os._exit``: nothing more is waited for; what the command writes is data already
+    flushed or lost to the interrupt anyway. The CLI's blocking calls run in daemon threads
+    (`console.shared.blocking`), so the first Ctrl+C is already prompt; this is the last
+    resort for the second. Only the main thread may set a signal handler; elsewhere (an
+    embedding host's worker thread) this does nothing.
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _leave)
@@ -74,8 +62,10 @@ def leave_on_next_interrupt() -> None:
 def ignore_interrupts() -> None:
     """From now on SIGINT is ignored: the process is exiting with its code already chosen.
 
-    An ignored signal is left ignored by the interpreter's finalization (a handled one is
-    put back to the default action, which would end the process by the signal instead).
+    The interpreter's finalization puts back the default action of every signal it
+    handled, so a Ctrl+C landing then would kill the process by the signal (a status of
+    -2, not 130); an ignored one is left ignored. Finalization is short: no blocking call
+    is waited for.
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -83,6 +73,11 @@ def ignore_interrupts() -> None:
 
 def run_coroutine[T](main: Coroutine[Any, Any, T]) -> T:
     """``asyncio.run(main)``, where Ctrl+C cancels ``main`` and raises ``KeyboardInterrupt``.
+
+    asyncio's own handler cancels the main task on the first Ctrl+C and raises
+    ``KeyboardInterrupt`` on the second from wherever the loop then is, which can break the
+    loop mid-cancellation ("Event loop stopped before Future completed", an internal error
+    instead of 130). Here the first one cancels the task the same way.
 
     From the first Ctrl+C on, another one ends the process at once (`leave_on_next_interrupt`),
     with no window in which it could land inside the loop's own unwinding. Off the main

@@ -2,24 +2,9 @@
 
 A console whose terminal was closed (``tmux kill-session``, a dropped ssh session), which
 was sent SIGTERM or SIGHUP, or whose ``serve`` went away (a browser tab's console), must
-end: it holds credentials, and the demo holds servers and temp files. Three things made
-that unreliable, each seen:
-
-- SIGTERM and SIGHUP were turned into SIGINT, so Python raised ``KeyboardInterrupt``
-  wherever the main thread happened to be. Inside a ``queue.Queue`` operation of Textual's
-  output thread, that can lose a wake-up: the output thread then sleeps forever, the
-  queue fills, and the app blocks writing its last frame; the demo, its servers and its
-  temp files stayed for half an hour after its terminal was closed. Here a signal only
-  writes a byte to a pipe (nothing else is safe in a handler), and a thread reads it.
-- A closed terminal does not always come with a signal (a process that is not the
-  terminal's session leader gets none): the thread also looks at the terminal each
-  `POLL_S`, and one that answers EIO is gone.
-- Asking the app to quit is not enough if its shutdown hangs (its writes to a gone
-  terminal): after `GRACE_S` the thread runs the cleanup itself (the demo's sandbox) and
-  ends the process with ``128 + signal``.
-
-A ``serve`` tab's console has no terminal; it watches its parent, ``serve``, instead
-(`console.serving.tabs`): a ``serve`` ended by SIGKILL leaves no console behind either.
+end: it holds credentials, and the demo holds servers and temp files. `Lifeline` says how
+each of these is noticed without relying on a signal arriving, or on the app's shutdown
+finishing.
 """
 
 from __future__ import annotations
@@ -48,6 +33,24 @@ class Lifeline:
     ``ask_to_stop`` is called from the lifeline's thread and must not block (the app posts
     its own exit). ``cleanup`` runs only if the program has not ended within ``grace_s``,
     from that thread, just before the process ends.
+
+    Each of these was seen to fail before:
+
+    - SIGTERM and SIGHUP were turned into SIGINT, so Python raised ``KeyboardInterrupt``
+      wherever the main thread was. Inside a ``queue.Queue`` operation of Textual's output
+      thread, that can lose a wake-up: the output thread sleeps forever, the queue fills,
+      and the app blocks writing its last frame, leaving the demo's servers and temp files
+      behind. Here a signal only writes a byte to a pipe (nothing else is safe in a
+      handler), and a thread reads it.
+    - A closed terminal does not always come with a signal (a process that is not the
+      terminal's session leader gets none): the thread also looks at the terminal each
+      `POLL_S`, and one that answers EIO is gone.
+    - Asking the app to quit is not enough if its shutdown hangs (its writes to a gone
+      terminal): after `GRACE_S` the thread runs the cleanup itself (the demo's sandbox)
+      and ends the process with ``128 + signal``.
+
+    A ``serve`` tab's console has no terminal; it watches its parent, ``serve``, instead
+    (`console.serving.tabs`): a ``serve`` ended by SIGKILL leaves no console behind either.
     """
 
     def __init__(

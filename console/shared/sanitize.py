@@ -1,35 +1,12 @@
 """Untrusted text made safe for a terminal: every control character shown, none obeyed.
 
-Why: the console shows values it did not write: lightspeed-stack.yaml and run.yaml, the
-environment, the Llama Stack / OGX server's answers, Entra ID's and Azure's error bodies and
-token claims. A terminal obeys what it is sent: ESC starts a sequence that retitles the
-window (``ESC]0;...BEL``), clears the screen (``ESC[2J``), moves the cursor to forge or hide
-a line (``ESC[1A``, CR, BS) or writes the clipboard (OSC 52 on some terminals); the Unicode
-bidi controls (U+202A..U+202E, U+2066..U+2069) reorder what is shown ("Trojan Source").
-So such characters are shown as their escape, the way Python's ``repr`` writes them:
-ESC as the four characters ``\\x1b``, CR as ``\\r``, LF as ``\\n`` (where a value is one
-line), other C0 and C1 controls and DEL as ``\\xNN``, a bidi control as ``\\u202e``.
-Tabs are kept everywhere (they only move the cursor right; Rich and Textual expand them
-when they lay text out). A backslash is not escaped: the shown form is for a person.
-
-Two forms, one step: `visible` for a value shown on one line (a table cell, a finding's
-message, a claim, an event), `visible_lines` for text that is several lines by design (a
-file view, a diff, an answer, a command's whole output), which keeps LF and CRLF and shows
-a lone CR. Both are idempotent, so applying the step twice is harmless.
-
-Where it is applied (the chokepoints; anything else is laid out from these):
-
-- the CLI: `console.shared.output` (`emit` and `narrate` for every byte a command writes,
-  `table` for each cell; `paint` escapes the text it colours and adds its own codes after);
-- the result objects the CLI, JSON and the screens share, at construction:
-  `console.shared.findings.Finding` (message, remedy, location),
-  `console.shared.diagnosis.Diagnosis` (every field; ``detail`` keeps its lines),
-  `console.doctor.results.CheckResult` (summary, remedy, details);
-- the TUI (``screens.visible``): every Static that shows such text (`SafeStatic`), the
-  tables' cells, the YAML and diff views, the event log and notifications.
-
-``--json`` needs nothing more: ``json.dumps`` escapes every control character, and with
-its default ``ensure_ascii`` every other non-ASCII character too (``\\u202e``).
+The console shows values it did not write (the config files, the environment, the
+servers' answers, Entra ID's and Azure's error bodies, token claims), and a terminal obeys
+what it is sent: ESC sequences retitle the window, clear the screen, forge or hide a line or
+write the clipboard; bidi controls reorder what is shown ("Trojan Source"). `visible` (one
+line) and `visible_lines` (text that is several lines by design) show each such character
+as its escape, the way ``repr`` writes it. docs/ARCHITECTURE.md ("Untrusted text") names
+the chokepoints where they are applied.
 """
 
 from __future__ import annotations
@@ -59,6 +36,9 @@ def _shown(match: re.Match[str]) -> str:
 
 
 def visible(text: str) -> str:
+    # ESC as the four characters \x1b, CR as \r, LF as \n, other C0 and C1 controls and DEL
+    # as \xNN, a bidi control as \u202e. Tabs are kept (they only move the cursor right,
+    # and Rich expands them); a backslash is not escaped: the shown form is for a person.
     """``text`` for one line of a terminal: every control, LF and CR included, escaped."""
     if text.isprintable() or _ONE_LINE.search(text) is None:
         return text

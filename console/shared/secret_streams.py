@@ -1,24 +1,10 @@
 """stdout and stderr that cannot show a given set of secrets, for one command's run.
 
-An env file's secrets are values the rest of the console did not choose: a client secret
-echoed by an authority, a key in a server's error body. Rather than trust every print
+An env file's secrets are values the rest of the console did not choose (a client secret
+echoed by an authority, a key in a server's error body). Rather than trust every print
 path to know them, a headless command that read an env file runs with both standard
-streams wrapped (`scrubbed_output`): every write is passed through one
-`console.shared.redact.Masker`, which finds each secret in every form it may be echoed
-in (`console.shared.redact.encoded_forms`) in one pass, however many there are.
-
-Which values are secrets is decided by the variable (`console.settings.envfile`: by its
-name) and, once the files are loaded, by where they use it (`mask_also`, called by the
-loader for ``client_secret: ${env.ANY_NAME}``). A value such as ``true`` or ``pass`` in
-``ENABLE_TLS=true`` is no secret, and masking it would mask the console's own words.
-
-JSON goes through `ScrubbingStream.mask_strings` instead of the text scrub
-(`console.shared.output.emit_json`): secrets are masked inside the document's strings, so
-no secret, whatever its text, can mask JSON syntax and leave the document unparseable.
-
-A value could arrive split over two writes (a streamed answer, chunk by chunk), so a
-write's tail that could be the start of a secret is held back until the next write, or
-the end of the run, decides it.
+streams wrapped (`scrubbed_output`), every write passed through one
+`console.shared.redact.Masker`, which finds each secret in every form it may be echoed in.
 """
 
 from __future__ import annotations
@@ -37,7 +23,17 @@ _ACTIVE: list[ScrubbingStream] = []
 
 
 class ScrubbingStream:
-    """A text stream that masks ``secrets`` in everything written through it."""
+    """A text stream that masks ``secrets`` in everything written through it.
+
+    Which values are secrets is decided by the variable (`console.settings.envfile`: by
+    its name) and, once the files are loaded, by where they use it (`mask_also`, called by
+    the loader for ``client_secret: ${env.ANY_NAME}``): ``true`` in ``ENABLE_TLS=true`` is
+    no secret, and masking it would mask the console's own words. JSON goes through
+    `mask_strings` (secrets masked inside the document's strings, so none can mask JSON
+    syntax). A value could arrive split over two writes (a streamed answer), so a write's
+    tail that could be the start of a secret is held back until the next write, or the
+    end of the run, decides it.
+    """
 
     def __init__(self, stream: TextIO, secrets: Iterable[str]) -> None:
         self._stream = stream

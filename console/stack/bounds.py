@@ -3,30 +3,9 @@
 Nothing in the SDK limits an answer: an endless ``/v1/version`` grows the process until the
 machine kills it, a server that drips one byte every few seconds never trips a read
 timeout, and a redirect is followed wherever it points, provider data and all. So every
-httpx client the console builds for the server gets `AnswerBounds`' two event hooks:
-
-- the request hook stamps the request with its deadline (now + the timeout), which a
-  redirect's request inherits (httpx copies the extensions), so the timeout bounds the
-  whole answer, every hop and every byte, not each read;
-- the response hook, which runs before any byte of a body is read, refuses a redirect to
-  another origin (scheme, host and port: a downgrade to ``http://`` is one) and replaces
-  the body's stream with one that stops at the size limit and at the deadline, decoding a
-  compressed body itself so that the limit counts what the console would hold.
-
-The time before the answer's headers is bounded by the caller (``asyncio.timeout`` around
-the SDK call): no hook runs between sending a request and its status line.
-
-Lightspeed's own clients (llama-stack-client 0.7, ogx-client 1.2.5) follow redirects
-(``follow_redirects=True``) with the provider data as a default header, and httpx strips
-only ``Authorization`` when a redirect leaves the origin: a server or proxy that answers
-``307 Location: http://elsewhere/`` gets the Entra token sent there. The console follows a
-redirect only within the same origin, where the header goes to the server it was meant
-for, records it, and refuses any other with both URLs, before anything is sent there.
-
-Limits (`LISTING_LIMIT` for version, providers, models and every error body; the answer
-limit, `DEFAULT_ANSWER_LIMIT` unless ``--max-answer`` says otherwise, for a completion,
-streamed or not) are far above what a real server sends and far below what would hurt:
-the console's peak stays under 300 MB whatever the server does.
+httpx client the console builds for the server gets `AnswerBounds`' two event hooks. The
+limits (`LISTING_LIMIT`, `DEFAULT_ANSWER_LIMIT` or ``--max-answer``) are far above what a
+real server sends and far below what would hurt.
 """
 
 from __future__ import annotations
@@ -153,6 +132,23 @@ class AnswerBounds:
     ``limit`` is the most body bytes read per answer, ``seconds`` the most time an answer
     takes, from its request to its last byte; ``raisable`` says whether ``--max-answer``
     raises ``limit`` (for the diagnosis). ``redirects`` lists the redirects followed.
+
+    - The request hook stamps the request with its deadline (now + the timeout), which a
+      redirect's request inherits (httpx copies the extensions), so the timeout bounds the
+      whole answer, every hop and every byte, not each read. The time before the headers
+      is bounded by the caller (``asyncio.timeout`` around the SDK call): no hook runs
+      between sending a request and its status line.
+    - The response hook, which runs before any byte of a body is read, refuses a redirect
+      to another origin (scheme, host and port: a downgrade to ``http://`` is one) and
+      replaces the body's stream with one that stops at the size limit and at the
+      deadline, decoding a compressed body itself so the limit counts what the console
+      would hold.
+
+    Lightspeed's own clients (llama-stack-client 0.7, ogx-client 1.2.5) follow redirects
+    with the provider data as a default header, and httpx strips only ``Authorization``
+    when a redirect leaves the origin: a ``307 Location: http://elsewhere/`` gets the Entra
+    token sent there. The console follows a redirect only within the same origin, records
+    it, and refuses any other with both URLs, before anything is sent there.
     """
 
     def __init__(self, *, limit: int, seconds: float, raisable: bool = False) -> None:

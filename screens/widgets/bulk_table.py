@@ -1,30 +1,10 @@
 """A DataTable that takes ten thousand rows in one go.
 
-`DataTable.add_rows` adds rows one at a time: each one re-validates the cursor (a
-reactive write) and every cell is later measured through Rich's console options, about
-0.2 ms per row. Ten thousand models then take seconds before the screen can paint.
-Rows here are single-line `Text` cells, so their width is the cell length of their plain
-text: `BulkTable.replace_rows` fills the table's stores directly and sets the column
-widths from that, in one pass. Everything else (rendering only the visible lines,
-scrolling, the cursor, the mouse) is DataTable's own.
-
-Cells are `LazyText`: the text and its style, made into a `Text` only when DataTable
-draws the cell. Building and sanitising a `Text` for each of sixty thousand cells up front
-was half the time to show the models.
-
-Textual has no public way to load a table in bulk, so this reaches into DataTable's
-private stores, and pyproject.toml pins Textual to the release line they were read from
-(``textual==8.2.8``). The private names used, and why:
-
-- ``DataTable._data`` (row key -> column key -> cell): the cells, filled in one pass;
-- ``DataTable._row_locations`` (a ``textual._two_way_dict.TwoWayDict`` of row key <-> row
-  index): where each row is, which `add_row` would keep one row at a time;
-- ``DataTable._require_update_dimensions`` and ``DataTable._update_count``: the flag and the
-  counter `add_row` sets so the next refresh measures the table and drops cached lines.
-
-The public ``rows`` (row metadata), ``ordered_columns``, ``Column.content_width`` and
-``cursor_coordinate`` do the rest. When the private stores are not what this expects (a
-later Textual), it falls back to `add_rows`: slower, the same result.
+`DataTable.add_rows` adds rows one at a time: each re-validates the cursor (a reactive
+write) and every cell is later measured through Rich's console options, so ten thousand
+models take seconds before the screen can paint. Rows here are single-line cells
+(`LazyText`, made into a `Text` only when drawn), so `BulkTable.replace_rows` fills the
+table's stores and sets the column widths in one pass; the rest is DataTable's own.
 """
 
 from __future__ import annotations
@@ -64,7 +44,23 @@ class LazyText:
 
 
 class BulkTable(DataTable[LazyText]):
-    """A DataTable whose rows are replaced wholesale (see the module docstring)."""
+    """A DataTable whose rows are replaced wholesale.
+
+    Textual has no public way to load a table in bulk, so this reaches into DataTable's
+    private stores, and pyproject.toml pins Textual to the release they were read from
+    (``textual==8.2.8``):
+
+    - ``DataTable._data`` (row key -> column key -> cell): the cells, filled in one pass;
+    - ``DataTable._row_locations`` (a ``textual._two_way_dict.TwoWayDict`` of row key <->
+      row index): where each row is, which `add_row` would keep one row at a time;
+    - ``DataTable._require_update_dimensions`` and ``DataTable._update_count``: the flag and
+      the counter `add_row` sets so the next refresh measures the table and drops cached
+      lines.
+
+    The public ``rows``, ``ordered_columns``, ``Column.content_width`` and
+    ``cursor_coordinate`` do the rest. When the private stores are not what this expects
+    (a later Textual), it falls back to `add_rows`: slower, the same result.
+    """
 
     def replace_rows(self, rows: Iterable[Sequence[LazyText]]) -> int:
         """Clear the table and add ``rows`` (one-line cells); return how many."""

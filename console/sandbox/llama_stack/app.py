@@ -3,32 +3,9 @@
 It serves ``/v1/health``, ``/v1/version``, ``/v1/providers``, ``/v1/providers/{id}``,
 ``/v1/models``, ``/v1/chat/completions`` (plain and streamed) and, when ``responses`` is
 among the run.yaml's ``apis``, ``/v1/responses`` (`console.sandbox.llama_stack.responses`).
-
-The 0.7.3 behaviours it reproduces (pinned by ``tests/integration/test_stack_contract.py``,
-which runs the same probes against this stand-in and the real server):
-
-- provider data comes from the ``X-LlamaStack-Provider-Data`` header (any case) and must be
-  a JSON object with both ``azure_api_key`` (string) and ``azure_api_base`` (http(s) URL);
-  otherwise it is dropped and the config ``api_key`` is used, or the answer is 400
-  ``API key not provided. ...``. A JSON value that is not an object makes a chat a bare 500;
-- the request goes to ``{config.base_url}/chat/completions`` with ``Authorization: Bearer
-  <key>``, no ``api-key`` header and no ``api-version``, ``model`` set to the provider's
-  model id; the header's ``azure_api_base`` is not used for routing;
-- model ids are ``<provider_id>/<model>``; the bare name is a 404;
-- upstream errors keep their status, with the text ``Error code: <status> - <message>``;
-  429, 408, 409 and 5xx are tried 3 times in all (``Retry-After`` honoured up to 60 s);
-  a dead upstream or a non-JSON success body is a 500 ``Internal server error: ...``;
-- streams are ``data: {...}`` events with no ``data: [DONE]`` at the end; chunks and
-  completions carry every OpenAI field (nulls included) plus whatever Azure added;
-- ``models.list()`` with valid provider data also lists what Azure's ``GET /models`` returns;
-- secrets in the providers listing are ``********``;
-- after an error raised inside the server (the 400 for a missing key, upstream errors,
-  unknown provider), the server closes the keep-alive connection, as Starlette's
-  ``ServerErrorMiddleware`` makes the real one do.
-
-Faults (`StackFaults`): ``down`` (connections dropped; set before `start` nothing listens),
-an error ``status`` on every route, ``latency_s``, ``not_json`` (an HTML page with 200) and
-``ignore_provider_data`` (the header is dropped, as by a proxy that strips it).
+`create_stack_app` lists the 0.7.3 behaviours it reproduces, which
+``tests/integration/test_stack_contract.py`` pins by running the same probes against this
+stand-in and the real server.
 """
 
 from __future__ import annotations
@@ -210,7 +187,34 @@ class _StackApp(StackHandlers):
 
 
 def create_stack_app(stand_in: LlamaStackStandIn) -> ConnectionCloser:
-    """The ASGI app serving ``stand_in``."""
+    """The ASGI app serving ``stand_in``, with these behaviours of llama-stack 0.7.3:
+
+    - provider data comes from the ``X-LlamaStack-Provider-Data`` header (any case) and must
+      be a JSON object with both ``azure_api_key`` (string) and ``azure_api_base`` (http(s)
+      URL); otherwise it is dropped and the config ``api_key`` is used, or the answer is
+      400 ``API key not provided. ...``. A JSON value that is not an object makes a chat a
+      bare 500;
+    - the request goes to ``{config.base_url}/chat/completions`` with ``Authorization:
+      Bearer <key>``, no ``api-key`` header and no ``api-version``, ``model`` set to the
+      provider's model id; the header's ``azure_api_base`` is not used for routing;
+    - model ids are ``<provider_id>/<model>``; the bare name is a 404;
+    - upstream errors keep their status, with the text ``Error code: <status> - <message>``;
+      429, 408, 409 and 5xx are tried 3 times in all (``Retry-After`` honoured up to 60 s);
+      a dead upstream or a non-JSON success body is a 500 ``Internal server error: ...``;
+    - streams are ``data: {...}`` events with no ``data: [DONE]`` at the end; chunks and
+      completions carry every OpenAI field (nulls included) plus whatever Azure added;
+    - ``models.list()`` with valid provider data also lists what Azure's ``GET /models``
+      returns;
+    - secrets in the providers listing are ``********``;
+    - after an error raised inside the server (the 400 for a missing key, upstream errors,
+      unknown provider), the server closes the keep-alive connection, as Starlette's
+      ``ServerErrorMiddleware`` makes the real one do.
+
+    Faults (`StackFaults`): ``down`` (connections dropped; set before `start` nothing
+    listens), an error ``status`` on every route, ``latency_s``, ``not_json`` (an HTML page
+    with 200) and ``ignore_provider_data`` (the header is dropped, as by a proxy that
+    strips it).
+    """
     handlers = _StackApp(stand_in)
     routes = [
         Route("/v1/health", handlers.health, methods=["GET"]),
