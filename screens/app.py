@@ -82,7 +82,8 @@ class LightspeedConsole(DeploymentsWork):
             for key, mode, title in SCREENS
         ],
         Binding("f1", "app.help", "Help", id="app.help"),
-        Binding("ctrl+l", "app.toggle_events", "Log", id="app.events"),
+        Binding("ctrl+l", "app.toggle_events", "Log pane", id="app.events"),
+        Binding("l", "app.show_log", "Whole log", id="app.log"),
         Binding("ctrl+r", "app.run_all", "Run checks", id="app.run-checks", show=False),
         Binding("ctrl+q", "app.quit", "Quit", id="app.quit", priority=True),
     ]
@@ -143,10 +144,13 @@ class LightspeedConsole(DeploymentsWork):
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
         for problem in self.launch.settings_problems:
-            self.events.add(problem, "warning")
+            self.events.add(problem, "warning", deployment=None)
             self.notify(problem, title="Settings", severity="warning", timeout=8)
         if self.launch.sandbox:
-            self.events.add("sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1")
+            self.events.add(
+                "sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1",
+                deployment=None,
+            )
         # Paint first: the checks and the SDK imports start once the first frame is up.
         self.call_after_refresh(self._start)
 
@@ -183,6 +187,21 @@ class LightspeedConsole(DeploymentsWork):
         from screens.help import HelpScreen  # F1 only: kept off the start path
 
         self.push_screen(HelpScreen())
+
+    def action_show_log(self) -> None:
+        """The whole log, every line in full, as text to select and copy."""
+        from screens.events import event_line
+        from screens.widgets.text_panel import TextPanel  # on request: off the start path
+
+        lines = [event_line(event) for event in self.events.events]
+        self.push_screen(
+            TextPanel(
+                f"Event log: {len(lines)} line(s), newest last, each with its deployment",
+                "\n".join(lines) or "(nothing yet)",
+                copied="the log",
+                at_end=True,
+            )
+        )
 
     def action_toggle_events(self) -> None:
         self.show_events = not self.show_events
@@ -268,7 +287,10 @@ class LightspeedConsole(DeploymentsWork):
             "Copy the last inference as a curl command (token masked)",
             self._copy_curl,
         )
-        yield SystemCommand("log: toggle", "Show or hide the event log", self.action_toggle_events)
+        yield SystemCommand("log: toggle", "Show or hide the log pane", self.action_toggle_events)
+        yield SystemCommand(
+            "log: show all", "The whole event log as text to copy", self.action_show_log
+        )
 
     def _write_enriched(self) -> None:
         self.switch_mode("enrichment")

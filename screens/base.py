@@ -58,7 +58,9 @@ class ConsoleScreen(Screen[None]):
 
     def _redraw(self) -> None:
         self.console.fill_deployment_bar(self.query_one(DeploymentBar), self.TITLE)
-        self.query_one(EventPane).display = self.console.show_events
+        pane = self.query_one(EventPane)
+        pane.display = self.console.show_events
+        pane.catch_up()  # the one log, as it is now: lines added while away included
         self.refresh_view()
 
     def refresh_view(self) -> None:

@@ -30,6 +30,7 @@ from console.settings.deployments import Deployment
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.shared.blocking import run_blocking
+from screens.events import Level
 from screens.messages import TargetReady
 from screens.workers import ConsoleWorkers
 
@@ -56,6 +57,11 @@ class DeploymentsWork(ConsoleWorkers):
         self._refresh_timer: Timer | None = None
         if launch.env_notice:
             self.events.add(launch.env_notice, "warning")
+
+    @property
+    def deployment_label(self) -> str | None:
+        """What the log calls the deployment shown: its name, else its file's."""
+        return self.deployment_name or super().deployment_label
 
     # ------------------------------------------------------------------ the switch
 
@@ -107,6 +113,7 @@ class DeploymentsWork(ConsoleWorkers):
         def landed(row: DeploymentCheck) -> None:
             self.deployment_checks[row.name] = row
             self.deployments_running.discard(row.name)
+            self.events.add(_row_line(row), _row_level(row), deployment=row.name)
             self.revision += 1
 
         try:
@@ -123,9 +130,10 @@ class DeploymentsWork(ConsoleWorkers):
             self.events.add(
                 f"deployments: {passed} passed, {len(failed)} failed: {', '.join(failed)}",
                 "error",
+                deployment=None,
             )
         else:
-            self.events.add(f"deployments: all {passed} passed", "success")
+            self.events.add(f"deployments: all {passed} passed", "success", deployment=None)
 
     def watch_deployments(self, watching: bool) -> None:
         """The deployments screen is shown (or left): check at first sight, then on the timer."""
@@ -158,3 +166,17 @@ class DeploymentsWork(ConsoleWorkers):
             max_answer=given.max_answer,
             retries=given.retries,
         )
+
+
+def _row_line(row: DeploymentCheck) -> str:
+    """One deployment's check as a line of the log."""
+    line = f"deployment check: {row.verdict.value}"
+    if row.code:
+        line += f": {row.code} at {row.failed_step}: {row.summary}"
+    return line
+
+
+def _row_level(row: DeploymentCheck) -> Level:
+    if row.verdict.failed:
+        return "error"
+    return "success" if row.verdict.value == "pass" else "warning"

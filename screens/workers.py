@@ -88,6 +88,7 @@ class ConsoleWorkers(App[None]):
             env_secrets=launch.env_secrets,
         )
         self.events.secrets = self.doctor.secrets
+        self.events.shown = lambda: self.deployment_label
         self.running: set[str] = set()
         self.services: dict[str, ServiceUpdate] = {
             service.service: service
@@ -100,6 +101,12 @@ class ConsoleWorkers(App[None]):
         """Why the bring-up failed, once it has."""
         self._file_watcher = FileWatcher()
         self._file_poll: Timer | None = None
+
+    @property
+    def deployment_label(self) -> str | None:
+        """What the log calls the deployment shown: its file's name (a named one: its name)."""
+        path = self.doctor.lightspeed_config
+        return path.name if path is not None else None
 
     def watch_revision(self, revision: int) -> None:
         """Tell the screens (subscribed to ``revised``), which never see this class."""
@@ -159,6 +166,11 @@ class ConsoleWorkers(App[None]):
     async def _target_ready(self, message: TargetReady) -> None:
         target = message.target
         previous = self.doctor
+        # What still runs for the deployment shown so far ends here: its late results
+        # would otherwise land (and show as running) under the new one.
+        for group in ("doctor", "token", "inference", "config-reload"):
+            self.workers.cancel_group(self, group)
+        self.running = set()
         self.doctor = Doctor.for_target(target)
         self.target_changed(target)
         self.events.secrets = self.doctor.secrets
@@ -345,20 +357,27 @@ class ConsoleWorkers(App[None]):
             self.reload_config()
 
     async def _step(self, step: str, run: object) -> CheckResult:
-        self.running.add(step)
+        # The deployment and the running set of the doctor this step runs for: a switch
+        # meanwhile gives the console new ones, which this step's end must not touch.
+        about, running = self.deployment_label, self.running
+        running.add(step)
         self.revision += 1
         try:
             result: CheckResult = await run  # type: ignore[misc]
         finally:
-            self.running.discard(step)
+            running.discard(step)
         level = {
             CheckStatus.PASS: "success",
             CheckStatus.WARN: "warning",
             CheckStatus.FAIL: "error",
             CheckStatus.SKIP: "info",
         }[result.status]
-        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)  # type: ignore[arg-type]
-        if result.status is CheckStatus.FAIL:
+        self.events.add(
+            f"{result.title}: {result.status.value}: {result.summary}",
+            level,  # type: ignore[arg-type]
+            deployment=about,
+        )
+        if result.status is CheckStatus.FAIL and running is self.running:
             self.notify(result.summary, title=f"{result.title} failed", severity="error")
         self.revision += 1
         return result
