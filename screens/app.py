@@ -85,7 +85,9 @@ class LightspeedConsole(DeploymentsWork):
         Binding("ctrl+l", "app.toggle_events", "Log pane", id="app.events"),
         Binding("l", "app.show_log", "Whole log", id="app.log"),
         Binding("ctrl+r", "app.run_all", "Run checks", id="app.run-checks", show=False),
-        Binding("ctrl+q", "app.quit", "Quit", id="app.quit", priority=True),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+        # Also from a dialog or while typing: a priority binding, as Textual's own.
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit-now", show=False, priority=True),
     ]
 
     show_events: reactive[bool] = reactive(True)
@@ -176,10 +178,16 @@ class LightspeedConsole(DeploymentsWork):
 
     def action_help_quit(self) -> None:
         """Ctrl+C: say how to quit, as Textual does, in plain words (`notify` takes no markup)."""
-        for key, active in self.active_bindings.items():
-            if active.binding.action in ("quit", "app.quit"):
-                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
-                return
+        quits = [
+            active.binding
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        quits.sort(key=lambda binding: not binding.show)  # the key the footer shows first
+        keys = [self.get_key_display(binding) for binding in quits]
+        if keys:
+            shown = " or ".join(dict.fromkeys(keys))
+            self.notify(f"Press {shown} to quit the app", title="Do you want to quit?")
 
     # ------------------------------------------------------------------ actions
 
@@ -208,7 +216,39 @@ class LightspeedConsole(DeploymentsWork):
         self.revision += 1
 
     def action_run_all(self) -> None:
-        self.run_checks(None)
+        """Every check again; a production-like deployment's inference only on a yes."""
+        self.ask_before_inference(
+            lambda: self.run_checks(None),
+            declined=lambda: self.run_checks(None, without_inference=True),
+            cancel_label="Run the rest",
+        )
+
+    def ask_before_inference(
+        self,
+        go: Callable[[], object],
+        *,
+        declined: Callable[[], object] | None = None,
+        cancel_label: str = "Not now",
+    ) -> None:
+        """``go`` now, or, for a production-like deployment, after a yes on one line."""
+        question = self.inference_needs_consent()
+        if question is None:
+            go()
+            return
+        from screens.widgets.confirm import ConfirmLine
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.events.add("test inference confirmed by the operator", "warning")
+                go()
+            elif declined is not None:
+                declined()
+            else:
+                self.notify("No test inference sent.")
+
+        self.push_screen(
+            ConfirmLine(question, confirm_label="Send", cancel_label=cancel_label), answered
+        )
 
     # ------------------------------------------------------------------ shared views
 
@@ -275,7 +315,7 @@ class LightspeedConsole(DeploymentsWork):
         yield SystemCommand(
             "inference: run",
             "Send a test inference with the provider-data header",
-            lambda: self.run_inference(None, None, True),
+            lambda: self.ask_before_inference(lambda: self.run_inference(None, None, True)),
         )
         yield SystemCommand(
             "enrichment: write…",

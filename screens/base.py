@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
@@ -25,6 +27,9 @@ class ConsoleScreen(Screen[None]):
 
     TITLE: ClassVar[str] = ""
     """Shown in the top bar."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave_input", "Leave input", id="screen.leave-input"),
+    ]
 
     def __init__(self, console: ConsoleHost) -> None:
         super().__init__()
@@ -65,3 +70,23 @@ class ConsoleScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Redraw from the doctor's state (override)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``escape`` is offered (and shown) only while an input has the keys."""
+        if action == "leave_input":
+            return isinstance(self.focused, Input | TextArea)
+        return super().check_action(action, parameters)
+
+    def action_leave_input(self) -> None:
+        """Give the keys back to the screen: its letters and digits work again."""
+        self.set_focus(None)
+
+
+def elapsed_text(seconds: float) -> str:
+    """How long a live call has waited: ``0.4 s``, ``3.1 s``, ``12 s``, ``2 min 5 s``."""
+    seconds = max(seconds, 0.0)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"

@@ -2,7 +2,7 @@
 
 The operator sees lightspeed-stack.yaml and run.yaml exactly as on disk (comments, order,
 ``${env.…}`` references), except that every inline secret reads ``********``. One value can
-be revealed at a time, after a confirm; ``m`` masks it again, and leaving the screen or a
+be revealed at a time, after a confirm; ``h`` hides it again, and leaving the screen or a
 reload masks it too. The env table says which variables are set without showing any value
 (the same reveal applies). Selecting a finding or a variable moves the file view to the line.
 
@@ -76,7 +76,7 @@ class ConfigScreen(ConsoleScreen):
         Binding("f", "focus_findings", "Findings", id="config.findings"),
         Binding("e", "focus_env", "Env vars", id="config.env"),
         Binding("v", "reveal", "Reveal…", id="config.reveal"),
-        Binding("m", "hide", "Mask", id="config.hide"),
+        Binding("h", "hide", "Hide again", id="config.hide"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
@@ -129,7 +129,9 @@ class ConfigScreen(ConsoleScreen):
         if running and state.loaded is None and state.config_error is None:
             return
         self._shown = current
-        self._revealed = None
+        if self._revealed is not None:
+            self._revealed = None
+            self.refresh_bindings()
         self._rebuild(state.loaded)
 
     def _rebuild(self, loaded: Loaded | None) -> None:
@@ -231,7 +233,7 @@ class ConfigScreen(ConsoleScreen):
         field = self._field_at(file_id, line)
         if field is not None:
             if self._revealed == f"field:{file_id}:{field.key}":
-                parts.append(Text(f"{field.path}: revealed (m masks it again)", style="yellow"))
+                parts.append(Text(f"{field.path}: revealed (h hides it again)", style="yellow"))
             else:
                 parts.append(Text(f"{field.path}: masked secret (v reveals it, after a confirm)"))
         loaded = self.console.doctor.state.loaded
@@ -355,7 +357,7 @@ class ConfigScreen(ConsoleScreen):
                 "Show the value of ",
                 (field.path, "bold"),
                 f" (line {field.line}) in clear on this screen?\n\n",
-                "Anyone who can see the screen will see it. m masks it again; leaving the "
+                "Anyone who can see the screen will see it. h hides it again; leaving the "
                 "screen or a reload masks it too.",
             ),
             f"{field.path} (line {field.line})",
@@ -382,7 +384,7 @@ class ConfigScreen(ConsoleScreen):
                 "Show the value of the environment variable ",
                 (name, "bold"),
                 " in clear on this screen?\n\n",
-                "Anyone who can see the screen will see it. m masks it again.",
+                "Anyone who can see the screen will see it. h hides it again.",
             ),
             f"${name}",
         )
@@ -394,11 +396,15 @@ class ConfigScreen(ConsoleScreen):
                 self.console.events.add(f"config: revealed {what} on screen", "warning")
 
         self.app.push_screen(
-            ConfirmDialog(
-                "Reveal a secret?", message, confirm_label="Reveal (y)", cancel_label="Cancel (n)"
-            ),
+            ConfirmDialog("Reveal a secret?", message, confirm_label="Reveal"),
             answered,
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``h`` (hide again) is there only while a value is revealed."""
+        if action == "hide":
+            return self._revealed is not None
+        return super().check_action(action, parameters)
 
     def action_hide(self) -> None:
         if self._revealed is None:
@@ -409,6 +415,7 @@ class ConfigScreen(ConsoleScreen):
 
     def _set_revealed(self, target: str | None) -> None:
         self._revealed = target
+        self.refresh_bindings()  # h (hide again) comes or goes
         self._draw_files()
         self._fill_env(self.console.doctor.state.loaded)
         self._describe_line()

@@ -4,13 +4,17 @@ One row per deployment of the settings file (or the demo's): its tag (a producti
 one in the warning colour), which Lightspeed its file is written for, the server and
 version that answered, the token and the inference, the verdict, how long ago it was
 checked, and the first failure's code. The panel below explains the highlighted row.
-``r`` checks them all again (the app's workers do it, as ``check --all`` does); ``enter``
-switches the whole console to the highlighted deployment. Shown for the first time, it
-checks them all; ``deployments_refresh`` in the settings file adds a timer.
+``r`` checks them all again (the app's workers do it, as ``check --all`` does), after a
+one-line yes when one is tagged production-like (no: the others only); ``enter`` switches
+the whole console to the highlighted deployment. Shown for the first time, it checks what
+may be checked unasked (nothing in a read-only console, never a read-only or
+production-like deployment: `screens.deployments_work`), and every row says what is known
+of it: its last check and its age, or that there is none yet and why.
 """
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.console import Group
@@ -22,10 +26,11 @@ from textual.widgets import DataTable
 
 from console.doctor.fleet import Verdict
 from console.settings.deployments import Deployment
-from screens.base import ConsoleScreen
+from screens.base import ConsoleScreen, elapsed_text
 from screens.host import ConsoleHost
 from screens.safe_table import SafeTable
 from screens.visible import SafeStatic
+from screens.widgets.confirm import ConfirmLine
 from screens.widgets.deployment_bar import PROD_STYLE
 
 COLUMNS = (
@@ -106,9 +111,15 @@ class DeploymentsScreen(ConsoleScreen):
         running = len(self.console.deployments_running)
         intro = Text.assemble(
             (f"{len(deployments)} deployment(s)", "bold"),
-            f"{f', {running} being checked' if running else ''}; r checks them all, "
-            "enter switches the console to the highlighted one",
+            f"{f', {running} being checked for {self._elapsed()}' if running else ''}; "
+            "r checks them all, enter switches the console to the highlighted one",
         )
+        if self.console.launch.read_only:
+            intro = Text.assemble(
+                (" READ-ONLY ", "bold black on yellow"),
+                " nothing is checked until you press r; each row is its last known check. ",
+                intro,
+            )
         self.query_one("#deployments-intro", SafeStatic).update(intro)
         self._show_detail()
 
@@ -121,10 +132,20 @@ class DeploymentsScreen(ConsoleScreen):
         if current:
             name.stylize("bold")
         if check is None:
-            state = Text("checking" if running else "never", style="dim")
-            return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, Text("")]
+            if running:
+                state = Text(f"checking {self._elapsed()}", style="cyan")
+                why = Text("")
+            else:
+                state = Text("not yet", style="yellow")
+                held = self.console.held_back(deployment.name)
+                why = Text(f"{held}: r checks it" if held else "r checks it", style="dim")
+            return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, why]
         server = f"{check.server} {check.version}" if check.server else "-"
-        age = "checking" if running else _age(self.console.clock() - check.checked_at)
+        age = (
+            f"checking {self._elapsed()}"
+            if running
+            else _age(self.console.clock() - check.checked_at)
+        )
         failure = f"{check.code} ({check.failed_step})" if check.code else ""
         return [
             name,
@@ -159,6 +180,10 @@ class DeploymentsScreen(ConsoleScreen):
                 parts.append(Text.assemble(("remedy: ", "bold green"), check.remedy))
         elif check is not None:
             parts.append(Text(f"{check.verdict.value}: every step that ran passed"))
+        elif deployment.name not in self.console.deployments_running:
+            held = self.console.held_back(deployment.name)
+            why = f" ({held}: checked only when you ask)" if held else ""
+            parts.append(Text(f"no check yet{why}: r checks it", style="yellow"))
         detail.update(Group(*parts))
 
     # ------------------------------------------------------------------ acts
@@ -170,7 +195,36 @@ class DeploymentsScreen(ConsoleScreen):
         self.action_switch()
 
     def action_check_all(self) -> None:
-        self.console.check_deployments(None)
+        """Check every deployment; production-like ones only after a yes on one line."""
+        deployments = self.console.deployments
+        prod = [d.name for d in deployments.values() if d.is_prod]
+        if not prod:
+            self.console.check_deployments(None)
+            return
+        others = [name for name in deployments if name not in prod]
+        names = ", ".join(prod)
+        question = (
+            f"{names} {'is' if len(prod) == 1 else 'are'} tagged production-like: "
+            f"send {'it' if len(prod) == 1 else 'them'} a token request and a test inference too?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.console.events.add(f"deployments: checking {names} too, as confirmed")
+                self.console.check_deployments(None)
+            elif others:
+                self.console.events.add(f"deployments: {names} not checked (not confirmed)")
+                self.console.check_deployments(others)
+            else:
+                self.notify("Nothing checked.")
+
+        self.app.push_screen(
+            ConfirmLine(question, confirm_label="All", cancel_label=f"Without {names}"), answered
+        )
+
+    def _elapsed(self) -> str:
+        since = self.console.deployments_since
+        return elapsed_text(time.monotonic() - since) if since is not None else ""
 
     def action_switch(self) -> None:
         deployment = self._highlighted()

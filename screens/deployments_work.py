@@ -11,13 +11,17 @@ and two workers a screen asks for through `screens.host.ConsoleHost`:
   file read in a daemon thread, which a quit never waits for) and handed over as the demo's
   bring-up hands its own (`TargetReady`): the doctor is replaced, and every screen follows.
 
-While the deployments screen is shown, the settings file's ``deployments_refresh`` (seconds,
-off by default) checks them all again on a timer.
+The deployments screen checks at first sight, and on the settings file's
+``deployments_refresh`` timer (seconds, off by default), only what may be checked unasked:
+nothing when the console is read-only (``--read-only``, ``read_only = true``), and never a
+deployment that is read-only itself or tagged production-like. Those are checked when the
+operator asks (``r``), a production-like one after a yes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,7 +30,7 @@ from textual import work
 from textual.timer import Timer
 
 from console.settings.bringup import Target
-from console.settings.deployments import Deployment
+from console.settings.deployments import Deployment, is_prod_tag
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.shared.blocking import run_blocking
@@ -51,9 +55,15 @@ class DeploymentsWork(ConsoleWorkers):
         self.deployment_checks: dict[str, DeploymentCheck] = {}
         """The last check of each deployment, by name."""
         self.deployments_running: set[str] = set()
+        self.deployments_since: float | None = None
+        """When the check under way started (`time.monotonic`)."""
+        self._looked = False
         self.deployment_name: str | None = launch.deployment
         """The deployment the console shows, when it is a named one."""
         self.deployment_tag: str | None = launch.tag
+        self.console_read_only = launch.read_only
+        """Read-only as the console was started (``--read-only``, the settings file): a
+        deployment switched to can add its own ``read_only``, never take this one away."""
         self._refresh_timer: Timer | None = None
         if launch.env_notice:
             self.events.add(launch.env_notice, "warning")
@@ -71,8 +81,9 @@ class DeploymentsWork(ConsoleWorkers):
             self.deployments = dict(target.deployments)
             self.refresh_bindings()  # key 0 is shown once there are deployments
         self.deployment_name, self.deployment_tag = target.deployment, target.tag
-        if target.read_only is not None:
-            self.launch = replace(self.launch, read_only=target.read_only)
+        read_only = self.console_read_only or bool(target.read_only)
+        if read_only != self.launch.read_only:
+            self.launch = replace(self.launch, read_only=read_only)
         if target.env_notice:
             self.events.add(target.env_notice, "warning")
 
@@ -94,6 +105,12 @@ class DeploymentsWork(ConsoleWorkers):
         self.events.add(f"switching to deployment {name} ({deployment.where()})")
         self.post_message(TargetReady(target))
 
+    def inference_needs_consent(self) -> str | None:
+        """A production-like tag: the question to ask before a test inference is sent."""
+        if not is_prod_tag(self.deployment_tag):
+            return None
+        return f"{self.deployment_label} is tagged {self.deployment_tag}: send it a test inference?"
+
     # ------------------------------------------------------------------ the checks
 
     @work(exclusive=True, group="deployments")
@@ -106,6 +123,7 @@ class DeploymentsWork(ConsoleWorkers):
         if not chosen:
             return
         self.deployments_running.update(d.name for d in chosen)
+        self.deployments_since = time.monotonic()
         self.revision += 1
         base = self._base()
         exported = dict(os.environ)
@@ -123,6 +141,8 @@ class DeploymentsWork(ConsoleWorkers):
             rows = await check_fleet(entries, jobs=DEFAULT_JOBS, on_done=landed, clock=self.clock)
         finally:
             self.deployments_running.difference_update(d.name for d in chosen)
+            if not self.deployments_running:
+                self.deployments_since = None
             self.revision += 1
         failed = [row.name for row in rows if row.verdict.failed]
         passed = len(rows) - len(failed)
@@ -136,20 +156,46 @@ class DeploymentsWork(ConsoleWorkers):
             self.events.add(f"deployments: all {passed} passed", "success", deployment=None)
 
     def watch_deployments(self, watching: bool) -> None:
-        """The deployments screen is shown (or left): check at first sight, then on the timer."""
+        """The deployments screen is shown (or left): check at first sight, then on the timer.
+
+        Only what may be checked unasked (`held_back`); a read-only console checks nothing
+        until the operator asks, and has no timer.
+        """
         if not watching:
             if self._refresh_timer is not None:
                 self._refresh_timer.pause()
             return
-        if not self.deployment_checks and not self.deployments_running:
-            self.check_deployments(None)
+        if not self._looked:
+            self._looked = True
+            unasked = self.unasked()
+            if unasked and not self.deployment_checks and not self.deployments_running:
+                self.check_deployments(unasked)
         seconds = self.launch.settings.deployments_refresh_s
-        if seconds is None:
+        if seconds is None or self.console_read_only:
             return
         if self._refresh_timer is None:
-            self._refresh_timer = self.set_interval(seconds, lambda: self.check_deployments(None))
+            self._refresh_timer = self.set_interval(
+                seconds, lambda: self.check_deployments(self.unasked())
+            )
         else:
             self._refresh_timer.resume()
+
+    def held_back(self, name: str) -> str | None:
+        """Why ``name`` is checked only when the operator asks (None: it may be checked unasked)."""
+        deployment = self.deployments.get(name)
+        if self.console_read_only:
+            return "read-only console"
+        if deployment is None:
+            return None
+        if deployment.read_only:
+            return "read-only"
+        if deployment.is_prod:
+            return f"tagged {deployment.tag}"
+        return None
+
+    def unasked(self) -> list[str]:
+        """The deployments a look or the timer may check: none held back."""
+        return [name for name in self.deployments if self.held_back(name) is None]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Key 0 (the deployments screen) only when there are deployments to show."""

@@ -110,11 +110,20 @@ class DoctorScreen(ConsoleScreen):
         detail.update(Group(*parts))
 
     def action_run_all(self) -> None:
-        self.console.run_checks(None)
+        """Every check from scratch; a production-like deployment's inference on a yes."""
+        self.console.ask_before_inference(
+            lambda: self.console.run_checks(None),
+            declined=lambda: self.console.run_checks(None, without_inference=True),
+            cancel_label="Run the rest",
+        )
 
     def action_run_selected(self) -> None:
         step = self._selected()
-        self.console.run_checks(RERUN_TOGETHER.get(step, (step,)))
+        steps = RERUN_TOGETHER.get(step, (step,))
+        if "inference" in steps:
+            self.console.ask_before_inference(lambda: self.console.run_checks(steps))
+        else:
+            self.console.run_checks(steps)
 
 
 def _verdict(results: Mapping[str, CheckResult], *, running: bool) -> Text:

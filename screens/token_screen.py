@@ -1,15 +1,16 @@
 """5 Token: the Entra ID token Lightspeed would send, what it says, and why it failed.
 
-The operator acquires (``a``) or force-refreshes (``f``) a token with the same
+The operator gets (``r``: the cached one while it is good) or forces (``R``) a token with the same
 client-credentials flow Lightspeed uses, and sees: a live countdown to expiry and to the
 refresh point (expiry minus the 30 s leeway), ticking on the app's clock; the claims,
 decoded locally with dates rendered (the signature is not checked: Azure OpenAI does that);
 each check against the configuration with its remedy; every request made so far; and, when
 Entra ID refused, the diagnosis (AADSTS code, meaning, remedy, endpoint).
 
-The token itself is only ever shown masked (`console.shared.redact.describe`). Copying it (``c``)
-is an explicit act behind a confirmation, because the clipboard outlives the console; the
-log records that it was copied, never what.
+The token itself is only ever shown masked (`console.shared.redact.describe`). Copying it
+in clear (``C``: a capital is a key's stronger form, as ``R``) is an explicit act behind a
+confirmation, because the clipboard outlives the console; the log records that it was
+copied, never what.
 """
 
 from __future__ import annotations
@@ -109,9 +110,9 @@ class TokenScreen(ConsoleScreen):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "acquire", "Acquire", id="token.acquire"),
-        Binding("f", "force_refresh", "Force refresh", id="token.refresh"),
-        Binding("c", "copy", "Copy token…", id="token.copy"),
+        Binding("r", "acquire", "Get token", id="token.acquire"),
+        Binding("R", "force_refresh", "Force new token", id="token.refresh"),
+        Binding("C", "copy", "Copy token in clear…", id="token.copy"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
@@ -179,7 +180,7 @@ class TokenScreen(ConsoleScreen):
         if token is None:
             if not running:
                 text.append("no token: ", style="bold")
-                text.append("a acquires one, f forces a new one", style="dim")
+                text.append("r gets one, R forces a new one", style="dim")
             return text
         text.append("token ", style="bold")
         text.append(describe(token.token), style="bold")
@@ -289,7 +290,7 @@ class TokenScreen(ConsoleScreen):
     def action_copy(self) -> None:
         """Copy the token in clear, after the operator confirms."""
         if self.console.doctor.state.token is None:
-            self.notify("No token to copy: a acquires one.", severity="warning")
+            self.notify("No token to copy: r gets one.", severity="warning")
             return
         message = Text.assemble(
             "The access token will be put in the clipboard ",

@@ -34,7 +34,7 @@ from textual.timer import Timer
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.watch import FileWatcher
-from console.doctor.graph import OFFLINE_STEPS, STEP_IDS
+from console.doctor.graph import OFFLINE_STEPS, STEP_IDS, title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate, Target
@@ -90,6 +90,8 @@ class ConsoleWorkers(App[None]):
         self.events.secrets = self.doctor.secrets
         self.events.shown = lambda: self.deployment_label
         self.running: set[str] = set()
+        self.running_since: dict[str, float] = {}
+        """When each running step started (`time.monotonic`): how long it has been waiting."""
         self.services: dict[str, ServiceUpdate] = {
             service.service: service
             for service in (launch.bringup.services if launch.bringup else ())
@@ -126,7 +128,15 @@ class ConsoleWorkers(App[None]):
             self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
             self.run_checks(OFFLINE_STEPS)
         else:
-            self.run_checks(None)
+            # A production-like deployment gets no test inference without a yes.
+            self.run_checks(None, without_inference=self.inference_needs_consent() is not None)
+
+    def inference_needs_consent(self) -> str | None:
+        """The question to ask before a test inference to the deployment shown (None: go).
+
+        The named deployments add theirs (`screens.deployments_work`): a production-like tag.
+        """
+        return None
 
     @work(thread=True, exclusive=True, group="bringup")
     def bring_up(self) -> None:
@@ -171,6 +181,7 @@ class ConsoleWorkers(App[None]):
         for group in ("doctor", "token", "inference", "config-reload"):
             self.workers.cancel_group(self, group)
         self.running = set()
+        self.running_since = {}
         self.doctor = Doctor.for_target(target)
         self.target_changed(target)
         self.events.secrets = self.doctor.secrets
@@ -223,16 +234,40 @@ class ConsoleWorkers(App[None]):
     # ------------------------------------------------------------------ workers
 
     @work(exclusive=True, group="doctor")
-    async def run_checks(self, steps: Iterable[str] | None) -> None:
-        """Run every step (None), or the given ones in order, redrawing after each."""
+    async def run_checks(
+        self, steps: Iterable[str] | None, without_inference: bool = False
+    ) -> None:
+        """Run every step (None), or the given ones in order, redrawing after each.
+
+        ``without_inference``: every step but the test inference, which then says why it
+        was not sent (the operator did not confirm it for a production-like deployment).
+        """
         if self._waiting_for_target():
             return
         order = list(STEP_IDS if steps is None else steps)
+        if without_inference:
+            order = [step for step in order if step != "inference"]
         if steps is None:
             self.events.add("doctor: running every check from scratch (files, token, calls)")
             await self.doctor.reset()
         for step in order:
             await self._step(step, self.doctor.run_step(step))
+        if without_inference:
+            self._inference_not_sent()
+
+    def _inference_not_sent(self) -> None:
+        """The inference step says it was held back, and why (never the last run's answer)."""
+        question = self.inference_needs_consent() or "it was not confirmed"
+        summary = f"not sent: {question.rstrip('?')}: r asks, and sends it on a yes"
+        self.doctor.state.results["inference"] = CheckResult(
+            "inference",
+            title_of("inference"),
+            CheckStatus.SKIP,
+            summary,
+            remedy="Press r (doctor or inference screen) and answer y to send it.",
+        )
+        self.events.add(f"Test inference: {summary}", "warning")
+        self.revision += 1
 
     @work(exclusive=True, group="token")
     async def acquire_token(self, force: bool = False) -> None:
@@ -261,6 +296,37 @@ class ConsoleWorkers(App[None]):
             "inference",
             self.doctor.infer(model=model, prompt=prompt, stream=stream, on_delta=on_delta),
         )
+
+    def cancel_inference(self) -> bool:
+        """Stop the test inference under way (and what it waits for); False: none was.
+
+        The worker is cancelled: the HTTP request is dropped, a library-mode runner is
+        killed. The step then says it was cancelled, never the previous run's answer.
+        """
+        if "inference" not in self.running and not any(
+            worker.group == "inference" and worker.is_running for worker in self.workers
+        ):
+            return False
+        started = self.running_since.get("inference")
+        for worker in list(self.workers):
+            if not worker.is_running:
+                continue
+            if worker.group == "inference" or (
+                worker.group == "doctor" and "inference" in self.running
+            ):
+                worker.cancel()
+        waited = f" after {time.monotonic() - started:.1f} s" if started is not None else ""
+        summary = f"cancelled by the operator{waited}: no answer"
+        self.doctor.state.results["inference"] = CheckResult(
+            "inference",
+            title_of("inference"),
+            CheckStatus.SKIP,
+            summary,
+            remedy="r sends it again",
+        )
+        self.events.add(f"Test inference: {summary}", "warning")
+        self.revision += 1
+        return True
 
     @work(exclusive=True, group="doctor")
     async def reload_config(self) -> None:
@@ -359,13 +425,15 @@ class ConsoleWorkers(App[None]):
     async def _step(self, step: str, run: object) -> CheckResult:
         # The deployment and the running set of the doctor this step runs for: a switch
         # meanwhile gives the console new ones, which this step's end must not touch.
-        about, running = self.deployment_label, self.running
+        about, running, since = self.deployment_label, self.running, self.running_since
         running.add(step)
+        since[step] = time.monotonic()
         self.revision += 1
         try:
             result: CheckResult = await run  # type: ignore[misc]
         finally:
             running.discard(step)
+            since.pop(step, None)
         level = {
             CheckStatus.PASS: "success",
             CheckStatus.WARN: "warning",

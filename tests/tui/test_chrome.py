@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 from screens.app import LightspeedConsole
@@ -18,20 +17,16 @@ from screens.widgets.footer import KeyFooter
 from tests.tui.conftest import SIZE, wait_for
 
 
-def keys_of(footer: Footer) -> list[tuple[str, str, bool]]:
-    return [(key.key, key.description, key._disabled) for key in footer.query(FooterKey)]
-
-
 def shown_keys(app: LightspeedConsole) -> list[tuple[str, str, bool]]:
-    return keys_of(app.screen.query_one(KeyFooter))
+    footer = app.screen.query_one(KeyFooter)
+    row = footer.query_one("#screen-keys")
+    return [(key.key, key.description, key._disabled) for key in row.query(FooterKey)]
 
 
 def expected_keys(app: LightspeedConsole) -> set[str]:
-    """The keys the stock footer shows: the screen's active bindings that are shown."""
+    """The screen's own keys: its active bindings that are shown, the app's left out."""
     active = app.screen.active_bindings
-    return {key for key, item in active.items() if item.binding.show} | {
-        app.COMMAND_PALETTE_BINDING
-    }
+    return {key for key, item in active.items() if item.binding.show and item.node is not app}
 
 
 async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
@@ -51,7 +46,7 @@ async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
             await wait_for(pilot, lambda: bool(shown_keys(app)))
             await pilot.pause(0.3)
             assert ("r", "Run all", False) in shown_keys(app)
-            # The empty compose at mount, then one with the keys: the stock footer rebuilds
+            # The empty compose at mount, then one with the keys: a stock footer rebuilds
             # once per bindings signal (three at start).
             assert len(builds) == 2
             assert {key for key, _, _ in shown_keys(app)} == expected_keys(app)
@@ -65,6 +60,64 @@ async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
             assert ("r", "Run all", False) in shown_keys(app)
     finally:
         KeyFooter.compose = original  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_second_line_always_has_the_screens_help_palette_log_and_quit(
+    make_app: Callable[..., LightspeedConsole], size: tuple[int, int]
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=size) as pilot:
+        for screen in "123456":
+            await pilot.press(screen)
+            await wait_for(pilot, lambda: app.screen.query(KeyFooter).first().own_keys != [])
+            await pilot.pause(0.2)
+            footer = app.screen.query_one(KeyFooter)
+            # No deployments: key 0 is off, so the screens are 1 to 6.
+            assert footer.common_line == "1-6 screens  f1 help  ^p palette  l log  q quit"
+            common = footer.query_one("#common-keys")
+            assert common.region.right <= size[0]
+            assert common.region.y == size[1] - 1
+            row = footer.query_one("#screen-keys")
+            for key in row.query(FooterKey):  # every key of the screen fits on its line
+                assert key.region.right <= size[0], (screen, key.key, key.region)
+                assert key.region.width > 0
+
+
+async def test_the_keymap_is_what_the_second_line_says(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.update_keymap({"app.quit": "x", "screen.token": "t", "app.log": "ctrl+o"})
+        await pilot.pause(0.3)
+        line = app.screen.query_one(KeyFooter).common_line
+        assert line == "1 2 3 4 t 6 screens  f1 help  ^p palette  ^o log  x quit"
+
+
+async def test_escape_leaves_an_input_and_q_then_quits(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    from textual.widgets import Input
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(pilot, lambda: app.current_mode == "inference")
+        prompt = app.screen.query_one("#inference-prompt", Input)
+        prompt.focus()
+        await pilot.pause()
+        assert ("escape", "Leave input", False) in shown_keys(app)
+        await pilot.press("q", "1")  # typed into the prompt: no quit, no screen switch
+        await pilot.pause()
+        assert prompt.value.endswith("q1")
+        assert app.current_mode == "inference"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.focused is None
+        assert ("escape", "Leave input", False) not in shown_keys(app)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
 
 
 async def test_log_pane_shows_its_newest_line_above_the_key_bar(

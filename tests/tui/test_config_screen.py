@@ -92,7 +92,7 @@ async def test_secrets_are_masked_until_one_is_revealed(app: LightspeedConsole) 
         assert DEFAULT_CANARY not in shown(app)
         assert ENV_CANARY not in shown(app)
 
-        await pilot.press("m")
+        await pilot.press("h")
         await pilot.pause()
         assert all(canary not in shown(app) for canary in CANARIES)
 
@@ -153,7 +153,7 @@ async def test_env_table_lists_every_variable_and_reveals_one_value(
         assert ENV_CANARY in app.export_screenshot()
         assert INLINE_CANARY not in shown(app)
 
-        await pilot.press("m")
+        await pilot.press("h")
         await pilot.pause()
         assert all(canary not in shown(app) for canary in CANARIES)
 

@@ -6,6 +6,7 @@ through the Llama Stack stand-in to the Azure OpenAI stand-in with an Entra ID t
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from console.sandbox.demo import DemoSandbox
 from console.shared.redact import MASK
 from screens.app import LightspeedConsole
 from screens.inference_screen import InferenceScreen
+from screens.widgets.footer import KeyFooter
 from tests.support.hostile_servers import HostileServers, endless_stream, stack_routes
 from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
@@ -150,11 +152,36 @@ async def test_slow_stream_shows_partial_text_before_it_completes(
         assert screen(app).running
         assert partial != FULL_ANSWER
         assert FULL_ANSWER.startswith(partial)
-        assert "running" in shown(app, "inference-status")
+        status = shown(app, "inference-status")
+        assert "waiting for the answer… " in status  # what it waits for, and for how long
+        assert re.search(r"… \d+\.\d s, \d+ chars received  \(x cancels\)", status)
         await wait_for(pilot, lambda: not screen(app).running)
         await pilot.pause()
         assert shown(app, "inference-answer").strip() == FULL_ANSWER
         assert "✓ answered" in shown(app, "inference-status")
+
+
+async def test_x_cancels_a_running_inference_and_says_so(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    assert sandbox.azure is not None
+    app = make_app(stack_timeout=20.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_screen(app, pilot)
+        sandbox.azure.faults.stream_delay_s = 0.5
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "Echo:" in shown(app, "inference-answer"))
+        assert ("x", "Cancel") in app.screen.query_one(KeyFooter).own_keys
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not screen(app).running)
+        assert not any(w.group == "inference" and w.is_running for w in app.workers)
+        result = app.doctor.state.results["inference"]
+        assert result.status is CheckStatus.SKIP
+        assert result.summary.startswith("cancelled by the operator after ")
+        await pilot.pause()
+        assert "cancelled by the operator" in shown(app, "inference-status")
+        assert ("x", "Cancel") not in app.screen.query_one(KeyFooter).own_keys
+        assert any("cancelled by the operator" in e.text for e in app.events.events)
 
 
 async def test_no_role_is_diagnosed_and_a_rerun_succeeds_once_the_role_is_granted(

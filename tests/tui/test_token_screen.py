@@ -41,14 +41,14 @@ async def test_acquire_then_force_refresh_makes_exactly_two_requests(
         screen = await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
         assert sandbox.entra.stand_in.token_requests == []
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
-        await pilot.press("a")  # cached: no new request
+        await pilot.press("r")  # cached: no new request
         await pilot.pause(0.2)
         await wait_for(pilot, lambda: not app.running)
         first = app.doctor.state.token
         assert first is not None
-        await pilot.press("f")
+        await pilot.press("R")
         await wait_for(
             pilot,
             lambda: (
@@ -80,7 +80,7 @@ async def test_countdown_follows_the_frozen_clock(sandbox: DemoSandbox) -> None:
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
         token = app.doctor.state.token
         assert token is not None
@@ -112,7 +112,7 @@ async def test_wrong_secret_shows_the_aadsts_diagnosis(sandbox: DemoSandbox) -> 
         screen = await open_token_screen(app, pilot)
         panel = screen.query_one("#token-diagnosis", Static)
         assert not panel.display
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: token_done(app))
         assert app.doctor.state.results["token"].status is CheckStatus.FAIL
         await pilot.pause()
@@ -131,7 +131,7 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
         token = app.doctor.state.token
         assert token is not None
@@ -139,7 +139,7 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
         await pilot.pause()
         assert "chars)" in text_of(screen.query_one("#token-status", Static))
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
@@ -147,14 +147,14 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
         assert app.screen is screen
         assert app.clipboard == ""
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("enter")  # the focused button is Cancel: a reflex Enter is harmless
         await pilot.pause()
         assert app.clipboard == ""
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         await pilot.click("#confirm-ok")
         await pilot.pause()
@@ -177,7 +177,7 @@ async def test_stays_responsive_during_a_slow_token_call(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: not app.running)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: "token" in app.running, timeout=2)
         await pilot.pause()
         assert "⟳" in text_of(screen.query_one("#token-status", Static))
@@ -220,7 +220,7 @@ async def test_claims_no_date_holds_are_shown_as_such(
     async with app.run_test(size=SIZE) as pilot:
         await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: token_done(app))
         await pilot.pause()
         assert app.doctor.state.token is not None
