@@ -8,12 +8,14 @@ they ask the console, which runs the core in its workers.
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
 from screens.host import ConsoleHost
@@ -31,10 +33,14 @@ class ConsoleScreen(Screen[None]):
         Binding("escape", "leave_input", "Leave input", id="screen.leave-input"),
     ]
 
+    WAIT_TICK_S: ClassVar[float] = 0.5
+    """How often the time a live call has waited is redrawn while one runs."""
+
     def __init__(self, console: ConsoleHost) -> None:
         super().__init__()
         self.console = console
         """The console this screen shows and asks (never the App class itself)."""
+        self._wait_ticker: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield DeploymentBar(id="deployment-bar")
@@ -67,6 +73,39 @@ class ConsoleScreen(Screen[None]):
         pane.display = self.console.show_events
         pane.catch_up()  # the one log, as it is now: lines added while away included
         self.refresh_view()
+        self._follow_waits()
+
+    def _follow_waits(self) -> None:
+        """Tick while a live call runs (its elapsed time moves), not otherwise."""
+        waiting = self.waiting()
+        if self._wait_ticker is None:
+            if not waiting:
+                return
+            self._wait_ticker = self.set_interval(self.WAIT_TICK_S, self._tick_waits)
+        elif waiting:
+            self._wait_ticker.resume()
+        else:
+            self._wait_ticker.pause()
+
+    def _tick_waits(self) -> None:
+        if not self.is_current or not self.waiting():
+            if self._wait_ticker is not None:
+                self._wait_ticker.pause()
+            return
+        self.refresh_waiting()
+
+    def waiting(self) -> bool:
+        """A live call this screen shows is under way (override: what the screen shows)."""
+        return bool(self.console.running)
+
+    def refresh_waiting(self) -> None:
+        """Redraw how long the live calls have waited (override to redraw less than all)."""
+        self.refresh_view()
+
+    def waited(self, step: str) -> str:
+        """How long ``step`` has been running, as the status lines say it (``3.1 s``)."""
+        since = self.console.running_since.get(step)
+        return elapsed_text(time.monotonic() - since) if since is not None else ""
 
     def refresh_view(self) -> None:
         """Redraw from the doctor's state (override)."""

@@ -194,6 +194,9 @@ class DeploymentsScreen(ConsoleScreen):
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         self.action_switch()
 
+    def waiting(self) -> bool:
+        return False  # its own ticker redraws every second while shown
+
     def action_check_all(self) -> None:
         """Check every deployment; production-like ones only after a yes on one line."""
         deployments = self.console.deployments

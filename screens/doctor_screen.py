@@ -65,7 +65,8 @@ class DoctorScreen(ConsoleScreen):
         for step in STEPS:
             result = results.get(step.id)
             title = result.title if result is not None else step.title
-            row = _step_row(title, result, running=step.id in running)
+            waited = self.waited(step.id) if step.id in running else None
+            row = _step_row(title, result, running=step.id in running, waited=waited)
             if checks.get_option(step.id).prompt != row:  # most revisions touch one step
                 checks.replace_option_prompt(step.id, row)
         self.query_one("#verdict", Static).update(_verdict(results, running=bool(running)))
@@ -139,12 +140,14 @@ def _verdict(results: Mapping[str, CheckResult], *, running: bool) -> Text:
     return Text(verdict.line(), style=style)
 
 
-def _step_row(title: str, result: CheckResult | None, *, running: bool = False) -> Text:
+def _step_row(
+    title: str, result: CheckResult | None, *, running: bool = False, waited: str | None = None
+) -> Text:
     status: CheckStatus | None = result.status if result else None
     return _row(
         badge(status, running=running),
         Text(title),
-        Text(_duration(result)),
+        Text(waited, style="cyan") if waited is not None else Text(_duration(result)),
         Text(result.summary if result else ""),
     )
 

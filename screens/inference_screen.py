@@ -130,6 +130,9 @@ class InferenceScreen(ConsoleScreen):
             return self.running
         return super().check_action(action, parameters)
 
+    def waiting(self) -> bool:
+        return False  # its own spinner redraws the status ten times a second
+
     def action_cancel(self) -> None:
         """Stop the inference under way (the app cancels its worker)."""
         if self.console.cancel_inference():

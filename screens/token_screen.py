@@ -173,10 +173,18 @@ class TokenScreen(ConsoleScreen):
             self.query_one("#token-checks", Static).update(_checks(token.checks))
         self._show_history()
 
+    def waiting(self) -> bool:
+        return "token" in self.console.running
+
+    def refresh_waiting(self) -> None:
+        """Only the status line moves while Entra ID is asked."""
+        state = self.console.doctor.state
+        self.query_one("#token-status", Static).update(self._status_line(state.token, True))
+
     def _status_line(self, token: TokenStatus | None, running: bool) -> Text:
         text = Text()
         if running:
-            text.append("⟳ asking Entra ID for a token…  ", style="bold cyan")
+            text.append(f"⟳ asking Entra ID for a token… {self.waited('token')}  ", "bold cyan")
         if token is None:
             if not running:
                 text.append("no token: ", style="bold")

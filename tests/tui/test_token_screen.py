@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
@@ -196,6 +197,33 @@ async def test_stays_responsive_during_a_slow_token_call(
         await pilot.pause()
         assert app.doctor.state.token is not None
         assert "⟳" not in text_of(screen.query_one("#token-status", Static))
+
+
+async def test_a_token_request_shows_how_long_it_has_waited(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    sandbox.entra.faults.token_latency_s = 3.0
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await wait_for(pilot, lambda: not app.running)
+        await pilot.press("r")
+
+        def waited() -> float:
+            status = text_of(screen.query_one("#token-status", Static))
+            found = re.search(r"asking Entra ID for a token… (\d+\.\d) s", status)
+            return float(found.group(1)) if found else -1.0
+
+        # The line moves on its own while Entra ID holds the answer (3 s): it reaches 1 s.
+        await wait_for(pilot, lambda: waited() >= 1.0 or token_done(app))
+        assert not token_done(app)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        checks = app.screen.query_one("#checks", OptionList)
+        row = lambda: str(checks.get_option("token").prompt)  # noqa: E731
+        await wait_for(pilot, lambda: "⟳ running" in row() or token_done(app))
+        assert re.search(r"⟳ running\s+Entra ID token\s+\d+\.\d s", row())
+        await wait_for(pilot, lambda: token_done(app))
 
 
 async def test_claims_no_date_holds_are_shown_as_such(
