@@ -263,7 +263,7 @@ class LightspeedConsole(DeploymentsWork):
         mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
         if mode is not None:
             # In library mode there is no server: the console boots the run.yaml itself.
-            mode = "library (booted locally)" if mode == "library" else f"{mode} mode"
+            mode = "library (booted locally)" if mode == "library" else mode
         if mode is not None and loaded is not None and loaded.synthesis is not None:
             mode += ", unified"
         generation = loaded.generation.generation.short if loaded and loaded.generation else None
@@ -271,8 +271,15 @@ class LightspeedConsole(DeploymentsWork):
         server = None
         if info is not None:
             server = f"{info.kind} {info.version}" + (" library" if info.mode == "library" else "")
+        library = (
+            loaded is not None
+            and loaded.llama_stack is not None
+            and (loaded.llama_stack.mode == "library")
+        )
         if server is None and self.awaiting_target:
             server = "sandbox starting…"
+        elif server is None and not library:  # library mode has no server: nothing to say
+            server = "not contacted (read-only)" if self.launch.read_only else "not contacted"
         sandbox = self.launch.sandbox or (info is not None and info.kind == "sandbox")
         bar.show(
             name=name,
