@@ -17,18 +17,23 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 
 from console.settings.launch import Launch
+from console.shared.blocking import run_blocking
 from console.shared.sanitize import visible, visible_lines
 from screens.deployments_work import DeploymentsWork
 from screens.doctor_screen import DoctorScreen
+from screens.events import Level
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
 
@@ -98,8 +103,11 @@ class LightspeedConsole(DeploymentsWork):
         self.add_mode("doctor", lambda: DoctorScreen(self))
         for mode, (module, name) in JOB_SCREENS.items():
             self.add_mode(mode, _lazy(module, name, self))
-        if launch.settings.theme:
-            self.theme = launch.settings.theme
+        from console.settings.state import remembered_theme  # a few names, read bounded
+
+        theme = remembered_theme(launch.settings.theme) or launch.settings.theme
+        if theme:
+            self.theme = theme
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -145,6 +153,7 @@ class LightspeedConsole(DeploymentsWork):
             return
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
         for problem in self.launch.settings_problems:
             self.events.add(problem, "warning", deployment=None)
             self.notify(problem, title="Settings", severity="warning", timeout=8)
@@ -188,6 +197,62 @@ class LightspeedConsole(DeploymentsWork):
         if keys:
             shown = " or ".join(dict.fromkeys(keys))
             self.notify(f"Press {shown} to quit the app", title="Do you want to quit?")
+
+    # ------------------------------------------------------------------ remembered
+
+    def _theme_picked(self, theme: Theme) -> None:
+        """A theme picked (the palette's "Change theme") is the next run's too."""
+        self.remember_theme(theme.name)
+
+    @work(exclusive=True, group="remember-theme")
+    async def remember_theme(self, name: str) -> None:
+        """Write the pick to the console's state file, off the event loop."""
+        from console.settings.state import remember_theme
+        from console.shared.atomic import WriteRefused
+
+        try:
+            path = await run_blocking(remember_theme, name, self.launch.settings.theme)
+        except (OSError, WriteRefused) as error:
+            self.events.add(f"theme {name} not remembered: {error}", "warning", deployment=None)
+            return
+        self.events.add(f"theme {name} remembered in {path}", deployment=None)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Textual's screenshot, saved in a folder that exists, and the path said plainly.
+
+        In a browser (``serve``) Textual hands the file to the browser; here it is
+        written by `screens.screenshot` in a thread: the folder asked for, Downloads, the
+        current folder or the temp folder, whichever first takes it.
+        """
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        from datetime import datetime
+
+        from screens.screenshot import candidate_folders, file_name
+
+        svg = self.export_screenshot()
+        name = filename or file_name(self.title, datetime.now())
+        self._save_screenshot(svg, name, candidate_folders(path))
+        return None
+
+    @work(exclusive=True, group="screenshot")
+    async def _save_screenshot(self, svg: str, name: str, folders: list[Path]) -> None:
+        from screens.screenshot import save_screenshot
+
+        saved = await run_blocking(save_screenshot, svg, name, folders)
+        level: Level = "success" if saved.path is not None else "error"
+        self.events.add(saved.note, level, deployment=None)
+        self.notify(
+            saved.note,
+            title="Screenshot",
+            severity="information" if saved.path is not None else "error",
+            timeout=8,
+        )
 
     # ------------------------------------------------------------------ actions
 
