@@ -32,6 +32,7 @@ from screens.safe_table import SafeTable
 from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmLine
 from screens.widgets.deployment_bar import PROD_STYLE
+from screens.widgets.status_badge import FAIL_STYLE, STALE_STYLE, WARN_STYLE
 
 COLUMNS = (
     ("deployment", "name"),
@@ -47,12 +48,13 @@ COLUMNS = (
 """Header and key of each column; the one the console shows is marked ▶ before its name."""
 _VERDICT_STYLE = {
     Verdict.PASS: "bold green",
-    Verdict.WARN: "bold yellow",
-    Verdict.INCOMPLETE: "bold yellow",
-    Verdict.FAIL: "bold red",
-    Verdict.TIMEOUT: "bold red",
-    Verdict.ERROR: "bold red",
+    Verdict.WARN: WARN_STYLE,
+    Verdict.INCOMPLETE: WARN_STYLE,
+    Verdict.FAIL: FAIL_STYLE,
+    Verdict.TIMEOUT: FAIL_STYLE,
+    Verdict.ERROR: FAIL_STYLE,
 }
+"""Chips (their own background) for what went wrong: readable on the highlighted row too."""
 _STEP_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "skip": "dim", "-": "dim"}
 
 
@@ -141,11 +143,11 @@ class DeploymentsScreen(ConsoleScreen):
                 why = Text(f"{held}: r checks it" if held else "r checks it", style="dim")
             return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, why]
         server = f"{check.server} {check.version}" if check.server else "-"
-        age = (
-            f"checking {self._elapsed()}"
-            if running
-            else _age(self.console.clock() - check.checked_at)
-        )
+        age = Text(_age(self.console.clock() - check.checked_at))
+        if running:
+            age = Text(f"checking {self._elapsed()}", style="cyan")
+        elif deployment.name in self.console.deployments_changed:
+            age = Text(f"↻ {age.plain}", style=STALE_STYLE)
         failure = f"{check.code} ({check.failed_step})" if check.code else ""
         return [
             name,
@@ -154,9 +156,9 @@ class DeploymentsScreen(ConsoleScreen):
             Text(server),
             Text(check.token, style=_STEP_STYLE.get(check.token, "")),
             Text(check.inference, style=_STEP_STYLE.get(check.inference, "")),
-            Text(check.verdict.value, style=_VERDICT_STYLE[check.verdict]),
-            Text(age, style="cyan" if running else ""),
-            Text(failure, style="red" if failure else ""),
+            Text(f" {check.verdict.value} ", style=_VERDICT_STYLE[check.verdict]),
+            age,
+            Text(failure),
         ]
 
     def _highlighted(self) -> Deployment | None:
@@ -173,6 +175,14 @@ class DeploymentsScreen(ConsoleScreen):
         parts = [Text.assemble((deployment.name, "bold"), f"  {deployment.where()}")]
         parts.append(Text(f"config: {deployment.config}", style="dim"))
         check = self.console.deployment_checks.get(deployment.name)
+        changed = self.console.deployments_changed.get(deployment.name)
+        if check is not None and changed:
+            parts.append(
+                Text.assemble(
+                    (" ↻ out of date ", STALE_STYLE),
+                    f" {', '.join(changed)} changed on disk since this check: r checks again",
+                )
+            )
         if check is not None and check.code:
             style = "bold yellow" if check.verdict is Verdict.INCOMPLETE else "bold red"
             parts.append(Text.assemble((f"{check.code}: ", style), check.summary))

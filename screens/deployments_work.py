@@ -24,23 +24,25 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
 
+from console.config.watch import Signature, changed, file_signature
 from console.settings.bringup import Target
-from console.settings.deployments import Deployment, is_prod_tag
+from console.settings.deployments import PATH_KEYS, Deployment, is_prod_tag
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.shared.blocking import run_blocking
 from screens.events import Level
 from screens.messages import TargetReady
-from screens.workers import ConsoleWorkers
+from screens.workers import POLL_SECONDS, ConsoleWorkers
 
 if TYPE_CHECKING:  # the fleet is imported when a deployment is first checked or switched to:
     # the first frame never waits for it (bench/first_frame.py)
-    from console.doctor.fleet import DeploymentCheck
+    from console.doctor.fleet import DeploymentCheck, FleetEntry
 
 MODE = "deployments"
 
@@ -57,6 +59,10 @@ class DeploymentsWork(ConsoleWorkers):
         self.deployments_running: set[str] = set()
         self.deployments_since: float | None = None
         """When the check under way started (`time.monotonic`)."""
+        self.deployments_changed: dict[str, list[str]] = {}
+        """The files of each deployment changed on disk since its last check (names)."""
+        self._checked_files: dict[str, Signature] = {}
+        self._files_poll: Timer | None = None
         self._looked = False
         self.deployment_name: str | None = launch.deployment
         """The deployment the console shows, when it is a named one."""
@@ -134,10 +140,15 @@ class DeploymentsWork(ConsoleWorkers):
             self.events.add(_row_line(row), _row_level(row), deployment=row.name)
             self.revision += 1
 
+        def prepare() -> list[FleetEntry]:
+            # Its files as this check reads them: a later change makes its row out of date.
+            for deployment in chosen:
+                self._checked_files[deployment.name] = file_signature(_files_of(deployment))
+                self.deployments_changed.pop(deployment.name, None)
+            return [entry_for(deployment, exported, base) for deployment in chosen]
+
         try:
-            entries = await run_blocking(
-                lambda: [entry_for(deployment, exported, base) for deployment in chosen]
-            )
+            entries = await run_blocking(prepare)
             rows = await check_fleet(entries, jobs=DEFAULT_JOBS, on_done=landed, clock=self.clock)
         finally:
             self.deployments_running.difference_update(d.name for d in chosen)
@@ -164,7 +175,14 @@ class DeploymentsWork(ConsoleWorkers):
         if not watching:
             if self._refresh_timer is not None:
                 self._refresh_timer.pause()
+            if self._files_poll is not None:
+                self._files_poll.pause()
             return
+        if self._files_poll is None:
+            self._files_poll = self.set_interval(POLL_SECONDS, self._check_deployment_files)
+        else:
+            self._files_poll.resume()
+        self._check_deployment_files()
         if not self._looked:
             self._looked = True
             unasked = self.unasked()
@@ -179,6 +197,29 @@ class DeploymentsWork(ConsoleWorkers):
             )
         else:
             self._refresh_timer.resume()
+
+    @work(exclusive=True, group="deployments-watch")
+    async def _check_deployment_files(self) -> None:
+        """Which checked deployments' files changed on disk since their check (stat only)."""
+        checked = dict(self._checked_files)
+        if not checked:
+            return
+
+        def look() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for name, before in checked.items():
+                now = file_signature(before)
+                names = [path.name for path in changed(before, now)]
+                if names:
+                    found[name] = names
+            return found
+
+        found = await run_blocking(look)
+        if self.deployments_running:
+            found = {n: v for n, v in found.items() if n not in self.deployments_running}
+        if found != self.deployments_changed:
+            self.deployments_changed = found
+            self.revision += 1
 
     def held_back(self, name: str) -> str | None:
         """Why ``name`` is checked only when the operator asks (None: it may be checked unasked)."""
@@ -226,3 +267,9 @@ def _row_level(row: DeploymentCheck) -> Level:
     if row.verdict.failed:
         return "error"
     return "success" if row.verdict.value == "pass" else "warning"
+
+
+def _files_of(deployment: Deployment) -> list[Path]:
+    """The files its entry names (a change to any makes its last check out of date)."""
+    named = (getattr(deployment, key) for key in PATH_KEYS)
+    return [path for path in named if isinstance(path, Path)]

@@ -16,7 +16,7 @@ no screen imports it back. Each member is one a screen uses; anything else stays
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -100,6 +100,10 @@ class ConsoleHost(Protocol):
     def deployments_since(self) -> float | None:
         """When the deployments check under way started (`time.monotonic`; None: none runs)."""
 
+    @property
+    def deployments_changed(self) -> Mapping[str, Sequence[str]]:
+        """The files of each deployment changed on disk since its last check (names)."""
+
     def held_back(self, name: str) -> str | None:
         """Why a deployment is checked only on request (read-only, a production-like tag)."""
 
@@ -145,6 +149,13 @@ class ConsoleHost(Protocol):
 
     def watch_config_files(self, watching: bool) -> None:
         """Reload when the files change on disk while ``watching`` (a screen showing them)."""
+
+    def watch_for_changes(self, watching: bool) -> None:
+        """Note (no reload) when the files change on disk while ``watching`` (the doctor)."""
+
+    @property
+    def files_changed(self) -> Sequence[str]:
+        """The files changed on disk since the doctor read them (names), not reread yet."""
 
     def acquire_token(self, force: bool = False) -> Worker[None]:
         """Acquire (or force-refresh) the Entra ID token."""

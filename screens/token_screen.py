@@ -15,6 +15,7 @@ copied, never what.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
@@ -24,6 +25,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from console.doctor.results import CheckStatus
@@ -33,12 +35,13 @@ from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
+from screens.staleness import token_expired
 from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
+from screens.widgets.status_badge import FAIL_STYLE, STALE_STYLE
 
 if TYPE_CHECKING:
-    from console.entra.claims import TokenCheck
     from console.entra.manager import Attempt, TokenStatus
 
 WIDE_AT = 140
@@ -118,6 +121,8 @@ class TokenScreen(ConsoleScreen):
     def __init__(self, console: ConsoleHost) -> None:
         super().__init__(console)
         self._history_shown: tuple[Attempt, ...] | None = None
+        self._clock_ticker: Timer | None = None
+        self._expired_shown = False
 
     def compose_body(self) -> ComposeResult:
         yield SafeStatic(id="token-status")
@@ -153,6 +158,7 @@ class TokenScreen(ConsoleScreen):
     def refresh_view(self) -> None:
         state = self.console.doctor.state
         token = state.token
+        self._expired_shown = self._expired is not None
         result = state.results.get("token")
         running = "token" in self.console.running
         self.query_one("#token-status", Static).update(self._status_line(token, running))
@@ -170,8 +176,29 @@ class TokenScreen(ConsoleScreen):
                 token.expires_on, token.refresh_at, claim_time(token.claims.get("iat"))
             )
             self.query_one("#token-claims", Static).update(self._claims(token))
-            self.query_one("#token-checks", Static).update(_checks(token.checks))
+            checks = _checks(token, self._expired, self.console.files_changed, self.console.clock())
+            self.query_one("#token-checks", Static).update(checks)
         self._show_history()
+
+    @property
+    def _expired(self) -> str | None:
+        return token_expired(self.console.doctor.state.token, self.console.clock())
+
+    def on_screen_resume(self) -> None:
+        """Shown: follow the clock, so an expiry is said the second it happens."""
+        if self._clock_ticker is None:
+            self._clock_ticker = self.set_interval(1.0, self._tick_clock)
+        else:
+            self._clock_ticker.resume()
+
+    def on_screen_suspend(self) -> None:
+        if self._clock_ticker is not None:
+            self._clock_ticker.pause()
+
+    def _tick_clock(self) -> None:
+        expired = self._expired is not None
+        if expired != self._expired_shown:
+            self.refresh_view()
 
     def waiting(self) -> bool:
         return "token" in self.console.running
@@ -190,6 +217,14 @@ class TokenScreen(ConsoleScreen):
                 text.append("no token: ", style="bold")
                 text.append("r gets one, R forces a new one", style="dim")
             return text
+        expired = self._expired
+        if expired is not None:
+            text.append(" ✗ EXPIRED ", style=FAIL_STYLE)
+            text.append(
+                f" {expired}: the claims and checks below describe a token that no longer "
+                "works; r gets a new one\n",
+                style="bold red",
+            )
         text.append("token ", style="bold")
         text.append(describe(token.token), style="bold")
         text.append(f"  {token.token_type}", style="cyan")
@@ -342,12 +377,41 @@ def _claim_value(name: str, value: object, now: float) -> Text:
     return Text(visible(str(value)))
 
 
-def _checks(checks: tuple[TokenCheck, ...]) -> Group:
-    """One line per check; a failed or undecided one also says what was expected and why."""
-    parts: list[Text] = [Text("checks against the configuration", style="bold")]
-    for check in checks:
+def _checks(
+    token: TokenStatus, expired: str | None, files_changed: Sequence[str], now: float
+) -> Group:
+    """One line per check; a failed or undecided one also says what was expected and why.
+
+    The checks were made when the token was acquired: they say so, and once the token has
+    expired (or the files it was checked against changed) they are marked out of date,
+    the lifetime check first of all, which would still read "90 s left".
+    """
+    parts: list[Text] = [
+        Text.assemble(
+            ("checks against the configuration", "bold"),
+            (f", as of {local_time(token.as_of)}", "dim"),
+        )
+    ]
+    if expired is not None:
+        parts.append(
+            Text.assemble(
+                (" ↻ out of date ", STALE_STYLE), f" the token {expired}: r gets a new one"
+            )
+        )
+    if files_changed:
+        parts.append(
+            Text.assemble(
+                (" ↻ out of date ", STALE_STYLE),
+                f" {', '.join(files_changed)} changed on disk since: r runs the checks again",
+            )
+        )
+    for check in token.checks:
         mark, style = _CHECK_MARKS[check.state]
-        parts.append(Text.assemble((f"{mark} ", style), (f"{check.name:<9}", "bold"), check.actual))
+        actual = check.actual
+        if check.name == "lifetime" and check.state == "pass" and expired is not None:
+            mark, style = _CHECK_MARKS["fail"]
+            actual = f"{expired} (had {check.actual} at acquisition)"
+        parts.append(Text.assemble((f"{mark} ", style), (f"{check.name:<9}", "bold"), actual))
         if check.state != "pass":
             parts.append(Text(f"    expected {check.expected}", style="dim"))
             if check.remedy:

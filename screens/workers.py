@@ -103,6 +103,11 @@ class ConsoleWorkers(App[None]):
         """Why the bring-up failed, once it has."""
         self._file_watcher = FileWatcher()
         self._file_poll: Timer | None = None
+        self._file_watchers: set[str] = set()
+        """Who asks for the files to be watched: ``reload`` (the config screen reloads on
+        a change) and ``note`` (the doctor only says its results are out of date)."""
+        self.files_changed: list[str] = []
+        """The files changed on disk since the doctor read them, not reloaded yet."""
 
     @property
     def deployment_label(self) -> str | None:
@@ -182,6 +187,8 @@ class ConsoleWorkers(App[None]):
             self.workers.cancel_group(self, group)
         self.running = set()
         self.running_since = {}
+        self.files_changed = []
+        self._file_watcher = FileWatcher()  # other files: the first look takes them as they are
         self.doctor = Doctor.for_target(target)
         self.target_changed(target)
         self.events.secrets = self.doctor.secrets
@@ -349,11 +356,23 @@ class ConsoleWorkers(App[None]):
         self.events.add(f"config: {why}")
 
     def watch_config_files(self, watching: bool) -> None:
+        """The config screen is shown (or left): reload the files when they change on disk."""
+        self._watch_files("reload", watching)
+
+    def watch_for_changes(self, watching: bool) -> None:
+        """The doctor is shown (or left): say when the files it read changed on disk."""
+        self._watch_files("note", watching)
+
+    def _watch_files(self, who: str, watching: bool) -> None:
         """Poll the files every `POLL_SECONDS` while a screen showing them asks, not otherwise.
 
         Starting looks at once, so changes made while nobody watched are caught up with.
         """
-        if not watching:
+        if watching:
+            self._file_watchers.add(who)
+        else:
+            self._file_watchers.discard(who)
+        if not self._file_watchers:
             if self._file_poll is not None:
                 self._file_poll.pause()
             return
@@ -365,15 +384,26 @@ class ConsoleWorkers(App[None]):
 
     @work(exclusive=True, group="config-watch")
     async def _check_files(self) -> None:
-        """Reload when a file changed on disk (decided only while no step is running)."""
+        """A file changed on disk (decided only while no step runs): reload it for the
+        config screen, or mark the doctor's results out of date."""
         changed = await self._file_watcher.poll(
             self._watched_files(), busy=lambda: bool(self.running)
         )
         names = ", ".join(path.name for path in changed)
         if not names:
             return  # unchanged, or only a newly watched file (the run.yaml the config names)
-        self.notify(f"{names} changed on disk: reloaded.", timeout=3)
-        self.reload_files(f"reloaded after change on disk ({names})")
+        if "reload" in self._file_watchers:
+            self.notify(f"{names} changed on disk: reloaded.", timeout=3)
+            self.reload_files(f"reloaded after change on disk ({names})")
+            return
+        known = dict.fromkeys([*self.files_changed, *(path.name for path in changed)])
+        self.files_changed = list(known)
+        self.events.add(
+            f"config: {names} changed on disk: the checks describe the file(s) as they were; "
+            "r runs them again",
+            "warning",
+        )
+        self.revision += 1
 
     def _watched_files(self) -> list[Path]:
         """The files the doctor was given, and the run.yaml the config names when none was."""
@@ -426,6 +456,8 @@ class ConsoleWorkers(App[None]):
         # The deployment and the running set of the doctor this step runs for: a switch
         # meanwhile gives the console new ones, which this step's end must not touch.
         about, running, since = self.deployment_label, self.running, self.running_since
+        if step == "config":
+            self.files_changed = []  # read again: what changed is what this run reads
         running.add(step)
         since[step] = time.monotonic()
         self.revision += 1

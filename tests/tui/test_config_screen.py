@@ -14,7 +14,7 @@ from console.config.watch import FileWatcher
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
-from screens.doctor_screen import DoctorScreen
+from screens.enrichment_screen import EnrichmentScreen
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.masked_yaml import mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
@@ -223,10 +223,11 @@ def watching(app: LightspeedConsole) -> bool:
     return any(w.group == "config-watch" and not w.is_finished for w in app.workers)
 
 
-async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
+async def test_the_files_are_watched_only_while_the_config_screen_or_the_doctor_is_shown(
     app: LightspeedConsole, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The app polls the files for the config screen while it is shown, and only then.
+    """The app polls the files while the config screen (it reloads them) or the doctor (it
+    says its results are out of date) is shown, and only then.
 
     Polls are counted (a spy on the core's `FileWatcher.poll`) at a fast interval, so
     "not polled while hidden" is an observed count of zero over ten intervals.
@@ -243,14 +244,14 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
     monkeypatch.setattr("screens.workers.POLL_SECONDS", 0.05)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
-        await pilot.pause(0.5)
-        assert polls == []  # the home screen: nobody looks at the files
+        await wait_for(pilot, lambda: len(polls) >= 3)  # the doctor: on the interval
         await open_config(app, pilot)
-        await wait_for(pilot, lambda: len(polls) >= 3)  # shown: on the interval
+        seen = len(polls)
+        await wait_for(pilot, lambda: len(polls) >= seen + 3)  # the config screen too
         assert app.launch.lightspeed_config in polls[-1]
 
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnrichmentScreen))
         await pilot.pause(0.1)
         await wait_for(pilot, lambda: not watching(app))
         seen = len(polls)
@@ -258,7 +259,7 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
         assert app.launch.lightspeed_config is not None
         change_on_disk(app.launch.lightspeed_config)
         await pilot.pause(0.5)  # ten intervals
-        assert len(polls) == seen  # hidden: not one look
+        assert len(polls) == seen  # neither shown: not one look
         assert app.doctor.state.loaded is before
         assert not any("changed on disk" in e.text for e in app.events.events)
 
