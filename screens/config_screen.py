@@ -23,7 +23,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.shared.redact import MASK
@@ -66,9 +66,11 @@ class ConfigScreen(ConsoleScreen):
     ConfigScreen TabbedContent > ContentSwitcher { height: 1fr; }
     ConfigScreen TabPane { height: 1fr; padding: 0; }
     ConfigScreen YamlView, ConfigScreen DataTable { height: 1fr; }
-    ConfigScreen #config-detail {
-        height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-darken-2;
+    ConfigScreen #config-detail-scroll {
+        height: auto; max-height: 9; border-top: solid $primary-darken-2;
     }
+    ConfigScreen.-narrow #config-detail-scroll { max-height: 6; }
+    ConfigScreen #config-detail { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload", id="config.reload"),
@@ -77,6 +79,7 @@ class ConfigScreen(ConsoleScreen):
         Binding("e", "focus_env", "Env vars", id="config.env"),
         Binding("v", "reveal", "Reveal…", id="config.reveal"),
         Binding("h", "hide", "Hide again", id="config.hide"),
+        Binding("t", "as_text", "Findings as text", id="config.as-text"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
@@ -101,7 +104,8 @@ class ConfigScreen(ConsoleScreen):
                     yield EnvTable(id="env")
                 with TabPane("Origins", id="side-origins"):
                     yield OriginsTable(id="origins")
-        yield SafeStatic(id="config-detail")
+        with VerticalScroll(id="config-detail-scroll"):
+            yield SafeStatic(id="config-detail")
 
     def on_screen_suspend(self) -> None:
         """Leaving the screen masks a revealed value and stops watching the files."""
@@ -419,6 +423,22 @@ class ConfigScreen(ConsoleScreen):
         self._draw_files()
         self._fill_env(self.console.doctor.state.loaded)
         self._describe_line()
+
+    def action_as_text(self) -> None:
+        """Every finding in full (where, what, the remedy with its did-you-mean) as text."""
+        from screens.widgets.text_panel import TextPanel  # on request only
+
+        findings = self.query_one("#findings", FindingsTable).findings
+        if not findings:
+            self.notify("No findings: the review found nothing to say.")
+            return
+        blocks = [
+            f"{f.severity.value}  {f.location}\n  {f.message}\n  remedy: {f.remedy}"
+            for f in findings
+        ]
+        self.app.push_screen(
+            TextPanel(f"Findings ({len(findings)})", "\n\n".join(blocks), copied="the findings")
+        )
 
     def action_reload(self) -> None:
         """Re-read the files now (the app's worker logs that it was asked)."""

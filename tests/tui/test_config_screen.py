@@ -16,6 +16,7 @@ from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.enrichment_screen import EnrichmentScreen
 from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.findings_table import FindingsTable
 from screens.widgets.masked_yaml import mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
 from tests.tui.conftest import SIZE, text_of, wait_for
@@ -212,9 +213,14 @@ async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> 
         await wait_for(
             pilot, lambda: any("reloaded after change on disk" in e.text for e in app.events.events)
         )
-        table = app.screen.query_one("#findings", DataTable)
-        messages = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+        table = app.screen.query_one("#findings", FindingsTable)
+        messages = [finding.message for finding in table.findings]
         assert any("NEW_TIMEOUT" in message for message in messages)
+        cells = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+        assert all(  # each row shows its message, or its beginning and an ellipsis
+            cell == message or message.startswith(cell.removesuffix("…").rstrip())
+            for cell, message in zip(cells, messages, strict=True)
+        )
         assert all(canary not in shown(app) for canary in CANARIES)
 
 
@@ -347,3 +353,44 @@ async def test_a_broken_file_is_explained_and_its_fix_picked_up(app: LightspeedC
         await pilot.pause()
         assert "model_validation" not in screen.query_one("#view-run", YamlView).text
         assert "base_url" in screen.query_one("#view-run", YamlView).text
+
+
+async def test_at_80_columns_a_finding_shows_whole_with_its_did_you_mean(
+    sandbox: DemoSandbox, tmp_path: Path
+) -> None:
+    """A mistyped key: the table cuts the message with an ellipsis and keeps the line number;
+    the panel below it and ``t`` give the whole finding, the did-you-mean included."""
+    from textual.widgets import TextArea
+
+    from screens.widgets.text_panel import TextPanel
+
+    assert sandbox.info is not None
+    padding = "".join(f"# a comment to push the key down ({n})\n" for n in range(14))
+
+    def typo(text: str) -> str:
+        return text.replace("  timeout: 60\n", f"{padding}  timout: 60\n")
+
+    app = LightspeedConsole(canary_files(sandbox.info, tmp_path, edit_lightspeed=typo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_config(app, pilot)
+        table = screen.query_one("#findings", FindingsTable)
+        index, finding = next((i, f) for i, f in enumerate(table.findings) if "timout" in f.message)
+        assert finding.line is not None
+        assert finding.line >= 20  # two digits: the case that was cut to one
+        assert "did you mean" in finding.remedy
+        await pilot.press("f")
+        table.move_cursor(row=index)
+        await pilot.pause()
+        where = str(table.get_row_at(index)[1])
+        assert where.endswith(f":{finding.line}")  # the whole line number, never part of it
+        message = str(table.get_row_at(index)[2])
+        assert message.endswith("…")  # cut, and saying so
+        assert table.region.right <= 80
+        detail = text_of(screen.query_one("#config-detail"))
+        assert finding.message in " ".join(detail.split())
+        assert "did you mean" in detail
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPanel))
+        text = app.screen.query_one(TextArea).text
+        assert finding.message in text
+        assert f"remedy: {finding.remedy}" in text
