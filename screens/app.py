@@ -344,7 +344,7 @@ class LightspeedConsole(DeploymentsWork):
         if server is None and self.awaiting_target:
             server = "sandbox starting…"
         elif server is None and not library:  # library mode has no server: nothing to say
-            server = "not contacted (read-only)" if self.launch.read_only else "not contacted"
+            server = "not contacted"
         sandbox = self.launch.sandbox or (info is not None and info.kind == "sandbox")
         bar.show(
             name=name,

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
@@ -27,6 +28,7 @@ from textual.widgets import DataTable
 from console.doctor.fleet import Verdict
 from console.settings.deployments import Deployment
 from screens.base import ConsoleScreen, elapsed_text
+from screens.cells import fit
 from screens.host import ConsoleHost
 from screens.safe_table import SafeTable
 from screens.visible import SafeStatic
@@ -46,6 +48,17 @@ COLUMNS = (
     ("first failure", "failure"),
 )
 """Header and key of each column; the one the console shows is marked ▶ before its name."""
+NARROW_COLUMNS = (
+    ("deployment", "name"),
+    ("tag", "tag"),
+    ("token/inf", "steps"),
+    ("verdict", "verdict"),
+    ("checked", "age"),
+    ("first failure", "failure"),
+)
+"""Under `WIDE_AT` columns (80x24): the generation and the server move to the panel below,
+the token and the inference share a column, the first failure is cut to what is left."""
+WIDE_AT = 110
 _VERDICT_STYLE = {
     Verdict.PASS: "bold green",
     Verdict.WARN: WARN_STYLE,
@@ -81,10 +94,12 @@ class DeploymentsScreen(ConsoleScreen):
         yield SafeTable(id="deployments", cursor_type="row", zebra_stripes=True)
         yield SafeStatic(id="deployment-detail")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#deployments", SafeTable)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+    @property
+    def narrow(self) -> bool:
+        return 0 < self.size.width < WIDE_AT
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_view()
 
     def on_screen_resume(self) -> None:
         """Shown: check at first sight (and on the settings' timer), and keep the ages moving."""
@@ -105,9 +120,25 @@ class DeploymentsScreen(ConsoleScreen):
         table = self.query_one("#deployments", SafeTable)
         deployments = list(self.console.deployments.values())
         cursor = table.cursor_row
+        columns = NARROW_COLUMNS if self.narrow else COLUMNS
+        keys = [str(column.key.value) for column in table.ordered_columns]
+        if keys != [key for _, key in columns]:
+            table.clear(columns=True)
+            for label, key in columns:
+                table.add_column(label, key=key)
         table.clear()
-        for deployment in deployments:
-            table.add_row(*self._cells(deployment), key=deployment.name)
+        rows = [self._cells(deployment) for deployment in deployments]
+        if self.narrow:  # the first failure takes what the other columns leave
+            used = sum(
+                max(len(label), *(len(row[key].plain) for row in rows)) + 2
+                for label, key in columns
+                if key != "failure"
+            )
+            room = max(table.scrollable_content_region.width - used - 2, 8)
+            for row in rows:
+                row["failure"] = Text(fit(row["failure"].plain, room), style=row["failure"].style)
+        for deployment, row in zip(deployments, rows, strict=True):
+            table.add_row(*(row[key] for _, key in columns), key=deployment.name)
         if deployments:
             table.move_cursor(row=min(max(cursor, 0), len(deployments) - 1))
         running = len(self.console.deployments_running)
@@ -125,7 +156,14 @@ class DeploymentsScreen(ConsoleScreen):
         self.query_one("#deployments-intro", SafeStatic).update(intro)
         self._show_detail()
 
-    def _cells(self, deployment: Deployment) -> list[Text]:
+    def _cells(self, deployment: Deployment) -> dict[str, Text]:
+        """Every column's cell, by key (the columns shown pick theirs)."""
+        cells = dict(zip((key for _, key in COLUMNS), self._row(deployment), strict=True))
+        token, inference = cells["token"], cells["inference"]
+        steps = Text.assemble(token, "/", inference) if token.plain != "-" else Text("-")
+        return cells | {"steps": steps}
+
+    def _row(self, deployment: Deployment) -> list[Text]:
         check = self.console.deployment_checks.get(deployment.name)
         running = deployment.name in self.console.deployments_running
         current = deployment.name == self.console.deployment_name
@@ -140,7 +178,7 @@ class DeploymentsScreen(ConsoleScreen):
             else:
                 state = Text("not yet", style="yellow")
                 held = self.console.held_back(deployment.name)
-                why = Text(f"{held}: r checks it" if held else "r checks it", style="dim")
+                why = Text(held or "r checks it", style="dim")
             return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, why]
         server = f"{check.server} {check.version}" if check.server else "-"
         age = Text(_age(self.console.clock() - check.checked_at))
@@ -175,6 +213,15 @@ class DeploymentsScreen(ConsoleScreen):
         parts = [Text.assemble((deployment.name, "bold"), f"  {deployment.where()}")]
         parts.append(Text(f"config: {deployment.config}", style="dim"))
         check = self.console.deployment_checks.get(deployment.name)
+        if check is not None:
+            server = f"{check.server} {check.version}" if check.server else "not reached"
+            parts.append(
+                Text(
+                    f"server: {server}; Lightspeed: {_compact(check.generation)}; "
+                    f"token: {check.token}; inference: {check.inference}",
+                    style="dim",
+                )
+            )
         changed = self.console.deployments_changed.get(deployment.name)
         if check is not None and changed:
             parts.append(

@@ -156,16 +156,18 @@ def _labelled(label: str, value: str, priority: int) -> Segment:
 
 
 def fit(parts: list[Segment], room: int) -> Text:
-    """The segments that fit in ``room`` cells, the least telling dropped first."""
-    kept = list(parts)
-    while sum(part.width for part in kept) > room:
-        droppable = [part for part in kept if part.priority < NEVER]
-        if not droppable:
-            break
-        kept.remove(min(droppable, key=lambda part: part.priority))
+    """The segments that fit in ``room`` cells: what is never dropped, then the others from
+    the most telling down, each one that still fits (the least telling go first)."""
+    kept = {id(part) for part in parts if part.priority >= NEVER}
+    used = sum(part.width for part in parts if id(part) in kept)
+    for part in sorted(parts, key=lambda part: -part.priority):
+        if id(part) not in kept and used + part.width <= room:
+            kept.add(id(part))
+            used += part.width
     line = Text(no_wrap=True, overflow="ellipsis", end="")
-    for part in kept:
-        line.append_text(part.text)
+    for part in parts:
+        if id(part) in kept:
+            line.append_text(part.text)
     if line.cell_len > room:
         line.truncate(room, overflow="ellipsis")
     return line

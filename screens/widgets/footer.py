@@ -58,6 +58,7 @@ class KeyFooter(Widget, can_focus=False):
     KeyFooter > #screen-keys {
         height: 1;
         width: 1fr;
+        padding: 0 1;
     }
     KeyFooter FooterKey {
         margin-right: 2;

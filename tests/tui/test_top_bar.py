@@ -67,12 +67,19 @@ def test_narrower_than_the_marks_the_deployment_still_shows() -> None:
     assert line.endswith("…")
 
 
-def test_at_80_columns_the_server_and_mode_stay_and_the_generation_goes() -> None:
+def test_at_80_columns_the_server_and_mode_stay_and_the_config_name_goes() -> None:
     line = bar(78)
     assert "server: ogx 1.2.5" in line
     assert "mode: service" in line
-    assert "0.7.x" not in line
-    assert "lightspeed-console " not in line  # the console's own name went before them
+    assert "config:" not in line  # too long for what is left
+    assert "lightspeed-console " not in line  # the console's own name went first
+
+
+def test_a_long_deployment_name_keeps_the_most_telling_of_the_rest() -> None:
+    line = bar(78, deployment="lightspeed-console demo (sandbox)", tag=None, sandbox=True)
+    assert "server: ogx 1.2.5" in line
+    assert "1 Doctor" in line  # the mode does not fit after the server: the screen does
+    assert "mode:" not in line
 
 
 def test_a_name_too_long_for_the_line_is_cut_with_an_ellipsis() -> None:
