@@ -84,6 +84,8 @@ class InferenceScreen(ConsoleScreen):
         self._started = 0.0
         self._previous: CheckResult | None = None
         self._was_running = False
+        self._remembered: str | None = None
+        """The model chosen before the list went away (a reload): chosen again if listed."""
 
     # ------------------------------------------------------------------ layout
 
@@ -271,7 +273,14 @@ class InferenceScreen(ConsoleScreen):
         from console.inference.request import pick_model
 
         survey = self.console.doctor.state.survey
+        select = self.query_one("#inference-model", Select)
         if survey is None:
+            # No server's list (another deployment, a reload): never the last one's models.
+            if self._models:
+                if isinstance(select.value, str):
+                    self._remembered = select.value
+                self._models = ()
+                select.set_options([])
             return
         models: tuple[ModelView, ...] = tuple(
             m for m in survey.models if m.model_type in (None, "llm")
@@ -280,8 +289,7 @@ class InferenceScreen(ConsoleScreen):
         if ids == self._models:
             return
         self._models = ids
-        select = self.query_one("#inference-model", Select)
-        previous = select.value
+        previous = select.value if isinstance(select.value, str) else self._remembered
         # The server names the models: shown visibly, never read as markup.
         select.set_options([(Text(visible(model_id)), model_id) for model_id in ids])
         default = pick_model(None, models, survey.providers)

@@ -150,3 +150,33 @@ async def test_a_deployment_whose_file_changed_since_its_check_is_out_of_date(
         table = app.screen.query_one("#deployments", SafeTable)
         assert str(table.get_row("legacy")[7]).startswith("↻ ")
         assert "sandbox" not in app.deployments_changed
+
+
+async def test_after_a_switch_the_inference_screen_offers_none_of_the_last_ones_models(
+    deployments_sandbox: DemoSandbox,
+) -> None:
+    from textual.widgets import Select
+
+    from screens.inference_screen import InferenceScreen
+
+    info = deployments_sandbox.info
+    assert info is not None
+    assert info.settings_file is not None
+    settings, _ = load_user_settings(Path(info.settings_file))
+    launch = replace(launch_for(info), settings=settings, deployment="sandbox", tag="sandbox")
+    app = LightspeedConsole(launch)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        await pilot.press("6")
+        await wait_for(pilot, lambda: isinstance(app.screen, InferenceScreen))
+        select = app.screen.query_one("#inference-model", Select)
+        await wait_for(pilot, lambda: isinstance(select.value, str))
+        # From now on read-only: the deployment switched to is not asked for its models.
+        app.console_read_only = True
+        app.launch = replace(app.launch, read_only=True)
+        app.switch_deployment("legacy")
+        await wait_for(pilot, lambda: app.deployment_name == "legacy" and not app.running)
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results)
+        await pilot.pause()
+        assert app.doctor.state.survey is None
+        assert not isinstance(select.value, str)  # not the sandbox's model, nor any
