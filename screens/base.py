@@ -16,7 +16,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, TextArea
 
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
@@ -113,7 +112,9 @@ class ConsoleScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """``escape`` is offered (and shown) only while an input has the keys."""
         if action == "leave_input":
-            return isinstance(self.focused, Input | TextArea)
+            # An input is what takes the letters and digits as text (Input, TextArea...).
+            focused = self.focused
+            return focused is not None and focused.check_consume_key("x", "x")
         return super().check_action(action, parameters)
 
     def action_leave_input(self) -> None:

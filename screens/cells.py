@@ -2,7 +2,8 @@
 
 A cut that falls inside a number changes what it says: ``lightspeed-stack.yaml:20`` cut to
 ``lightspeed-stack.yaml:2`` names line 2, ``answered in 150 ms`` cut after ``15`` claims 15.
-`fit` cuts before the number instead (``answered in …``), keeps a ``file:line`` location's
+`fit` cuts before the number instead (``answered in …``; a date, a time or a version is
+one number), keeps a ``file:line`` location's
 line and shortens the file name (``lightspeed-s…:20``), and always ends what it cut with
 ``…``.
 """
@@ -14,7 +15,9 @@ import re
 from rich.cells import cell_len
 
 ELLIPSIS = "…"
-_LOCATION = re.compile(r"(?P<name>.*?)(?P<line>:\d+(?::\d+)?)")
+_LOCATION = re.compile(r"(?P<name>[^\s:]*\.[A-Za-z][A-Za-z0-9]*)(?P<line>:\d+(?::\d+)?)")
+"""``lightspeed-stack.yaml:20``, ``/etc/run.yaml:12:3``: a file's name (with its extension),
+then its line (``12:59:59`` is a time, not a location)."""
 
 
 def fit(text: str, width: int) -> str:
@@ -47,10 +50,15 @@ def _splits_a_number(text: str, at: int) -> bool:
     before, after = text[at - 1], text[at] if at < len(text) else ""
     if before.isdigit() and (after.isdigit() or _joins(text, at)):
         return True
-    # "1.|5", "3,|000": the separator stays with what follows
-    return before in ".," and at >= 2 and text[at - 2].isdigit() and after.isdigit()
+    # "1.|5", "3,|000", "12:|59": the separator stays with what follows
+    return before in JOINERS and at >= 2 and text[at - 2].isdigit() and after.isdigit()
+
+
+JOINERS = ".,:-"
+"""What holds one number together between digits: ``1.5``, ``3,000``, ``12:59:59``,
+``2026-01-01`` (a time or a date cut after its first part says something else)."""
 
 
 def _joins(text: str, at: int) -> bool:
-    """``text[at]`` is a decimal point or a thousands comma inside a number."""
-    return text[at] in ".," and at + 1 < len(text) and text[at + 1].isdigit()
+    """``text[at]`` joins digits into one number (a decimal point, a date's dash...)."""
+    return text[at] in JOINERS and at + 1 < len(text) and text[at + 1].isdigit()

@@ -121,22 +121,21 @@ class DeploymentsScreen(ConsoleScreen):
         deployments = list(self.console.deployments.values())
         cursor = table.cursor_row
         columns = NARROW_COLUMNS if self.narrow else COLUMNS
-        keys = [str(column.key.value) for column in table.ordered_columns]
-        if keys != [key for _, key in columns]:
-            table.clear(columns=True)
-            for label, key in columns:
-                table.add_column(label, key=key)
-        table.clear()
+        # Columns made again each time: as wide as what they show now, not as the widest
+        # cell they ever held ("checking 12.3 s").
+        table.clear(columns=True)
+        for label, key in columns:
+            table.add_column(label, key=key)
         rows = [self._cells(deployment) for deployment in deployments]
-        if self.narrow:  # the first failure takes what the other columns leave
-            used = sum(
-                max(len(label), *(len(row[key].plain) for row in rows)) + 2
-                for label, key in columns
-                if key != "failure"
-            )
-            room = max(table.scrollable_content_region.width - used - 2, 8)
-            for row in rows:
-                row["failure"] = Text(fit(row["failure"].plain, room), style=row["failure"].style)
+        # The first failure takes what the other columns leave, cut with an ellipsis.
+        used = sum(
+            max(len(label), *(row[key].cell_len for row in rows)) + 2
+            for label, key in columns
+            if key != "failure"
+        )
+        room = max(table.scrollable_content_region.width - used - 2, 8)
+        for row in rows:
+            row["failure"] = Text(fit(row["failure"].plain, room), style=row["failure"].style)
         for deployment, row in zip(deployments, rows, strict=True):
             table.add_row(*(row[key] for _, key in columns), key=deployment.name)
         if deployments:

@@ -115,7 +115,7 @@ class DeploymentsWork(ConsoleWorkers):
         """A production-like tag: the question to ask before a test inference is sent."""
         if not is_prod_tag(self.deployment_tag):
             return None
-        return f"{self.deployment_label} is tagged {self.deployment_tag}: send it a test inference?"
+        return f"Send {self.deployment_label} (tagged {self.deployment_tag}) a test inference?"
 
     # ------------------------------------------------------------------ the checks
 

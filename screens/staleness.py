@@ -30,10 +30,10 @@ if TYPE_CHECKING:
 
 
 def token_expired(token: TokenStatus | None, now: float) -> str | None:
-    """``expired at 12:59:59 (5s ago)`` once the token's ``expires_on`` has passed."""
+    """``expired 5s ago (at 2026-01-01 12:59:59)`` once the token's ``expires_on`` passed."""
     if token is None or token.expires_on > now:
         return None
-    return f"expired at {local_time(token.expires_on)} ({countdown(token.expires_on - now)})"
+    return f"expired {countdown(token.expires_on - now)} (at {local_time(token.expires_on)})"
 
 
 def stale_reasons(

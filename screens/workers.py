@@ -264,8 +264,9 @@ class ConsoleWorkers(App[None]):
 
     def _inference_not_sent(self) -> None:
         """The inference step says it was held back, and why (never the last run's answer)."""
-        question = self.inference_needs_consent() or "it was not confirmed"
-        summary = f"not sent: {question.rstrip('?')}: r asks, and sends it on a yes"
+        asked = self.inference_needs_consent()
+        why = "not confirmed" if asked is None else f"{asked.rstrip('?')}: not confirmed yet"
+        summary = f"not sent ({why}); r asks, and sends it on a yes"
         self.doctor.state.results["inference"] = CheckResult(
             "inference",
             title_of("inference"),

@@ -132,12 +132,7 @@ class ConfirmLine(ModalScreen[bool]):
         text-overflow: ellipsis;
     }
     ConfirmLine Button {
-        height: 1;
-        min-width: 0;
-        width: auto;
-        border: none;
         margin-left: 1;
-        padding: 0 1;
     }
     """
 
@@ -157,8 +152,12 @@ class ConfirmLine(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with HorizontalGroup(id="confirm-line"):
             yield SafeStatic(self.question, id="confirm-question")
-            yield Button(cancel_text(self.cancel_label), id="confirm-cancel", variant="primary")
-            yield Button(confirm_text(self.confirm_label), id="confirm-ok", variant="warning")
+            yield Button(
+                cancel_text(self.cancel_label), id="confirm-cancel", variant="primary", compact=True
+            )
+            yield Button(
+                confirm_text(self.confirm_label), id="confirm-ok", variant="warning", compact=True
+            )
 
     def on_mount(self) -> None:
         self.query_one("#confirm-cancel", Button).focus()

@@ -73,7 +73,8 @@ class TextPanel(ModalScreen[None]):
         area.focus()
         if self.at_end:
             area.move_cursor(area.document.end)
-            self.call_after_refresh(area.scroll_end, animate=False)
+            # Once laid out (the wrapped lines are known), the end is in view.
+            self.call_after_refresh(area.scroll_cursor_visible)
 
     def action_copy_all(self) -> None:
         self.app.copy_to_clipboard(self.text)

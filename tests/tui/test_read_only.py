@@ -128,12 +128,12 @@ async def test_a_prod_deployment_opened_gets_no_inference_without_a_yes(
         await wait_for(pilot, lambda: all_checks_done(app))
         inference = app.doctor.state.results["inference"]
         assert inference.status is CheckStatus.SKIP
-        assert "prod-eu is tagged prod" in inference.summary
+        assert "Send prod-eu (tagged prod) a test inference: not confirmed yet" in inference.summary
         assert inferences_sent(sandbox) == 0
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
         question = text_of(app.screen.query_one("#confirm-question"))
-        assert question == "prod-eu is tagged prod: send it a test inference?\n"
+        assert question == "Send prod-eu (tagged prod) a test inference?\n"
         await pilot.press("escape")  # "Run the rest"
         await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
         await wait_for(pilot, lambda: all_checks_done(app))
