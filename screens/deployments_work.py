@@ -117,6 +117,9 @@ class DeploymentsWork(ConsoleWorkers):
             return None
         return f"Send {self.deployment_label} (tagged {self.deployment_tag}) a test inference?"
 
+    def consent_reason(self) -> str:
+        return f"{self.deployment_label} is tagged {self.deployment_tag}"
+
     # ------------------------------------------------------------------ the checks
 
     @work(exclusive=True, group="deployments")

@@ -143,6 +143,10 @@ class ConsoleWorkers(App[None]):
         """
         return None
 
+    def consent_reason(self) -> str:
+        """Why a test inference waits for a yes, as the doctor's inference step says it."""
+        return "it was not confirmed"
+
     @work(thread=True, exclusive=True, group="bringup")
     def bring_up(self) -> None:
         """Bring the services up (blocking calls, so in a thread), reporting each as it moves.
@@ -264,9 +268,7 @@ class ConsoleWorkers(App[None]):
 
     def _inference_not_sent(self) -> None:
         """The inference step says it was held back, and why (never the last run's answer)."""
-        asked = self.inference_needs_consent()
-        why = "not confirmed" if asked is None else f"{asked.rstrip('?')}: not confirmed yet"
-        summary = f"not sent ({why}); r asks, and sends it on a yes"
+        summary = f"not sent: {self.consent_reason()}; r asks, and sends it on a yes"
         self.doctor.state.results["inference"] = CheckResult(
             "inference",
             title_of("inference"),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pytest
 from textual.widgets._footer import FooterKey
 
+from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.widgets.event_pane import MAX_LINES, EventPane
 from screens.widgets.footer import KeyFooter
@@ -190,3 +191,63 @@ async def test_only_the_shown_screen_redraws_the_others_on_return(
         assert redraws == []  # the doctor is not shown: nothing drawn for nobody
         await pilot.press("1")
         await wait_for(pilot, lambda: bool(redraws))
+
+
+async def test_a_key_means_the_same_on_every_screen_that_has_it(
+    sandbox: DemoSandbox,
+) -> None:
+    """f, m, c and r once meant different things from screen to screen (f: findings or a
+    forced token, m: mask or models, c: a masked curl or the token in clear)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from console.settings.user import load_user_settings
+    from tests.tui.conftest import launch_for
+
+    info = sandbox.info
+    assert info is not None
+    assert info.settings_file is not None
+    settings, _ = load_user_settings(Path(info.settings_file))
+    app = LightspeedConsole(
+        replace(launch_for(info, read_only=True), settings=settings, deployment="sandbox")
+    )
+    meanings: dict[str, set[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        for screen in "0123456":
+            await pilot.press(screen)
+            await wait_for(pilot, lambda: app.screen.query(KeyFooter).first().own_keys != [])
+            app.screen.set_focus(None)
+            await pilot.pause(0.2)
+            for key, description in app.screen.query_one(KeyFooter).own_keys:
+                meanings.setdefault(key, set()).add(description)
+    assert meanings["f"] == {"Findings"}
+    assert meanings["m"] == {"Models"}
+    assert meanings["c"] == {"Copy as curl"}  # masked; in clear is C, after a confirm
+    assert meanings["C"] == {"Copy token in clear…"}
+    assert meanings["t"] == {"As text", "Findings as text"}
+    assert len(meanings["r"]) == 7  # every screen: its own run, check or re-read
+    assert "a" not in meanings
+
+
+async def test_every_confirmation_labels_its_keys_alike(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    from textual.widgets import Button
+
+    from screens.widgets.confirm import ConfirmDialog, ConfirmLine
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        labels: list[tuple[str, str]] = []
+        for dialog in (
+            ConfirmDialog("Write?", "text", confirm_label="Write"),
+            ConfirmLine("Send it?", confirm_label="Send", cancel_label="Not now"),
+        ):
+            app.push_screen(dialog)
+            await pilot.pause()
+            ok = str(dialog.query_one("#confirm-ok", Button).label)
+            cancel = str(dialog.query_one("#confirm-cancel", Button).label)
+            labels.append((ok, cancel))
+            await pilot.press("escape")
+            await pilot.pause()
+        assert labels == [("Write (y)", "Cancel (n, esc)"), ("Send (y)", "Not now (n, esc)")]

@@ -128,7 +128,9 @@ async def test_a_prod_deployment_opened_gets_no_inference_without_a_yes(
         await wait_for(pilot, lambda: all_checks_done(app))
         inference = app.doctor.state.results["inference"]
         assert inference.status is CheckStatus.SKIP
-        assert "Send prod-eu (tagged prod) a test inference: not confirmed yet" in inference.summary
+        assert (
+            inference.summary == "not sent: prod-eu is tagged prod; r asks, and sends it on a yes"
+        )
         assert inferences_sent(sandbox) == 0
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
