@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -47,6 +47,9 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
     ("6", "inference", "Inference"),
 )
 
+
+WEB_SCREENSHOT = "console-screenshot"
+"""The delivery's name in a browser: not Textual's ``screenshot``, whose note has markup."""
 
 JOB_SCREENS: dict[str, tuple[str, str]] = {
     "deployments": ("screens.deployments_screen", "DeploymentsScreen"),
@@ -229,16 +232,37 @@ class LightspeedConsole(DeploymentsWork):
         written by `screens.screenshot` in a thread: the folder asked for, Downloads, the
         current folder or the temp folder, whichever first takes it.
         """
-        if self.is_web:
-            return super().deliver_screenshot(filename, path, time_format)
         from datetime import datetime
 
         from screens.screenshot import candidate_folders, file_name
 
         svg = self.export_screenshot()
         name = filename or file_name(self.title, datetime.now())
+        if self.is_web:  # the browser saves it; said in plain text when it did (below)
+            import io
+
+            return self.deliver_text(
+                io.StringIO(svg),
+                save_directory=path,
+                save_filename=name,
+                open_method="browser",
+                mime_type="image/svg+xml",
+                name=WEB_SCREENSHOT,
+            )
         self._save_screenshot(svg, name, candidate_folders(path))
         return None
+
+    @on(events.DeliveryComplete)
+    def _web_screenshot_delivered(self, event: events.DeliveryComplete) -> None:
+        """Textual's own note has markup in it: the console's says where, in plain text."""
+        if event.name == WEB_SCREENSHOT:
+            where = f" as {event.path}" if event.path is not None else ""
+            self.notify(f"Screenshot handed to the browser{where}", title="Screenshot")
+
+    @on(events.DeliveryFailed)
+    def _web_screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == WEB_SCREENSHOT:
+            self.notify("Screenshot not delivered to the browser", severity="error")
 
     @work(exclusive=True, group="screenshot")
     async def _save_screenshot(self, svg: str, name: str, folders: list[Path]) -> None:

@@ -86,3 +86,28 @@ async def test_a_screenshot_falls_back_to_a_folder_that_exists_and_names_it(
         shown = [n.message for n in app._notifications if n.title == "Screenshot"]
         assert shown == [f"Screenshot saved to {saved[0]}; not in {missing}: not a writable folder"]
         assert all("[" not in message for message in shown)
+
+
+async def test_in_a_browser_the_screenshot_note_is_plain_text(
+    make_app: Callable[..., LightspeedConsole], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from textual import events
+
+    from screens.app import WEB_SCREENSHOT
+
+    handed: list[dict[str, object]] = []
+    monkeypatch.setattr(LightspeedConsole, "is_web", property(lambda _self: True))
+    app = make_app(read_only=True)
+    monkeypatch.setattr(app, "deliver_text", lambda *_a, **kw: handed.append(kw) or "key")
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_screenshot()
+        assert handed[0]["name"] == WEB_SCREENSHOT
+        assert str(handed[0]["save_filename"]).endswith(".svg")
+        app.post_message(
+            events.DeliveryComplete(key="key", path=Path("/downloads/x.svg"), name=WEB_SCREENSHOT)
+        )
+        await pilot.pause()
+        shown = [n.message for n in app._notifications if n.title == "Screenshot"]
+        assert shown == ["Screenshot handed to the browser as /downloads/x.svg"]
