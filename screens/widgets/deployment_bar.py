@@ -7,8 +7,8 @@ the ``name:`` of its lightspeed-stack.yaml), its tag only when the tag says some
 else, then the screen, and ``server:``, ``mode:`` and ``config:`` with their labels.
 
 When the terminal is narrow the least telling segments go first (the console's own name,
-the Lightspeed generation, the config's name, an ordinary tag, the screen, the mode, the
-server), never the deployment, a production tag, SANDBOX or READ-ONLY; a
+the Lightspeed generation, the config's name, an ordinary tag, the mode, the server, the
+screen), never the deployment, a production tag, SANDBOX or READ-ONLY; a
 deployment name too long for the line is cut with an ellipsis.
 """
 
@@ -136,7 +136,7 @@ def segments(
     if read_only:
         chip = Text(" READ-ONLY ", style="bold black on yellow")
         parts.append(Segment(Text.assemble(" ", chip), NEVER))
-    parts.append(Segment(Text(f"  {screen_title}", style="bold"), 60))
+    parts.append(Segment(Text(f"  {screen_title}", style="bold"), 95))  # where you are
     if server is not None:  # None: there is none to name (library mode, before its boot)
         parts.append(_labelled("server", server, 90))
     parts.append(_labelled("mode", mode or "?", 80))

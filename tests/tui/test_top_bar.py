@@ -57,7 +57,13 @@ def test_narrow_the_least_telling_go_first_never_the_deployment(width: int) -> N
     assert len(line) <= width
     for kept in ("prod-eu", " prod ", "SANDBOX", "READ-ONLY"):
         assert kept in line, (width, line)
-    assert "1 Doctor" not in line  # the screen went before any of them
+    assert "mode:" not in line  # the mode went before any of them
+
+
+def test_where_you_are_goes_after_the_server_and_the_mode() -> None:
+    line = bar(60, read_only=True, sandbox=True)
+    assert "1 Doctor" in line
+    assert "server:" not in line
 
 
 def test_narrower_than_the_marks_the_deployment_still_shows() -> None:
@@ -78,8 +84,8 @@ def test_at_80_columns_the_server_and_mode_stay_and_the_config_name_goes() -> No
 def test_a_long_deployment_name_keeps_the_most_telling_of_the_rest() -> None:
     line = bar(78, deployment="lightspeed-console demo (sandbox)", tag=None, sandbox=True)
     assert "server: ogx 1.2.5" in line
-    assert "1 Doctor" in line  # the mode does not fit after the server: the screen does
-    assert "mode:" not in line
+    assert "1 Doctor" in line
+    assert "mode:" not in line  # it does not fit after the screen and the server
 
 
 def test_a_name_too_long_for_the_line_is_cut_with_an_ellipsis() -> None:
