@@ -383,7 +383,8 @@ class ConsoleWorkers(App[None]):
             self._file_poll = self.set_interval(POLL_SECONDS, self._check_files)
         else:
             self._file_poll.resume()
-        self._check_files()
+        if "reload" in self._file_watchers or self._file_watcher.baseline is not None:
+            self._check_files()  # at once; the doctor's very first look waits for the tick
 
     @work(exclusive=True, group="config-watch")
     async def _check_files(self) -> None:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from console.settings.user import THEMES, config_dir
-from console.shared.atomic import write_atomic
 
 STATE_NAME = "state.json"
 MAX_STATE_BYTES = 64 * 1024
@@ -48,6 +47,8 @@ def remember_theme(theme: str, settings_theme: str | None, path: Path | None = N
 
     Raises `OSError` (the folder cannot be made) or `console.shared.atomic.WriteRefused`.
     """
+    from console.shared.atomic import write_atomic  # only to write: the read is on the first frame
+
     target = path or state_path()
     state = _read(target)
     state.update(theme=theme, settings_theme=settings_theme)
