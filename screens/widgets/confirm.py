@@ -133,6 +133,7 @@ class ConfirmLine(ModalScreen[bool]):
     }
     ConfirmLine Button {
         margin-left: 1;
+        min-width: 0;
     }
     """
 
