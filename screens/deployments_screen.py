@@ -262,10 +262,8 @@ class DeploymentsScreen(ConsoleScreen):
             return
         others = [name for name in deployments if name not in prod]
         names = ", ".join(prod)
-        question = (
-            f"{names} {'is' if len(prod) == 1 else 'are'} tagged production-like: "
-            f"send {'it' if len(prod) == 1 else 'them'} a token request and a test inference too?"
-        )
+        tags = ", ".join(sorted({str(deployments[name].tag) for name in prod}))
+        question = f"Check {names} (tagged {tags}) too, a test inference included?"
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -278,7 +276,7 @@ class DeploymentsScreen(ConsoleScreen):
                 self.notify("Nothing checked.")
 
         self.app.push_screen(
-            ConfirmLine(question, confirm_label="All", cancel_label=f"Without {names}"), answered
+            ConfirmLine(question, confirm_label="All", cancel_label="The others"), answered
         )
 
     def _elapsed(self) -> str:

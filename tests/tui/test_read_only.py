@@ -97,6 +97,8 @@ async def test_read_only_the_deployments_screen_sends_nothing_until_asked(
         # Asked: a one-line question for prod-eu; "no" checks the others only.
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
+        question = text_of(app.screen.query_one("#confirm-question"))
+        assert question == "Check prod-eu (tagged prod) too, a test inference included?\n"
         await pilot.press("n")
         await wait_for(pilot, lambda: bool(app.deployment_checks))
         await idle(pilot, app)
