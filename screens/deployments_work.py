@@ -140,7 +140,6 @@ class DeploymentsWork(ConsoleWorkers):
         def landed(row: DeploymentCheck) -> None:
             self.deployment_checks[row.name] = row
             self.deployments_running.discard(row.name)
-            self.events.add(_row_line(row), _row_level(row), deployment=row.name)
             self.revision += 1
 
         def prepare() -> list[FleetEntry]:
@@ -158,6 +157,8 @@ class DeploymentsWork(ConsoleWorkers):
             if not self.deployments_running:
                 self.deployments_since = None
             self.revision += 1
+        for row in rows:  # in the settings file's order, whichever landed first
+            self.events.add(_row_line(row), _row_level(row), deployment=row.name)
         failed = [row.name for row in rows if row.verdict.failed]
         passed = len(rows) - len(failed)
         if failed:
