@@ -69,13 +69,16 @@ async def test_the_second_line_always_has_the_screens_help_palette_log_and_quit(
 ) -> None:
     app = make_app(read_only=True)
     async with app.run_test(size=size) as pilot:
+        # No deployments: key 0 is off, so the screens are 1 to 6.
+        expected = "1-6 screens  f1 help  ^p palette  l log  q quit"
         for screen in "123456":
             await pilot.press(screen)
-            await wait_for(pilot, lambda: app.screen.query(KeyFooter).first().own_keys != [])
-            await pilot.pause(0.2)
+            app.screen.set_focus(None)  # an input would take the digits and letters
+            await wait_for(
+                pilot, lambda: app.screen.query(KeyFooter).first().common_line == expected
+            )
+            await pilot.pause()
             footer = app.screen.query_one(KeyFooter)
-            # No deployments: key 0 is off, so the screens are 1 to 6.
-            assert footer.common_line == "1-6 screens  f1 help  ^p palette  l log  q quit"
             common = footer.query_one("#common-keys")
             assert common.region.right <= size[0]
             assert common.region.y == size[1] - 1
@@ -90,10 +93,11 @@ async def test_the_keymap_is_what_the_second_line_says(
 ) -> None:
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: footer.common_line != "")
         app.update_keymap({"app.quit": "x", "screen.token": "t", "app.log": "ctrl+o"})
-        await pilot.pause(0.3)
-        line = app.screen.query_one(KeyFooter).common_line
-        assert line == "1 2 3 4 t 6 screens  f1 help  ^p palette  ^o log  x quit"
+        expected = "1 2 3 4 t 6 screens  f1 help  ^p palette  ^o log  x quit"
+        await wait_for(pilot, lambda: footer.common_line == expected)
 
 
 async def test_escape_leaves_an_input_and_q_then_quits(
@@ -107,16 +111,14 @@ async def test_escape_leaves_an_input_and_q_then_quits(
         await wait_for(pilot, lambda: app.current_mode == "inference")
         prompt = app.screen.query_one("#inference-prompt", Input)
         prompt.focus()
-        await pilot.pause()
-        assert ("escape", "Leave input", False) in shown_keys(app)
+        await wait_for(pilot, lambda: ("escape", "Leave input", False) in shown_keys(app))
         await pilot.press("q", "1")  # typed into the prompt: no quit, no screen switch
         await pilot.pause()
         assert prompt.value.endswith("q1")
         assert app.current_mode == "inference"
         await pilot.press("escape")
-        await pilot.pause()
+        await wait_for(pilot, lambda: ("escape", "Leave input", False) not in shown_keys(app))
         assert app.screen.focused is None
-        assert ("escape", "Leave input", False) not in shown_keys(app)
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running)
 
@@ -216,8 +218,10 @@ async def test_a_key_means_the_same_on_every_screen_that_has_it(
         for screen in "0123456":
             await pilot.press(screen)
             await wait_for(pilot, lambda: app.screen.query(KeyFooter).first().own_keys != [])
-            app.screen.set_focus(None)
-            await pilot.pause(0.2)
+            app.screen.set_focus(None)  # no input has the keys: every screen key shows
+            await wait_for(
+                pilot, lambda: any(k == "r" for k, _ in app.screen.query_one(KeyFooter).own_keys)
+            )
             for key, description in app.screen.query_one(KeyFooter).own_keys:
                 meanings.setdefault(key, set()).add(description)
     assert meanings["f"] == {"Findings"}
