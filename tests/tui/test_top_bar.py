@@ -111,5 +111,6 @@ async def test_the_app_fills_it_at_80_columns(
         await pilot.resize_terminal(200, 24)
         await pilot.pause()
         wide = app.screen.query_one(DeploymentBar).shown
-        assert "server: sandbox 0.7.3+sandbox" in wide
+        assert "│ server: " in wide  # its version, or that it was not reached
         assert "mode: service" in wide
+        assert "1 Doctor" in wide
