@@ -17,18 +17,23 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import ClassVar
 
+from textual import events, on, work
 from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 
 from console.settings.launch import Launch
+from console.shared.blocking import run_blocking
 from console.shared.sanitize import visible, visible_lines
 from screens.deployments_work import DeploymentsWork
 from screens.doctor_screen import DoctorScreen
+from screens.events import Level
 from screens.host import ConsoleHost
 from screens.widgets.deployment_bar import DeploymentBar
 
@@ -42,6 +47,9 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
     ("6", "inference", "Inference"),
 )
 
+
+WEB_SCREENSHOT = "console-screenshot"
+"""The delivery's name in a browser: not Textual's ``screenshot``, whose note has markup."""
 
 JOB_SCREENS: dict[str, tuple[str, str]] = {
     "deployments": ("screens.deployments_screen", "DeploymentsScreen"),
@@ -82,9 +90,12 @@ class LightspeedConsole(DeploymentsWork):
             for key, mode, title in SCREENS
         ],
         Binding("f1", "app.help", "Help", id="app.help"),
-        Binding("ctrl+l", "app.toggle_events", "Log", id="app.events"),
+        Binding("ctrl+l", "app.toggle_events", "Log pane", id="app.events"),
+        Binding("l", "app.show_log", "Whole log", id="app.log"),
         Binding("ctrl+r", "app.run_all", "Run checks", id="app.run-checks", show=False),
-        Binding("ctrl+q", "app.quit", "Quit", id="app.quit", priority=True),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+        # Also from a dialog or while typing: a priority binding, as Textual's own.
+        Binding("ctrl+q", "app.quit", "Quit", id="app.quit-now", show=False, priority=True),
     ]
 
     show_events: reactive[bool] = reactive(True)
@@ -95,8 +106,11 @@ class LightspeedConsole(DeploymentsWork):
         self.add_mode("doctor", lambda: DoctorScreen(self))
         for mode, (module, name) in JOB_SCREENS.items():
             self.add_mode(mode, _lazy(module, name, self))
-        if launch.settings.theme:
-            self.theme = launch.settings.theme
+        from console.settings.state import remembered_theme  # a few names, read bounded
+
+        theme = remembered_theme(launch.settings.theme) or launch.settings.theme
+        if theme:
+            self.theme = theme
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -142,11 +156,15 @@ class LightspeedConsole(DeploymentsWork):
             return
         if self.launch.settings.keymap:
             self.update_keymap(self.launch.settings.keymap)
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
         for problem in self.launch.settings_problems:
-            self.events.add(str(problem), "warning")
+            self.events.add(str(problem), "warning", deployment=None)
             self.notify(str(problem), title="Settings", severity="warning", timeout=8)
         if self.launch.sandbox:
-            self.events.add("sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1")
+            self.events.add(
+                "sandbox: local Entra ID, Azure OpenAI and Llama Stack on 127.0.0.1",
+                deployment=None,
+            )
         # Paint first: the checks and the SDK imports start once the first frame is up.
         self.call_after_refresh(self._start)
 
@@ -172,10 +190,93 @@ class LightspeedConsole(DeploymentsWork):
 
     def action_help_quit(self) -> None:
         """Ctrl+C: say how to quit, as Textual does, in plain words (`notify` takes no markup)."""
-        for key, active in self.active_bindings.items():
-            if active.binding.action in ("quit", "app.quit"):
-                self.notify(f"Press {key} to quit the app", title="Do you want to quit?")
-                return
+        quits = [
+            active.binding
+            for active in self.active_bindings.values()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        quits.sort(key=lambda binding: not binding.show)  # the key the footer shows first
+        keys = [self.get_key_display(binding) for binding in quits]
+        if keys:
+            shown = " or ".join(dict.fromkeys(keys))
+            self.notify(f"Press {shown} to quit the app", title="Do you want to quit?")
+
+    # ------------------------------------------------------------------ remembered
+
+    def _theme_picked(self, theme: Theme) -> None:
+        """A theme picked (the palette's "Change theme") is the next run's too."""
+        self.remember_theme(theme.name)
+
+    @work(exclusive=True, group="remember-theme")
+    async def remember_theme(self, name: str) -> None:
+        """Write the pick to the console's state file, off the event loop."""
+        from console.settings.state import remember_theme
+        from console.shared.atomic import WriteRefused
+
+        try:
+            path = await run_blocking(remember_theme, name, self.launch.settings.theme)
+        except (OSError, WriteRefused) as error:
+            self.events.add(f"theme {name} not remembered: {error}", "warning", deployment=None)
+            return
+        self.events.add(f"theme {name} remembered in {path}", deployment=None)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Textual's screenshot, saved in a folder that exists, and the path said plainly.
+
+        In a browser (``serve``) Textual hands the file to the browser; here it is
+        written by `screens.screenshot` in a thread: the folder asked for, Downloads, the
+        current folder or the temp folder, whichever first takes it.
+        """
+        from datetime import datetime
+
+        from screens.screenshot import candidate_folders, file_name
+
+        svg = self.export_screenshot()
+        name = filename or file_name(self.title, datetime.now())
+        if self.is_web:  # the browser saves it; said in plain text when it did (below)
+            import io
+
+            return self.deliver_text(
+                io.StringIO(svg),
+                save_directory=path,
+                save_filename=name,
+                open_method="browser",
+                mime_type="image/svg+xml",
+                name=WEB_SCREENSHOT,
+            )
+        self._save_screenshot(svg, name, candidate_folders(path))
+        return None
+
+    @on(events.DeliveryComplete)
+    def _web_screenshot_delivered(self, event: events.DeliveryComplete) -> None:
+        """Textual's own note has markup in it: the console's says where, in plain text."""
+        if event.name == WEB_SCREENSHOT:
+            where = f" as {event.path}" if event.path is not None else ""
+            self.notify(f"Screenshot handed to the browser{where}", title="Screenshot")
+
+    @on(events.DeliveryFailed)
+    def _web_screenshot_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == WEB_SCREENSHOT:
+            self.notify("Screenshot not delivered to the browser", severity="error")
+
+    @work(exclusive=True, group="screenshot")
+    async def _save_screenshot(self, svg: str, name: str, folders: list[Path]) -> None:
+        from screens.screenshot import save_screenshot
+
+        saved = await run_blocking(save_screenshot, svg, name, folders)
+        level: Level = "success" if saved.path is not None else "error"
+        self.events.add(saved.note, level, deployment=None)
+        self.notify(
+            saved.note,
+            title="Screenshot",
+            severity="information" if saved.path is not None else "error",
+            timeout=8,
+        )
 
     # ------------------------------------------------------------------ actions
 
@@ -184,12 +285,59 @@ class LightspeedConsole(DeploymentsWork):
 
         self.push_screen(HelpScreen())
 
+    def action_show_log(self) -> None:
+        """The whole log, every line in full, as text to select and copy."""
+        from screens.events import event_line
+        from screens.widgets.text_panel import TextPanel  # on request: off the start path
+
+        lines = [event_line(event) for event in self.events.events]
+        self.push_screen(
+            TextPanel(
+                f"Event log: {len(lines)} line(s), newest last, each with its deployment",
+                "\n".join(lines) or "(nothing yet)",
+                copied="the log",
+                at_end=True,
+            )
+        )
+
     def action_toggle_events(self) -> None:
         self.show_events = not self.show_events
         self.revision += 1
 
     def action_run_all(self) -> None:
-        self.run_checks(None)
+        """Every check again; a production-like deployment's inference only on a yes."""
+        self.ask_before_inference(
+            lambda: self.run_checks(None),
+            declined=lambda: self.run_checks(None, without_inference=True),
+            cancel_label="Run the rest",
+        )
+
+    def ask_before_inference(
+        self,
+        go: Callable[[], object],
+        *,
+        declined: Callable[[], object] | None = None,
+        cancel_label: str = "Not now",
+    ) -> None:
+        """``go`` now, or, for a production-like deployment, after a yes on one line."""
+        question = self.inference_needs_consent()
+        if question is None:
+            go()
+            return
+        from screens.widgets.confirm import ConfirmLine
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.events.add("test inference confirmed by the operator", "warning")
+                go()
+            elif declined is not None:
+                declined()
+            else:
+                self.notify("No test inference sent.")
+
+        self.push_screen(
+            ConfirmLine(question, confirm_label="Send", cancel_label=cancel_label), answered
+        )
 
     # ------------------------------------------------------------------ shared views
 
@@ -204,7 +352,7 @@ class LightspeedConsole(DeploymentsWork):
         mode = loaded.llama_stack.mode if loaded is not None and loaded.llama_stack else None
         if mode is not None:
             # In library mode there is no server: the console boots the run.yaml itself.
-            mode = "library (booted locally)" if mode == "library" else f"{mode} mode"
+            mode = "library (booted locally)" if mode == "library" else mode
         if mode is not None and loaded is not None and loaded.synthesis is not None:
             mode += ", unified"
         generation = loaded.generation.generation.short if loaded and loaded.generation else None
@@ -212,8 +360,15 @@ class LightspeedConsole(DeploymentsWork):
         server = None
         if info is not None:
             server = f"{info.kind} {info.version}" + (" library" if info.mode == "library" else "")
+        library = (
+            loaded is not None
+            and loaded.llama_stack is not None
+            and (loaded.llama_stack.mode == "library")
+        )
         if server is None and self.awaiting_target:
             server = "sandbox starting…"
+        elif server is None and not library:  # library mode has no server: nothing to say
+            server = "not contacted"
         sandbox = self.launch.sandbox or (info is not None and info.kind == "sandbox")
         bar.show(
             name=name,
@@ -256,7 +411,7 @@ class LightspeedConsole(DeploymentsWork):
         yield SystemCommand(
             "inference: run",
             "Send a test inference with the provider-data header",
-            lambda: self.run_inference(None, None, True),
+            lambda: self.ask_before_inference(lambda: self.run_inference(None, None, True)),
         )
         yield SystemCommand(
             "enrichment: write…",
@@ -268,7 +423,10 @@ class LightspeedConsole(DeploymentsWork):
             "Copy the last inference as a curl command (token masked)",
             self._copy_curl,
         )
-        yield SystemCommand("log: toggle", "Show or hide the event log", self.action_toggle_events)
+        yield SystemCommand("log: toggle", "Show or hide the log pane", self.action_toggle_events)
+        yield SystemCommand(
+            "log: show all", "The whole event log as text to copy", self.action_show_log
+        )
 
     def _write_enriched(self) -> None:
         self.switch_mode("enrichment")

@@ -2,7 +2,7 @@
 
 The operator sees lightspeed-stack.yaml and run.yaml exactly as on disk (comments, order,
 ``${env.…}`` references), except that every inline secret reads ``********``. One value can
-be revealed at a time, after a confirm; ``m`` masks it again, and leaving the screen or a
+be revealed at a time, after a confirm; ``h`` hides it again, and leaving the screen or a
 reload masks it too. The env table says which variables are set without showing any value
 (the same reveal applies). Selecting a finding or a variable moves the file view to the line.
 
@@ -23,7 +23,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from console.shared.redact import MASK
@@ -85,9 +85,11 @@ class ConfigScreen(ConsoleScreen):
     ConfigScreen TabbedContent > ContentSwitcher { height: 1fr; }
     ConfigScreen TabPane { height: 1fr; padding: 0; }
     ConfigScreen YamlView, ConfigScreen DataTable { height: 1fr; }
-    ConfigScreen #config-detail {
-        height: auto; max-height: 5; padding: 0 1; border-top: solid $primary-darken-2;
+    ConfigScreen #config-detail-scroll {
+        height: auto; max-height: 9; border-top: solid $primary-darken-2;
     }
+    ConfigScreen.-narrow #config-detail-scroll { max-height: 6; }
+    ConfigScreen #config-detail { height: auto; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Reload", id="config.reload"),
@@ -95,7 +97,8 @@ class ConfigScreen(ConsoleScreen):
         Binding("f", "focus_findings", "Findings", id="config.findings"),
         Binding("e", "focus_env", "Env vars", id="config.env"),
         Binding("v", "reveal", "Reveal…", id="config.reveal"),
-        Binding("m", "hide", "Mask", id="config.hide"),
+        Binding("h", "hide", "Hide again", id="config.hide"),
+        Binding("t", "as_text", "Findings as text", id="config.as-text"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
@@ -120,7 +123,8 @@ class ConfigScreen(ConsoleScreen):
                     yield EnvTable(id="env")
                 with TabPane("Origins", id="side-origins"):
                     yield OriginsTable(id="origins")
-        yield SafeStatic(id="config-detail")
+        with VerticalScroll(id="config-detail-scroll"):
+            yield SafeStatic(id="config-detail")
 
     def on_screen_suspend(self) -> None:
         """Leaving the screen masks a revealed value and stops watching the files."""
@@ -148,7 +152,9 @@ class ConfigScreen(ConsoleScreen):
         if running and state.loaded is None and state.config_error is None:
             return
         self._shown = current
-        self._revealed = None
+        if self._revealed is not None:
+            self._revealed = None
+            self.refresh_bindings()
         self._rebuild(state.loaded)
 
     def _rebuild(self, loaded: Loaded | None) -> None:
@@ -248,7 +254,7 @@ class ConfigScreen(ConsoleScreen):
         field = self._field_at(file_id, line)
         if field is not None:
             if self._revealed == RevealedField(file_id, field.key):
-                parts.append(Text(f"{field.path}: revealed (m masks it again)", style="yellow"))
+                parts.append(Text(f"{field.path}: revealed (h hides it again)", style="yellow"))
             else:
                 parts.append(Text(f"{field.path}: masked secret (v reveals it, after a confirm)"))
         loaded = self.console.doctor.state.loaded
@@ -372,7 +378,7 @@ class ConfigScreen(ConsoleScreen):
                 "Show the value of ",
                 (field.path, "bold"),
                 f" (line {field.line}) in clear on this screen?\n\n",
-                "Anyone who can see the screen will see it. m masks it again; leaving the "
+                "Anyone who can see the screen will see it. h hides it again; leaving the "
                 "screen or a reload masks it too.",
             ),
             f"{field.path} (line {field.line})",
@@ -399,7 +405,7 @@ class ConfigScreen(ConsoleScreen):
                 "Show the value of the environment variable ",
                 (name, "bold"),
                 " in clear on this screen?\n\n",
-                "Anyone who can see the screen will see it. m masks it again.",
+                "Anyone who can see the screen will see it. h hides it again.",
             ),
             f"${name}",
         )
@@ -411,11 +417,15 @@ class ConfigScreen(ConsoleScreen):
                 self.console.events.add(f"config: revealed {what} on screen", "warning")
 
         self.app.push_screen(
-            ConfirmDialog(
-                "Reveal a secret?", message, confirm_label="Reveal (y)", cancel_label="Cancel (n)"
-            ),
+            ConfirmDialog("Reveal a secret?", message, confirm_label="Reveal"),
             answered,
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``h`` (hide again) is there only while a value is revealed."""
+        if action == "hide":
+            return self._revealed is not None
+        return super().check_action(action, parameters)
 
     def action_hide(self) -> None:
         if self._revealed is None:
@@ -426,9 +436,26 @@ class ConfigScreen(ConsoleScreen):
 
     def _set_revealed(self, target: Revealed | None) -> None:
         self._revealed = target
+        self.refresh_bindings()  # h (hide again) comes or goes
         self._draw_files()
         self._fill_env(self.console.doctor.state.loaded)
         self._describe_line()
+
+    def action_as_text(self) -> None:
+        """Every finding in full (where, what, the remedy with its did-you-mean) as text."""
+        from screens.widgets.text_panel import TextPanel  # on request only
+
+        findings = self.query_one("#findings", FindingsTable).findings
+        if not findings:
+            self.notify("No findings: the review found nothing to say.")
+            return
+        blocks = [
+            f"{f.severity.value}  {f.location}\n  {f.message}\n  remedy: {f.remedy}"
+            for f in findings
+        ]
+        self.app.push_screen(
+            TextPanel(f"Findings ({len(findings)})", "\n\n".join(blocks), copied="the findings")
+        )
 
     def action_reload(self) -> None:
         """Re-read the files now (the app's worker logs that it was asked)."""

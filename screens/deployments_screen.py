@@ -4,17 +4,22 @@ One row per deployment of the settings file (or the demo's): its tag (a producti
 one in the warning colour), which Lightspeed its file is written for, the server and
 version that answered, the token and the inference, the verdict, how long ago it was
 checked, and the first failure's code. The panel below explains the highlighted row.
-``r`` checks them all again (the app's workers do it, as ``check --all`` does); ``enter``
-switches the whole console to the highlighted deployment. Shown for the first time, it
-checks them all; ``deployments_refresh`` in the settings file adds a timer.
+``r`` checks them all again (the app's workers do it, as ``check --all`` does), after a
+one-line yes when one is tagged production-like (no: the others only); ``enter`` switches
+the whole console to the highlighted deployment. Shown for the first time, it checks what
+may be checked unasked (nothing in a read-only console, never a read-only or
+production-like deployment: `screens.deployments_work`), and every row says what is known
+of it: its last check and its age, or that there is none yet and why.
 """
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
@@ -23,11 +28,14 @@ from textual.widgets import DataTable
 from console.doctor.fleet import Verdict
 from console.doctor.results import CheckStatus
 from console.settings.deployments import Deployment
-from screens.base import ConsoleScreen
+from screens.base import ConsoleScreen, elapsed_text
+from screens.cells import fit
 from screens.host import ConsoleHost
 from screens.safe_table import SafeTable
 from screens.visible import SafeStatic
+from screens.widgets.confirm import ConfirmLine
 from screens.widgets.deployment_bar import PROD_STYLE
+from screens.widgets.status_badge import FAIL_STYLE, STALE_STYLE, WARN_STYLE
 
 COLUMNS = (
     ("deployment", "name"),
@@ -41,14 +49,26 @@ COLUMNS = (
     ("first failure", "failure"),
 )
 """Header and key of each column; the one the console shows is marked ▶ before its name."""
+NARROW_COLUMNS = (
+    ("deployment", "name"),
+    ("tag", "tag"),
+    ("token/inf", "steps"),
+    ("verdict", "verdict"),
+    ("checked", "age"),
+    ("first failure", "failure"),
+)
+"""Under `WIDE_AT` columns (80x24): the generation and the server move to the panel below,
+the token and the inference share a column, the first failure is cut to what is left."""
+WIDE_AT = 110
 _VERDICT_STYLE = {
     Verdict.PASS: "bold green",
-    Verdict.WARN: "bold yellow",
-    Verdict.INCOMPLETE: "bold yellow",
-    Verdict.FAIL: "bold red",
-    Verdict.TIMEOUT: "bold red",
-    Verdict.ERROR: "bold red",
+    Verdict.WARN: WARN_STYLE,
+    Verdict.INCOMPLETE: WARN_STYLE,
+    Verdict.FAIL: FAIL_STYLE,
+    Verdict.TIMEOUT: FAIL_STYLE,
+    Verdict.ERROR: FAIL_STYLE,
 }
+"""Chips (their own background) for what went wrong: readable on the highlighted row too."""
 
 
 class DeploymentsScreen(ConsoleScreen):
@@ -74,10 +94,12 @@ class DeploymentsScreen(ConsoleScreen):
         yield SafeTable(id="deployments", cursor_type="row", zebra_stripes=True)
         yield SafeStatic(id="deployment-detail")
 
-    def on_mount(self) -> None:
-        table = self.query_one("#deployments", SafeTable)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+    @property
+    def narrow(self) -> bool:
+        return 0 < self.size.width < WIDE_AT
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_view()
 
     def on_screen_resume(self) -> None:
         """Shown: check at first sight (and on the settings' timer), and keep the ages moving."""
@@ -98,21 +120,49 @@ class DeploymentsScreen(ConsoleScreen):
         table = self.query_one("#deployments", SafeTable)
         deployments = list(self.console.deployments.values())
         cursor = table.cursor_row
-        table.clear()
-        for deployment in deployments:
-            table.add_row(*self._cells(deployment), key=deployment.name)
+        columns = NARROW_COLUMNS if self.narrow else COLUMNS
+        # Columns made again each time: as wide as what they show now, not as the widest
+        # cell they ever held ("checking 12.3 s").
+        table.clear(columns=True)
+        for label, key in columns:
+            table.add_column(label, key=key)
+        rows = [self._cells(deployment) for deployment in deployments]
+        # The first failure takes what the other columns leave, cut with an ellipsis.
+        used = sum(
+            max(len(label), *(row[key].cell_len for row in rows)) + 2
+            for label, key in columns
+            if key != "failure"
+        )
+        room = max(table.scrollable_content_region.width - used - 2, 8)
+        for row in rows:
+            row["failure"] = Text(fit(row["failure"].plain, room), style=row["failure"].style)
+        for deployment, row in zip(deployments, rows, strict=True):
+            table.add_row(*(row[key] for _, key in columns), key=deployment.name)
         if deployments:
             table.move_cursor(row=min(max(cursor, 0), len(deployments) - 1))
         running = len(self.console.deployments_running)
         intro = Text.assemble(
             (f"{len(deployments)} deployment(s)", "bold"),
-            f"{f', {running} being checked' if running else ''}; r checks them all, "
-            "enter switches the console to the highlighted one",
+            f"{f', {running} being checked for {self._elapsed()}' if running else ''}; "
+            "r checks them all, enter switches the console to the highlighted one",
         )
+        if self.console.launch.read_only:
+            intro = Text.assemble(
+                (" READ-ONLY ", "bold black on yellow"),
+                " nothing is checked until you press r; each row is its last known check. ",
+                intro,
+            )
         self.query_one("#deployments-intro", SafeStatic).update(intro)
         self._show_detail()
 
-    def _cells(self, deployment: Deployment) -> list[Text]:
+    def _cells(self, deployment: Deployment) -> dict[str, Text]:
+        """Every column's cell, by key (the columns shown pick theirs)."""
+        cells = dict(zip((key for _, key in COLUMNS), self._row(deployment), strict=True))
+        token, inference = cells["token"], cells["inference"]
+        steps = Text.assemble(token, "/", inference) if token.plain != "-" else Text("-")
+        return cells | {"steps": steps}
+
+    def _row(self, deployment: Deployment) -> list[Text]:
         check = self.console.deployment_checks.get(deployment.name)
         running = deployment.name in self.console.deployments_running
         current = deployment.name == self.console.deployment_name
@@ -121,10 +171,20 @@ class DeploymentsScreen(ConsoleScreen):
         if current:
             name.stylize("bold")
         if check is None:
-            state = Text("checking" if running else "never", style="dim")
-            return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, Text("")]
+            if running:
+                state = Text(f"checking {self._elapsed()}", style="cyan")
+                why = Text("")
+            else:
+                state = Text("not yet", style="yellow")
+                held = self.console.held_back(deployment.name)
+                why = Text(held or "r checks it", style="dim")
+            return [name, tag, *(Text("-", style="dim") for _ in range(5)), state, why]
         server = f"{check.server} {check.version}" if check.server else "-"
-        age = "checking" if running else _age(self.console.clock() - check.checked_at)
+        age = Text(_age(self.console.clock() - check.checked_at))
+        if running:
+            age = Text(f"checking {self._elapsed()}", style="cyan")
+        elif deployment.name in self.console.deployments_changed:
+            age = Text(f"↻ {age.plain}", style=STALE_STYLE)
         failure = f"{check.code} ({check.failed_step})" if check.code else ""
         return [
             name,
@@ -133,9 +193,9 @@ class DeploymentsScreen(ConsoleScreen):
             Text(server),
             Text(check.token, style=_step_style(check.token)),
             Text(check.inference, style=_step_style(check.inference)),
-            Text(check.verdict.value, style=_VERDICT_STYLE[check.verdict]),
-            Text(age, style="cyan" if running else ""),
-            Text(failure, style="red" if failure else ""),
+            Text(f" {check.verdict.value} ", style=_VERDICT_STYLE[check.verdict]),
+            age,
+            Text(failure),
         ]
 
     def _highlighted(self) -> Deployment | None:
@@ -152,6 +212,23 @@ class DeploymentsScreen(ConsoleScreen):
         parts = [Text.assemble((deployment.name, "bold"), f"  {deployment.where()}")]
         parts.append(Text(f"config: {deployment.config}", style="dim"))
         check = self.console.deployment_checks.get(deployment.name)
+        if check is not None:
+            server = f"{check.server} {check.version}" if check.server else "not reached"
+            parts.append(
+                Text(
+                    f"server: {server}; Lightspeed: {_compact(check.generation)}; "
+                    f"token: {check.token}; inference: {check.inference}",
+                    style="dim",
+                )
+            )
+        changed = self.console.deployments_changed.get(deployment.name)
+        if check is not None and changed:
+            parts.append(
+                Text.assemble(
+                    (" ↻ out of date ", STALE_STYLE),
+                    f" {', '.join(changed)} changed on disk since this check: r checks again",
+                )
+            )
         if check is not None and check.code:
             style = "bold yellow" if check.verdict is Verdict.INCOMPLETE else "bold red"
             parts.append(Text.assemble((f"{check.code}: ", style), check.summary))
@@ -159,6 +236,10 @@ class DeploymentsScreen(ConsoleScreen):
                 parts.append(Text.assemble(("remedy: ", "bold green"), check.remedy))
         elif check is not None:
             parts.append(Text(f"{check.verdict.value}: every step that ran passed"))
+        elif deployment.name not in self.console.deployments_running:
+            held = self.console.held_back(deployment.name)
+            why = f" ({held}: checked only when you ask)" if held else ""
+            parts.append(Text(f"no check yet{why}: r checks it", style="yellow"))
         detail.update(Group(*parts))
 
     # ------------------------------------------------------------------ acts
@@ -169,8 +250,38 @@ class DeploymentsScreen(ConsoleScreen):
     def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
         self.action_switch()
 
+    def waiting(self) -> bool:
+        return False  # its own ticker redraws every second while shown
+
     def action_check_all(self) -> None:
-        self.console.check_deployments(None)
+        """Check every deployment; production-like ones only after a yes on one line."""
+        deployments = self.console.deployments
+        prod = [d.name for d in deployments.values() if d.is_prod]
+        if not prod:
+            self.console.check_deployments(None)
+            return
+        others = [name for name in deployments if name not in prod]
+        names = ", ".join(prod)
+        tags = ", ".join(sorted({str(deployments[name].tag) for name in prod}))
+        question = f"Check {names} (tagged {tags}) too, a test inference included?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.console.events.add(f"deployments: checking {names} too, as confirmed")
+                self.console.check_deployments(None)
+            elif others:
+                self.console.events.add(f"deployments: {names} not checked (not confirmed)")
+                self.console.check_deployments(others)
+            else:
+                self.notify("Nothing checked.")
+
+        self.app.push_screen(
+            ConfirmLine(question, confirm_label="All", cancel_label="The others"), answered
+        )
+
+    def _elapsed(self) -> str:
+        since = self.console.deployments_since
+        return elapsed_text(time.monotonic() - since) if since is not None else ""
 
     def action_switch(self) -> None:
         deployment = self._highlighted()

@@ -7,35 +7,42 @@ and two workers a screen asks for through `screens.host.ConsoleHost`:
 
 - `check_deployments`: the fleet's doctor for every deployment (or some), concurrently and
   bounded as ``check --all`` runs it; each row lands as it is known, then ``revised``;
-- `switch_deployment`: the deployment made a `console.settings.bringup.Target` (its env
+- `switch_deployment`: the deployment made a `console.settings.target.Target` (its env
   file read in a daemon thread, which a quit never waits for) and handed over as the demo's
   bring-up hands its own (`TargetReady`): the doctor is replaced, and every screen follows.
 
-While the deployments screen is shown, the settings file's ``deployments_refresh`` (seconds,
-off by default) checks them all again on a timer.
+The deployments screen checks at first sight, and on the settings file's
+``deployments_refresh`` timer (seconds, off by default), only what may be checked unasked:
+nothing when the console is read-only (``--read-only``, ``read_only = true``), and never a
+deployment that is read-only itself or tagged production-like. Those are checked when the
+operator asks (``r``), a production-like one after a yes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
 
-from console.settings.deployments import Deployment
+from console.config.watch import Signature, changed, file_signature
+from console.settings.deployments import PATH_KEYS, Deployment, is_prod_tag
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.settings.target import Target
 from console.shared.blocking import run_blocking
+from screens.events import Level
 from screens.messages import TargetReady
-from screens.workers import ConsoleWorkers
+from screens.workers import POLL_SECONDS, ConsoleWorkers
 
 if TYPE_CHECKING:  # the fleet is imported when a deployment is first checked or switched to:
     # the first frame never waits for it (bench/first_frame.py)
-    from console.doctor.fleet import DeploymentCheck
+    from console.doctor.fleet import DeploymentCheck, FleetEntry
 
 MODE = "deployments"
 
@@ -50,12 +57,27 @@ class DeploymentsWork(ConsoleWorkers):
         self.deployment_checks: dict[str, DeploymentCheck] = {}
         """The last check of each deployment, by name."""
         self.deployments_running: set[str] = set()
+        self.deployments_since: float | None = None
+        """When the check under way started (`time.monotonic`)."""
+        self.deployments_changed: dict[str, list[str]] = {}
+        """The files of each deployment changed on disk since its last check (names)."""
+        self._checked_files: dict[str, Signature] = {}
+        self._files_poll: Timer | None = None
+        self._looked = False
         self.deployment_name: str | None = launch.target.deployment
         """The deployment the console shows, when it is a named one."""
         self.deployment_tag: str | None = launch.target.tag
+        self.console_read_only = launch.read_only
+        """Read-only as the console was started (``--read-only``, the settings file): a
+        deployment switched to can add its own ``read_only``, never take this one away."""
         self._refresh_timer: Timer | None = None
         if launch.target.env_notice:
             self.events.add(launch.target.env_notice, "warning")
+
+    @property
+    def deployment_label(self) -> str | None:
+        """What the log calls the deployment shown: its name, else its file's."""
+        return self.deployment_name or super().deployment_label
 
     # ------------------------------------------------------------------ the switch
 
@@ -65,8 +87,9 @@ class DeploymentsWork(ConsoleWorkers):
             self.deployments = dict(target.deployments)
             self.refresh_bindings()  # key 0 is shown once there are deployments
         self.deployment_name, self.deployment_tag = target.deployment, target.tag
-        if target.read_only is not None:
-            self.launch = replace(self.launch, read_only=target.read_only)
+        read_only = self.console_read_only or bool(target.read_only)
+        if read_only != self.launch.read_only:
+            self.launch = replace(self.launch, read_only=read_only)
         if target.env_notice:
             self.events.add(target.env_notice, "warning")
 
@@ -88,6 +111,15 @@ class DeploymentsWork(ConsoleWorkers):
         self.events.add(f"switching to deployment {name} ({deployment.where()})")
         self.post_message(TargetReady(target))
 
+    def inference_needs_consent(self) -> str | None:
+        """A production-like tag: the question to ask before a test inference is sent."""
+        if not is_prod_tag(self.deployment_tag):
+            return None
+        return f"Send {self.deployment_label} (tagged {self.deployment_tag}) a test inference?"
+
+    def consent_reason(self) -> str:
+        return f"{self.deployment_label} is tagged {self.deployment_tag}"
+
     # ------------------------------------------------------------------ the checks
 
     @work(exclusive=True, group="deployments")
@@ -100,6 +132,7 @@ class DeploymentsWork(ConsoleWorkers):
         if not chosen:
             return
         self.deployments_running.update(d.name for d in chosen)
+        self.deployments_since = time.monotonic()
         self.revision += 1
         base = self._base()
         exported = dict(os.environ)
@@ -109,39 +142,105 @@ class DeploymentsWork(ConsoleWorkers):
             self.deployments_running.discard(row.name)
             self.revision += 1
 
+        def prepare() -> list[FleetEntry]:
+            # Its files as this check reads them: a later change makes its row out of date.
+            for deployment in chosen:
+                self._checked_files[deployment.name] = file_signature(_files_of(deployment))
+                self.deployments_changed.pop(deployment.name, None)
+            return [entry_for(deployment, exported, base) for deployment in chosen]
+
         try:
-            entries = await run_blocking(
-                lambda: [entry_for(deployment, exported, base) for deployment in chosen]
-            )
+            entries = await run_blocking(prepare)
             rows = await check_fleet(entries, jobs=DEFAULT_JOBS, on_done=landed, clock=self.clock)
         finally:
             self.deployments_running.difference_update(d.name for d in chosen)
+            if not self.deployments_running:
+                self.deployments_since = None
             self.revision += 1
+        for row in rows:  # in the settings file's order, whichever landed first
+            self.events.add(_row_line(row), _row_level(row), deployment=row.name)
         failed = [row.name for row in rows if row.verdict.failed]
         passed = len(rows) - len(failed)
         if failed:
             self.events.add(
                 f"deployments: {passed} passed, {len(failed)} failed: {', '.join(failed)}",
                 "error",
+                deployment=None,
             )
         else:
-            self.events.add(f"deployments: all {passed} passed", "success")
+            self.events.add(f"deployments: all {passed} passed", "success", deployment=None)
 
     def watch_deployments(self, watching: bool) -> None:
-        """The deployments screen is shown (or left): check at first sight, then on the timer."""
+        """The deployments screen is shown (or left): check at first sight, then on the timer.
+
+        Only what may be checked unasked (`held_back`); a read-only console checks nothing
+        until the operator asks, and has no timer.
+        """
         if not watching:
             if self._refresh_timer is not None:
                 self._refresh_timer.pause()
+            if self._files_poll is not None:
+                self._files_poll.pause()
             return
-        if not self.deployment_checks and not self.deployments_running:
-            self.check_deployments(None)
+        if self._files_poll is None:
+            self._files_poll = self.set_interval(POLL_SECONDS, self._check_deployment_files)
+        else:
+            self._files_poll.resume()
+        self._check_deployment_files()
+        if not self._looked:
+            self._looked = True
+            unasked = self.unasked()
+            if unasked and not self.deployment_checks and not self.deployments_running:
+                self.check_deployments(unasked)
         seconds = self.launch.settings.deployments_refresh_s
-        if seconds is None:
+        if seconds is None or self.console_read_only:
             return
         if self._refresh_timer is None:
-            self._refresh_timer = self.set_interval(seconds, lambda: self.check_deployments(None))
+            self._refresh_timer = self.set_interval(
+                seconds, lambda: self.check_deployments(self.unasked())
+            )
         else:
             self._refresh_timer.resume()
+
+    @work(exclusive=True, group="deployments-watch")
+    async def _check_deployment_files(self) -> None:
+        """Which checked deployments' files changed on disk since their check (stat only)."""
+        checked = dict(self._checked_files)
+        if not checked:
+            return
+
+        def look() -> dict[str, list[str]]:
+            found: dict[str, list[str]] = {}
+            for name, before in checked.items():
+                now = file_signature(before)
+                names = [path.name for path in changed(before, now)]
+                if names:
+                    found[name] = names
+            return found
+
+        found = await run_blocking(look)
+        if self.deployments_running:
+            found = {n: v for n, v in found.items() if n not in self.deployments_running}
+        if found != self.deployments_changed:
+            self.deployments_changed = found
+            self.revision += 1
+
+    def held_back(self, name: str) -> str | None:
+        """Why ``name`` is checked only when the operator asks (None: it may be checked unasked)."""
+        deployment = self.deployments.get(name)
+        if self.console_read_only:
+            return "read-only console"
+        if deployment is None:
+            return None
+        if deployment.read_only:
+            return "read-only"
+        if deployment.is_prod:
+            return f"tagged {deployment.tag}"
+        return None
+
+    def unasked(self) -> list[str]:
+        """The deployments a look or the timer may check: none held back."""
+        return [name for name in self.deployments if self.held_back(name) is None]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Key 0 (the deployments screen) only when there are deployments to show."""
@@ -158,3 +257,23 @@ class DeploymentsWork(ConsoleWorkers):
             max_answer=given.max_answer,
             retries=given.retries,
         )
+
+
+def _row_line(row: DeploymentCheck) -> str:
+    """One deployment's check as a line of the log."""
+    line = f"deployment check: {row.verdict.value}"
+    if row.code:
+        line += f": {row.code} at {row.failed_step}: {row.summary}"
+    return line
+
+
+def _row_level(row: DeploymentCheck) -> Level:
+    if row.verdict.failed:
+        return "error"
+    return "success" if row.verdict.value == "pass" else "warning"
+
+
+def _files_of(deployment: Deployment) -> list[Path]:
+    """The files its entry names (a change to any makes its last check out of date)."""
+    named = (getattr(deployment, key) for key in PATH_KEYS)
+    return [path for path in named if isinstance(path, Path)]

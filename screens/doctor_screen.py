@@ -17,9 +17,11 @@ from typing import ClassVar
 
 from rich.console import Group
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,12 +29,16 @@ from console.doctor.graph import RERUN_TOGETHER, STEPS, StepId
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.verdict import Outcome, verdict_of
 from screens.base import ConsoleScreen
+from screens.cells import fit
+from screens.host import ConsoleHost
+from screens.staleness import stale_reasons
 from screens.visible import SafeStatic
 from screens.widgets.services_panel import ServicesPanel
-from screens.widgets.status_badge import badge
+from screens.widgets.status_badge import STALE_STYLE, badge
 
 COLUMNS = (("status", 10), ("check", 30), ("time", 8))
 """The fixed columns of a row; the summary takes the rest of the line."""
+ROW_FIXED = sum(width for _, width in COLUMNS)
 
 
 class DoctorScreen(ConsoleScreen):
@@ -56,20 +62,78 @@ class DoctorScreen(ConsoleScreen):
         with VerticalScroll(id="check-detail-scroll"):
             yield SafeStatic(id="check-detail")
 
+    def __init__(self, console: ConsoleHost) -> None:
+        super().__init__(console)
+        self._stale: dict[str, str] = {}
+        self._was_running = False
+        self._clock_ticker: Timer | None = None
+
+    def on_screen_resume(self) -> None:
+        """Shown: notice files changed on disk, and a token expiring, while shown."""
+        self.console.watch_for_changes(True)
+        if self._clock_ticker is None:
+            self._clock_ticker = self.set_interval(1.0, self._tick_clock)
+        else:
+            self._clock_ticker.resume()
+
+    def on_screen_suspend(self) -> None:
+        self.console.watch_for_changes(False)
+        if self._clock_ticker is not None:
+            self._clock_ticker.pause()
+
+    def _tick_clock(self) -> None:
+        """Redraw when a result stops holding as time passes (the token expires)."""
+        if self._stale_now() != self._stale:
+            self.refresh_view()
+
+    def _stale_now(self) -> dict[str, str]:
+        console = self.console
+        return stale_reasons(console.doctor.state, console.clock(), console.files_changed)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.refresh_view()  # the summaries are cut to the width the rows have
+
     def refresh_view(self) -> None:
         if self.console.services:
             self.query_one(ServicesPanel).show_services(self.console.services.values())
         checks = self.query_one("#checks", OptionList)
         results = self.console.doctor.state.results
         running = self.console.running
+        self._stale = stale = self._stale_now()
+        room = checks.scrollable_content_region.width - ROW_FIXED
         for step in STEPS:
             result = results.get(step.id)
             title = result.title if result is not None else step.title
-            row = _step_row(title, result, running=step.id in running)
+            waited = self.waited(step.id) if step.id in running else None
+            row = _step_row(
+                title,
+                result,
+                running=step.id in running,
+                waited=waited,
+                stale=stale.get(step.id),
+                room=room,
+            )
             if checks.get_option(step.id).prompt != row:  # most revisions touch one step
                 checks.replace_option_prompt(step.id, row)
-        self.query_one("#verdict", Static).update(_verdict(results, running=bool(running)))
+        verdict = _verdict(results, running=bool(running), stale=stale)
+        self.query_one("#verdict", Static).update(verdict)
+        if self._was_running and not running:
+            self._open_first_failure()
+        self._was_running = bool(running)
         self._show_detail()
+
+    def _open_first_failure(self) -> None:
+        """A run just ended: its first failure is selected and explained below."""
+        results = self.console.doctor.state.results
+        failed = [
+            index
+            for index, step in enumerate(STEPS)
+            if step.id in results and results[step.id].status is CheckStatus.FAIL
+        ]
+        if failed:
+            checks = self.query_one("#checks", OptionList)
+            checks.highlighted = failed[0]
+            checks.focus()
 
     def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
         self._show_detail()
@@ -95,6 +159,9 @@ class DoctorScreen(ConsoleScreen):
             detail.update(Text(f"{title}: {why}", style="dim"))
             return
         parts: list[Text] = [Text.assemble((result.title, "bold"), "  ", badge(result.status))]
+        stale = self._stale.get(step)
+        if stale is not None:
+            parts.insert(0, Text.assemble(("↻ out of date: ", STALE_STYLE), " ", stale))
         diagnosis = result.diagnosis
         if diagnosis is None or result.summary != f"{diagnosis.code}: {diagnosis.title}":
             parts.append(Text(result.summary))
@@ -110,15 +177,27 @@ class DoctorScreen(ConsoleScreen):
         detail.update(Group(*parts))
 
     def action_run_all(self) -> None:
-        self.console.run_checks(None)
+        """Every check from scratch; a production-like deployment's inference on a yes."""
+        self.console.ask_before_inference(
+            lambda: self.console.run_checks(None),
+            declined=lambda: self.console.run_checks(None, without_inference=True),
+            cancel_label="Run the rest",
+        )
 
     def action_run_selected(self) -> None:
         step = self._selected()
-        self.console.run_checks(RERUN_TOGETHER.get(step, (step,)))
+        steps = RERUN_TOGETHER.get(step, (step,))
+        if "inference" in steps:
+            self.console.ask_before_inference(lambda: self.console.run_checks(steps))
+        else:
+            self.console.run_checks(steps)
 
 
-def _verdict(results: Mapping[StepId, CheckResult], *, running: bool) -> Text:
-    """What the checks so far verified: never "passed" when a step did not run."""
+def _verdict(
+    results: Mapping[StepId, CheckResult], *, running: bool, stale: Mapping[str, str]
+) -> Text:
+    """What the checks so far verified: never "passed" when a step did not run, and never
+    without saying that some of it no longer holds."""
     if running or not results:
         return Text("")
     verdict = verdict_of([results[step.id] for step in STEPS if step.id in results])
@@ -127,16 +206,33 @@ def _verdict(results: Mapping[StepId, CheckResult], *, running: bool) -> Text:
         Outcome.FAILED: "bold red",
         Outcome.INCOMPLETE: "bold yellow",
     }[verdict.outcome]
-    return Text(verdict.line(), style=style)
+    line = Text(verdict.line(), style=style)
+    if stale:
+        first = next(step for step in STEPS if step.id in stale)
+        line.append("  ")
+        line.append(" ↻ out of date ", style=STALE_STYLE)
+        line.append(f" {first.title}: {stale[first.id]}", style="yellow")
+    return line
 
 
-def _step_row(title: str, result: CheckResult | None, *, running: bool = False) -> Text:
+def _step_row(
+    title: str,
+    result: CheckResult | None,
+    *,
+    running: bool = False,
+    waited: str | None = None,
+    stale: str | None = None,
+    room: int = 0,
+) -> Text:
     status: CheckStatus | None = result.status if result else None
+    summary = result.summary if result else ""
+    if stale is not None and not running:
+        summary = f"{stale}; was: {summary}"
     return _row(
-        badge(status, running=running),
+        badge(status, running=running, stale=stale is not None and not running),
         Text(title),
-        Text(_duration(result)),
-        Text(result.summary if result else ""),
+        Text(waited, style="cyan") if waited is not None else Text(_duration(result)),
+        Text(fit(summary, room) if room > 0 else summary),
     )
 
 

@@ -228,8 +228,7 @@ class EnrichmentScreen(ConsoleScreen):
             ConfirmDialog(
                 "Write the enriched run.yaml?",
                 consent_text(facts, preview),
-                confirm_label=f"{yes_label} (y)",
-                cancel_label="Cancel (n)",
+                confirm_label=yes_label,
             ),
             answered,
         )

@@ -16,7 +16,7 @@ no screen imports it back. Each member is one a screen uses; anything else stays
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from console.doctor.runner import Doctor
     from console.settings.bringup import BringupError, ServiceUpdate
     from console.settings.deployments import Deployment
+    from console.settings.launch import Launch
     from console.shared.atomic import TargetFacts
     from screens.events import EventLog
     from screens.widgets.deployment_bar import DeploymentBar
@@ -47,6 +48,10 @@ class ConsoleHost(Protocol):
     @property
     def running(self) -> Set[str]:
         """The doctor steps running now."""
+
+    @property
+    def running_since(self) -> Mapping[str, float]:
+        """When each running step started (`time.monotonic`), for the time it has waited."""
 
     @property
     def revised(self) -> Signal[int]:
@@ -92,14 +97,47 @@ class ConsoleHost(Protocol):
         """The named deployments being checked now."""
 
     @property
+    def deployments_since(self) -> float | None:
+        """When the deployments check under way started (`time.monotonic`; None: none runs)."""
+
+    @property
+    def deployments_changed(self) -> Mapping[str, Sequence[str]]:
+        """The files of each deployment changed on disk since its last check (names)."""
+
+    def held_back(self, name: str) -> str | None:
+        """Why a deployment is checked only on request (read-only, a production-like tag)."""
+
+    @property
     def deployment_name(self) -> str | None:
         """The named deployment the console shows (None: one given by its files)."""
 
     # ------------------------------------------------------------------ requests
 
-    def run_checks(self, steps: Iterable[str] | None) -> Worker[None]:
-        """Run every step (None), or the given ones in order."""
+    @property
+    def deployment_label(self) -> str | None:
+        """What the console calls the deployment shown (its name, else its file's)."""
+
+    @property
+    def launch(self) -> Launch:
+        """What the console was started with (read-only: ``launch.read_only``)."""
+
+    def run_checks(
+        self, steps: Iterable[str] | None, without_inference: bool = False
+    ) -> Worker[None]:
+        """Run every step (None), or the given ones in order (``without_inference``: but it)."""
         ...
+
+    def ask_before_inference(
+        self,
+        go: Callable[[], object],
+        *,
+        declined: Callable[[], object] | None = None,
+        cancel_label: str = "Not now",
+    ) -> None:
+        """``go`` at once, or after a yes on one line for a production-like deployment."""
+
+    def inference_needs_consent(self) -> str | None:
+        """The question asked before a test inference to the deployment shown (None: none)."""
 
     def reload_config(self) -> Worker[None]:
         """Re-read both files and redo what depends on them (no network)."""
@@ -111,6 +149,13 @@ class ConsoleHost(Protocol):
 
     def watch_config_files(self, watching: bool) -> None:
         """Reload when the files change on disk while ``watching`` (a screen showing them)."""
+
+    def watch_for_changes(self, watching: bool) -> None:
+        """Note (no reload) when the files change on disk while ``watching`` (the doctor)."""
+
+    @property
+    def files_changed(self) -> Sequence[str]:
+        """The files changed on disk since the doctor read them (names), not reread yet."""
 
     def acquire_token(self, force: bool = False) -> Worker[None]:
         """Acquire (or force-refresh) the Entra ID token."""
@@ -124,6 +169,10 @@ class ConsoleHost(Protocol):
         on_delta: Callable[[str], object] | None = None,
     ) -> Worker[None]:
         """Run the test inference (prerequisites first when they are not current)."""
+        ...
+
+    def cancel_inference(self) -> bool:
+        """Cancel the test inference under way; False when none was running."""
         ...
 
     def inspect_write_target(

@@ -4,8 +4,11 @@ The operator picks a model the server lists (the first Azure model by default), 
 prompt, and runs it (``r``, or enter in the prompt). The answer streams in as the server
 sends it, so a slow first token is visible as such rather than as a frozen screen; then
 latency, time to first token and token counts, and the provider-data header that was sent
-with the token masked. When it fails, the diagnosis says what failed and what to do. ``c``
-copies the request as a curl command (token masked) to replay it by hand.
+with the token masked. When it fails, the diagnosis says what failed and what to do. While it
+waits, the status line says what for and for how long; ``x`` cancels it. ``c`` copies the
+request as a curl command (token masked) to replay it by hand, and ``t`` shows the curl, the
+request and the response as text to select and paste (`screens.last_call`). A deployment
+tagged production-like asks on one line before anything is sent to it.
 
 The screen never calls the server itself: it asks the app's ``run_inference`` worker and
 renders the `InferenceResult` the core returns.
@@ -32,7 +35,7 @@ from console.doctor.results import CheckResult, CheckStatus
 from console.inference.tail import AnswerTail
 from console.shared.redact import MASK, scrub
 from console.shared.sanitize import visible
-from screens.base import ConsoleScreen
+from screens.base import ConsoleScreen, elapsed_text
 from screens.host import ConsoleHost
 from screens.visible import SafeStatic
 
@@ -44,6 +47,14 @@ if TYPE_CHECKING:
     from console.stack.providers import ModelView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+WAITING_FOR = {
+    "config": "reading the files",
+    "stack": "asking the server",
+    "providers": "asking the server for its providers",
+    "token": "asking Entra ID for a token",
+    "inference": "waiting for the answer",
+}
+"""What each step of a run waits for, as its status line says it."""
 PREREQUISITES = prerequisites("inference")
 """The steps the inference needs, in the order the app runs them before it."""
 FLUSH_S = 1 / 30
@@ -56,7 +67,9 @@ class InferenceScreen(ConsoleScreen):
     TITLE = "6 Inference"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", id="inference.run"),
+        Binding("x", "cancel", "Cancel", id="inference.cancel"),
         Binding("c", "copy_curl", "Copy as curl", id="inference.copy-curl"),
+        Binding("t", "as_text", "As text", id="inference.as-text"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
@@ -72,6 +85,9 @@ class InferenceScreen(ConsoleScreen):
         self._started = 0.0
         self._previous_run = 0
         """The inference result's run when this screen asked for a new one."""
+        self._was_running = False
+        self._remembered: str | None = None
+        """The model chosen before the list went away (a reload): chosen again if listed."""
 
     # ------------------------------------------------------------------ layout
 
@@ -116,7 +132,27 @@ class InferenceScreen(ConsoleScreen):
         result = self.console.doctor.state.results.get("inference")
         return result.run if result is not None else 0
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``x`` is there only while an inference runs."""
+        if action == "cancel":
+            return self.running
+        return super().check_action(action, parameters)
+
+    def waiting(self) -> bool:
+        return False  # its own spinner redraws the status ten times a second
+
+    def action_cancel(self) -> None:
+        """Stop the inference under way (the app cancels its worker)."""
+        if self.console.cancel_inference():
+            self._run_number += 1  # pieces still in flight belong to no run
+            self.notify("Test inference cancelled.")
+        self.refresh_view()
+
     def action_run(self) -> None:
+        """Send the prompt (after a yes for a production-like deployment)."""
+        self.console.ask_before_inference(self._run)
+
+    def _run(self) -> None:
         """Send the prompt to the chosen model, streamed; the answer shows as it arrives."""
         select = self.query_one("#inference-model", Select)
         model = select.value if isinstance(select.value, str) else None
@@ -157,14 +193,18 @@ class InferenceScreen(ConsoleScreen):
         self.query_one("#inference-status", Static).update(self._running_status())
 
     def _running_status(self) -> Text:
+        """What the run waits for and for how long: ``asking Entra ID for a token… 3.1 s``."""
         steps = [s for s in (*PREREQUISITES, "inference") if s in self.console.running]
-        doing = "sending the inference" if "inference" in steps or not steps else steps[0]
-        elapsed = time.monotonic() - self._started if self._started else 0.0
+        step = steps[-1] if steps else "inference"
+        since = self.console.running_since.get(step)
+        now = time.monotonic()
+        waited = now - since if since is not None else (now - self._started if self._started else 0)
         count = self._answer.received
         received = f", {count} chars received" if count else ""
         return Text.assemble(
-            (f"{SPINNER[self._frame]} running ", "bold cyan"),
-            f"{doing}… {elapsed:.1f} s{received}",
+            (f"{SPINNER[self._frame]} ", "bold cyan"),
+            (f"{WAITING_FOR[step]}… {elapsed_text(waited)}", "bold cyan"),
+            f"{received}  (x cancels)",
         )
 
     # ------------------------------------------------------------------ copy
@@ -179,11 +219,29 @@ class InferenceScreen(ConsoleScreen):
         self.console.events.add("copied the inference as curl (token masked)")
         self.notify("Copied as curl (the token is masked).")
 
+    def action_as_text(self) -> None:
+        """The last inference as curl, request and response, in text to select and paste."""
+        from screens.last_call import last_call_text
+        from screens.widgets.text_panel import TextPanel  # on request only
+
+        result = self.console.doctor.state.inference
+        if result is None:
+            self.notify("Run an inference first (r).", severity="warning")
+            return
+        text = last_call_text(result, self.console.doctor.secrets())
+        self.console.events.add("showed the last inference as text (token masked)")
+        self.app.push_screen(
+            TextPanel("The last test inference: curl, request, response", text, copied="it")
+        )
+
     # ------------------------------------------------------------------ drawing
 
     def refresh_view(self) -> None:
         self._fill_models()
         running = self.running
+        if running != self._was_running:
+            self._was_running = running
+            self.refresh_bindings()  # x (cancel) comes and goes with the run
         if self._spinner is not None:
             if running:
                 self._spinner.resume()
@@ -221,7 +279,14 @@ class InferenceScreen(ConsoleScreen):
         from console.inference.request import pick_model
 
         survey = self.console.doctor.state.survey
+        select = self.query_one("#inference-model", Select)
         if survey is None:
+            # No server's list (another deployment, a reload): never the last one's models.
+            if self._models:
+                if isinstance(select.value, str):
+                    self._remembered = select.value
+                self._models = ()
+                select.set_options([])
             return
         models: tuple[ModelView, ...] = tuple(
             m for m in survey.models if m.model_type in (None, "llm")
@@ -230,8 +295,7 @@ class InferenceScreen(ConsoleScreen):
         if ids == self._models:
             return
         self._models = ids
-        select = self.query_one("#inference-model", Select)
-        previous = select.value
+        previous = select.value if isinstance(select.value, str) else self._remembered
         # The server names the models: shown visibly, never read as markup.
         select.set_options([(Text(visible(model_id)), model_id) for model_id in ids])
         default = pick_model(None, models, survey.providers)

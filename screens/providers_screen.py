@@ -172,7 +172,8 @@ class ProvidersScreen(ConsoleScreen):
                 and (loaded.llama_stack.mode == "library")
             )
             doing = "booting the run.yaml in its release" if library else "asking the server"
-            parts.append(Text(f"⟳ {doing}…", style="bold cyan"))
+            step = next(step for step in LIVE_STEPS if step in self.console.running)
+            parts.append(Text(f"⟳ {doing}… {self.waited(step)}", style="bold cyan"))
         if isinstance(state.session, NoServer):
             parts.extend(_no_server(state.session, loaded, static[0]))
             return Group(*parts)
@@ -195,6 +196,16 @@ class ProvidersScreen(ConsoleScreen):
         elif loaded is not None and loaded.run is None:
             parts.append(Text("no run.yaml loaded: nothing to compare with", style="dim"))
         return Group(*parts)
+
+    def waiting(self) -> bool:
+        return any(step in self.console.running for step in LIVE_STEPS)
+
+    def refresh_waiting(self) -> None:
+        """Only the summary moves while the server is asked (the tables stay as they are)."""
+        state = self.console.doctor.state
+        static = self._static_rows(state.loaded)
+        summary = self._summary(state.loaded, state.survey, static)
+        self.query_one("#providers-summary", Static).update(summary)
 
     # ------------------------------------------------------------------ actions
 

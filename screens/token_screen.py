@@ -1,19 +1,21 @@
 """5 Token: the Entra ID token Lightspeed would send, what it says, and why it failed.
 
-The operator acquires (``a``) or force-refreshes (``f``) a token with the same
+The operator gets (``r``: the cached one while it is good) or forces (``R``) a token with the same
 client-credentials flow Lightspeed uses, and sees: a live countdown to expiry and to the
 refresh point (expiry minus the 30 s leeway), ticking on the app's clock; the claims,
 decoded locally with dates rendered (the signature is not checked: Azure OpenAI does that);
 each check against the configuration with its remedy; every request made so far; and, when
 Entra ID refused, the diagnosis (AADSTS code, meaning, remedy, endpoint).
 
-The token itself is only ever shown masked (`console.shared.redact.describe`). Copying it (``c``)
-is an explicit act behind a confirmation, because the clipboard outlives the console; the
-log records that it was copied, never what.
+The token itself is only ever shown masked (`console.shared.redact.describe`). Copying it
+in clear (``C``: a capital is a key's stronger form, as ``R``) is an explicit act behind a
+confirmation, because the clipboard outlives the console; the log records that it was
+copied, never what.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
@@ -23,6 +25,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from console.doctor.results import CheckStatus
@@ -32,12 +35,13 @@ from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 from screens.base import ConsoleScreen
 from screens.host import ConsoleHost
+from screens.staleness import token_expired
 from screens.visible import SafeStatic
 from screens.widgets.confirm import ConfirmDialog
 from screens.widgets.countdown import Countdown
+from screens.widgets.status_badge import FAIL_STYLE, STALE_STYLE
 
 if TYPE_CHECKING:
-    from console.entra.claims import TokenCheck
     from console.entra.manager import Attempt, TokenStatus
 
 WIDE_AT = 140
@@ -104,14 +108,16 @@ class TokenScreen(ConsoleScreen):
     }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "acquire", "Acquire", id="token.acquire"),
-        Binding("f", "force_refresh", "Force refresh", id="token.refresh"),
-        Binding("c", "copy", "Copy token…", id="token.copy"),
+        Binding("r", "acquire", "Get token", id="token.acquire"),
+        Binding("R", "force_refresh", "Force new token", id="token.refresh"),
+        Binding("C", "copy", "Copy token in clear…", id="token.copy"),
     ]
 
     def __init__(self, console: ConsoleHost) -> None:
         super().__init__(console)
         self._history_shown: tuple[Attempt, ...] | None = None
+        self._clock_ticker: Timer | None = None
+        self._expired_shown = False
 
     def compose_body(self) -> ComposeResult:
         yield SafeStatic(id="token-status")
@@ -147,6 +153,7 @@ class TokenScreen(ConsoleScreen):
     def refresh_view(self) -> None:
         state = self.console.doctor.state
         token = state.token
+        self._expired_shown = self._expired is not None
         result = state.results.get("token")
         running = "token" in self.console.running
         self.query_one("#token-status", Static).update(self._status_line(token, running))
@@ -164,18 +171,55 @@ class TokenScreen(ConsoleScreen):
                 token.expires_on, token.refresh_at, claim_time(token.claims.get("iat"))
             )
             self.query_one("#token-claims", Static).update(self._claims(token))
-            self.query_one("#token-checks", Static).update(_checks(token.checks))
+            checks = _checks(token, self._expired, self.console.files_changed, self.console.clock())
+            self.query_one("#token-checks", Static).update(checks)
         self._show_history()
+
+    @property
+    def _expired(self) -> str | None:
+        return token_expired(self.console.doctor.state.token, self.console.clock())
+
+    def on_screen_resume(self) -> None:
+        """Shown: follow the clock, so an expiry is said the second it happens."""
+        if self._clock_ticker is None:
+            self._clock_ticker = self.set_interval(1.0, self._tick_clock)
+        else:
+            self._clock_ticker.resume()
+
+    def on_screen_suspend(self) -> None:
+        if self._clock_ticker is not None:
+            self._clock_ticker.pause()
+
+    def _tick_clock(self) -> None:
+        expired = self._expired is not None
+        if expired != self._expired_shown:
+            self.refresh_view()
+
+    def waiting(self) -> bool:
+        return "token" in self.console.running
+
+    def refresh_waiting(self) -> None:
+        """Only the status line moves while Entra ID is asked."""
+        state = self.console.doctor.state
+        self.query_one("#token-status", Static).update(self._status_line(state.token, True))
 
     def _status_line(self, token: TokenStatus | None, running: bool) -> Text:
         text = Text()
         if running:
-            text.append("⟳ asking Entra ID for a token…  ", style="bold cyan")
+            text.append(f"⟳ asking Entra ID for a token… {self.waited('token')}  ", "bold cyan")
         if token is None:
             if not running:
                 text.append("no token: ", style="bold")
-                text.append("a acquires one, f forces a new one", style="dim")
+                text.append("r gets one, R forces a new one", style="dim")
             return text
+        expired = self._expired
+        if expired is not None:
+            text.append(" ✗ EXPIRED ", style=FAIL_STYLE)
+            text.append(
+                f" {expired}: the claims and checks below describe a token that no longer "
+                "works; r gets a new one\n",
+                style="bold red",
+            )
         text.append("token ", style="bold")
         text.append(describe(token.token), style="bold")
         text.append(f"  {token.token_type}", style="cyan")
@@ -284,7 +328,7 @@ class TokenScreen(ConsoleScreen):
     def action_copy(self) -> None:
         """Copy the token in clear, after the operator confirms."""
         if self.console.doctor.state.token is None:
-            self.notify("No token to copy: a acquires one.", severity="warning")
+            self.notify("No token to copy: r gets one.", severity="warning")
             return
         message = Text.assemble(
             "The access token will be put in the clipboard ",
@@ -328,13 +372,42 @@ def _claim_value(name: str, value: object, now: float) -> Text:
     return Text(visible(str(value)))
 
 
-def _checks(checks: tuple[TokenCheck, ...]) -> Group:
-    """One line per check; a failed or undecided one also says what was expected and why."""
-    parts: list[Text] = [Text("checks against the configuration", style="bold")]
-    for check in checks:
-        mark, style = check.look
+def _checks(
+    token: TokenStatus, expired: str | None, files_changed: Sequence[str], now: float
+) -> Group:
+    """One line per check; a failed or undecided one also says what was expected and why.
+
+    The checks were made when the token was acquired: they say so, and once the token has
+    expired (or the files it was checked against changed) they are marked out of date,
+    the lifetime check first of all, which would still read "90 s left".
+    """
+    parts: list[Text] = [
+        Text.assemble(
+            ("checks against the configuration", "bold"),
+            (f", as of {local_time(token.as_of)}", "dim"),
+        )
+    ]
+    if expired is not None:
         parts.append(
-            Text.assemble((f"{mark} ", f"bold {style}"), (f"{check.name:<9}", "bold"), check.actual)
+            Text.assemble(
+                (" ↻ out of date ", STALE_STYLE), f" the token {expired}: r gets a new one"
+            )
+        )
+    if files_changed:
+        parts.append(
+            Text.assemble(
+                (" ↻ out of date ", STALE_STYLE),
+                f" {', '.join(files_changed)} changed on disk since: r runs the checks again",
+            )
+        )
+    for check in token.checks:
+        mark, style = check.look
+        actual = check.actual
+        if check.name == "lifetime" and check.state == "pass" and expired is not None:
+            mark, style = CheckStatus.FAIL.mark, CheckStatus.FAIL.style
+            actual = f"{expired} (had {check.actual} at acquisition)"
+        parts.append(
+            Text.assemble((f"{mark} ", f"bold {style}"), (f"{check.name:<9}", "bold"), actual)
         )
         if check.state != "pass":
             parts.append(Text(f"    expected {check.expected}", style="dim"))

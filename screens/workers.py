@@ -34,7 +34,7 @@ from textual.timer import Timer
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config.watch import FileWatcher
-from console.doctor.graph import OFFLINE_STEPS, STEP_IDS, StepId
+from console.doctor.graph import OFFLINE_STEPS, STEP_IDS, StepId, title_of
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
@@ -82,7 +82,10 @@ class ConsoleWorkers(App[None]):
         self.events = EventLog()
         self.doctor = Doctor(launch.target)
         self.events.secrets = self.doctor.secrets
+        self.events.shown = lambda: self.deployment_label
         self.running: set[str] = set()
+        self.running_since: dict[str, float] = {}
+        """When each running step started (`time.monotonic`): how long it has been waiting."""
         self.services: dict[str, ServiceUpdate] = {
             service.service: service
             for service in (launch.bringup.services if launch.bringup else ())
@@ -94,6 +97,17 @@ class ConsoleWorkers(App[None]):
         """Why the bring-up failed, once it has."""
         self._file_watcher = FileWatcher()
         self._file_poll: Timer | None = None
+        self._file_watchers: set[str] = set()
+        """Who asks for the files to be watched: ``reload`` (the config screen reloads on
+        a change) and ``note`` (the doctor only says its results are out of date)."""
+        self.files_changed: list[str] = []
+        """The files changed on disk since the doctor read them, not reloaded yet."""
+
+    @property
+    def deployment_label(self) -> str | None:
+        """What the log calls the deployment shown: its file's name (a named one: its name)."""
+        path = self.doctor.lightspeed_config
+        return path.name if path is not None else None
 
     def watch_revision(self, revision: int) -> None:
         """Tell the screens (subscribed to ``revised``), which never see this class."""
@@ -113,7 +127,19 @@ class ConsoleWorkers(App[None]):
             self.events.add("read-only: no live call until you ask (ctrl+r runs the checks)")
             self.run_checks(OFFLINE_STEPS)
         else:
-            self.run_checks(None)
+            # A production-like deployment gets no test inference without a yes.
+            self.run_checks(None, without_inference=self.inference_needs_consent() is not None)
+
+    def inference_needs_consent(self) -> str | None:
+        """The question to ask before a test inference to the deployment shown (None: go).
+
+        The named deployments add theirs (`screens.deployments_work`): a production-like tag.
+        """
+        return None
+
+    def consent_reason(self) -> str:
+        """Why a test inference waits for a yes, as the doctor's inference step says it."""
+        return "it was not confirmed"
 
     @work(thread=True, exclusive=True, group="bringup")
     def bring_up(self) -> None:
@@ -153,6 +179,14 @@ class ConsoleWorkers(App[None]):
     async def _target_ready(self, message: TargetReady) -> None:
         target = message.target
         previous = self.doctor
+        # What still runs for the deployment shown so far ends here: its late results
+        # would otherwise land (and show as running) under the new one.
+        for group in ("doctor", "token", "inference", "config-reload"):
+            self.workers.cancel_group(self, group)
+        self.running = set()
+        self.running_since = {}
+        self.files_changed = []
+        self._file_watcher = FileWatcher()  # other files: the first look takes them as they are
         self.doctor = Doctor(target)
         self.target_changed(target)
         self.events.secrets = self.doctor.secrets
@@ -205,16 +239,39 @@ class ConsoleWorkers(App[None]):
     # ------------------------------------------------------------------ workers
 
     @work(exclusive=True, group="doctor")
-    async def run_checks(self, steps: Iterable[StepId] | None) -> None:
-        """Run every step (None), or the given ones in order, redrawing after each."""
+    async def run_checks(
+        self, steps: Iterable[StepId] | None, without_inference: bool = False
+    ) -> None:
+        """Run every step (None), or the given ones in order, redrawing after each.
+
+        ``without_inference``: every step but the test inference, which then says why it
+        was not sent (the operator did not confirm it for a production-like deployment).
+        """
         if self._waiting_for_target():
             return
         order = list(STEP_IDS if steps is None else steps)
+        if without_inference:
+            order = [step for step in order if step != "inference"]
         if steps is None:
             self.events.add("doctor: running every check from scratch (files, token, calls)")
             await self.doctor.reset()
         for step in order:
             await self._step(step, self.doctor.run_step(step))
+        if without_inference:
+            self._inference_not_sent()
+
+    def _inference_not_sent(self) -> None:
+        """The inference step says it was held back, and why (never the last run's answer)."""
+        summary = f"not sent: {self.consent_reason()}; r asks, and sends it on a yes"
+        self.doctor.state.results["inference"] = CheckResult(
+            "inference",
+            title_of("inference"),
+            CheckStatus.SKIP,
+            summary,
+            remedy="Press r (doctor or inference screen) and answer y to send it.",
+        )
+        self.events.add(f"Test inference: {summary}", "warning")
+        self.revision += 1
 
     @work(exclusive=True, group="token")
     async def acquire_token(self, force: bool = False) -> None:
@@ -242,6 +299,37 @@ class ConsoleWorkers(App[None]):
             self.doctor.infer(model=model, prompt=prompt, stream=stream, on_delta=on_delta),
         )
 
+    def cancel_inference(self) -> bool:
+        """Stop the test inference under way (and what it waits for); False: none was.
+
+        The worker is cancelled: the HTTP request is dropped, a library-mode runner is
+        killed. The step then says it was cancelled, never the previous run's answer.
+        """
+        if "inference" not in self.running and not any(
+            worker.group == "inference" and worker.is_running for worker in self.workers
+        ):
+            return False
+        started = self.running_since.get("inference")
+        for worker in list(self.workers):
+            if not worker.is_running:
+                continue
+            if worker.group == "inference" or (
+                worker.group == "doctor" and "inference" in self.running
+            ):
+                worker.cancel()
+        waited = f" after {time.monotonic() - started:.1f} s" if started is not None else ""
+        summary = f"cancelled by the operator{waited}: no answer"
+        self.doctor.state.results["inference"] = CheckResult(
+            "inference",
+            title_of("inference"),
+            CheckStatus.SKIP,
+            summary,
+            remedy="r sends it again",
+        )
+        self.events.add(f"Test inference: {summary}", "warning")
+        self.revision += 1
+        return True
+
     @work(exclusive=True, group="doctor")
     async def reload_config(self) -> None:
         """Re-read both files and redo what depends on them (no network)."""
@@ -263,11 +351,23 @@ class ConsoleWorkers(App[None]):
         self.events.add(f"config: {why}")
 
     def watch_config_files(self, watching: bool) -> None:
+        """The config screen is shown (or left): reload the files when they change on disk."""
+        self._watch_files("reload", watching)
+
+    def watch_for_changes(self, watching: bool) -> None:
+        """The doctor is shown (or left): say when the files it read changed on disk."""
+        self._watch_files("note", watching)
+
+    def _watch_files(self, who: str, watching: bool) -> None:
         """Poll the files every `POLL_SECONDS` while a screen showing them asks, not otherwise.
 
         Starting looks at once, so changes made while nobody watched are caught up with.
         """
-        if not watching:
+        if watching:
+            self._file_watchers.add(who)
+        else:
+            self._file_watchers.discard(who)
+        if not self._file_watchers:
             if self._file_poll is not None:
                 self._file_poll.pause()
             return
@@ -275,19 +375,31 @@ class ConsoleWorkers(App[None]):
             self._file_poll = self.set_interval(POLL_SECONDS, self._check_files)
         else:
             self._file_poll.resume()
-        self._check_files()
+        if "reload" in self._file_watchers or self._file_watcher.baseline is not None:
+            self._check_files()  # at once; the doctor's very first look waits for the tick
 
     @work(exclusive=True, group="config-watch")
     async def _check_files(self) -> None:
-        """Reload when a file changed on disk (decided only while no step is running)."""
+        """A file changed on disk (decided only while no step runs): reload it for the
+        config screen, or mark the doctor's results out of date."""
         changed = await self._file_watcher.poll(
             self._watched_files(), busy=lambda: bool(self.running)
         )
         names = ", ".join(path.name for path in changed)
         if not names:
             return  # unchanged, or only a newly watched file (the run.yaml the config names)
-        self.notify(f"{names} changed on disk: reloaded.", timeout=3)
-        self.reload_files(f"reloaded after change on disk ({names})")
+        if "reload" in self._file_watchers:
+            self.notify(f"{names} changed on disk: reloaded.", timeout=3)
+            self.reload_files(f"reloaded after change on disk ({names})")
+            return
+        known = dict.fromkeys([*self.files_changed, *(path.name for path in changed)])
+        self.files_changed = list(known)
+        self.events.add(
+            f"config: {names} changed on disk: the checks describe the file(s) as they were; "
+            "r runs them again",
+            "warning",
+        )
+        self.revision += 1
 
     def _watched_files(self) -> list[Path]:
         """The files the doctor was given, and the run.yaml the config names when none was."""
@@ -337,15 +449,25 @@ class ConsoleWorkers(App[None]):
             self.reload_config()
 
     async def _step(self, step: StepId, run: Awaitable[CheckResult]) -> CheckResult:
-        self.running.add(step)
+        # The deployment and the running set of the doctor this step runs for: a switch
+        # meanwhile gives the console new ones, which this step's end must not touch.
+        about, running, since = self.deployment_label, self.running, self.running_since
+        if step == "config":
+            self.files_changed = []  # read again: what changed is what this run reads
+        running.add(step)
+        since[step] = time.monotonic()
         self.revision += 1
         try:
             result = await run
         finally:
-            self.running.discard(step)
-        level = result.status.level
-        self.events.add(f"{result.title}: {result.status.value}: {result.summary}", level)
-        if result.status is CheckStatus.FAIL:
+            running.discard(step)
+            since.pop(step, None)
+        self.events.add(
+            f"{result.title}: {result.status.value}: {result.summary}",
+            result.status.level,
+            deployment=about,
+        )
+        if result.status is CheckStatus.FAIL and running is self.running:
             self.notify(result.summary, title=f"{result.title} failed", severity="error")
         self.revision += 1
         return result

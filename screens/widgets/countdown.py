@@ -58,7 +58,7 @@ class Countdown(Static):
     def render_at(self, now: float) -> Text:
         """The countdown as of ``now`` (pure: the tests and the tick share it)."""
         if self.expires_on is None:
-            return Text("no token yet: a acquires one", style="dim")
+            return Text("no token yet: r gets one", style="dim")
         left = self.expires_on - now
         text = Text()
         text.append("expires  ", style="bold")

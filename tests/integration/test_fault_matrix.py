@@ -733,7 +733,7 @@ async def tui_column(case: Case, rig: Rig) -> None:
                 # r re-uses the cached token, which carries the fault: force a new one first.
                 await go(app, pilot, "5", "token")
                 old = app.doctor.state.token
-                await pilot.press("f")
+                await pilot.press("R")
                 await wait_for(pilot, lambda: app.doctor.state.token is not old, 10)
                 await go(app, pilot, "1", "doctor")
             await rerun_all(app, pilot)
@@ -754,7 +754,7 @@ async def tui_column(case: Case, rig: Rig) -> None:
             return
         assert all_pass(app), {s: r.summary for s, r in app.doctor.state.results.items()}
         assert shown_failures(app) == []
-        via = "f on 5, then r" if case.refresh_token else ("r on 6" if case.streamed else "r")
+        via = "R on 5, then r" if case.refresh_token else ("r on 6" if case.streamed else "r")
         record(case, COLUMNS[4], f"yes: {case.how_cleared}, {via}")
 
 

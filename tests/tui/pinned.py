@@ -78,6 +78,8 @@ FROZEN_TIME_MODULES = (
     "msal.token_cache",
 )
 NOTIFICATION_TIMEOUT_S = 3600.0
+LIVE_BOUND_S = 20.0
+"""The token and server timeouts of a pinned app: far above what a call takes, even loaded."""
 WRONG_SECRET = "Wr0ng8Q~NotTheSandboxSecretValue00000000"
 """A client secret Entra refuses (AADSTS7000215), for the failure snapshot."""
 
@@ -161,7 +163,10 @@ class Pinned:
         """An app on the sandbox, with the frozen clock, as the tests and `demo` build it."""
         from dataclasses import replace
 
-        launch = replace(launch_for(self.info, **launch_options), clock=frozen_clock)  # type: ignore[arg-type]
+        # Generous bounds (hang guards): on a loaded machine a 2 s server timeout failed
+        # the first check of a cold stand-in, and the picture with it.
+        given = {"token_timeout": LIVE_BOUND_S, "stack_timeout": LIVE_BOUND_S, **launch_options}
+        launch = replace(launch_for(self.info, **given), clock=frozen_clock)  # type: ignore[arg-type]
         return pin_app(LightspeedConsole(launch))
 
 

@@ -9,29 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.widgets.event_pane import MAX_LINES, EventPane
 from screens.widgets.footer import KeyFooter
 from tests.tui.conftest import SIZE, wait_for
 
 
-def keys_of(footer: Footer) -> list[tuple[str, str, bool]]:
-    return [(key.key, key.description, key._disabled) for key in footer.query(FooterKey)]
-
-
 def shown_keys(app: LightspeedConsole) -> list[tuple[str, str, bool]]:
-    return keys_of(app.screen.query_one(KeyFooter))
+    footer = app.screen.query_one(KeyFooter)
+    row = footer.query_one("#screen-keys")
+    return [(key.key, key.description, key._disabled) for key in row.query(FooterKey)]
 
 
 def expected_keys(app: LightspeedConsole) -> set[str]:
-    """The keys the stock footer shows: the screen's active bindings that are shown."""
+    """The screen's own keys: its active bindings that are shown, the app's left out."""
     active = app.screen.active_bindings
-    return {key for key, item in active.items() if item.binding.show} | {
-        app.COMMAND_PALETTE_BINDING
-    }
+    return {key for key, item in active.items() if item.binding.show and item.node is not app}
 
 
 async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
@@ -51,7 +47,7 @@ async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
             await wait_for(pilot, lambda: bool(shown_keys(app)))
             await pilot.pause(0.3)
             assert ("r", "Run all", False) in shown_keys(app)
-            # The empty compose at mount, then one with the keys: the stock footer rebuilds
+            # The empty compose at mount, then one with the keys: a stock footer rebuilds
             # once per bindings signal (three at start).
             assert len(builds) == 2
             assert {key for key, _, _ in shown_keys(app)} == expected_keys(app)
@@ -65,6 +61,66 @@ async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
             assert ("r", "Run all", False) in shown_keys(app)
     finally:
         KeyFooter.compose = original  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_second_line_always_has_the_screens_help_palette_log_and_quit(
+    make_app: Callable[..., LightspeedConsole], size: tuple[int, int]
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=size) as pilot:
+        # No deployments: key 0 is off, so the screens are 1 to 6.
+        expected = "1-6 screens  f1 help  ^p palette  l log  q quit"
+        for screen in "123456":
+            await pilot.press(screen)
+            app.screen.set_focus(None)  # an input would take the digits and letters
+            await wait_for(
+                pilot, lambda: app.screen.query(KeyFooter).first().common_line == expected
+            )
+            await pilot.pause()
+            footer = app.screen.query_one(KeyFooter)
+            common = footer.query_one("#common-keys")
+            assert common.region.right <= size[0]
+            assert common.region.y == size[1] - 1
+            row = footer.query_one("#screen-keys")
+            for key in row.query(FooterKey):  # every key of the screen fits on its line
+                assert key.region.right <= size[0], (screen, key.key, key.region)
+                assert key.region.width > 0
+
+
+async def test_the_keymap_is_what_the_second_line_says(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: footer.common_line != "")
+        app.update_keymap({"app.quit": "x", "screen.token": "t", "app.log": "ctrl+o"})
+        expected = "1 2 3 4 t 6 screens  f1 help  ^p palette  ^o log  x quit"
+        await wait_for(pilot, lambda: footer.common_line == expected)
+
+
+async def test_escape_leaves_an_input_and_q_then_quits(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    from textual.widgets import Input
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await wait_for(pilot, lambda: app.current_mode == "inference")
+        prompt = app.screen.query_one("#inference-prompt", Input)
+        prompt.focus()
+        await wait_for(pilot, lambda: ("escape", "Leave input", False) in shown_keys(app))
+        await pilot.press("q", "1")  # typed into the prompt: no quit, no screen switch
+        await pilot.pause()
+        assert prompt.value.endswith("q1")
+        assert app.current_mode == "inference"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: ("escape", "Leave input", False) not in shown_keys(app))
+        assert app.screen.focused is None
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
 
 
 async def test_log_pane_shows_its_newest_line_above_the_key_bar(
@@ -137,3 +193,65 @@ async def test_only_the_shown_screen_redraws_the_others_on_return(
         assert redraws == []  # the doctor is not shown: nothing drawn for nobody
         await pilot.press("1")
         await wait_for(pilot, lambda: bool(redraws))
+
+
+async def test_a_key_means_the_same_on_every_screen_that_has_it(
+    sandbox: DemoSandbox,
+) -> None:
+    """f, m, c and r once meant different things from screen to screen (f: findings or a
+    forced token, m: mask or models, c: a masked curl or the token in clear)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from console.settings.user import load_user_settings
+    from tests.tui.conftest import launch_for
+
+    info = sandbox.info
+    assert info is not None
+    assert info.settings_file is not None
+    settings, _ = load_user_settings(Path(info.settings_file))
+    app = LightspeedConsole(
+        replace(launch_for(info, read_only=True), settings=settings, deployment="sandbox")
+    )
+    meanings: dict[str, set[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        for screen in "0123456":
+            await pilot.press(screen)
+            await wait_for(pilot, lambda: app.screen.query(KeyFooter).first().own_keys != [])
+            app.screen.set_focus(None)  # no input has the keys: every screen key shows
+            await wait_for(
+                pilot, lambda: any(k == "r" for k, _ in app.screen.query_one(KeyFooter).own_keys)
+            )
+            for key, description in app.screen.query_one(KeyFooter).own_keys:
+                meanings.setdefault(key, set()).add(description)
+    assert meanings["f"] == {"Findings"}
+    assert meanings["m"] == {"Models"}
+    assert meanings["c"] == {"Copy as curl"}  # masked; in clear is C, after a confirm
+    assert meanings["C"] == {"Copy token in clear…"}
+    assert meanings["t"] == {"As text", "Findings as text"}
+    assert len(meanings["r"]) == 7  # every screen: its own run, check or re-read
+    assert "a" not in meanings
+
+
+async def test_every_confirmation_labels_its_keys_alike(
+    make_app: Callable[..., LightspeedConsole],
+) -> None:
+    from textual.widgets import Button
+
+    from screens.widgets.confirm import ConfirmDialog, ConfirmLine
+
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        labels: list[tuple[str, str]] = []
+        for dialog in (
+            ConfirmDialog("Write?", "text", confirm_label="Write"),
+            ConfirmLine("Send it?", confirm_label="Send", cancel_label="Not now"),
+        ):
+            app.push_screen(dialog)
+            await pilot.pause()
+            ok = str(dialog.query_one("#confirm-ok", Button).label)
+            cancel = str(dialog.query_one("#confirm-cancel", Button).label)
+            labels.append((ok, cancel))
+            await pilot.press("escape")
+            await pilot.pause()
+        assert labels == [("Write (y)", "Cancel (n, esc)"), ("Send (y)", "Not now (n, esc)")]

@@ -14,8 +14,9 @@ from console.config.watch import FileWatcher
 from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
-from screens.doctor_screen import DoctorScreen
+from screens.enrichment_screen import EnrichmentScreen
 from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.findings_table import FindingsTable
 from screens.widgets.masked_yaml import mask_text, secret_fields
 from screens.widgets.yaml_view import YamlView
 from tests.tui.conftest import SIZE, text_of, wait_for
@@ -92,7 +93,7 @@ async def test_secrets_are_masked_until_one_is_revealed(app: LightspeedConsole) 
         assert DEFAULT_CANARY not in shown(app)
         assert ENV_CANARY not in shown(app)
 
-        await pilot.press("m")
+        await pilot.press("h")
         await pilot.pause()
         assert all(canary not in shown(app) for canary in CANARIES)
 
@@ -153,7 +154,7 @@ async def test_env_table_lists_every_variable_and_reveals_one_value(
         assert ENV_CANARY in app.export_screenshot()
         assert INLINE_CANARY not in shown(app)
 
-        await pilot.press("m")
+        await pilot.press("h")
         await pilot.pause()
         assert all(canary not in shown(app) for canary in CANARIES)
 
@@ -212,9 +213,14 @@ async def test_reload_after_the_file_changes_on_disk(app: LightspeedConsole) -> 
         await wait_for(
             pilot, lambda: any("reloaded after change on disk" in e.text for e in app.events.events)
         )
-        table = app.screen.query_one("#findings", DataTable)
-        messages = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+        table = app.screen.query_one("#findings", FindingsTable)
+        messages = [finding.message for finding in table.findings]
         assert any("NEW_TIMEOUT" in message for message in messages)
+        cells = [str(table.get_cell_at((row, 2))) for row in range(table.row_count)]
+        assert all(  # each row shows its message, or its beginning and an ellipsis
+            cell == message or message.startswith(cell.removesuffix("…").rstrip())
+            for cell, message in zip(cells, messages, strict=True)
+        )
         assert all(canary not in shown(app) for canary in CANARIES)
 
 
@@ -223,10 +229,11 @@ def watching(app: LightspeedConsole) -> bool:
     return any(w.group == "config-watch" and not w.is_finished for w in app.workers)
 
 
-async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
+async def test_the_files_are_watched_only_while_the_config_screen_or_the_doctor_is_shown(
     app: LightspeedConsole, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The app polls the files for the config screen while it is shown, and only then.
+    """The app polls the files while the config screen (it reloads them) or the doctor (it
+    says its results are out of date) is shown, and only then.
 
     Polls are counted (a spy on the core's `FileWatcher.poll`) at a fast interval, so
     "not polled while hidden" is an observed count of zero over ten intervals.
@@ -243,14 +250,14 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
     monkeypatch.setattr("screens.workers.POLL_SECONDS", 0.05)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
-        await pilot.pause(0.5)
-        assert polls == []  # the home screen: nobody looks at the files
+        await wait_for(pilot, lambda: len(polls) >= 3)  # the doctor: on the interval
         await open_config(app, pilot)
-        await wait_for(pilot, lambda: len(polls) >= 3)  # shown: on the interval
+        seen = len(polls)
+        await wait_for(pilot, lambda: len(polls) >= seen + 3)  # the config screen too
         assert app.launch.target.lightspeed_config in polls[-1]
 
-        await pilot.press("1")
-        await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, EnrichmentScreen))
         await pilot.pause(0.1)
         await wait_for(pilot, lambda: not watching(app))
         seen = len(polls)
@@ -258,7 +265,7 @@ async def test_the_files_are_watched_only_while_the_config_screen_is_shown(
         assert app.launch.target.lightspeed_config is not None
         change_on_disk(app.launch.target.lightspeed_config)
         await pilot.pause(0.5)  # ten intervals
-        assert len(polls) == seen  # hidden: not one look
+        assert len(polls) == seen  # neither shown: not one look
         assert app.doctor.state.loaded is before
         assert not any("changed on disk" in e.text for e in app.events.events)
 
@@ -346,3 +353,44 @@ async def test_a_broken_file_is_explained_and_its_fix_picked_up(app: LightspeedC
         await pilot.pause()
         assert "model_validation" not in screen.query_one("#view-run", YamlView).text
         assert "base_url" in screen.query_one("#view-run", YamlView).text
+
+
+async def test_at_80_columns_a_finding_shows_whole_with_its_did_you_mean(
+    sandbox: DemoSandbox, tmp_path: Path
+) -> None:
+    """A mistyped key: the table cuts the message with an ellipsis and keeps the line number;
+    the panel below it and ``t`` give the whole finding, the did-you-mean included."""
+    from textual.widgets import TextArea
+
+    from screens.widgets.text_panel import TextPanel
+
+    assert sandbox.info is not None
+    padding = "".join(f"# a comment to push the key down ({n})\n" for n in range(14))
+
+    def typo(text: str) -> str:
+        return text.replace("  timeout: 60\n", f"{padding}  timout: 60\n")
+
+    app = LightspeedConsole(canary_files(sandbox.info, tmp_path, edit_lightspeed=typo))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_config(app, pilot)
+        table = screen.query_one("#findings", FindingsTable)
+        index, finding = next((i, f) for i, f in enumerate(table.findings) if "timout" in f.message)
+        assert finding.line is not None
+        assert finding.line >= 20  # two digits: the case that was cut to one
+        assert "did you mean" in finding.remedy
+        await pilot.press("f")
+        table.move_cursor(row=index)
+        await pilot.pause()
+        where = str(table.get_row_at(index)[1])
+        assert where.endswith(f":{finding.line}")  # the whole line number, never part of it
+        message = str(table.get_row_at(index)[2])
+        assert message.endswith("…")  # cut, and saying so
+        assert table.region.right <= 80
+        detail = text_of(screen.query_one("#config-detail"))
+        assert finding.message in " ".join(detail.split())
+        assert "did you mean" in detail
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPanel))
+        text = app.screen.query_one(TextArea).text
+        assert finding.message in text
+        assert f"remedy: {finding.remedy}" in text

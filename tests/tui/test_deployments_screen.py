@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.content import Content
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.doctor.fleet import Verdict
@@ -30,6 +31,7 @@ from screens.config_screen import ConfigScreen
 from screens.deployments_screen import DeploymentsScreen
 from screens.doctor_screen import DoctorScreen
 from screens.safe_table import SafeTable
+from screens.widgets.confirm import ConfirmLine
 from screens.widgets.deployment_bar import PROD_STYLE
 from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
 
@@ -87,6 +89,21 @@ def checked(app: LightspeedConsole) -> bool:
     return len(app.deployment_checks) == len(app.deployments) and not app.deployments_running
 
 
+def looked(app: LightspeedConsole) -> bool:
+    """The check at first sight is done: every deployment but the production-like one."""
+    return set(app.deployment_checks) == set(app.unasked()) and not app.deployments_running
+
+
+async def check_all_confirmed(pilot: Pilot[None], app: LightspeedConsole) -> None:
+    """r, then yes to the one-line question about prod-eu: every deployment is checked."""
+    await wait_for(pilot, lambda: looked(app), timeout=20)
+    await pilot.press("r")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+    await wait_for(pilot, lambda: checked(app), timeout=20)
+
+
 async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
     sandbox: DemoSandbox,
 ) -> None:
@@ -95,7 +112,10 @@ async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
-        await wait_for(pilot, lambda: checked(app), timeout=20)
+        await wait_for(pilot, lambda: looked(app), timeout=20)
+        assert app.unasked() == ["sandbox", "legacy", "library"]  # prod-eu: tagged prod
+        assert "prod-eu" not in app.deployment_checks
+        await check_all_confirmed(pilot, app)
         rows = app.deployment_checks
         assert {name: row.verdict for name, row in rows.items()} == {
             "sandbox": Verdict.PASS,
@@ -127,7 +147,7 @@ async def test_enter_switches_the_whole_console_and_its_secrets_stay_masked(
         await wait_for(pilot, lambda: all_checks_done(app))
         first = app.doctor
         await pilot.press("0")
-        await wait_for(pilot, lambda: checked(app), timeout=20)
+        await check_all_confirmed(pilot, app)
         table = app.screen.query_one("#deployments", SafeTable)
         table.move_cursor(row=list(app.deployments).index("prod-eu"))
         await pilot.pause()
@@ -213,7 +233,7 @@ async def test_the_refresh_setting_puts_the_checks_on_a_timer(
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
         assert (app._refresh_timer is not None) is timed
-        await wait_for(pilot, lambda: checked(app), timeout=20)
+        await wait_for(pilot, lambda: looked(app), timeout=20)
 
 
 def sandbox_target(sandbox: DemoSandbox) -> Target:

@@ -21,6 +21,7 @@ from typing import Any
 
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
@@ -33,6 +34,7 @@ from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
 from screens.widgets.confirm import ConfirmDialog
+from screens.widgets.text_panel import TextPanel
 from tests.tui.conftest import SIZE, all_checks_done, launch_for, wait_for, with_target
 from tests.tui.pinned import WRONG_SECRET, pinned_sandbox
 
@@ -117,6 +119,10 @@ class Watch:
         if clipboard_may_hold_token:
             for canary in CANARIES:
                 assert canary not in self.app.clipboard, f"{where}: a canary is in the clipboard"
+        for area in self.app.screen.query(TextArea):  # the whole text, not only what shows
+            for mark in self.forbidden():
+                assert mark not in flat(area.text), f"{where}: a secret is in the text panel"
+            assert not JWT_START.search(flat(area.text)), f"{where}: a JWT in the text panel"
 
 
 def canary_app(sandbox: DemoSandbox, folder: Path) -> LightspeedConsole:
@@ -229,10 +235,10 @@ async def test_no_secret_on_any_screen_log_notification_or_clipboard(
         # 5 Token: acquire (cached), then a forced refresh: a second token.
         await go(pilot, "5", TokenScreen, watch)
         first = app.doctor.state.token
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: not app.running)
         watch.check("token acquire")
-        await pilot.press("f")
+        await pilot.press("R")
         await wait_for(
             pilot,
             lambda: (
@@ -265,6 +271,17 @@ async def test_no_secret_on_any_screen_log_notification_or_clipboard(
         await pilot.pause()
         assert app.clipboard.startswith("curl")
         watch.check("inference copied as curl")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPanel))
+        await pilot.pause()
+        watch.check("inference as text")
+        await pilot.press("escape")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPanel))
+        await pilot.pause()
+        watch.check("the whole log")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, InferenceScreen))
 
         # The palette's own actions.
         await run_from_palette(pilot, "token: refresh")
@@ -274,7 +291,7 @@ async def test_no_secret_on_any_screen_log_notification_or_clipboard(
 
         # The one explicit act that may put the token in the clipboard.
         await go(pilot, "5", TokenScreen, watch)
-        await pilot.press("c")
+        await pilot.press("C")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         watch.check("token copy confirmation")
         await pilot.press("y")

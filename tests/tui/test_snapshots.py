@@ -1,4 +1,4 @@
-"""SVG snapshots of every screen at 120x40, on the pinned sandbox (see `tests.tui.pinned`).
+"""SVG snapshots of every screen at 120x40 and at 80x24, on the pinned sandbox (`tests.tui.pinned`).
 
 Each snapshot comes from the real core run against the sandbox: the doctor's checks, a
 token from the Entra stand-in, an inference through the Llama Stack stand-in to the Azure
@@ -27,8 +27,10 @@ from screens.help import HelpScreen
 from screens.inference_screen import InferenceScreen
 from screens.providers_screen import ProvidersScreen
 from screens.token_screen import TokenScreen
+from screens.widgets.confirm import ConfirmLine
+from screens.widgets.text_panel import TextPanel
 from tests.tui.conftest import SIZE, all_checks_done, wait_for, with_target
-from tests.tui.pinned import WORKDIR, WRONG_SECRET, Pinned, pin_app, pinned_sandbox
+from tests.tui.pinned import FROZEN_NOW, WORKDIR, WRONG_SECRET, Pinned, pin_app, pinned_sandbox
 
 SnapCompare = Callable[..., bool]
 
@@ -150,6 +152,19 @@ def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("0")
+        # At first sight: all but prod-eu (tagged prod: checked when asked, after a yes).
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, DeploymentsScreen)
+                and len(app.deployment_checks) == 3
+                and not app.deployments_running
+            ),
+            timeout=90,
+        )
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
+        await pilot.press("y")
         await wait_for(
             pilot,
             lambda: (
@@ -163,3 +178,135 @@ def test_deployments(pinned: Pinned, snap_compare: SnapCompare) -> None:
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
     assert app.deployment_checks["prod-eu"].code == "AADSTS7000215"
+
+
+# ---------------------------------------------------------------------------- 80x24
+
+SMALL = (80, 24)
+
+
+async def run_inference(pilot: Pilot[None]) -> None:
+    """r on the inference screen, then wait for its result."""
+    app = pilot.app
+    assert isinstance(app, LightspeedConsole)
+    screen = app.screen
+    assert isinstance(screen, InferenceScreen)
+    previous = app.doctor.state.results.get("inference")
+    await pilot.press("r")
+    await wait_for(
+        pilot,
+        lambda: app.doctor.state.results.get("inference") is not previous and not screen.running,
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "screen"),
+    [
+        ((), None),
+        (("2",), ConfigScreen),
+        (("3",), EnrichmentScreen),
+        (("4",), ProvidersScreen),
+        (("5",), TokenScreen),
+        (("6",), InferenceScreen),
+        (("f1",), HelpScreen),
+        (("l",), TextPanel),
+    ],
+    ids=["doctor", "config", "enrichment", "providers", "token", "inference", "help", "log"],
+)
+def test_80x24(
+    pinned: Pinned, snap_compare: SnapCompare, keys: tuple[str, ...], screen: type | None
+) -> None:
+    """Every screen at the size of the terminal an on-call engineer has."""
+    app = pinned.app()
+    run_before = after_checks(*keys, screen=screen)
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_80x24_inference_as_text(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    """The last inference as curl, request and response, in a text area to select."""
+    app = pinned.app()
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await after_checks("6", screen=InferenceScreen)(pilot)  # type: ignore[misc]
+        await run_inference(pilot)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, TextPanel))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_80x24_doctor_opens_the_first_failure(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    """A wrong client secret: after the run the token step is selected and explained."""
+    launch = pinned.app().launch
+    environ = {**(launch.environ or {}), "CLIENT_SECRET": WRONG_SECRET}
+    app = pin_app(LightspeedConsole(replace(launch, environ=environ)))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        checks = app.screen.query_one("#checks", OptionList)
+        await wait_for(pilot, lambda: checks.highlighted == STEP_IDS.index("token"))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_80x24_doctor_with_an_expired_token(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    """Two hours on: the token the checks got has expired, and the doctor says so."""
+    launch = pinned.app().launch
+    later = replace(launch, clock=lambda: FROZEN_NOW + 7200)
+    app = pin_app(LightspeedConsole(later))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: all_checks_done(app))
+        checks = app.screen.query_one("#checks", OptionList)
+        await wait_for(pilot, lambda: str(checks.get_option("token").prompt).startswith("↻ stale"))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def deployments_app(pinned: Pinned, **launch_options: object) -> LightspeedConsole:
+    settings, problems = load_user_settings(WORKDIR / "deployments.toml")
+    assert problems == []
+    launch = replace(
+        pinned.app(**launch_options).launch, settings=settings, deployment="sandbox", tag="sandbox"
+    )
+    return pin_app(LightspeedConsole(launch))
+
+
+def test_80x24_deployments_read_only(pinned: Pinned, snap_compare: SnapCompare) -> None:
+    """Read-only: nothing checked, every row says so."""
+    app = deployments_app(pinned, read_only=True)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results)
+        await pilot.press("0")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert app.deployment_checks == {}
+
+
+def test_80x24_a_prod_deployment_asks_on_one_line(
+    pinned: Pinned, snap_compare: SnapCompare
+) -> None:
+    """r on the inference screen of a prod-tagged deployment: the question, nothing sent."""
+    settings, _ = load_user_settings(WORKDIR / "deployments.toml")
+    launch = replace(
+        pinned.app(read_only=True).launch, settings=settings, deployment="prod-eu", tag="prod"
+    )
+    app = pin_app(LightspeedConsole(launch))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results)
+        await pilot.press("6")
+        await wait_for(pilot, lambda: isinstance(app.screen, InferenceScreen))
+        app.screen.set_focus(None)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmLine))
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+    assert "inference" not in app.doctor.state.results

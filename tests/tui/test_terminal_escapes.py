@@ -231,5 +231,5 @@ async def test_notifications_are_plain_text_and_ctrl_c_still_says_how_to_quit(
         await pilot.pause()
         shown = [(n.title, n.message) for n in app._notifications]
         assert ("[red]x", "a value [@click=app.quit]click me[/] [b]bold") in shown
-        assert ("Do you want to quit?", "Press ctrl+q to quit the app") in shown
+        assert ("Do you want to quit?", "Press q or ^q to quit the app") in shown
         assert all(n.markup is False for n in app._notifications)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
@@ -41,14 +42,14 @@ async def test_acquire_then_force_refresh_makes_exactly_two_requests(
         screen = await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
         assert sandbox.entra.stand_in.token_requests == []
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
-        await pilot.press("a")  # cached: no new request
+        await pilot.press("r")  # cached: no new request
         await pilot.pause(0.2)
         await wait_for(pilot, lambda: not app.running)
         first = app.doctor.state.token
         assert first is not None
-        await pilot.press("f")
+        await pilot.press("R")
         await wait_for(
             pilot,
             lambda: (
@@ -80,7 +81,7 @@ async def test_countdown_follows_the_frozen_clock(sandbox: DemoSandbox) -> None:
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
         token = app.doctor.state.token
         assert token is not None
@@ -112,7 +113,7 @@ async def test_wrong_secret_shows_the_aadsts_diagnosis(sandbox: DemoSandbox) -> 
         screen = await open_token_screen(app, pilot)
         panel = screen.query_one("#token-diagnosis", Static)
         assert not panel.display
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: token_done(app))
         assert app.doctor.state.results["token"].status is CheckStatus.FAIL
         await pilot.pause()
@@ -131,7 +132,7 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: app.doctor.state.token is not None and not app.running)
         token = app.doctor.state.token
         assert token is not None
@@ -139,7 +140,7 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
         await pilot.pause()
         assert "chars)" in text_of(screen.query_one("#token-status", Static))
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
@@ -147,14 +148,14 @@ async def test_copy_needs_confirmation_and_the_token_never_shows(
         assert app.screen is screen
         assert app.clipboard == ""
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("enter")  # the focused button is Cancel: a reflex Enter is harmless
         await pilot.pause()
         assert app.clipboard == ""
 
-        await pilot.press("c")
+        await pilot.press("C")
         await pilot.pause()
         await pilot.click("#confirm-ok")
         await pilot.pause()
@@ -177,7 +178,7 @@ async def test_stays_responsive_during_a_slow_token_call(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: not app.running)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: "token" in app.running, timeout=2)
         await pilot.pause()
         assert "⟳" in text_of(screen.query_one("#token-status", Static))
@@ -196,6 +197,33 @@ async def test_stays_responsive_during_a_slow_token_call(
         await pilot.pause()
         assert app.doctor.state.token is not None
         assert "⟳" not in text_of(screen.query_one("#token-status", Static))
+
+
+async def test_a_token_request_shows_how_long_it_has_waited(
+    sandbox: DemoSandbox, make_app: Callable[..., LightspeedConsole]
+) -> None:
+    sandbox.entra.faults.token_latency_s = 3.0
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_token_screen(app, pilot)
+        await wait_for(pilot, lambda: not app.running)
+        await pilot.press("r")
+
+        def waited() -> float:
+            status = text_of(screen.query_one("#token-status", Static))
+            found = re.search(r"asking Entra ID for a token… (\d+\.\d) s", status)
+            return float(found.group(1)) if found else -1.0
+
+        # The line moves on its own while Entra ID holds the answer (3 s): it reaches 1 s.
+        await wait_for(pilot, lambda: waited() >= 1.0 or token_done(app))
+        assert not token_done(app)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, DoctorScreen))
+        checks = app.screen.query_one("#checks", OptionList)
+        row = lambda: str(checks.get_option("token").prompt)  # noqa: E731
+        await wait_for(pilot, lambda: "⟳ running" in row() or token_done(app))
+        assert re.search(r"⟳ running\s+Entra ID token\s+\d+\.\d s", row())
+        await wait_for(pilot, lambda: token_done(app))
 
 
 async def test_claims_no_date_holds_are_shown_as_such(
@@ -220,7 +248,7 @@ async def test_claims_no_date_holds_are_shown_as_such(
     async with app.run_test(size=SIZE) as pilot:
         await open_token_screen(app, pilot)
         await wait_for(pilot, lambda: "enrichment" in app.doctor.state.results and not app.running)
-        await pilot.press("a")
+        await pilot.press("r")
         await wait_for(pilot, lambda: token_done(app))
         await pilot.pause()
         assert app.doctor.state.token is not None

@@ -104,6 +104,9 @@ def test_the_first_frame_imports_no_parser_and_no_settings_reader() -> None:
         "screens.help",
         "console.doctor.fleet",
         "textual.widgets._data_table",
+        "textual.widgets._text_area",
+        "screens.widgets.text_panel",
+        "screens.screenshot",
     ):
         assert deferred not in modules, deferred
 
