@@ -15,7 +15,7 @@ from console.sandbox.demo import DemoSandbox
 from screens.app import LightspeedConsole
 from screens.widgets.event_pane import MAX_LINES, EventPane
 from screens.widgets.footer import KeyFooter
-from tests.tui.conftest import SIZE, wait_for
+from tests.tui.conftest import SIZE, wait_for, with_target
 
 
 def shown_keys(app: LightspeedConsole) -> list[tuple[str, str, bool]]:
@@ -211,7 +211,9 @@ async def test_a_key_means_the_same_on_every_screen_that_has_it(
     assert info.settings_file is not None
     settings, _ = load_user_settings(Path(info.settings_file))
     app = LightspeedConsole(
-        replace(launch_for(info, read_only=True), settings=settings, deployment="sandbox")
+        with_target(
+            replace(launch_for(info, read_only=True), settings=settings), deployment="sandbox"
+        )
     )
     meanings: dict[str, set[str]] = {}
     async with app.run_test(size=SIZE) as pilot:

@@ -22,7 +22,7 @@ from screens.deployments_screen import DeploymentsScreen
 from screens.safe_table import SafeTable
 from screens.token_screen import TokenScreen
 from screens.widgets.status_badge import FAIL_STYLE, badge
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for, with_target
 from tests.tui.pinned import WRONG_SECRET
 
 
@@ -81,9 +81,9 @@ async def test_a_file_changed_on_disk_makes_the_doctor_out_of_date_until_r(
         await wait_for(pilot, lambda: all_checks_done(app))
         # The first look takes the files as they are: the change comes after it.
         await wait_for(pilot, lambda: app._file_watcher.baseline is not None)
-        assert app.launch.lightspeed_config is not None
+        assert app.launch.target.lightspeed_config is not None
         before = app.doctor.state.loaded
-        touch(app.launch.lightspeed_config)
+        touch(app.launch.target.lightspeed_config)
         await wait_for(pilot, lambda: bool(app.files_changed))
         await pilot.pause()
         assert app.doctor.state.loaded is before  # noted, not reloaded under the operator
@@ -102,7 +102,7 @@ async def test_after_a_run_the_first_failure_is_selected_and_explained(
 ) -> None:
     assert sandbox.info is not None
     environ = {**sandbox.info.environ, "CLIENT_SECRET": WRONG_SECRET}
-    app = LightspeedConsole(replace(launch_for(sandbox.info), environ=environ))
+    app = LightspeedConsole(with_target(launch_for(sandbox.info), environ=environ))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
         assert app.doctor.state.results["token"].status is CheckStatus.FAIL
@@ -134,7 +134,9 @@ async def test_a_deployment_whose_file_changed_since_its_check_is_out_of_date(
     assert info is not None
     assert info.settings_file is not None
     settings, _ = load_user_settings(Path(info.settings_file))
-    launch = replace(launch_for(info), settings=settings, deployment="sandbox", tag="sandbox")
+    launch = with_target(
+        replace(launch_for(info), settings=settings), deployment="sandbox", tag="sandbox"
+    )
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("0")
@@ -163,7 +165,9 @@ async def test_after_a_switch_the_inference_screen_offers_none_of_the_last_ones_
     assert info is not None
     assert info.settings_file is not None
     settings, _ = load_user_settings(Path(info.settings_file))
-    launch = replace(launch_for(info), settings=settings, deployment="sandbox", tag="sandbox")
+    launch = with_target(
+        replace(launch_for(info), settings=settings), deployment="sandbox", tag="sandbox"
+    )
     app = LightspeedConsole(launch)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))

@@ -23,7 +23,7 @@ from screens.doctor_screen import DoctorScreen
 from screens.inference_screen import InferenceScreen
 from screens.safe_table import SafeTable
 from screens.widgets.confirm import ConfirmLine
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for, with_target
 
 
 @pytest.fixture
@@ -42,8 +42,10 @@ def demo_app(
     settings, problems = load_user_settings(Path(info.settings_file))
     assert problems == []
     tag = settings.deployments[deployment].tag
-    launch = replace(
-        launch_for(info, read_only=read_only), settings=settings, deployment=deployment, tag=tag
+    launch = with_target(
+        replace(launch_for(info, read_only=read_only), settings=settings),
+        deployment=deployment,
+        tag=tag,
     )
     return LightspeedConsole(launch)
 

@@ -239,8 +239,8 @@ def test_80x24_inference_as_text(pinned: Pinned, snap_compare: SnapCompare) -> N
 def test_80x24_doctor_opens_the_first_failure(pinned: Pinned, snap_compare: SnapCompare) -> None:
     """A wrong client secret: after the run the token step is selected and explained."""
     launch = pinned.app().launch
-    environ = {**(launch.environ or {}), "CLIENT_SECRET": WRONG_SECRET}
-    app = pin_app(LightspeedConsole(replace(launch, environ=environ)))
+    environ = {**launch.target.environ, "CLIENT_SECRET": WRONG_SECRET}
+    app = pin_app(LightspeedConsole(with_target(launch, environ=environ)))
 
     async def run_before(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: all_checks_done(app))
@@ -269,8 +269,10 @@ def test_80x24_doctor_with_an_expired_token(pinned: Pinned, snap_compare: SnapCo
 def deployments_app(pinned: Pinned, **launch_options: object) -> LightspeedConsole:
     settings, problems = load_user_settings(WORKDIR / "deployments.toml")
     assert problems == []
-    launch = replace(
-        pinned.app(**launch_options).launch, settings=settings, deployment="sandbox", tag="sandbox"
+    launch = with_target(
+        replace(pinned.app(**launch_options).launch, settings=settings),
+        deployment="sandbox",
+        tag="sandbox",
     )
     return pin_app(LightspeedConsole(launch))
 
@@ -294,8 +296,10 @@ def test_80x24_a_prod_deployment_asks_on_one_line(
 ) -> None:
     """r on the inference screen of a prod-tagged deployment: the question, nothing sent."""
     settings, _ = load_user_settings(WORKDIR / "deployments.toml")
-    launch = replace(
-        pinned.app(read_only=True).launch, settings=settings, deployment="prod-eu", tag="prod"
+    launch = with_target(
+        replace(pinned.app(read_only=True).launch, settings=settings),
+        deployment="prod-eu",
+        tag="prod",
     )
     app = pin_app(LightspeedConsole(launch))
 

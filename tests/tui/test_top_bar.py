@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import pytest
 
 from screens.app import LightspeedConsole
 from screens.widgets.deployment_bar import DeploymentBar, fit, segments
-from tests.tui.conftest import all_checks_done, wait_for
+from tests.tui.conftest import all_checks_done, wait_for, with_target
 
 
 def facts(**given: object) -> dict[str, object]:
@@ -99,7 +98,7 @@ async def test_the_app_fills_it_at_80_columns(
     make_app: Callable[..., LightspeedConsole],
 ) -> None:
     app = make_app()
-    app.launch = replace(app.launch, deployment=None)
+    app.launch = with_target(app.launch, deployment=None)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.pause()
