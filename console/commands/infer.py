@@ -190,6 +190,8 @@ def _narrated(doctor: Doctor) -> Around:
         elif step == "token" and state.token is not None:
             for check in state.token.failed_checks:
                 narrate(f"warning: token check {check.name} failed: {check.remedy}", "yellow")
+            for check in state.token.warned_checks:
+                narrate(f"warning: token check {check.name}: {check.remedy}", "yellow")
         return result
 
     return run

@@ -5,9 +5,10 @@ lightspeed-stack.yaml): ``--json`` prints accessToken (only with --show-token), 
 expires_on, tenant and tokenType, then the refresh point, the decoded claims (signature not
 checked) and the checks against the configuration.
 
-Exit codes: 0 a token was acquired and every check passed; 1 the token request failed
-(the diagnosis is printed on stderr) or a check failed; 2 the configuration cannot be used
-(no azure_entra_id block, an unset variable, a missing setting).
+Exit codes: 0 a token was acquired and no check failed (a warning, such as a lifetime so
+short that Lightspeed asks Entra ID on every request, is said on stderr); 1 the token
+request failed (the diagnosis is printed on stderr) or a check failed; 2 the configuration
+cannot be used (no azure_entra_id block, an unset variable, a missing setting).
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         emit_json(data)
     else:
         emit(*summary_pieces(status, reveal=args.show_token))
+    for check in status.warned_checks:
+        narrate(f"warning: token check {check.name}: {check.actual}", "yellow")
     if not status.ok:
         names = ", ".join(check.name for check in status.failed_checks)
         narrate(f"token acquired, but {len(status.failed_checks)} check(s) failed: {names}", "red")

@@ -7,11 +7,16 @@ steps found (`DoctorState`, which it updates) and the run's `RunParameters`; it 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.doctor.graph import title_of
 from console.doctor.results import CheckResult, CheckStatus, failed
 from console.doctor.state import DoctorState, RunParameters
 from console.settings.target import Target
-from console.shared.diagnosis import DiagnosedError
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+
+if TYPE_CHECKING:
+    from console.entra.manager import TokenManager, TokenStatus
 
 LIBRARY_TITLE = "Llama Stack library boot"
 """The stack step's title in library mode: no server, the run.yaml booted in-process."""
@@ -194,23 +199,60 @@ async def check_token(target: Target, state: DoctorState, params: RunParameters)
     except TokenError as error:
         return failed("token", title, error.diagnosis)
     state.token = status
-    checks = "; ".join(
-        f"{check.name} {'ok' if check.ok else ('?' if check.ok is None else 'FAILED')}"
-        for check in status.checks
-    )
+    return token_result(status, manager)
+
+
+_CHECK_WORDS = {"pass": "ok", "warn": "WARN", "fail": "FAILED", "unknown": "?"}
+
+
+def token_result(status: TokenStatus, manager: TokenManager) -> CheckResult:
+    """The token step's result from the token's checks.
+
+    A check Azure OpenAI refuses the token for (another audience, expired) fails the step,
+    with a diagnosis naming the token endpoint; another failed check (tenant, app, clock)
+    or a warning (a lifetime Lightspeed refreshes on every request) makes it a warning.
+    """
+    title = title_of("token")
+    checks = "; ".join(f"{check.name} {_CHECK_WORDS[check.state]}" for check in status.checks)
     summary = f"acquired, expires in {int(status.seconds_left // 60)} min; {checks}"
-    if status.failed_checks:
+    problems = [*status.failed_checks, *status.warned_checks]
+    details = tuple(f"{c.name}: expected {c.expected}, got {c.actual}" for c in problems)
+    refused = [check for check in status.failed_checks if check.refused_by_azure]
+    if refused:
+        first = refused[0]
+        diagnosis = Diagnosis(
+            f"TOKEN_{first.name.upper()}",
+            _REFUSED_TITLES[first.name],
+            f"Entra ID issued a token, but its {first.name} is {first.actual} (expected "
+            f"{first.expected}): Azure OpenAI refuses it.",
+            first.remedy,
+            manager.request.token_url,
+        )
+        return CheckResult(
+            "token",
+            title,
+            CheckStatus.FAIL,
+            f"{diagnosis.code}: {diagnosis.title}",
+            remedy=first.remedy,
+            diagnosis=diagnosis,
+            details=(summary, *details),
+        )
+    if problems:
         return CheckResult(
             "token",
             title,
             CheckStatus.WARN,
             summary,
-            remedy=status.failed_checks[0].remedy,
-            details=tuple(
-                f"{c.name}: expected {c.expected}, got {c.actual}" for c in status.failed_checks
-            ),
+            remedy=problems[0].remedy,
+            details=details,
         )
     return CheckResult("token", title, CheckStatus.PASS, summary)
+
+
+_REFUSED_TITLES = {
+    "aud": "The token is for another resource than Azure OpenAI",
+    "lifetime": "The token has expired or carries no usable expiry",
+}
 
 
 async def check_inference(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:

@@ -114,6 +114,8 @@ class _Acquired:
     acquired_at: float
     decoded: DecodedToken | None
     decode_error: str | None
+    lifetime_s: float | None = None
+    """``expires_on`` minus the moment it arrived, by the wall clock: its ``expires_in``."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +153,18 @@ class TokenStatus:
 
     @property
     def ok(self) -> bool:
-        """No check failed (a check that cannot be decided is not a failure)."""
+        """No check failed (a warning, or a check that cannot be decided, is no failure)."""
         return not self.failed_checks
 
     @property
     def failed_checks(self) -> list[TokenCheck]:
         """The checks whose answer is no."""
-        return [check for check in self.checks if check.ok is False]
+        return [check for check in self.checks if check.state == "fail"]
+
+    @property
+    def warned_checks(self) -> list[TokenCheck]:
+        """The checks that pass with a warning (a token Lightspeed refreshes on every use)."""
+        return [check for check in self.checks if check.state == "warn"]
 
     def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
         """``az account get-access-token``'s fields, then the console's own.
@@ -459,8 +466,9 @@ class TokenManager:
         started = time.perf_counter()
         try:
             token, expires_on = self._request_token()
+            lifetime_s = expires_on - time.time()  # the wall clock, as the SDK's expires_on
             self._check_lifetime(expires_on)
-            acquired = self._acquire(token, expires_on)
+            acquired = self._acquire(token, expires_on, lifetime_s)
         except Exception as error:  # every failure becomes a diagnosis, never escapes raw
             diagnosis = self._diagnose(error)
             elapsed = time.perf_counter() - started
@@ -546,14 +554,14 @@ class TokenManager:
             )
         )
 
-    def _acquire(self, token: str, expires_on: int) -> _Acquired:
+    def _acquire(self, token: str, expires_on: int, lifetime_s: float | None) -> _Acquired:
         decoded: DecodedToken | None = None
         error: str | None = None
         try:
             decoded = decode_jwt(token)
         except NotAJwtError as problem:
             error = str(problem)
-        return _Acquired(SecretStr(token), expires_on, self._clock(), decoded, error)
+        return _Acquired(SecretStr(token), expires_on, self._clock(), decoded, error, lifetime_s)
 
     def _status(self, acquired: _Acquired) -> TokenStatus:
         now = self._clock()
@@ -566,6 +574,8 @@ class TokenManager:
                 client_id=self._client_id,
                 now=now,
                 leeway_s=self._leeway_s,
+                lifetime_s=acquired.lifetime_s,
+                authority=self._authority.url,
             )
         else:
             checks = [

@@ -405,8 +405,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "entra-wrong-audience",
         "Entra wrong audience",
-        "inference",
-        "AZURE_TOKEN_REJECTED",
+        "token",
+        "TOKEN_AUD",
         faults=("entra-wrong-audience",),
         refresh_token=True,
     ),

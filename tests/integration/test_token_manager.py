@@ -179,7 +179,21 @@ async def test_wrong_audience_fails_the_aud_check(entra: EntraServer) -> None:
     faults.apply(["entra-wrong-audience"], {"entra": entra.faults})
     status = await manager(entra).get_token()
     assert [c.name for c in status.failed_checks] == ["aud"]
+    assert status.failed_checks[0].refused_by_azure
     assert not status.ok
+
+
+async def test_a_token_issued_for_30_s_warns_and_40_s_passes(entra: EntraServer) -> None:
+    # expires_in as the SDK turns it into expires_on: Lightspeed refreshes at expires_on - 30.
+    faults.apply(["entra-short-token=30"], {"entra": entra.faults})
+    status = await manager(entra).get_token()
+    lifetime = next(c for c in status.checks if c.name == "lifetime")
+    assert lifetime.state == "warn", lifetime
+    assert status.ok  # a warning, not a failure
+    assert [c.name for c in status.warned_checks] == ["lifetime"]
+    faults.apply(["entra-short-token=40"], {"entra": entra.faults})
+    again = await manager(entra).get_token()
+    assert next(c for c in again.checks if c.name == "lifetime").state == "pass"
 
 
 async def test_authority_from_the_environment(
