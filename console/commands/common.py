@@ -65,6 +65,7 @@ def load_for(
         default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
         baseline=args.baseline,
         environ=context.environ,
+        run_config_source=context.sources.get("run_config"),
     )
     if loaded.generation is not None:
         reading = loaded.generation

@@ -21,6 +21,7 @@ from console.commands.live import add_entra_options, positive_float
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.entra.claims import claim_text, claim_time
+from console.entra.errors import with_origins
 from console.entra.manager import (
     DEFAULT_CONNECT_TIMEOUT_S,
     DEFAULT_READ_TIMEOUT_S,
@@ -28,7 +29,7 @@ from console.entra.manager import (
     TokenManager,
     TokenStatus,
 )
-from console.entra.settings import entra_problems, wrong_types
+from console.entra.settings import entra_origins, entra_problems, wrong_types
 from console.settings.live import LiveOptions
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
@@ -78,20 +79,25 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         ca_bundle=args.ca_bundle,
         token_timeout=args.timeout,
         retries=args.retries,
+        sources={key: context.sources[key] for key in ("authority",) if key in context.sources},
     )
+    origins = entra_origins(loaded, context.environ, context.env_sources)
     try:
-        manager = TokenManager.for_options(settings, options, context.environ)
+        manager = TokenManager.for_options(settings, options, context.environ, context.env_sources)
     except TokenError as error:
-        return _failed(error.diagnosis, args, [])
+        return _failed(with_origins(error.diagnosis, origins), args, [])
     narrate(
         f"token: client {manager.client_id} in tenant {manager.tenant_id}, scope {manager.scope}",
         "dim",
     )
+    for key, origin in origins.items():
+        narrate(f"  {key}: {origin}", "dim")
     narrate(f"authority: {manager.authority.url} ({manager.authority.source})", "dim")
     try:
         status = run_coroutine(manager.get_token())
     except TokenError as error:
-        return _failed(error.diagnosis, args, [a.to_dict() for a in manager.history])
+        diagnosis = with_origins(error.diagnosis, origins)
+        return _failed(diagnosis, args, [a.to_dict() for a in manager.history])
     narrate(f"acquired in {manager.history[-1].duration_s * 1000:.0f} ms", "dim")
     if args.json:
         data = status.to_dict(reveal=args.show_token)

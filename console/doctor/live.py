@@ -176,8 +176,9 @@ async def check_providers(_: Target, state: DoctorState, __: RunParameters) -> C
 
 async def check_token(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """An Entra ID token as Lightspeed gets it (a new one when ``params.force_token``)."""
+    from console.entra.errors import with_origins
     from console.entra.manager import TokenError, TokenManager
-    from console.entra.settings import entra_problems, wrong_types
+    from console.entra.settings import entra_origins, entra_problems, wrong_types
 
     loaded = state.checked_loaded
     title = title_of("token")
@@ -197,7 +198,8 @@ async def check_token(target: Target, state: DoctorState, params: RunParameters)
         manager = state.token_manager
         status = await (manager.force_refresh() if params.force_token else manager.get_token())
     except TokenError as error:
-        return failed("token", title, error.diagnosis)
+        origins = entra_origins(loaded, target.environ, target.env_sources)
+        return failed("token", title, with_origins(error.diagnosis, origins))
     state.token = status
     return token_result(status, manager)
 

@@ -149,5 +149,9 @@ def _load(target: Target) -> Loaded:
     from console.config.loader import load
 
     return load(
-        target.lightspeed_config, target.run_config, target.environ, baseline=target.baseline
+        target.lightspeed_config,
+        target.run_config,
+        target.environ,
+        baseline=target.baseline,
+        run_config_source=target.sources.get("run_config"),
     )

@@ -287,6 +287,40 @@ def _is_dns_failure(chain: list[BaseException], lowered: str) -> bool:
     return _has(chain, socket.gaierror) or any(marker in lowered for marker in markers)
 
 
+SECRET_PLACEHOLDER = "the variable behind azure_entra_id.client_secret"  # noqa: S105
+"""How the catalogue's remedies name the client secret's variable before it is known."""
+_CONCERNS = {
+    "AADSTS7000215": "client_secret",
+    "AADSTS7000222": "client_secret",
+    "AADSTS7000218": "client_secret",
+    "MISSING_CLIENT_SECRET": "client_secret",
+    "AADSTS700016": "client_id",
+    "MISSING_CLIENT_ID": "client_id",
+    "AADSTS90002": "tenant_id",
+    "AADSTS900023": "tenant_id",
+    "UNKNOWN_TENANT": "tenant_id",
+    "INVALID_TENANT_ID": "tenant_id",
+    "MISSING_TENANT_ID": "tenant_id",
+}
+"""The setting a token failure is about, by its code."""
+
+
+def with_origins(diagnosis: Diagnosis, origins: dict[str, str]) -> Diagnosis:
+    """The diagnosis naming where the setting it is about comes from.
+
+    ``origins`` maps ``client_secret``, ``client_id`` and ``tenant_id`` to where each is
+    read (`console.config.provenance.value_origin`: the variable, the file and line, the env
+    file and line of its value). Names and places only: never a value.
+    """
+    key = _CONCERNS.get(diagnosis.code)
+    origin = origins.get(key) if key is not None else None
+    if key is None or origin is None:
+        return diagnosis
+    if SECRET_PLACEHOLDER in diagnosis.remedy:
+        return replace(diagnosis, remedy=diagnosis.remedy.replace(SECRET_PLACEHOLDER, origin))
+    return replace(diagnosis, remedy=f"{diagnosis.remedy} Here azure_entra_id.{key} is {origin}.")
+
+
 def http_status_diagnosis(status: int, endpoint: str) -> Diagnosis:
     """An HTTP status with no AADSTS code (MSAL reports 5xx only as "HTTP Error: 503")."""
     if status == 429:

@@ -208,7 +208,7 @@ def _settings_value(value: SecretStr | None, name: str, request: TokenRequest) -
             f"azure_entra_id.{name} is not set",
             f"A token cannot be requested without {name}.",
             f"Set azure_entra_id.{name} (usually as ${{env.{name.upper()}}}) and export the "
-            "variable.",
+            "variable (or pass the pod's env file with --env-file).",
             request.authority,
         )
     )
@@ -270,9 +270,16 @@ class TokenManager:
 
     @classmethod
     def for_options(
-        cls, settings: EntraIdSettings, options: LiveOptions, environ: Mapping[str, str]
+        cls,
+        settings: EntraIdSettings,
+        options: LiveOptions,
+        environ: Mapping[str, str],
+        env_sources: Mapping[str, str] | None = None,
     ) -> TokenManager:
         """The manager the live options ask for: one rule for the doctor, ``token``, ``infer``.
+
+        ``env_sources`` says which env file (and line) gave a variable, so an authority
+        from ``AZURE_AUTHORITY_HOST`` is said with where it was set.
 
         ``--token-timeout`` bounds both the connect and the read; unset, each has its default.
         """
@@ -280,6 +287,8 @@ class TokenManager:
         return cls(
             settings,
             authority=options.authority,
+            authority_source=options.sources.get("authority"),
+            authority_env_source=(env_sources or {}).get("AZURE_AUTHORITY_HOST"),
             ca_bundle=options.ca_bundle,
             retries=options.retries,
             connect_timeout=seconds or DEFAULT_CONNECT_TIMEOUT_S,
@@ -299,10 +308,14 @@ class TokenManager:
         leeway_s: float = TOKEN_EXPIRATION_LEEWAY,
         clock: Clock = time.time,
         environ: Mapping[str, str] | None = None,
+        authority_source: str | None = None,
+        authority_env_source: str | None = None,
     ) -> None:
         self.settings = settings
         """The settings this manager was built from (a config reload compares against them)."""
-        self._authority: Authority = resolve_authority(authority, environ)
+        self._authority: Authority = resolve_authority(
+            authority, environ, source=authority_source, env_source=authority_env_source
+        )
         tenant_text = settings.tenant_id.get_secret_value() if settings.tenant_id else ""
         self._request = TokenRequest(self._authority.url, tenant_text)
         self._tenant_id = _settings_value(settings.tenant_id, "tenant_id", self._request)

@@ -21,7 +21,9 @@ from tests.conftest import EXAMPLES
 CANARY_TENANT = "canary-t3nant-9d1e-0000-envfile"
 CANARY_CLIENT = "canary-cl13nt-77aa-0000-envfile"
 CANARY_SECRET = "canary-s3cr3t~Qx8-0000-envfile"
-CANARIES = (CANARY_TENANT, CANARY_CLIENT, CANARY_SECRET)
+CANARIES = (CANARY_SECRET,)
+"""What must never show: the client secret. The tenant and client IDs are identifiers,
+shown as ``az account get-access-token`` shows them."""
 DEAD_AUTHORITY = "https://127.0.0.1:9"
 """Nothing listens there: the token request fails at once."""
 
@@ -88,7 +90,12 @@ def test_the_settings_variable_names_the_file_as_the_flag_does(
     monkeypatch.setenv("LIGHTSPEED_CONSOLE_SETTINGS", str(fleet))
     code, _, err = run(capsys, "review", "-d", "staging-us")
     assert code in (0, 1)
-    assert f"{fleet.parent / 'us' / 'run.yaml'} (given on the command line)" in err
+    line = fleet.read_text().splitlines().index('run_config = "us/run.yaml"') + 1
+    assert (
+        f"{fleet.parent / 'us' / 'run.yaml'} ({fleet}:{line}: deployments.staging-us.run_config)"
+        in err
+    )
+    assert "given on the command line" not in err
 
 
 def test_the_deployment_supplies_the_files_and_a_flag_wins(
@@ -185,8 +192,9 @@ def test_every_command_takes_d_and_shows_no_env_file_value(
     assert "deployment: prod-eu" in err
     assert code != 70, err
     assert_no_canary(out, err)
-    if argv[0] in ("token", "infer"):  # the narration names the client: masked
-        assert "token: client ********" in err
+    if argv[0] in ("token", "infer"):  # the narration names the client: shown, as az does
+        assert f"token: client {CANARY_CLIENT}" in err
+        assert "token: client ********" not in err
 
 
 def test_check_several_shows_no_env_file_value(
@@ -218,7 +226,9 @@ def test_the_tui_gets_the_deployment_its_layered_environment_and_secrets(
     assert (target.deployment, target.tag, launch.read_only) == ("prod-eu", "prod", True)
     assert target.environ["TENANT_ID"] == CANARY_TENANT
     assert target.environ["CLIENT_ID"] == "exported-client"
-    assert set(target.env_secrets) == set(CANARIES)
+    assert set(target.env_secrets) == {CANARY_SECRET}
+    assert target.env_sources["TENANT_ID"] == f"{fleet.parent / 'eu' / 'pod.env'}:1"
+    assert "CLIENT_ID" not in target.env_sources  # exported: the environment's
     assert target.options.authority == DEAD_AUTHORITY
     assert "prod-eu" in launch.settings.deployments
 
