@@ -255,3 +255,33 @@ def test_a_commands_narration_names_the_tag_and_a_prod_one_in_the_warning_colour
     assert "tag prod" in lines["prod-eu"]
     assert "\x1b[33m" in lines["prod-eu"]  # yellow
     assert "\x1b[33m" not in lines["staging-us"]
+
+
+def test_each_value_says_it_came_from_the_deployment_not_a_flag(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = fleet.read_text().splitlines()
+    at = {key: f"{fleet}:{lines.index(text) + 1}" for key, text in (
+        ("authority", f'authority = "{DEAD_AUTHORITY}"'),
+        ("run_config", 'run_config = "eu/run.yaml"'),
+        ("env_file", 'env_file = "eu/pod.env"'),
+    )}  # fmt: skip
+    _, _, err = run(capsys, "token", "-d", "prod-eu", "--settings", str(fleet))
+    assert f"authority: {DEAD_AUTHORITY} ({at['authority']}: deployments.prod-eu.authority)" in err
+    assert f"({at['run_config']}: deployments.prod-eu.run_config)" in err
+    assert "(--authority)" not in err
+    assert "given on the command line" not in err
+    # the setting behind each Entra value, with the env file line its value comes from
+    pod = fleet.parent / "eu" / "pod.env"
+    assert "TENANT_ID (azure_entra_id.tenant_id at ls.yaml:" in err
+    assert f"its value from {pod}:1)" in err
+    _, out, _ = run(capsys, "locate", "-d", "prod-eu", "--settings", str(fleet), "--json")
+    rows = {row["what"]: row for row in json.loads(out)}
+    assert rows["authority"]["where"] == DEAD_AUTHORITY  # not the public cloud
+    assert rows["authority"]["note"].startswith(f"{at['authority']}: deployments.prod-eu")
+    assert rows["env file"]["note"].endswith(f"{at['env_file']}: deployments.prod-eu.env_file")
+    # a flag still wins, and says so
+    _, _, err = run(
+        capsys, "token", "-d", "prod-eu", "--settings", str(fleet), "--authority", "usgov"
+    )
+    assert "authority: https://login.microsoftonline.us (--authority)" in err
