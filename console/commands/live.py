@@ -313,6 +313,8 @@ def target_for(
         env_notice=context.notice,
         sources={key: context.sources[key] for key in FILE_KEYS if key in context.sources},
         env_sources=context.env_sources,
+        settings_file=context.settings_file if deployment else None,
+        env_file=context.env_file,
     )
 
 

@@ -64,7 +64,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--show-token", action="store_true", help="print the access token itself (a credential)"
     )
-    parser.add_argument("--json", action="store_true", help="print as JSON (az's field names)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print as JSON (az's field names)")
+    output.add_argument(
+        "--raw",
+        action="store_true",
+        help='print the access token alone (a credential), for TOKEN="$(lightspeed-console '
+        'token --raw)"; the curl an inference prints fills $TOKEN with it',
+    )
     parser.set_defaults(handler=run)
 
 
@@ -99,7 +106,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         diagnosis = with_origins(error.diagnosis, origins)
         return _failed(diagnosis, args, [a.to_dict() for a in manager.history])
     narrate(f"acquired in {manager.history[-1].duration_s * 1000:.0f} ms", "dim")
-    if args.json:
+    if args.raw:
+        emit(status.token.get_secret_value() + "\n")
+    elif args.json:
         data = status.to_dict(reveal=args.show_token)
         data["attempts"] = [attempt.to_dict() for attempt in manager.history]
         emit_json(data)

@@ -259,6 +259,7 @@ _REFUSED_TITLES = {
 
 async def check_inference(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """A test inference with the provider-data header, as the run's request asks for it."""
+    from console.inference.curl import token_line
     from console.inference.request import DEFAULT_PROMPT
     from console.inference.run import run_chat, run_responses
     from console.library.session import LibrarySession
@@ -295,6 +296,7 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
                 prompt=prompt,
                 exact_model=request.exact_model,
                 reveal=request.reveal,
+                fill_token=token_line(target),
             )
         else:
             result = await run_chat(
@@ -307,6 +309,7 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
                 on_delta=request.on_delta,
                 exact_model=request.exact_model,
                 reveal=request.reveal,
+                fill_token=token_line(target),
             )
     state.inference = result
     if result.diagnosis is not None:

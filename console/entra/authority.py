@@ -49,6 +49,12 @@ class Authority:
     that set it, if one did) or ``default``: shown to the operator."""
 
     @property
+    def described(self) -> str:
+        """Its URL and where it was chosen: ``https://login.example (from --authority)``."""
+        source = "the default" if self.source == "default" else self.source
+        return f"{self.url} (from {source})"
+
+    @property
     def host(self) -> str:
         """The host (and port) part of the URL."""
         return urlsplit(self.url).netloc

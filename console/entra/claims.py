@@ -194,14 +194,14 @@ def audience_remedy(scope: str, tenant_id: str | None, authority: str | None) ->
     proxy between.
     """
     if _same_resource(scope_resource(scope), scope_resource(DEFAULT_SCOPE)):
-        where = f" ({authority})" if authority else ""
+        where = authority or "(--authority, the deployment's authority, AZURE_AUTHORITY_HOST)"
         tenant = f" {tenant_id}" if tenant_id else ""
         return (
             f"azure_entra_id.scope is already {scope.strip()}, yet the token came back for "
             "another resource: what answered the token request is not Entra ID as "
-            f"configured. Check the authority{where} (--authority, the deployment's "
-            f"authority, AZURE_AUTHORITY_HOST), the tenant{tenant}, and any proxy between "
-            "here and the authority that answers token requests itself."
+            f"configured. Check the authority {where}, the tenant{tenant} "
+            "(azure_entra_id.tenant_id), and any proxy between here and the authority that "
+            "answers token requests itself."
         )
     return (
         "The token is for another resource than Azure OpenAI will accept: set "

@@ -588,7 +588,7 @@ class TokenManager:
                 now=now,
                 leeway_s=self._leeway_s,
                 lifetime_s=acquired.lifetime_s,
-                authority=self._authority.url,
+                authority=self._authority.described,
             )
         else:
             checks = [

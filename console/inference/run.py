@@ -66,8 +66,12 @@ async def run_chat(
     on_delta: Callable[[str], object] | None = None,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> InferenceResult:
-    """One chat completion; streamed when ``stream`` (``on_delta`` sees each text piece)."""
+    """One chat completion; streamed when ``stream`` (``on_delta`` sees each text piece).
+
+    ``fill_token``: the shell line the curl text fills ``$TOKEN`` with.
+    """
     if stream:
         chat = stream_chat(
             session,
@@ -77,6 +81,7 @@ async def run_chat(
             prompt=prompt,
             exact_model=exact_model,
             reveal=reveal,
+            fill_token=fill_token,
         )
         async for delta in chat:
             if on_delta is not None:
@@ -92,6 +97,7 @@ async def run_chat(
         prompt=prompt,
         exact_model=exact_model,
         reveal=reveal,
+        fill_token=fill_token,
         send=lambda client, plan: client.chat.completions.with_raw_response.create(
             model=plan.model, messages=plan.body["messages"]
         ),
@@ -117,6 +123,7 @@ class ChatStream:
         prompt: str,
         exact_model: bool,
         reveal: bool,
+        fill_token: str | None = None,
     ) -> None:
         self._args = (session, token, base_url)
         self._options: dict[str, Any] = {
@@ -124,6 +131,7 @@ class ChatStream:
             "prompt": prompt,
             "exact_model": exact_model,
             "reveal": reveal,
+            "fill_token": fill_token,
         }
         self.result: InferenceResult | None = None
 
@@ -209,10 +217,18 @@ def stream_chat(
     prompt: str = DEFAULT_PROMPT,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> ChatStream:
     """A streamed chat completion to iterate over (see `ChatStream`)."""
     return ChatStream(
-        session, token, base_url, model=model, prompt=prompt, exact_model=exact_model, reveal=reveal
+        session,
+        token,
+        base_url,
+        model=model,
+        prompt=prompt,
+        exact_model=exact_model,
+        reveal=reveal,
+        fill_token=fill_token,
     )
 
 
@@ -228,6 +244,7 @@ async def run_responses(
     prompt: str = DEFAULT_PROMPT,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> InferenceResult:
     """One non-streamed Responses API call; a server without the API says so plainly."""
 
@@ -245,6 +262,7 @@ async def run_responses(
         prompt=prompt,
         exact_model=exact_model,
         reveal=reveal,
+        fill_token=fill_token,
         send=lambda client, plan: client.responses.with_raw_response.create(
             model=plan.model, input=prompt, stream=False
         ),
@@ -282,6 +300,7 @@ async def _one_request(
     exact_model: bool,
     reveal: bool,
     send: Callable[[AsyncLlamaStackClient, Plan], Awaitable[Any]],
+    fill_token: str | None = None,
     reading: str,
     read: Callable[[Any], tuple[str | None, Usage | None, Any]],
     adjust: Callable[[Diagnosis], Diagnosis] = lambda found: found,
@@ -308,6 +327,7 @@ async def _one_request(
             stream=False,
             exact_model=exact_model,
             reveal=reveal,
+            fill_token=fill_token,
         )
     except DiagnosedError as error:
         return make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)

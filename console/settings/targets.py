@@ -92,4 +92,6 @@ def deployment_target(
         read_only=deployment.read_only,
         sources={key: deployment.source_of(key) for key in files if getattr(deployment, key)},
         env_sources=layer.sources,
+        settings_file=deployment.source,
+        env_file=deployment.env_file,
     )

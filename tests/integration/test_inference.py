@@ -29,7 +29,6 @@ from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer
-from console.shared.redact import MASK
 from console.stack.session import LLAMA_STACK_HEADER, OGX_HEADER, StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 from tests.integration.live_backends import (
@@ -77,7 +76,9 @@ async def test_curl_masks_the_token_unless_revealed(backend: Backend) -> None:
         masked = await run_chat(session, token, backend.base_url)
         shown = await run_chat(session, token, backend.base_url, reveal=True)
     assert token.get_secret_value() not in masked.curl
-    assert f'"azure_api_key": "{MASK}"' in masked.curl
+    # the token as $TOKEN, filled by the line before the curl (here: no one-liner given)
+    assert '"azure_api_key": "\'"$TOKEN"\'"' in masked.curl
+    assert masked.curl.startswith("# TOKEN: an Entra ID access token")
     assert f'"azure_api_base": "{backend.base_url}"' in masked.curl
     assert f"{backend.url}/v1/chat/completions" in masked.curl
     assert "-H 'Content-Type: application/json'" in masked.curl
@@ -341,7 +342,8 @@ def test_infer_command_streams_and_hides_the_token(
     assert out == ECHO + "\n"
     assert "first token" in err
     assert f"{LLAMA_STACK_HEADER}: " in err
-    assert MASK in err
+    assert '"azure_api_key": "\'"$TOKEN"\'"' in err  # filled by the line before the curl
+    assert f'TOKEN="$(lightspeed-console token -c {config} --authority ' in err
     assert not JWT.search(out + err), "no token in the output"
     [seen] = backend.azure.stand_in.chat_requests
     assert seen.token_uti is not None, "Azure got an Entra stand-in token"

@@ -143,7 +143,7 @@ def test_wrong_audience_fails_and_never_suggests_the_scope_already_set() -> None
     # The scope is already the one a "set scope to" remedy would name: it points elsewhere.
     assert f"scope to {DEFAULT_SCOPE}" not in check.remedy
     assert f"already {DEFAULT_SCOPE}" in check.remedy
-    assert "authority (https://login.example)" in check.remedy
+    assert "authority https://login.example" in check.remedy
     assert TENANT in check.remedy
     assert "proxy" in check.remedy
 
