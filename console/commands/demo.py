@@ -13,17 +13,18 @@ The console opens at once and shows the sandbox coming up (each service starting
 N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
 fault switched on, so the doctor fails at the step that fault concerns.
 
-The demo registers three named deployments in a settings file of its own, in its temp
-folder (never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3
-beside an OGX one) and ``prod-eu`` (tagged prod, with a wrong client secret in its env
-file, so it fails at the token step). The console's deployments screen (key 0) shows them;
-``lightspeed-console check --all --settings FILE`` checks them all.
+The demo registers four named deployments in a settings file of its own, in its temp folder
+(never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3 beside
+an OGX one), ``prod-eu`` (tagged prod, with a wrong client secret in its env file, so it
+fails at the token step) and ``library`` (a 0.7.x file in library mode). The console's
+deployments screen (key 0) shows them; ``lightspeed-console check --all --settings FILE``
+checks them all.
 
-``--tour`` runs the headless commands one after another instead of opening the console
-(also what happens when stdout is not a terminal). ``--headless`` prints one JSON object
-(authority, CA bundles, sandbox credentials, URLs, config paths, ``settings_file``) as the
-first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for scripts.
-"""
+``--tour`` runs the headless commands one after another instead of opening the console, then
+stops the sandbox and ends (also what happens when stdout is not a terminal). ``--headless``
+prints one JSON object (authority, CA bundles, sandbox credentials, URLs, config paths,
+``settings_file``) as the first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for
+scripts."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.sandbox.choice import SERVER_CHOICES
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
@@ -57,13 +59,23 @@ NOT_A_TERMINAL = (
 )
 
 
+DEMO_EXAMPLES = (
+    ("demo", "the console on local stand-ins and a real OGX 1.2.5; nothing leaves the machine"),
+    (
+        "demo --fault azure-429=30",
+        "with Azure OpenAI throttling (demo --list-faults lists the faults)",
+    ),
+    ("demo --headless --stand-in", "the sandbox as one JSON line for scripts, until Ctrl+C"),
+    ("demo --tour", "the headless commands on the sandbox, then it ends"),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``demo`` to the CLI."""
     parser = commands.add_parser(
         "demo",
         help="run the console against local Entra ID, Azure OpenAI and a Llama Stack (OGX)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("demo", __doc__, DEMO_EXAMPLES),
     )
     parser.add_argument(
         "--headless",

@@ -36,6 +36,7 @@ from console.commands.live import (
     report_not_verified,
     target_for,
 )
+from console.commands.parser import command_help
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.doctor.graph import StepId
 from console.doctor.live import LIBRARY_TITLE
@@ -51,13 +52,28 @@ if TYPE_CHECKING:
     from console.inference.run import InferenceResult
 
 
+INFER_EXAMPLES = (
+    (
+        "infer -d prod-eu",
+        "one test inference with the provider-data header, and how to replay it with curl",
+    ),
+    (
+        'infer -d prod-eu --model gpt-4o-mini --prompt "Say hi" --stream',
+        "a chosen model and prompt, streamed",
+    ),
+    (
+        "infer -c lightspeed-stack.yaml --token-file token.txt",
+        "with a token got elsewhere instead of requesting one",
+    ),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``infer`` to the CLI."""
     parser = commands.add_parser(
         "infer",
         help="send a test inference through Llama Stack with the token, as Lightspeed does",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("infer", __doc__, INFER_EXAMPLES),
     )
     add_config_options(parser)
     add_live_options(parser)

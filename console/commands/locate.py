@@ -14,6 +14,7 @@ from pathlib import Path
 
 from console.commands.common import add_config_options, lightspeed_config_path
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
@@ -21,11 +22,18 @@ from console.settings.user import SETTINGS_ENV, config_dir, settings_choice
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, table
 
+LOCATE_EXAMPLES = (
+    ("locate", "where the settings file, the configs and the server environments are"),
+    ("locate -d prod-eu --json", "for a named deployment, as JSON"),
+)
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``locate`` to the CLI."""
     parser = commands.add_parser(
-        "locate", help="print where every file the console uses is", description=__doc__
+        "locate",
+        help="print where every file the console uses is",
+        **command_help("locate", __doc__, LOCATE_EXAMPLES),
     )
     add_config_options(parser)
     parser.add_argument("--json", action="store_true", help="print as JSON")

@@ -47,7 +47,7 @@ def add_selection_options(parser: argparse._ActionsContainer) -> None:
         metavar="FILE",
         help="the pod's environment as a dotenv file (KEY=value): its values serve ${env.*} "
         "and the Entra credentials as exported variables would; exported ones win, and no "
-        "value is ever shown (default: the deployment's env_file)",
+        "secret among them is ever shown (default: the deployment's env_file)",
     )
     add_settings_option(parser)
 

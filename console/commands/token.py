@@ -18,6 +18,7 @@ import argparse
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.context import CommandContext
 from console.commands.live import add_entra_options, positive_float
+from console.commands.parser import command_help
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.entra.claims import claim_text, claim_time
@@ -39,14 +40,28 @@ from console.shared.redact import describe
 from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 
+TOKEN_EXAMPLES = (
+    (
+        "token -d prod-eu",
+        "a token as Lightspeed gets it, its claims and checks (the token itself masked)",
+    ),
+    (
+        "token -c lightspeed-stack.yaml --env-file pod.env --json",
+        "the pod's variables from a file; az's JSON fields",
+    ),
+    (
+        "token -d prod-eu --raw",
+        'the access token alone, for TOKEN="$(lightspeed-console token -d prod-eu --raw)"',
+    ),
+)
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
     parser = commands.add_parser(
         "token",
         help="acquire an Entra ID token as Lightspeed does; show its claims and checks",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("token", __doc__, TOKEN_EXAMPLES),
     )
     add_config_options(parser)
     add_entra_options(parser)
