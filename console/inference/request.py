@@ -208,6 +208,7 @@ async def plan_request(
         stack_api_key=session.api_key,
         ca_bundle=session.ca_bundle,
         section=session.section,
+        provider_model_id=next((m.provider_model_id for m in models if m.model_id == chosen), None),
     )
     secrets: list[SecretStr | None] = [token, session.api_key]
     curl_headers = {"Content-Type": "application/json"}

@@ -193,6 +193,8 @@ class ChatStream:
         finally:
             await client.close()
         elapsed = time.perf_counter() - started
+        if diagnosis is not None and not tail.pieces:
+            diagnosis = await _explained(diagnosis, plan, session, elapsed)
         if diagnosis is None and not tail.pieces:
             diagnosis = unexpected_diagnosis(plan.endpoint, "streamed text", "(empty stream)")
         self.result = make_result(
@@ -348,6 +350,7 @@ async def _one_request(
         found = bound_diagnosis(
             whole_answer_timeout(plan.endpoint, session.timeout), session.setting
         )
+        found = await _explained(found, plan, session, elapsed)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     except UnreadableJson as problem:
         elapsed = time.perf_counter() - started
@@ -356,6 +359,7 @@ async def _one_request(
     except Exception as error:
         elapsed = time.perf_counter() - started
         found = adjust(diagnose_inference(error, plan.sent))
+        found = await _explained(found, plan, session, elapsed)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     finally:
         await client.close()
@@ -364,6 +368,21 @@ async def _one_request(
         found = unexpected_diagnosis(plan.endpoint, reading, shown)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     return make_result(plan, answer=text, latency_s=elapsed, usage=usage, deltas=1, **common)
+
+
+async def _explained(
+    found: Diagnosis, plan: Plan, session: StackSession, elapsed: float
+) -> Diagnosis:
+    """A timeout explained by Azure's own 429, if Azure is throttling (`throttle`)."""
+    from console.inference.throttle import explain_timeout
+
+    return await explain_timeout(
+        found,
+        plan.sent,
+        waited_s=elapsed,
+        via=f"the server at {session.url}",
+        timeout_key=session.setting("timeout"),
+    )
 
 
 __all__ = [

@@ -32,6 +32,8 @@ MATRIX: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "azure-401": ("inference", "AZURE_TOKEN_REJECTED", ()),
     "azure-no-role": ("inference", "AZURE_NO_ROLE", ()),
     "azure-429=0": ("inference", "AZURE_RATE_LIMITED", ()),
+    # The server is still retrying when the console's 1.5 s are up: Azure itself is asked.
+    "azure-429=30": ("inference", "AZURE_RATE_LIMITED", ()),
     "azure-500": ("inference", "AZURE_SERVER_ERROR", ()),
     "azure-503": ("inference", "AZURE_SERVER_ERROR", ()),
     "azure-drop": ("inference", "STACK_INTERNAL_ERROR", ()),

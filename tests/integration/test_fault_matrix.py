@@ -506,6 +506,14 @@ CASES: tuple[Case, ...] = (
         stack_timeout_s=8.0,
     ),
     Case(
+        "azure-429-long",
+        "Azure 429, Retry-After 30 s (longer than the wait)",
+        "inference",
+        "AZURE_RATE_LIMITED",
+        faults=("azure-429=30",),
+        stack_timeout_s=3.0,
+    ),
+    Case(
         "azure-500",
         "Azure 500",
         "inference",
