@@ -147,4 +147,6 @@ def _preview(args: argparse.Namespace, context: CommandContext) -> EnrichmentPre
 def _preview_loaded(loaded: Loaded) -> EnrichmentPreview:
     for skipped in (result := preview(loaded)).skipped:
         narrate(f"skipped provider {skipped.provider_id} (line {skipped.line}): {skipped.reason}")
+    if result.server_note:
+        narrate(f"note: config.model_validation: {result.server_note}", "yellow")
     return result

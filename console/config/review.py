@@ -313,9 +313,10 @@ def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
     # (file, path as written, path as resolved, label)
     places: list[tuple[LoadedFile, ConfigPath, ConfigPath, str]] = []
     if loaded.lightspeed is not None:
+        section = loaded.llama_stack.section if loaded.llama_stack else "llama_stack"
         lightspeed_secrets: tuple[tuple[ConfigPath, str], ...] = (
             (("azure_entra_id", "client_secret"), "client_secret"),
-            (("llama_stack", "api_key"), "llama_stack.api_key"),
+            ((section, "api_key"), f"{section}.api_key"),
         )
         for secret_path, label in lightspeed_secrets:
             places.append((loaded.lightspeed, secret_path, secret_path, label))
@@ -375,7 +376,8 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
                 file=file,
                 line=stack.line,
                 message=f"library mode without {section}.library_client_config_path",
-                remedy="Set library_client_config_path to the run.yaml the library client loads.",
+                remedy=f"Set {section}.library_client_config_path to the run.yaml the library "
+                "client loads.",
             )
     elif not stack.url and not _unread(sub, (section, "url")):
         yield Finding(

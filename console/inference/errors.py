@@ -173,7 +173,7 @@ def _status_failure(status: int, message: str, endpoint: str, sent: SentRequest)
             endpoint,
             message,
         )
-    return status_diagnosis(status, message, endpoint)
+    return status_diagnosis(status, message, endpoint, sent.section)
 
 
 def provider_data_failure(sent: SentRequest, endpoint: str, message: str) -> Diagnosis:
@@ -256,7 +256,7 @@ def unauthorized(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
         )
     if "access token" in lowered or message.startswith("Error code: 401"):
         return token_rejected(message, endpoint, sent)
-    return status_diagnosis(401, message, endpoint)
+    return status_diagnosis(401, message, endpoint, sent.section)
 
 
 def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
@@ -376,7 +376,7 @@ def not_found(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
             endpoint,
             message,
         )
-    return status_diagnosis(404, message, endpoint)
+    return status_diagnosis(404, message, endpoint, sent.section)
 
 
 def no_model(models: Sequence[str]) -> Diagnosis:

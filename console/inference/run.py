@@ -172,7 +172,7 @@ class ChatStream:
             content_type = raw.http_response.headers.get("content-type", "")
             if "event-stream" not in content_type.lower():
                 body = (await raw.http_response.aread()).decode(errors="replace")
-                diagnosis = not_json_diagnosis(plan.endpoint, content_type, body)
+                diagnosis = not_json_diagnosis(plan.endpoint, content_type, body, session.section)
             else:
                 chunks = await raw.parse()
                 async for chunk in chunks:
@@ -342,7 +342,7 @@ async def _one_request(
         elapsed = time.perf_counter() - started
         content_type = answer.headers.get("content-type", "")
         if "json" not in content_type.lower():
-            found = not_json_diagnosis(plan.endpoint, content_type, answer.text)
+            found = not_json_diagnosis(plan.endpoint, content_type, answer.text, session.section)
             return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
         data = parse_json(answer.text)
     except TimeoutError:

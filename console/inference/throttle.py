@@ -146,7 +146,7 @@ def throttled_diagnosis(
         )
     else:
         server = "The server's OpenAI SDK retries it with its own backoff"
-    waited = f", longer than the console waited ({waited_s:.0f} s)" if waited_s else ""
+    waited = f"; the console stopped waiting after {waited_s:.0f} s" if waited_s else ""
     return Diagnosis(
         "AZURE_RATE_LIMITED",
         f"Azure OpenAI is throttling ({said})",
