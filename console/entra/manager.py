@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from azure.identity import ClientSecretCredential
 
     from console.config.views import EntraIdSettings
+    from console.entra.bounded_http import BoundedSession
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT_S",
@@ -335,6 +336,8 @@ class TokenManager:
         self._acquired: _Acquired | None = None
         self._flight: concurrent.futures.Future[_Acquired] | None = None
         self._history: deque[Attempt] = deque(maxlen=HISTORY_SIZE)
+        self._session: BoundedSession | None = None
+        """The latest credential's HTTP session (which URL it asked last)."""
 
     def _check_ca_bundle(self, bundle: Path) -> None:
         from console.shared.ca_bundle import authority_bundle_problem
@@ -516,7 +519,9 @@ class TokenManager:
     def _diagnose(self, error: Exception) -> Diagnosis:
         if isinstance(error, TokenError):
             return error.diagnosis
-        return diagnose(error, self._request, [self._client_secret])
+        session = self._session
+        last_url = session.last_url if session is not None else None
+        return diagnose(error, self._request, [self._client_secret], last_url=last_url)
 
     def _request_token(self) -> tuple[str, int]:
         """The blocking SDK call: a new credential, one ``get_token(scope)``, closed after."""
@@ -530,9 +535,10 @@ class TokenManager:
     def _new_credential(self) -> ClientSecretCredential:
         from azure.identity import ClientSecretCredential  # ~0.5 s: never on the first frame
 
-        from console.entra.bounded_http import bounded_transport
+        from console.entra.bounded_http import BoundedSession, bounded_transport
 
         _quiet_sdk_logging()
+        self._session = BoundedSession(seconds=self._read_timeout)
         options: dict[str, Any] = {
             "authority": self._authority.url,
             "disable_instance_discovery": self._authority.disable_instance_discovery,
@@ -542,6 +548,7 @@ class TokenManager:
                 connection_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
                 verify=str(self._ca_bundle) if self._ca_bundle is not None else True,
+                session=self._session,
             ),
         }
         return ClientSecretCredential(

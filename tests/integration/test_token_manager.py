@@ -314,6 +314,10 @@ def tenant_url(entra: EntraServer) -> str:
     return f"{entra.authority}/{TENANT}"
 
 
+def discovery_url(entra: EntraServer) -> str:
+    return f"GET {entra.authority}/{TENANT}/v2.0/.well-known/openid-configuration"
+
+
 CASES: dict[str, tuple[dict[str, Any], list[str], str, Callable[[EntraServer], str] | None]] = {
     # name: (settings overrides, faults, expected code, expected endpoint)
     "wrong-secret": ({"secret": "wrong-" + CANARY_SECRET[::-1]}, [], "AADSTS7000215", token_url),
@@ -325,7 +329,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str], str, Callable[[EntraServer], s
     "unknown-resource": ({"scope": "https://unknown.example.com/.default"}, [], "AADSTS500011", token_url),
     "throttled": ({}, ["entra-429"], "AADSTS50196", token_url),
     "unavailable": ({}, ["entra-503"], "HTTP_503", tenant_url),
-    "discovery-down": ({}, ["entra-discovery-down"], "HTTP_503", tenant_url),
+    "discovery-down": ({}, ["entra-discovery-down"], "HTTP_503", discovery_url),
     "dropped": ({}, ["entra-drop"], "CONNECTION_DROPPED", tenant_url),
     "slow": ({}, ["entra-slow=0.8"], "TIMEOUT", tenant_url),
 }  # fmt: skip
@@ -348,6 +352,9 @@ async def test_real_failures_are_diagnosed(
     found = caught.value.diagnosis
     assert (found.code, found.endpoint) == (code, endpoint(entra))
     assert all((found.title, found.meaning, found.remedy, found.detail))
+    if "entra-discovery-down" in names:  # said as OpenID discovery, nothing sent after it
+        assert found.title.startswith("OpenID discovery failed: ")
+        assert "nothing was sent to the token endpoint" in found.meaning
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
     (attempt,) = tokens.history
