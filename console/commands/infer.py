@@ -39,7 +39,7 @@ from console.commands.live import (
 from console.commands.parser import command_help
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.doctor.graph import StepId
-from console.doctor.live import LIBRARY_TITLE
+from console.doctor.live import LIBRARY_TITLE, url_source
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Around, Doctor
 from console.shared.azure import COGNITIVE_SERVICES
@@ -198,7 +198,10 @@ def _narrated(doctor: Doctor) -> Around:
                 narrate_boot(boot)
                 narrate(f"provider data in {info.header_name}", "dim")
             else:
-                narrate(f"llama stack: {info.url}", "dim")
+                loaded = state.checked_loaded
+                narrate(
+                    f"llama stack: {info.url} (from {url_source(doctor.target, loaded)})", "dim"
+                )
                 narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
         elif step == "providers" and state.survey is not None and state.survey.discovery:
             found = state.survey.discovery.azure_base_url

@@ -16,6 +16,7 @@ from console.settings.target import Target
 from console.shared.diagnosis import DiagnosedError, Diagnosis
 
 if TYPE_CHECKING:
+    from console.config.loaded import Loaded
     from console.entra.manager import TokenManager, TokenStatus
 
 LIBRARY_TITLE = "Llama Stack library boot"
@@ -67,8 +68,20 @@ async def check_stack(target: Target, state: DoctorState, _: RunParameters) -> C
         title,
         CheckStatus.PASS,
         f"{info.kind} {info.version}{marker} at {info.url}; provider data in {info.header_name}",
-        details=server_facts(info.kind).lines(),
+        details=(f"URL from {url_source(target, loaded)}", *server_facts(info.kind).lines()),
     )
+
+
+def url_source(target: Target, loaded: Loaded) -> str:
+    """Where the server's URL came from: ``--url``, the deployment's entry, or the file."""
+    if target.options.url is not None:
+        return target.options.source_of("url", "--url")
+    settings = loaded.llama_stack
+    file = loaded.lightspeed.path.name if loaded.lightspeed is not None else "lightspeed-stack.yaml"
+    if settings is None:
+        return file
+    where = f"{file}:{settings.line}" if settings.line else file
+    return f"{settings.section}.url ({where})"
 
 
 async def boot_library(target: Target, state: DoctorState) -> CheckResult:

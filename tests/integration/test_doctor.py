@@ -362,3 +362,14 @@ async def test_out_of_date_is_state_not_wording() -> None:
     assert stale.out_of_date
     assert stale.to_dict()["out_of_date"] is True
     assert stale.blocked_by is None
+
+
+async def test_the_stack_step_says_where_the_url_came_from() -> None:
+    with DemoSandbox(server="stand-in") as sandbox:
+        assert sandbox.info is not None
+        from_file = await run_doctor(sandbox.info)
+        from_flag = await run_doctor(sandbox.info, url=sandbox.info.stack_url)
+    assert (
+        from_file["stack"].details[0].startswith("URL from llama_stack.url (lightspeed-stack.yaml:")
+    )
+    assert from_flag["stack"].details[0] == "URL from --url"
