@@ -153,8 +153,7 @@ def test_infer_streams_through_the_library_and_shows_no_secret(
     assert result["header_name"] == "X-OGX-Provider-Data"
     assert result["client_rebuilt_s"] is not None
     assert "a new library client with the token took" in err
-    for secret in (info.client_secret, info.tenant_id):
-        assert secret not in out + err
+    assert info.client_secret not in out + err  # the tenant and client IDs may be shown
 
 
 # --------------------------------------------------------------------- token and Azure
