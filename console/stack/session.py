@@ -491,7 +491,7 @@ def open_session(
         )
     target = url or (settings.url if settings is not None else None)
     if not target:
-        key = f"{settings.section}.url" if settings is not None else "ogx.url"
+        key = f"{settings.section}.url" if settings is not None else section_setting(None)("url")
         example = "https://host:8321" if key.startswith("ogx") else "http://host:8321"
         return NoServer(
             reason="no-url",
