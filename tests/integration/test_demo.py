@@ -192,6 +192,10 @@ def check_all_on(info: dict[str, Any]) -> dict[str, dict[str, Any]]:
     stack = next(step for step in rows["library"]["steps"] if step["step"] == "stack")
     assert stack["summary"].startswith("library (booted locally): OGX 1.2.5 booted")
     assert (rows["prod-eu"]["failed_step"], rows["prod-eu"]["code"]) == ("token", "AADSTS7000215")
+    # the remedy names the variable behind the secret, and the env file line it came from
+    remedy = rows["prod-eu"]["remedy"]
+    assert "CLIENT_SECRET (azure_entra_id.client_secret at lightspeed-stack.yaml:" in remedy
+    assert re.search(r"its value from \S*wrong-secret\.env:\d+\)", remedy), remedy
     for shown in (text.stdout, text.stderr, done.stdout, done.stderr):
         assert info["client_secret"] not in shown
     # the tenant is an identifier, shown as az shows it (here: in the token endpoint)
