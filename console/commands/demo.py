@@ -150,7 +150,7 @@ def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
             info = sandbox.start(_narrate_update())
             _say_notes(info)
             if tour:
-                _tour(info, args.fault, stop)
+                _tour(info, args.fault, stop, quiet=getattr(args, "quiet", False))
             else:
                 print(json.dumps(info.to_dict()), flush=True)
                 narrate("sandbox ready; stop with Ctrl+C, SIGTERM or SIGHUP")
@@ -290,7 +290,9 @@ def _signals_wait_for_teardown() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:
+def _tour(
+    info: DemoInfo, fault_names: list[str], stop: threading.Event, *, quiet: bool = False
+) -> None:
     """Without the TUI: run the headless commands on the sandbox and show how to go on."""
     from console.commands.dispatch import command_names, main
     from console.sandbox.demo_files import MAIN, SANDBOX_ENV
@@ -326,7 +328,7 @@ def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None
             continue
         narrate(f"\n$ lightspeed-console {' '.join(step)}", "bold")
         sys.stdout.flush()
-        main(step)
+        main([*step, "-q"] if quiet else step)
     narrate(
         "\nThe tour is over; the sandbox stops now. To try commands of your own on it, "
         "start it with `lightspeed-console demo --headless` (it prints the sandbox, its "
