@@ -5,7 +5,11 @@ base URL from the server (the first remote::azure provider's config.base_url), a
 chat completion with the provider-data header {"azure_api_key": <token>, "azure_api_base":
 <base url>} under the name the server reads. Prints the answer on stdout (as it arrives
 with --stream) and, on stderr, the model, latency, time to first token, usage, the header
-used and the request as a curl command with the token masked (--show-token reveals it).
+used and the request as a curl command that runs as pasted: the token as $TOKEN, after the
+line that fills it (lightspeed-console token ... --raw), and --cacert for a server's private
+CA (--show-token writes the token itself instead). A test inference that times out is
+followed by one small request to the Azure deployment itself: if Azure answers 429, the
+diagnosis is throttling, with its Retry-After.
 
 In library mode (no server) the run.yaml is booted in the release's own library client, as
 Lightspeed boots it (OGX 1.2.5 for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's),
@@ -113,7 +117,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--show-token",
         action="store_true",
-        help="reveal the token in the curl command (it is a credential)",
+        help="write the token itself in the curl command instead of $TOKEN (a credential)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
