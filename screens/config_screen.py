@@ -219,7 +219,8 @@ class ConfigScreen(ConsoleScreen):
         shown = self._revealed
         revealed = shown.name if isinstance(shown, RevealedVariable) else None
         references = loaded.env_references if loaded is not None else []
-        label = self._env_table().show(references, self._environ(), revealed)
+        target = self.console.doctor.target
+        label = self._env_table().show(references, self._environ(), revealed, target.env_sources)
         self.query_one("#config-side", TabbedContent).get_tab("side-env").label = label
 
     def _environ(self) -> Mapping[str, str]:

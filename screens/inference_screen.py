@@ -32,6 +32,7 @@ from textual.widgets import Input, Select, Static
 
 from console.doctor.graph import prerequisites
 from console.doctor.results import CheckResult, CheckStatus
+from console.inference.curl import TOKEN_VARIABLE
 from console.inference.tail import AnswerTail
 from console.shared.redact import MASK, scrub
 from console.shared.sanitize import visible
@@ -382,7 +383,8 @@ def _count(value: int | None) -> str:
 
 
 def _sent_header(result: InferenceResult) -> Text:
-    """The provider-data header as sent, read back from the (masked) curl text."""
+    """The provider-data header as sent, read back from the curl text (whose token is the
+    shell's ``$TOKEN``: shown masked here, as every secret is)."""
     if result.header_name is None:
         if not result.curl:
             return Text("header: nothing was sent", "dim")
@@ -395,7 +397,8 @@ def _sent_header(result: InferenceResult) -> Text:
         if flag == "-H" and word.lower().startswith(prefix.lower())
     )
     value = next(sent, None)
-    shown = scrub(value) if value is not None else "(masked)"
+    token = f"${TOKEN_VARIABLE}"
+    shown = scrub(value).replace(token, MASK) if value is not None else "(masked)"
     return Text.assemble(("sent ", "dim"), (prefix, "bold"), shown)
 
 

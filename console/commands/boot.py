@@ -32,6 +32,7 @@ from console.commands.live import (
     report_failure,
     report_not_verified,
 )
+from console.commands.parser import command_help
 from console.shared.diagnosis import DiagnosedError
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import run_coroutine
@@ -42,14 +43,19 @@ if TYPE_CHECKING:
     from console.stack.providers import ModelView, ProviderView
 
 
+BOOT_EXAMPLES = (
+    ("boot -d library", "would a library-mode deployment's stack start, and how long it takes"),
+    ("boot -i run.yaml --release ogx-1.2.5", "a server's run.yaml, before it ships"),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``boot`` to the CLI."""
     parser = commands.add_parser(
         "boot",
         help="boot the run.yaml in its release (as a server or library mode would) and say "
         "whether it starts",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("boot", __doc__, BOOT_EXAMPLES),
     )
     add_config_options(parser)
     parser.add_argument(

@@ -20,7 +20,8 @@ import argparse
 from console.commands import check_all
 from console.commands.context import CommandContext
 from console.commands.live import add_live_options, target_for
-from console.commands.options import add_config_options
+from console.commands.options import add_config_options, require_default_config
+from console.commands.parser import command_help
 from console.doctor.fleet import DEFAULT_JOBS
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Doctor
@@ -38,13 +39,22 @@ OUTCOME_CODES = {
 OUTCOME_STYLES = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.INCOMPLETE: "yellow"}
 
 
+CHECK_EXAMPLES = (
+    ("check -d prod-eu", "every step for one deployment, each with its remedy"),
+    ("check --all", "every deployment of the settings file at once, one row each"),
+    (
+        "check -c lightspeed-stack.yaml --env-file pod.env --json",
+        "one deployment's files, the pod's variables from a file; JSON",
+    ),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``check`` to the CLI."""
     parser = commands.add_parser(
         "check",
         help="the doctor: config, findings, enrichment, stack, providers, token, inference",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("check", __doc__, CHECK_EXAMPLES),
     )
     add_config_options(parser)
     add_live_options(parser)
@@ -83,7 +93,9 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
     """Run the doctor and print each step as it finishes (several: `check_all`)."""
     if check_all.wanted(args):
         return check_all.run(args, context)
-    doctor = Doctor(target_for(args, context, model=args.model, prompt=args.prompt))
+    target = target_for(args, context, model=args.model, prompt=args.prompt)
+    require_default_config(args, context)  # after the flags' own checks
+    doctor = Doctor(target)
     results = run_coroutine(_run(doctor, printer=None if args.json else print_result))
     verdict = verdict_of(results)
     if args.json:

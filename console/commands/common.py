@@ -10,6 +10,7 @@ from console.commands.options import (
     DEFAULT_RUN_CONFIG,
     add_config_options,
     lightspeed_config_path,
+    require_default_config,
 )
 from console.config.loaded import Loaded
 from console.config.loader import RUN_CONFIG_UNREADABLE, load
@@ -58,6 +59,8 @@ def load_for(
     so does, with ``need_run``, a ``library_client_config_path`` that names no readable file.
     ``-`` for ``-c`` or ``-i`` reads that file from stdin (one of them only).
     """
+    if not lightspeed_optional:
+        require_default_config(args, context)
     lightspeed = lightspeed_config_path(args, optional=lightspeed_optional)
     loaded = load(
         lightspeed,
@@ -65,6 +68,7 @@ def load_for(
         default_run_config=DEFAULT_RUN_CONFIG if need_run else None,
         baseline=args.baseline,
         environ=context.environ,
+        run_config_source=context.sources.get("run_config"),
     )
     if loaded.generation is not None:
         reading = loaded.generation

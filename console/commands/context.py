@@ -40,6 +40,8 @@ class CommandContext:
     """Every value the env file gave: a crash report masks them all."""
     notice: str | None = None
     """Which exported variables won over the env file (names only)."""
+    env_sources: Mapping[str, str] = field(default_factory=dict)
+    """For each variable the env file gave: ``pod.env:3``."""
 
     @property
     def layered(self) -> bool:

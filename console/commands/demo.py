@@ -13,17 +13,18 @@ The console opens at once and shows the sandbox coming up (each service starting
 N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
 fault switched on, so the doctor fails at the step that fault concerns.
 
-The demo registers three named deployments in a settings file of its own, in its temp
-folder (never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3
-beside an OGX one) and ``prod-eu`` (tagged prod, with a wrong client secret in its env
-file, so it fails at the token step). The console's deployments screen (key 0) shows them;
-``lightspeed-console check --all --settings FILE`` checks them all.
+The demo registers four named deployments in a settings file of its own, in its temp folder
+(never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3 beside
+an OGX one), ``prod-eu`` (tagged prod, with a wrong client secret in its env file, so it
+fails at the token step) and ``library`` (a 0.7.x file in library mode). The console's
+deployments screen (key 0) shows them; ``lightspeed-console check --all --settings FILE``
+checks them all.
 
-``--tour`` runs the headless commands one after another instead of opening the console
-(also what happens when stdout is not a terminal). ``--headless`` prints one JSON object
-(authority, CA bundles, sandbox credentials, URLs, config paths, ``settings_file``) as the
-first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for scripts.
-"""
+``--tour`` runs the headless commands one after another instead of opening the console, then
+stops the sandbox and ends (also what happens when stdout is not a terminal). ``--headless``
+prints one JSON object (authority, CA bundles, sandbox credentials, URLs, config paths,
+``settings_file``) as the first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for
+scripts."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.sandbox.choice import SERVER_CHOICES
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
@@ -48,6 +50,25 @@ if TYPE_CHECKING:
     from console.settings.bringup import ServiceUpdate
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+TOUR_STEPS = "review, diff, providers, token, infer and check, then check --all"
+NOT_A_TERMINAL = (
+    "stdout is not a terminal, so the demo does not open the console: it runs its tour "
+    "instead. It starts the sandbox (a local Entra ID, Azure OpenAI and Llama Stack on "
+    f"127.0.0.1), runs {TOUR_STEPS} against it, prints what each says, then stops the "
+    "sandbox and ends. (demo --headless keeps the sandbox running for scripts; run demo on "
+    "a terminal for the console.)"
+)
+
+
+DEMO_EXAMPLES = (
+    ("demo", "the console on local stand-ins and a real OGX 1.2.5; nothing leaves the machine"),
+    (
+        "demo --fault azure-429=30",
+        "with Azure OpenAI throttling (demo --list-faults lists the faults)",
+    ),
+    ("demo --headless --stand-in", "the sandbox as one JSON line for scripts, until Ctrl+C"),
+    ("demo --tour", "the headless commands on the sandbox, then it ends"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,8 +76,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "demo",
         help="run the console against local Entra ID, Azure OpenAI and a Llama Stack (OGX)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("demo", __doc__, DEMO_EXAMPLES),
     )
     parser.add_argument(
         "--headless",
@@ -107,7 +127,7 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         narrate(f"the sandbox ignores the shell's {', '.join(left)} (it has its own)")
     tour = args.tour
     if not args.headless and not tour and not sys.stdout.isatty():
-        narrate("stdout is not a terminal: running the tour instead of opening the console")
+        narrate(NOT_A_TERMINAL)
         tour = True
     try:
         if args.headless or tour:
@@ -120,22 +140,26 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
 
 
 def _headless(args: argparse.Namespace, tour: bool) -> ExitCode:
-    """``--headless`` and ``--tour``: start the sandbox here, narrating each service."""
+    """``--headless`` and ``--tour``: start the sandbox here, narrating each service.
+
+    A closed terminal ends it as SIGTERM or SIGHUP do, with its sandbox stopped and its
+    temp folders removed (`_lifeline`), whichever thread the signal lands on.
+    """
     from console.sandbox.demo import DemoSandbox
     from console.settings.bringup import BringupCancelled, BringupError
 
     sandbox = DemoSandbox(server=args.server, faults=args.fault)
     try:
-        with _stop_on_signals(sandbox) as stop:
+        with _stop_on_signals(sandbox) as stop, _lifeline(stop, sandbox):
             narrate("starting the sandbox (Entra ID, Azure OpenAI, Llama Stack) on 127.0.0.1")
             info = sandbox.start(_narrate_update())
             _say_notes(info)
             if tour:
-                _tour(info, args.fault, stop)
+                _tour(info, args.fault, stop, quiet=getattr(args, "quiet", False))
             else:
                 print(json.dumps(info.to_dict()), flush=True)
                 narrate("sandbox ready; stop with Ctrl+C, SIGTERM or SIGHUP")
-                stop.wait()
+                wait_for(stop)
     except BringupCancelled:
         narrate("interrupted while the sandbox was starting")
     except BringupError as error:
@@ -218,6 +242,41 @@ def _stop_on_signals(sandbox: DemoSandbox) -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+WAKE_S = 0.25
+"""How often the main thread wakes while it waits: a signal's Python handler runs only on
+the main thread, at its next wake-up, and a signal the kernel gives another thread (the
+servers' threads; what happens under ``uv run`` when a terminal closes) does not wake it."""
+
+
+def wait_for(stop: threading.Event) -> None:
+    """Wait until ``stop`` is set, waking every `WAKE_S` so signal handlers can run."""
+    while not stop.wait(WAKE_S):
+        pass
+
+
+@contextmanager
+def _lifeline(stop: threading.Event, sandbox: DemoSandbox) -> Iterator[None]:
+    """SIGTERM, SIGHUP or a terminal gone without a signal stop the headless demo; if its
+    teardown cannot finish within the grace period, the sandbox is stopped and the process
+    ends anyway (`console.shared.lifeline`, as for the TUI)."""
+    from console.shared.lifeline import Lifeline, terminal_of
+
+    def ask_to_stop() -> None:
+        stop.set()
+        sandbox.cancel()
+
+    terminal = next(
+        (
+            fd
+            for fd in map(terminal_of, (sys.__stdin__, sys.__stderr__, sys.__stdout__))
+            if fd is not None
+        ),
+        None,
+    )
+    with Lifeline(ask_to_stop, cleanup=sandbox.stop, terminal_fd=terminal):
+        yield
+
+
 @contextmanager
 def _signals_wait_for_teardown() -> Iterator[None]:
     """SIGTERM and SIGHUP ignored while the console is not running: a closed terminal may
@@ -236,7 +295,9 @@ def _signals_wait_for_teardown() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None:
+def _tour(
+    info: DemoInfo, fault_names: list[str], stop: threading.Event, *, quiet: bool = False
+) -> None:
     """Without the TUI: run the headless commands on the sandbox and show how to go on."""
     from console.commands.dispatch import command_names, main
     from console.sandbox.demo_files import MAIN, SANDBOX_ENV
@@ -272,12 +333,12 @@ def _tour(info: DemoInfo, fault_names: list[str], stop: threading.Event) -> None
             continue
         narrate(f"\n$ lightspeed-console {' '.join(step)}", "bold")
         sys.stdout.flush()
-        main(step)
+        main([*step, "-q"] if quiet else step)
     narrate(
-        "\nThe sandbox keeps running. In another shell:\n"
-        f"  lightspeed-console check --all --settings {info.settings_file}\n"
-        f"  lightspeed-console --settings {info.settings_file} -d {MAIN}   (the console; 0 lists "
-        "the deployments)\n"
-        "(demo --headless prints the sandbox and its secret as JSON for scripts.) Ctrl+C stops it."
+        "\nThe tour is over; the sandbox stops now. To try commands of your own on it, "
+        "start it with `lightspeed-console demo --headless` (it prints the sandbox, its "
+        f"settings file among it, as JSON, and runs until Ctrl+C), then e.g.\n"
+        "  lightspeed-console check --all --settings <settings_file>\n"
+        f"  lightspeed-console --settings <settings_file> -d {MAIN}   (the console; 0 lists "
+        "the deployments)"
     )
-    stop.wait()

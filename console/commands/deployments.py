@@ -28,6 +28,7 @@ import argparse
 from typing import Any
 
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.commands.selection import add_settings_option
 from console.commands.tables import styled_table
 from console.settings.deployments import Deployment
@@ -35,14 +36,18 @@ from console.settings.targets import usable
 from console.shared.exitcodes import ExitCode
 from console.shared.output import Piece, emit, emit_json, narrate
 
+DEPLOYMENTS_EXAMPLES = (
+    ("deployments", "the deployments of the settings file and whether each can be used"),
+    ("deployments --settings team.toml --json", "another settings file, as JSON"),
+)
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``deployments`` to the CLI."""
     parser = commands.add_parser(
         "deployments",
         help="list the deployments named in the settings file",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("deployments", __doc__, DEPLOYMENTS_EXAMPLES),
     )
     add_settings_option(parser)
     parser.add_argument("--json", action="store_true", help="print as JSON")

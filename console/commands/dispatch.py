@@ -28,7 +28,9 @@ def build_parser(only: str | None = None, *, commands: bool = True) -> argparse.
     Importing every command module would load the config loader and its parsers before the
     TUI could paint; a run needs only the module of the command it runs.
     """
-    parser = argparse.ArgumentParser(
+    from console.commands.parser import CommandParser, add_quiet_option
+
+    parser = CommandParser(
         prog="lightspeed-console",
         description=(
             "Console for Lightspeed Core Stack deployments on Azure OpenAI with Entra ID. "
@@ -37,16 +39,34 @@ def build_parser(only: str | None = None, *, commands: bool = True) -> argparse.
             "3 not verified (the test inference did not run), 70 bug, "
             "141 the reader of stdout went away (| head)."
         ),
+        epilog=TOP_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=CommandParser
+    )
     registered: set[int] = set()
     for command in (COMMANDS if only is None else (BY_NAME[only],)) if commands else ():
         module = command.load()
         if id(module) not in registered:  # one module may register two commands
             registered.add(id(module))
             module.register(subparsers)
+    for subparser in subparsers.choices.values():
+        add_quiet_option(subparser)
     return parser
+
+
+TOP_EXAMPLES = """\
+EXAMPLES
+  lightspeed-console demo
+      the console on local stand-ins: every screen working, nothing leaves the machine
+  lightspeed-console check -d prod-eu
+      the doctor for a deployment named in the settings file (lightspeed-console deployments)
+  lightspeed-console -c lightspeed-stack.yaml --env-file pod.env
+      the console on a deployment's files and its pod's variables
+  lightspeed-console COMMAND --help
+      a command's options and examples"""
 
 
 def command_names() -> set[str]:
@@ -78,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_command(args: argparse.Namespace, command: Command) -> int:
     """Prepare the command's context, then run it, its output scrubbed when it must be."""
     from console.commands.selection import prepare
+    from console.shared.output import set_quiet
 
+    set_quiet(bool(getattr(args, "quiet", False)))
     context = prepare(
         args, deployment=command.deployment, refusing=command.refusing, several=command.several
     )

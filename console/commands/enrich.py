@@ -15,11 +15,32 @@ from pathlib import Path
 
 from console.commands.common import add_config_options, load_for
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.config.enrichment import EnrichmentPreview, preview
 from console.config.loaded import Loaded
 from console.shared.atomic import TargetChanged, write_atomic
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate
+
+DIFF_EXAMPLES = (
+    (
+        "diff -c lightspeed-stack.yaml -i run.yaml",
+        "what Lightspeed's Azure enrichment would change, as a unified diff",
+    ),
+    (
+        "diff -d prod-eu && echo unchanged",
+        "exit 0 when nothing would change, 1 when something would",
+    ),
+)
+
+
+ENRICH_EXAMPLES = (
+    (
+        "enrich -c lightspeed-stack.yaml -i run.yaml -o run_.yaml",
+        "write the enriched file, comments and key order kept",
+    ),
+    ("enrich -d prod-eu --in-place", "rewrite the deployment's run.yaml, keeping a .bak"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,8 +48,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     diff = commands.add_parser(
         "diff",
         help="show what the Azure enrichment would change in run.yaml (exit 1 if any)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("diff", __doc__, DIFF_EXAMPLES),
     )
     add_config_options(diff)
     diff.add_argument("--json", action="store_true", help="print the preview as JSON")
@@ -37,8 +57,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     enrich = commands.add_parser(
         "enrich",
         help="write the enriched run.yaml (atomic; comments kept)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("enrich", __doc__, ENRICH_EXAMPLES),
     )
     add_config_options(enrich)
     target = enrich.add_mutually_exclusive_group()
@@ -128,4 +147,6 @@ def _preview(args: argparse.Namespace, context: CommandContext) -> EnrichmentPre
 def _preview_loaded(loaded: Loaded) -> EnrichmentPreview:
     for skipped in (result := preview(loaded)).skipped:
         narrate(f"skipped provider {skipped.provider_id} (line {skipped.line}): {skipped.reason}")
+    if result.server_note:
+        narrate(f"note: config.model_validation: {result.server_note}", "yellow")
     return result

@@ -5,7 +5,11 @@ base URL from the server (the first remote::azure provider's config.base_url), a
 chat completion with the provider-data header {"azure_api_key": <token>, "azure_api_base":
 <base url>} under the name the server reads. Prints the answer on stdout (as it arrives
 with --stream) and, on stderr, the model, latency, time to first token, usage, the header
-used and the request as a curl command with the token masked (--show-token reveals it).
+used and the request as a curl command that runs as pasted: the token as $TOKEN, after the
+line that fills it (lightspeed-console token ... --raw), and --cacert for a server's private
+CA (--show-token writes the token itself instead). A test inference that times out is
+followed by one small request to the Azure deployment itself: if Azure answers 429, the
+diagnosis is throttling, with its Retry-After.
 
 In library mode (no server) the run.yaml is booted in the release's own library client, as
 Lightspeed boots it (OGX 1.2.5 for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's),
@@ -36,9 +40,10 @@ from console.commands.live import (
     report_not_verified,
     target_for,
 )
+from console.commands.parser import command_help
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.doctor.graph import StepId
-from console.doctor.live import LIBRARY_TITLE
+from console.doctor.live import LIBRARY_TITLE, url_source
 from console.doctor.results import CheckResult, CheckStatus
 from console.doctor.runner import Around, Doctor
 from console.shared.azure import COGNITIVE_SERVICES
@@ -51,13 +56,28 @@ if TYPE_CHECKING:
     from console.inference.run import InferenceResult
 
 
+INFER_EXAMPLES = (
+    (
+        "infer -d prod-eu",
+        "one test inference with the provider-data header, and how to replay it with curl",
+    ),
+    (
+        'infer -d prod-eu --model gpt-4o-mini --prompt "Say hi" --stream',
+        "a chosen model and prompt, streamed",
+    ),
+    (
+        "infer -c lightspeed-stack.yaml --token-file token.txt",
+        "with a token got elsewhere instead of requesting one",
+    ),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``infer`` to the CLI."""
     parser = commands.add_parser(
         "infer",
         help="send a test inference through Llama Stack with the token, as Lightspeed does",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("infer", __doc__, INFER_EXAMPLES),
     )
     add_config_options(parser)
     add_live_options(parser)
@@ -97,7 +117,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--show-token",
         action="store_true",
-        help="reveal the token in the curl command (it is a credential)",
+        help="write the token itself in the curl command instead of $TOKEN (a credential)",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
@@ -182,7 +202,10 @@ def _narrated(doctor: Doctor) -> Around:
                 narrate_boot(boot)
                 narrate(f"provider data in {info.header_name}", "dim")
             else:
-                narrate(f"llama stack: {info.url}", "dim")
+                loaded = state.checked_loaded
+                narrate(
+                    f"llama stack: {info.url} (from {url_source(doctor.target, loaded)})", "dim"
+                )
                 narrate(f"server: {info.kind} {info.version}; header {info.header_name}", "dim")
         elif step == "providers" and state.survey is not None and state.survey.discovery:
             found = state.survey.discovery.azure_base_url
@@ -190,6 +213,8 @@ def _narrated(doctor: Doctor) -> Around:
         elif step == "token" and state.token is not None:
             for check in state.token.failed_checks:
                 narrate(f"warning: token check {check.name} failed: {check.remedy}", "yellow")
+            for check in state.token.warned_checks:
+                narrate(f"warning: token check {check.name}: {check.remedy}", "yellow")
         return result
 
     return run

@@ -19,6 +19,7 @@ from console.commands.context import CommandContext
 from console.commands.options import lightspeed_config_path
 from console.settings.live import LiveOptions
 from console.settings.target import Target
+from console.settings.targets import OPTION_KEYS
 from console.shared.diagnosis import Diagnosis
 from console.shared.numbers import MAX_RETRIES, MAX_TIMEOUT_S
 from console.shared.output import narrate
@@ -226,6 +227,7 @@ def live_options(
         retries=args.retries,
         model=model,
         prompt=prompt,
+        sources={key: source for key, source in context.sources.items() if key in OPTION_KEYS},
     )
 
 
@@ -309,7 +311,15 @@ def target_for(
         deployment=deployment.name if deployment else None,
         tag=deployment.tag if deployment else None,
         env_notice=context.notice,
+        sources={key: context.sources[key] for key in FILE_KEYS if key in context.sources},
+        env_sources=context.env_sources,
+        settings_file=context.settings_file if deployment else None,
+        env_file=context.env_file,
     )
+
+
+FILE_KEYS = ("config", "run_config", "baseline", "env_file")
+"""The files a deployment's entry may give, whose source a `Target` keeps."""
 
 
 def library_session_for(

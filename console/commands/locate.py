@@ -10,24 +10,30 @@ tests' real servers run from.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from console.commands.common import add_config_options, lightspeed_config_path
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
 from console.settings.user import SETTINGS_ENV, config_dir, settings_choice
-from console.shared.azure import PUBLIC_AUTHORITY_HOST
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, table
+
+LOCATE_EXAMPLES = (
+    ("locate", "where the settings file, the configs and the server environments are"),
+    ("locate -d prod-eu --json", "for a named deployment, as JSON"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``locate`` to the CLI."""
     parser = commands.add_parser(
-        "locate", help="print where every file the console uses is", description=__doc__
+        "locate",
+        help="print where every file the console uses is",
+        **command_help("locate", __doc__, LOCATE_EXAMPLES),
     )
     add_config_options(parser)
     parser.add_argument("--json", action="store_true", help="print as JSON")
@@ -56,8 +62,13 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         tag = f", tag {deployment.tag}" if deployment.tag else ""
         rows.append(("deployment", deployment.name, f"{deployment.where()}{tag}"))
     if args.env_file is not None:
+        source = context.source_of("env_file", "--env-file")
         rows.append(
-            ("env file", str(Path(args.env_file).expanduser()), "values under the exported ones")
+            (
+                "env file",
+                str(Path(args.env_file).expanduser()),
+                f"values under the exported ones; {source}",
+            )
         )
     rows.append(
         (
@@ -74,28 +85,46 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
             stack = read_llama_stack(
                 TypedReader(substitute(yaml_file.document, lightspeed), lightspeed)
             )
-            rows.append(("lightspeed-stack.yaml", str(lightspeed.resolve()), "readable"))
+            given = "-c" if args.config is not None else "the default (./lightspeed-stack.yaml)"
+            source = context.source_of("config", given)
+            rows.append(("lightspeed-stack.yaml", str(lightspeed.resolve()), f"readable; {source}"))
         except ConfigFileError as error:
             rows.append(("lightspeed-stack.yaml", str(lightspeed), error.message))
-    choice = choose_run_config(args.run_config, stack)
+    choice = choose_run_config(args.run_config, stack, given_by=context.sources.get("run_config"))
     run_path = str(choice.path.resolve()) if choice.path else "-"
     run_state = choice.reason
     if choice.path is not None and not choice.path.exists():
         run_state += " (missing)"
     rows.append(("run.yaml", run_path, run_state))
-    rows.append(
-        (
-            "authority",
-            os.environ.get("AZURE_AUTHORITY_HOST", PUBLIC_AUTHORITY_HOST),
-            "AZURE_AUTHORITY_HOST, else the public cloud; --authority wins",
-        )
-    )
+    rows.append(_authority_row(context))
     rows.extend(_server_rows())
     if args.json:
         emit_json([{"what": w, "where": p, "note": n} for w, p, n in rows])
     else:
         emit(table(["WHAT", "WHERE", "NOTE"], [list(row) for row in rows]))
     return ExitCode.OK
+
+
+def _authority_row(context: CommandContext) -> tuple[str, str, str]:
+    """The authority token requests would go to, and where that choice comes from: the
+    deployment's entry, ``AZURE_AUTHORITY_HOST`` (an env file's line, or the environment),
+    else the public cloud."""
+    from console.entra.authority import ENV_VAR, resolve_authority
+    from console.entra.errors import TokenError
+
+    deployment = context.deployment
+    value = deployment.authority if deployment is not None else None
+    source = deployment.source_of("authority") if value is not None and deployment else None
+    env_source = context.env_sources.get(ENV_VAR)
+    try:
+        authority = resolve_authority(value, context.environ, source=source, env_source=env_source)
+    except TokenError as error:
+        return ("authority", value or context.environ.get(ENV_VAR, ""), error.diagnosis.title)
+    note = {
+        "default": f"the public cloud (no authority in the deployment, no {ENV_VAR})",
+        ENV_VAR: f"{ENV_VAR} in the environment",
+    }.get(authority.source, authority.source)
+    return ("authority", authority.url, f"{note}; --authority wins")
 
 
 def _server_rows() -> list[tuple[str, str, str]]:

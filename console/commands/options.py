@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.commands.selection import add_selection_options
+
+if TYPE_CHECKING:
+    from console.commands.context import CommandContext
 
 DEFAULT_LIGHTSPEED_CONFIG = Path("lightspeed-stack.yaml")
 DEFAULT_RUN_CONFIG = Path("run.yaml")
@@ -90,3 +94,25 @@ def lightspeed_config_path(args: argparse.Namespace, *, optional: bool = False) 
     if optional and not DEFAULT_LIGHTSPEED_CONFIG.exists():
         return None
     return DEFAULT_LIGHTSPEED_CONFIG
+
+
+def require_default_config(args: argparse.Namespace, context: CommandContext) -> None:
+    """Without ``-c`` or ``-d``, ./lightspeed-stack.yaml must exist: else `ConfigFileError`
+    (exit 2) saying how to name a deployment instead (``-d NAME``, the ones the settings
+    file knows, ``lightspeed-console deployments``)."""
+    if args.config is not None or DEFAULT_LIGHTSPEED_CONFIG.exists():
+        return
+    from console.config.errors import ConfigFileError
+
+    known = sorted(context.settings.deployments)
+    if known:
+        named = f"one of the settings file's deployments ({', '.join(known)})"
+    else:
+        named = f"a deployment named in the settings file ({context.settings_file} names none)"
+    raise ConfigFileError(
+        Path.cwd() / DEFAULT_LIGHTSPEED_CONFIG,
+        "no lightspeed-stack.yaml here, and no -c FILE or -d NAME given",
+        f"Pass -d NAME for {named}; `lightspeed-console deployments` lists them (check --all "
+        "checks them all). Or pass -c PATH/lightspeed-stack.yaml, or run `lightspeed-console "
+        "demo` to see the console on a sandbox.",
+    )

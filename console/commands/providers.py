@@ -35,6 +35,7 @@ from console.commands.live import (
     report_not_verified,
     session_for,
 )
+from console.commands.parser import command_help
 from console.config.loaded import Loaded
 from console.config.loader import RUN_CONFIG_UNREADABLE
 from console.shared.exitcodes import ExitCode
@@ -51,13 +52,25 @@ if TYPE_CHECKING:
     from console.stack.session import StackSession, StackSurvey
 
 
+PROVIDERS_EXAMPLES = (
+    (
+        "providers -d prod-eu",
+        "the server's providers and models beside run.yaml's, and the Azure base URL",
+    ),
+    (
+        "providers -c lightspeed-stack.yaml --url https://ogx:8321 --stack-ca-bundle ogx-ca.pem",
+        "a server over TLS with a private CA",
+    ),
+    ("providers -i run.yaml --static", "run.yaml alone, no server asked"),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``providers`` to the CLI."""
     parser = commands.add_parser(
         "providers",
         help="list providers, the Azure base URL and models, live and from run.yaml",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("providers", __doc__, PROVIDERS_EXAMPLES),
     )
     add_config_options(parser)
     add_live_options(parser, requests_token=False)

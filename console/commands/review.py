@@ -10,9 +10,19 @@ import argparse
 
 from console.commands.common import add_config_options, load_for, print_findings
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.shared.exitcodes import ExitCode
 from console.shared.findings import Severity, unusable
 from console.shared.output import emit_json
+
+REVIEW_EXAMPLES = (
+    (
+        "review -c lightspeed-stack.yaml -i run.yaml",
+        "findings of both files, each with file:line and a remedy",
+    ),
+    ("review -d prod-eu --json", "a named deployment's findings, as JSON for a script"),
+    ("review -c - < lightspeed-stack.yaml", "a file read from stdin"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,7 +30,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "review",
         help="review lightspeed-stack.yaml and run.yaml: findings with file:line",
-        description=__doc__,
+        **command_help("review", __doc__, REVIEW_EXAMPLES),
     )
     add_config_options(parser)
     parser.add_argument("--json", action="store_true", help="print findings as JSON")

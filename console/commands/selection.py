@@ -47,7 +47,7 @@ def add_selection_options(parser: argparse._ActionsContainer) -> None:
         metavar="FILE",
         help="the pod's environment as a dotenv file (KEY=value): its values serve ${env.*} "
         "and the Entra credentials as exported variables would; exported ones win, and no "
-        "value is ever shown (default: the deployment's env_file)",
+        "secret among them is ever shown (default: the deployment's env_file)",
     )
     add_settings_option(parser)
 
@@ -158,7 +158,7 @@ def _apply(args: argparse.Namespace, deployment: Deployment) -> dict[str, str]:
             if key == "authority":
                 _check_authority(deployment, value)
             setattr(args, key, value)
-            sources[key] = f"{deployment.where(key)}: deployments.{deployment.name}.{key}"
+            sources[key] = deployment.source_of(key)
     tag = f", tag {deployment.tag}" if deployment.tag else ""
     # A production-like tag in the warning colour, as on every screen that names it.
     style = "yellow" if deployment.is_prod else "dim"
@@ -200,6 +200,7 @@ def _read_environment(context: CommandContext, path: Path) -> CommandContext:
         env_secrets=layer.secrets,
         env_values=layer.values,
         notice=notice,
+        env_sources=layer.sources,
     )
 
 

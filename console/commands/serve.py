@@ -23,6 +23,7 @@ from pathlib import Path
 
 from console.commands.context import CommandContext
 from console.commands.live import live_options
+from console.commands.parser import command_help
 from console.commands.tui import add_tui_options
 from console.serving.access import HOST, Access
 from console.serving.tabs import MAX_TABS, TABS_LIMIT
@@ -32,13 +33,18 @@ from console.shared.output import narrate
 DEFAULT_PORT = 8000
 
 
+SERVE_EXAMPLES = (
+    ("serve -d prod-eu", "the console in a browser; open the URL printed on stderr"),
+    ("serve --port 0 --max-tabs 2", "any free port, at most two tabs at once"),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``serve`` to the CLI."""
     parser = commands.add_parser(
         "serve",
         help="serve the console in a browser on 127.0.0.1",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("serve", __doc__, SERVE_EXAMPLES),
     )
     parser.add_argument(
         "--port",

@@ -17,8 +17,17 @@ from pathlib import Path
 
 from console.commands.common import add_config_options, load_for
 from console.commands.context import CommandContext
+from console.commands.parser import command_help
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, narrate
+
+SYNTH_EXAMPLES = (
+    (
+        "synth -c lightspeed-stack.yaml",
+        "the run.yaml Lightspeed synthesizes in unified mode, on stdout",
+    ),
+    ("synth -d prod-eu -o run.yaml --force", "write it to a file, replacing one that exists"),
+)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,8 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "synth",
         help="print the run.yaml Lightspeed would run (unified mode: its synthesis)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("synth", __doc__, SYNTH_EXAMPLES),
     )
     add_config_options(parser)
     parser.add_argument("-o", "--output", type=Path, default=None, help="write it to FILE")

@@ -5,9 +5,10 @@ lightspeed-stack.yaml): ``--json`` prints accessToken (only with --show-token), 
 expires_on, tenant and tokenType, then the refresh point, the decoded claims (signature not
 checked) and the checks against the configuration.
 
-Exit codes: 0 a token was acquired and every check passed; 1 the token request failed
-(the diagnosis is printed on stderr) or a check failed; 2 the configuration cannot be used
-(no azure_entra_id block, an unset variable, a missing setting).
+Exit codes: 0 a token was acquired and no check failed (a warning, such as a lifetime so
+short that Lightspeed asks Entra ID on every request, is said on stderr); 1 the token
+request failed (the diagnosis is printed on stderr) or a check failed; 2 the configuration
+cannot be used (no azure_entra_id block, an unset variable, a missing setting).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import argparse
 from console.commands.common import UnusableConfig, add_config_options, load_for
 from console.commands.context import CommandContext
 from console.commands.live import add_entra_options, positive_float
+from console.commands.parser import command_help
 from console.config.loaded import Loaded
 from console.config.views import EntraIdSettings
 from console.entra.claims import claim_text, claim_time
+from console.entra.errors import with_origins
 from console.entra.manager import (
     DEFAULT_CONNECT_TIMEOUT_S,
     DEFAULT_READ_TIMEOUT_S,
@@ -27,7 +30,7 @@ from console.entra.manager import (
     TokenManager,
     TokenStatus,
 )
-from console.entra.settings import entra_problems, wrong_types
+from console.entra.settings import entra_origins, entra_problems, wrong_types
 from console.settings.live import LiveOptions
 from console.shared.diagnosis import Diagnosis
 from console.shared.exitcodes import ExitCode
@@ -37,14 +40,28 @@ from console.shared.redact import describe
 from console.shared.sanitize import visible
 from console.shared.timefmt import countdown, local_time
 
+TOKEN_EXAMPLES = (
+    (
+        "token -d prod-eu",
+        "a token as Lightspeed gets it, its claims and checks (the token itself masked)",
+    ),
+    (
+        "token -c lightspeed-stack.yaml --env-file pod.env --json",
+        "the pod's variables from a file; az's JSON fields",
+    ),
+    (
+        "token -d prod-eu --raw",
+        'the access token alone, for TOKEN="$(lightspeed-console token -d prod-eu --raw)"',
+    ),
+)
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``token`` to the CLI."""
     parser = commands.add_parser(
         "token",
         help="acquire an Entra ID token as Lightspeed does; show its claims and checks",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("token", __doc__, TOKEN_EXAMPLES),
     )
     add_config_options(parser)
     add_entra_options(parser)
@@ -62,7 +79,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--show-token", action="store_true", help="print the access token itself (a credential)"
     )
-    parser.add_argument("--json", action="store_true", help="print as JSON (az's field names)")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print as JSON (az's field names)")
+    output.add_argument(
+        "--raw",
+        action="store_true",
+        help='print the access token alone (a credential), for TOKEN="$(lightspeed-console '
+        'token --raw)"; the curl an inference prints fills $TOKEN with it',
+    )
     parser.set_defaults(handler=run)
 
 
@@ -77,27 +101,36 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
         ca_bundle=args.ca_bundle,
         token_timeout=args.timeout,
         retries=args.retries,
+        sources={key: context.sources[key] for key in ("authority",) if key in context.sources},
     )
+    origins = entra_origins(loaded, context.environ, context.env_sources)
     try:
-        manager = TokenManager.for_options(settings, options, context.environ)
+        manager = TokenManager.for_options(settings, options, context.environ, context.env_sources)
     except TokenError as error:
-        return _failed(error.diagnosis, args, [])
+        return _failed(with_origins(error.diagnosis, origins), args, [])
     narrate(
         f"token: client {manager.client_id} in tenant {manager.tenant_id}, scope {manager.scope}",
         "dim",
     )
+    for key, origin in origins.items():
+        narrate(f"  {key}: {origin}", "dim")
     narrate(f"authority: {manager.authority.url} ({manager.authority.source})", "dim")
     try:
         status = run_coroutine(manager.get_token())
     except TokenError as error:
-        return _failed(error.diagnosis, args, [a.to_dict() for a in manager.history])
+        diagnosis = with_origins(error.diagnosis, origins)
+        return _failed(diagnosis, args, [a.to_dict() for a in manager.history])
     narrate(f"acquired in {manager.history[-1].duration_s * 1000:.0f} ms", "dim")
-    if args.json:
+    if args.raw:
+        emit(status.token.get_secret_value() + "\n")
+    elif args.json:
         data = status.to_dict(reveal=args.show_token)
         data["attempts"] = [attempt.to_dict() for attempt in manager.history]
         emit_json(data)
     else:
         emit(*summary_pieces(status, reveal=args.show_token))
+    for check in status.warned_checks:
+        narrate(f"warning: token check {check.name}: {check.actual}", "yellow")
     if not status.ok:
         names = ", ".join(check.name for check in status.failed_checks)
         narrate(f"token acquired, but {len(status.failed_checks)} check(s) failed: {names}", "red")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from console.commands.context import CommandContext
 from console.commands.live import add_live_options, target_for
 from console.commands.options import add_config_options
+from console.commands.parser import command_help
 from console.settings.launch import Launch
 from console.shared.exitcodes import ExitCode
 from console.shared.output import narrate
@@ -26,13 +27,22 @@ if TYPE_CHECKING:
     from screens.app import LightspeedConsole
 
 
+TUI_EXAMPLES = (
+    ("", "the console on ./lightspeed-stack.yaml"),
+    ("-d prod-eu --read-only", "a named deployment, without live calls until asked"),
+    (
+        "tui -c lightspeed-stack.yaml --url https://ogx:8321 --stack-ca-bundle ogx-ca.pem",
+        "a server over TLS with a private CA",
+    ),
+)
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``tui`` to the CLI (also what runs when no command is given)."""
     parser = commands.add_parser(
         "tui",
         help="open the console (the default)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **command_help("tui", __doc__, TUI_EXAMPLES),
     )
     add_tui_options(parser)
     parser.set_defaults(handler=run)

@@ -15,6 +15,25 @@ from console.shared.azure import AZURE_PROVIDER_TYPE
 
 FLAG = "model_validation"
 
+PROVIDER_LEVEL_IGNORED = (
+    "a per-model field of registered_resources.models (default off); the provider-level "
+    "config.model_validation that Lightspeed's enrichment writes is not a field of the "
+    "remote::azure provider and is ignored, and models registered from run.yaml pass the "
+    "availability check anyway"
+)
+"""What every server release the console knows (llama-stack 0.7.3, OGX 1.2.5, the newest
+OGX) does with the key the enrichment writes; pinned against the real servers by
+``tests/integration/test_server_generations.py``."""
+SERVER_OF = {"may-2026": "llama-stack 0.7.3", "0.7": "OGX 1.2.5"}
+"""The server release a file's generation runs (by `console.config.lightspeed.Generation`)."""
+
+
+def ignored_note(generation: str | None) -> str:
+    """What the server the file's Lightspeed runs does with ``config.model_validation``."""
+    server = SERVER_OF.get(generation or "", "the server")
+    return f"{server} ignores it: model_validation is {PROVIDER_LEVEL_IGNORED}"
+
+
 FAILS = (
     "Lightspeed's enrichment fails on it (it sets model_validation on the config it finds) "
     "and Lightspeed does not start; write config: {} or give it keys"

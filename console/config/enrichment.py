@@ -15,13 +15,13 @@ import difflib
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from console.config.azure_rule import FAILS, FLAG, azure_action, enrich_azure
+from console.config.azure_rule import FAILS, FLAG, azure_action, enrich_azure, ignored_note
 from console.config.envsubst import ENV_PATTERN
 from console.config.loaded import Loaded, LoadedFile
 from console.config.yamlio import parse_yaml_text, round_trip_yaml, to_plain
@@ -70,6 +70,10 @@ class EnrichmentPreview:
     method: str = "text edit"
     secrets: tuple[str, ...] = ()
     """Secret values written in the file, masked wherever the diff is shown."""
+    server_note: str = ""
+    """What the server release of the file's Lightspeed does with the key the enrichment
+    writes (it ignores it), as the doctor's stack step says: for the enrichment screen, its
+    write dialog, ``diff`` and ``enrich``. Empty when the enrichment does not apply."""
 
     @property
     def changed(self) -> bool:
@@ -104,6 +108,7 @@ class EnrichmentPreview:
             "method": self.method,
             "changes": [change.__dict__ for change in self.changes],
             "skipped": [skip.__dict__ for skip in self.skipped],
+            "server_note": self.server_note,
             "diff": self.unified_diff(),
         }
 
@@ -166,13 +171,18 @@ def preview(loaded: Loaded) -> EnrichmentPreview:
     A synthesized run.yaml (unified mode) already went through the enrichment, as in
     Lightspeed; the preview then shows what the enrichment contributed to it.
     """
+    generation = loaded.generation.generation.value if loaded.generation else None
     if loaded.synthesis is not None and loaded.run is not None:
-        return preview_synthesis(loaded.synthesis, loaded.run.path)
-    if loaded.run is None:
+        found = preview_synthesis(loaded.synthesis, loaded.run.path)
+    elif loaded.run is None:
         raise ValueError("no run.yaml was loaded; pass --run-config (or -i)")
-    lightspeed_doc = loaded.lightspeed.document if loaded.lightspeed is not None else None
-    with gc_paused():  # the check re-reads part of the file: many objects, no cycles
-        return preview_files(loaded.run, lightspeed_doc)
+    else:
+        lightspeed_doc = loaded.lightspeed.document if loaded.lightspeed is not None else None
+        with gc_paused():  # the check re-reads part of the file: many objects, no cycles
+            found = preview_files(loaded.run, lightspeed_doc)
+    if not found.applies:
+        return found
+    return replace(found, server_note=ignored_note(generation))
 
 
 def preview_synthesis(synthesis: Synthesis, source: Path) -> EnrichmentPreview:

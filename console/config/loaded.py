@@ -76,8 +76,9 @@ class Loaded:
     @property
     def secret_references(self) -> list[EnvReference]:
         """The references whose value is a secret by where it is used: under a secret-named
-        key (``client_secret: ${env.X}``, ``api_key``), or the Entra ID identity
-        (``azure_entra_id.tenant_id``, ``.client_id``), as the typed views hold them."""
+        key (``client_secret: ${env.X}``, ``api_key``). Not the Entra ID identity
+        (``azure_entra_id.tenant_id``, ``.client_id``): identifiers, shown as ``az`` shows
+        them, though the typed views hold them as Lightspeed's models do."""
         return [ref for ref in self.env_references if is_secret_place(ref)]
 
     @property
@@ -86,13 +87,9 @@ class Loaded:
         return [provider for provider in self.providers if provider.is_azure]
 
 
-ENTRA_IDENTITY_KEYS = ("tenant_id", "client_id")
-"""Keys of the ``azure_entra_id`` block held as secrets though their names do not say so."""
-
-
 def is_secret_place(ref: EnvReference) -> bool:
     """Whether a reference sits where a secret goes (see `Loaded.secret_references`)."""
     keys = [part for part in ref.path if isinstance(part, str)]
     if not keys:
         return False
-    return is_secret_key(keys[-1]) or (keys[-1] in ENTRA_IDENTITY_KEYS and "azure_entra_id" in keys)
+    return is_secret_key(keys[-1])

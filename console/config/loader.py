@@ -61,15 +61,18 @@ def choose_run_config(
     default_run_config: Path | None = None,
     *,
     unified: bool = False,
+    given_by: str | None = None,
 ) -> RunConfigChoice:
     """Pick the run.yaml as Lightspeed would, and say why.
 
     ``unified``: the file carries a synthesis input, so Lightspeed writes the run.yaml.
+    ``given_by``: where a given ``run_config`` came from when not from the command line
+    (a deployment's entry: ``settings.toml:5: deployments.NAME.run_config``).
     ``default_run_config`` is the last resort for commands that need a run.yaml even in
     service mode (``diff``, ``enrich``: Lightspeed's enrichment CLI defaults to ./run.yaml).
     """
     if run_config is not None:
-        return RunConfigChoice(run_config, "given on the command line")
+        return RunConfigChoice(run_config, given_by or "given on the command line")
     if unified:
         return RunConfigChoice(
             SYNTHESIZED_RUN,
@@ -105,8 +108,12 @@ def load(
     *,
     default_run_config: Path | None = None,
     baseline: Path | None = None,
+    run_config_source: str | None = None,
 ) -> Loaded:
     """Load and review the configuration.
+
+    ``run_config_source``: where ``run_config`` came from when a deployment's entry gave it,
+    which the run.yaml's reason names (else: the command line).
 
     Raises `ConfigFileError` when a file named explicitly cannot be read or parsed (the
     ``baseline`` file too). A run.yaml found through ``library_client_config_path`` that
@@ -114,7 +121,9 @@ def load(
     rest of the review still helps the operator.
     """
     with gc_paused():  # a large run.yaml is a tree of a million objects
-        loaded = _load(lightspeed_config, run_config, environ, default_run_config, baseline)
+        loaded = _load(
+            lightspeed_config, run_config, environ, default_run_config, baseline, run_config_source
+        )
     _mask_in_output(loaded, os.environ if environ is None else environ)
     return loaded
 
@@ -127,12 +136,13 @@ def _mask_in_output(loaded: Loaded, environ: Mapping[str, str]) -> None:
     mask_also(environ.get(ref.name, "") for ref in loaded.secret_references)
 
 
-def _load(
+def _load(  # noqa: PLR0917 - load()'s arguments, passed on in its order
     lightspeed_config: Path | None,
     run_config: Path | None,
     environ: Mapping[str, str] | None,
     default_run_config: Path | None,
     baseline: Path | None,
+    run_config_source: str | None = None,
 ) -> Loaded:
     from console.config.review import review  # review reads the views this module builds
 
@@ -150,7 +160,9 @@ def _load(
         findings.extend(reader.findings)
 
     unified = generation is not None and generation.unified
-    choice = choose_run_config(run_config, llama_stack, default_run_config, unified=unified)
+    choice = choose_run_config(
+        run_config, llama_stack, default_run_config, unified=unified, given_by=run_config_source
+    )
     fields = _resource_id_fields(generation)
     run: LoadedFile | None = None
     synthesis: Synthesis | None = None

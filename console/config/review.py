@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from console.config.envsubst import ConfigPath, Substitution, format_path
 from console.config.lightspeed import Generation
+from console.config.loaded import is_secret_place
 from console.config.startup_rules import startup_refusals
 from console.config.views import RunProvider
 from console.config.yamlio import node_at
@@ -46,6 +47,12 @@ def unset_variables(loaded: Loaded) -> Iterator[Finding]:
     for ref in loaded.env_references:
         if not ref.is_missing:
             continue
+        # A secret gets no default: a value written in the file is no secret any more.
+        default = (
+            ""
+            if is_secret_place(ref)
+            else f" To give it a default, write ${{env.{ref.name}:=VALUE}}."
+        )
         yield Finding(
             code="env-unset",
             severity=Severity.ERROR,
@@ -53,8 +60,9 @@ def unset_variables(loaded: Loaded) -> Iterator[Finding]:
             line=ref.line,
             message=f"environment variable {ref.name} is not set (used at {ref.dotted_path})",
             remedy=(
-                f"Export {ref.name} before starting the service, or write "
-                f"${{env.{ref.name}:=default}} to give it a default."
+                f"Export {ref.name} before starting the service; for the console, export it "
+                "or pass the pod's environment with --env-file FILE (or the deployment's "
+                f"env_file).{default}"
             ),
         )
 
@@ -264,8 +272,9 @@ def _azure_provider(loaded: Loaded, provider: RunProvider) -> Iterator[Finding]:
                     "the Llama Stack server refuses to start"
                 ),
                 remedy=(
-                    f"Export {ref.name}, or write api_key: ${{env.{ref.name}:=}} - with Entra ID "
-                    "the token arrives in the provider-data header and no static key is needed."
+                    f"Export {ref.name} (for the console: or pass --env-file FILE), or write "
+                    f"api_key: ${{env.{ref.name}:=}} (empty) - with Entra ID the token arrives "
+                    "in the provider-data header and no static key is needed."
                 ),
             )
 
@@ -304,9 +313,10 @@ def inline_secrets(loaded: Loaded) -> Iterator[Finding]:
     # (file, path as written, path as resolved, label)
     places: list[tuple[LoadedFile, ConfigPath, ConfigPath, str]] = []
     if loaded.lightspeed is not None:
+        section = loaded.llama_stack.section if loaded.llama_stack else "llama_stack"
         lightspeed_secrets: tuple[tuple[ConfigPath, str], ...] = (
             (("azure_entra_id", "client_secret"), "client_secret"),
-            (("llama_stack", "api_key"), "llama_stack.api_key"),
+            ((section, "api_key"), f"{section}.api_key"),
         )
         for secret_path, label in lightspeed_secrets:
             places.append((loaded.lightspeed, secret_path, secret_path, label))
@@ -366,7 +376,8 @@ def stack_mode(loaded: Loaded) -> Iterator[Finding]:
                 file=file,
                 line=stack.line,
                 message=f"library mode without {section}.library_client_config_path",
-                remedy="Set library_client_config_path to the run.yaml the library client loads.",
+                remedy=f"Set {section}.library_client_config_path to the run.yaml the library "
+                "client loads.",
             )
     elif not stack.url and not _unread(sub, (section, "url")):
         yield Finding(

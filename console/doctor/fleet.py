@@ -178,18 +178,22 @@ async def check_fleet(
     *,
     jobs: int = DEFAULT_JOBS,
     on_done: Callable[[DeploymentCheck], object] | None = None,
+    on_start: Callable[[str], object] | None = None,
     clock: Callable[[], float] = time.time,
     make_doctor: Callable[[Target], Doctor] | None = None,
 ) -> list[DeploymentCheck]:
     """Check every entry, at most ``jobs`` at once; rows in the entries' order.
 
-    ``on_done`` hears of each row as soon as it is known (in the order they finish);
+    ``on_start`` hears of each deployment's name as its check starts (past the ``jobs``
+    gate); ``on_done`` of each row as soon as it is known (in the order they finish);
     ``make_doctor`` makes each deployment's `Doctor` (default: `Doctor`).
     """
     gate = asyncio.Semaphore(max(1, jobs))
 
     async def one(entry: FleetEntry) -> DeploymentCheck:
         async with gate:
+            if on_start is not None:
+                on_start(entry.name)
             row = await check_deployment(entry, clock=clock, make_doctor=make_doctor)
         if on_done is not None:
             on_done(row)

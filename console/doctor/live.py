@@ -7,11 +7,17 @@ steps found (`DoctorState`, which it updates) and the run's `RunParameters`; it 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.doctor.graph import title_of
 from console.doctor.results import CheckResult, CheckStatus, failed
 from console.doctor.state import DoctorState, RunParameters
 from console.settings.target import Target
-from console.shared.diagnosis import DiagnosedError
+from console.shared.diagnosis import DiagnosedError, Diagnosis
+
+if TYPE_CHECKING:
+    from console.config.loaded import Loaded
+    from console.entra.manager import TokenManager, TokenStatus
 
 LIBRARY_TITLE = "Llama Stack library boot"
 """The stack step's title in library mode: no server, the run.yaml booted in-process."""
@@ -62,8 +68,20 @@ async def check_stack(target: Target, state: DoctorState, _: RunParameters) -> C
         title,
         CheckStatus.PASS,
         f"{info.kind} {info.version}{marker} at {info.url}; provider data in {info.header_name}",
-        details=server_facts(info.kind).lines(),
+        details=(f"URL from {url_source(target, loaded)}", *server_facts(info.kind).lines()),
     )
+
+
+def url_source(target: Target, loaded: Loaded) -> str:
+    """Where the server's URL came from: ``--url``, the deployment's entry, or the file."""
+    if target.options.url is not None:
+        return target.options.source_of("url", "--url")
+    settings = loaded.llama_stack
+    file = loaded.lightspeed.path.name if loaded.lightspeed is not None else "lightspeed-stack.yaml"
+    if settings is None:
+        return file
+    where = f"{file}:{settings.line}" if settings.line else file
+    return f"{settings.section}.url ({where})"
 
 
 async def boot_library(target: Target, state: DoctorState) -> CheckResult:
@@ -171,8 +189,9 @@ async def check_providers(_: Target, state: DoctorState, __: RunParameters) -> C
 
 async def check_token(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """An Entra ID token as Lightspeed gets it (a new one when ``params.force_token``)."""
+    from console.entra.errors import with_origins
     from console.entra.manager import TokenError, TokenManager
-    from console.entra.settings import entra_problems, wrong_types
+    from console.entra.settings import entra_origins, entra_problems, wrong_types
 
     loaded = state.checked_loaded
     title = title_of("token")
@@ -192,29 +211,68 @@ async def check_token(target: Target, state: DoctorState, params: RunParameters)
         manager = state.token_manager
         status = await (manager.force_refresh() if params.force_token else manager.get_token())
     except TokenError as error:
-        return failed("token", title, error.diagnosis)
+        origins = entra_origins(loaded, target.environ, target.env_sources)
+        return failed("token", title, with_origins(error.diagnosis, origins))
     state.token = status
-    checks = "; ".join(
-        f"{check.name} {'ok' if check.ok else ('?' if check.ok is None else 'FAILED')}"
-        for check in status.checks
-    )
+    return token_result(status, manager)
+
+
+_CHECK_WORDS = {"pass": "ok", "warn": "WARN", "fail": "FAILED", "unknown": "?"}
+
+
+def token_result(status: TokenStatus, manager: TokenManager) -> CheckResult:
+    """The token step's result from the token's checks.
+
+    A check Azure OpenAI refuses the token for (another audience, expired) fails the step,
+    with a diagnosis naming the token endpoint; another failed check (tenant, app, clock)
+    or a warning (a lifetime Lightspeed refreshes on every request) makes it a warning.
+    """
+    title = title_of("token")
+    checks = "; ".join(f"{check.name} {_CHECK_WORDS[check.state]}" for check in status.checks)
     summary = f"acquired, expires in {int(status.seconds_left // 60)} min; {checks}"
-    if status.failed_checks:
+    problems = [*status.failed_checks, *status.warned_checks]
+    details = tuple(f"{c.name}: expected {c.expected}, got {c.actual}" for c in problems)
+    refused = [check for check in status.failed_checks if check.refused_by_azure]
+    if refused:
+        first = refused[0]
+        diagnosis = Diagnosis(
+            f"TOKEN_{first.name.upper()}",
+            _REFUSED_TITLES[first.name],
+            f"Entra ID issued a token, but its {first.name} is {first.actual} (expected "
+            f"{first.expected}): Azure OpenAI refuses it.",
+            first.remedy,
+            manager.request.token_url,
+        )
+        return CheckResult(
+            "token",
+            title,
+            CheckStatus.FAIL,
+            f"{diagnosis.code}: {diagnosis.title}",
+            remedy=first.remedy,
+            diagnosis=diagnosis,
+            details=(summary, *details),
+        )
+    if problems:
         return CheckResult(
             "token",
             title,
             CheckStatus.WARN,
             summary,
-            remedy=status.failed_checks[0].remedy,
-            details=tuple(
-                f"{c.name}: expected {c.expected}, got {c.actual}" for c in status.failed_checks
-            ),
+            remedy=problems[0].remedy,
+            details=details,
         )
     return CheckResult("token", title, CheckStatus.PASS, summary)
 
 
+_REFUSED_TITLES = {
+    "aud": "The token is for another resource than Azure OpenAI",
+    "lifetime": "The token has expired or carries no usable expiry",
+}
+
+
 async def check_inference(target: Target, state: DoctorState, params: RunParameters) -> CheckResult:
     """A test inference with the provider-data header, as the run's request asks for it."""
+    from console.inference.curl import token_line
     from console.inference.request import DEFAULT_PROMPT
     from console.inference.run import run_chat, run_responses
     from console.stack.session import StackSession
@@ -239,6 +297,7 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
                 prompt=prompt,
                 exact_model=request.exact_model,
                 reveal=request.reveal,
+                fill_token=token_line(target),
             )
         else:
             result = await run_chat(
@@ -251,6 +310,7 @@ async def check_inference(target: Target, state: DoctorState, params: RunParamet
                 on_delta=request.on_delta,
                 exact_model=request.exact_model,
                 reveal=request.reveal,
+                fill_token=token_line(target),
             )
     else:  # library mode: the library client of the release, booted by the stack step
         from console.library.session import LibrarySession

@@ -137,7 +137,8 @@ async def check_enrichment(_: Target, state: DoctorState, __: RunParameters) -> 
     summary = result.reason
     if result.changed:
         summary += " (preview: lightspeed-console diff; Lightspeed applies it at start)"
-    return CheckResult("enrichment", title, CheckStatus.PASS, summary)
+    details = (f"config.model_validation: {result.server_note}",) if result.server_note else ()
+    return CheckResult("enrichment", title, CheckStatus.PASS, summary, details=details)
 
 
 def _load(target: Target) -> Loaded:
@@ -149,5 +150,9 @@ def _load(target: Target) -> Loaded:
     from console.config.loader import load
 
     return load(
-        target.lightspeed_config, target.run_config, target.environ, baseline=target.baseline
+        target.lightspeed_config,
+        target.run_config,
+        target.environ,
+        baseline=target.baseline,
+        run_config_source=target.sources.get("run_config"),
     )

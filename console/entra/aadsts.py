@@ -29,6 +29,8 @@ class AadstsEntry:
 
 
 _WHERE_IT_GOES = "the variable behind azure_entra_id.client_secret"
+"""Replaced by the variable, its file and line when the console knows them
+(`console.entra.errors.with_origins`)."""
 
 CATALOGUE: dict[int, AadstsEntry] = {
     entry.code: entry
@@ -54,7 +56,8 @@ CATALOGUE: dict[int, AadstsEntry] = {
             "Client secret missing",
             "The token request carried no client_secret (nor a certificate assertion).",
             "Set azure_entra_id.client_secret, usually as ${env.CLIENT_SECRET}, and "
-            "export that variable where the service runs.",
+            "export that variable where the service runs (for the console: export it, or "
+            "pass the pod's env file with --env-file).",
         ),
         AadstsEntry(
             700016,

@@ -44,7 +44,15 @@ class Authority:
 
     url: str
     source: str
-    """``--authority``, ``AZURE_AUTHORITY_HOST`` or ``default``: shown to the operator."""
+    """``--authority``, the deployment's entry (``settings.toml:8:
+    deployments.NAME.authority``), ``AZURE_AUTHORITY_HOST`` (with the env file and line
+    that set it, if one did) or ``default``: shown to the operator."""
+
+    @property
+    def described(self) -> str:
+        """Its URL and where it was chosen: ``https://login.example (from --authority)``."""
+        source = "the default" if self.source == "default" else self.source
+        return f"{self.url} (from {source})"
 
     @property
     def host(self) -> str:
@@ -63,19 +71,28 @@ class Authority:
 
 
 def resolve_authority(
-    value: str | None = None, environ: Mapping[str, str] | None = None
+    value: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    source: str | None = None,
+    env_source: str | None = None,
 ) -> Authority:
     """The authority for ``value`` (a URL, a host or a cloud name), else the env, else public.
+
+    ``source`` says where ``value`` came from when not from ``--authority`` (a deployment's
+    entry); ``env_source`` where ``AZURE_AUTHORITY_HOST`` came from (an env file's line).
 
     Raises `TokenError` (code ``INSECURE_AUTHORITY`` or ``BAD_AUTHORITY``) for an authority
     that is not an HTTPS URL, as azure-identity would refuse it with a ValueError.
     """
     env = os.environ if environ is None else environ
     if value is not None and value.strip():
-        return Authority(_normalise(value.strip()), "--authority")
+        return Authority(_normalise(value.strip()), source or "--authority")
     from_env = env.get(ENV_VAR, "").strip()
     if from_env:
-        return Authority(_normalise(from_env), ENV_VAR)
+        return Authority(
+            _normalise(from_env), f"{ENV_VAR} ({env_source})" if env_source else ENV_VAR
+        )
     return Authority(f"https://{PUBLIC_HOST}", "default")
 
 

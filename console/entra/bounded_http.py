@@ -71,11 +71,14 @@ class BoundedSession(requests.Session):
         super().__init__()
         self.limit = limit
         self.seconds = seconds
+        self.last_url: str | None = None
+        """The URL of the latest request (a failure's diagnosis says which one failed)."""
         # A compressed answer is decoded within the bound anyway; asking for none spares it.
         self.headers["Accept-Encoding"] = "identity"
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         deadline = time.monotonic() + self.seconds
+        self.last_url = request.url
         wanted_stream = kwargs.pop("stream", False)
         response = super().send(request, stream=True, **kwargs)
         if wanted_stream:
@@ -116,13 +119,15 @@ def bounded_transport(
     read_timeout: float,
     verify: str | bool = True,
     limit: int = ANSWER_LIMIT,
+    session: BoundedSession | None = None,
 ) -> RequestsTransport:
     """azure-core's requests transport on a `BoundedSession`: each body within ``limit``
-    bytes and ``read_timeout`` seconds as a whole. ``verify``: a CA bundle's path or True."""
+    bytes and ``read_timeout`` seconds as a whole. ``verify``: a CA bundle's path or True;
+    ``session``: the session to use (the caller then knows which URL it asked last)."""
     from azure.core.pipeline.transport import RequestsTransport
 
     return RequestsTransport(
-        session=BoundedSession(limit=limit, seconds=read_timeout),
+        session=session or BoundedSession(limit=limit, seconds=read_timeout),
         session_owner=True,
         connection_timeout=connection_timeout,
         read_timeout=read_timeout,

@@ -5,7 +5,17 @@ it holds no signing keys it could trust, and the point is to show the operator w
 token says (for which resource, which tenant, which app, until when), not to accept it.
 Azure OpenAI does the real validation. The checks catch what makes Azure refuse a token
 that Entra issued happily: the wrong resource in the scope, a token from another tenant or
-app than configured, a lifetime shorter than the refresh leeway, a clock behind Entra's.
+app than configured, an expired token, a clock behind Entra's; and one that works but costs:
+a lifetime so short that Lightspeed asks Entra ID again on every request.
+
+The short-lifetime rule, exactly: Lightspeed's ``AzureEntraIDManager`` keeps a token until
+``expires_on - 30`` and then asks for one with a NEW ``ClientSecretCredential`` (so the
+sync MSAL flow's own rule, that a cached token with under 5 minutes left counts as expired,
+never comes into play: each credential's cache is empty). A token issued with 30 s or less
+(``expires_in`` <= the leeway) is therefore past its refresh point the moment it arrives,
+and every request asks Entra ID for a new one: a warning (Entra ID throttles with
+AADSTS50196, and each request waits for a token). Longer lifetimes pass: a 60 s token is
+asked for every 30 s, which costs but is not every use.
 """
 
 from __future__ import annotations
@@ -20,7 +30,12 @@ from typing import Any, Literal
 
 from console.shared.azure import DEFAULT_SCOPE
 
-CheckState = Literal["pass", "fail", "unknown"]
+CheckState = Literal["pass", "warn", "fail", "unknown"]
+Severity = Literal["fail", "warn"]
+AZURE_REFUSES = frozenset({"aud", "lifetime"})
+"""Checks whose failure Azure OpenAI refuses the token for, whatever else holds (another
+resource's audience, an expired token): the token step fails on them, where a mismatched
+tenant or app, which Azure may still accept, is a warning."""
 MAX_EPOCH = 253_402_300_799
 """9999-12-31T23:59:59Z: a time claim beyond it (either way) is no date at all."""
 
@@ -45,6 +60,8 @@ class TokenCheck:
 
     ``ok`` is None when the comparison cannot be made (a tenant given as a domain cannot be
     compared with the GUID in ``tid``): shown as a warning, never counted as a failure.
+    ``severity`` says what an ``ok`` of False is: a failure, or a warning (a token that
+    works but costs, such as a short-lived one).
     """
 
     name: str
@@ -52,13 +69,21 @@ class TokenCheck:
     expected: str
     actual: str
     remedy: str = ""
+    severity: Severity = "fail"
 
     @property
     def state(self) -> CheckState:
-        """``pass``, ``fail`` or ``unknown``."""
+        """``pass``, ``warn``, ``fail`` or ``unknown``."""
         if self.ok is None:
             return "unknown"
-        return "pass" if self.ok else "fail"
+        if self.ok:
+            return "pass"
+        return "warn" if self.severity == "warn" else "fail"
+
+    @property
+    def refused_by_azure(self) -> bool:
+        """A failure Azure OpenAI refuses the token for (`AZURE_REFUSES`)."""
+        return self.state == "fail" and self.name in AZURE_REFUSES
 
     @property
     def look(self) -> tuple[str, str]:
@@ -70,7 +95,12 @@ class TokenCheck:
         return asdict(self) | {"state": self.state}
 
 
-_CHECK_LOOKS = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
+_CHECK_LOOKS = {
+    "pass": ("✓", "green"),
+    "warn": ("!", "yellow"),
+    "fail": ("✗", "red"),
+    "unknown": ("?", "yellow"),
+}
 
 
 def _b64url_json(part: str, what: str) -> dict[str, Any]:
@@ -137,28 +167,56 @@ def check_claims(
     client_id: str,
     now: float,
     leeway_s: float,
+    lifetime_s: float | None = None,
+    authority: str | None = None,
 ) -> list[TokenCheck]:
-    """Compare the claims with the configuration and the clock; one `TokenCheck` per rule."""
+    """Compare the claims with the configuration and the clock; one `TokenCheck` per rule.
+
+    ``lifetime_s`` is the lifetime the token was issued with as Lightspeed counts it
+    (``expires_on`` minus the moment it arrived, i.e. its ``expires_in``); None: the time
+    left as of ``now`` stands in for it. ``authority`` is named in the audience's remedy.
+    """
     return [
-        _check_audience(payload, scope),
+        _check_audience(payload, scope, tenant_id, authority),
         _check_tenant(payload, tenant_id),
         _check_app(payload, client_id),
-        _check_lifetime(payload, now, leeway_s),
+        _check_lifetime(payload, now, leeway_s, lifetime_s),
         _check_not_before(payload, now),
     ]
 
 
-def _check_audience(payload: dict[str, Any], scope: str) -> TokenCheck:
+def audience_remedy(scope: str, tenant_id: str | None, authority: str | None) -> str:
+    """What to do about a token for another resource than ``scope`` asks for.
+
+    When ``scope`` already is the scope the remedy would suggest, repeating it helps no
+    one: the token came back for another resource although the right one was asked for, so
+    what answered is not (only) Entra ID for that tenant: the authority, the tenant, or a
+    proxy between.
+    """
+    if _same_resource(scope_resource(scope), scope_resource(DEFAULT_SCOPE)):
+        where = authority or "(--authority, the deployment's authority, AZURE_AUTHORITY_HOST)"
+        tenant = f" {tenant_id}" if tenant_id else ""
+        return (
+            f"azure_entra_id.scope is already {scope.strip()}, yet the token came back for "
+            "another resource: what answered the token request is not Entra ID as "
+            f"configured. Check the authority {where}, the tenant{tenant} "
+            "(azure_entra_id.tenant_id), and any proxy between here and the authority that "
+            "answers token requests itself."
+        )
+    return (
+        "The token is for another resource than Azure OpenAI will accept: set "
+        f"azure_entra_id.scope to {DEFAULT_SCOPE} (it is {scope.strip() or '(empty)'})."
+    )
+
+
+def _check_audience(
+    payload: dict[str, Any], scope: str, tenant_id: str | None, authority: str | None
+) -> TokenCheck:
     expected = scope_resource(scope)
     actual = payload.get("aud")
     actual_text = str(actual) if actual is not None else "(no aud claim)"
     ok = isinstance(actual, str) and _same_resource(actual, expected)
-    remedy = (
-        ""
-        if ok
-        else "The token is for another resource than Azure OpenAI will accept: set "
-        f"azure_entra_id.scope to {DEFAULT_SCOPE}."
-    )
+    remedy = "" if ok else audience_remedy(scope, tenant_id, authority)
     return TokenCheck("aud", ok, expected, actual_text, remedy)
 
 
@@ -202,8 +260,11 @@ def _check_app(payload: dict[str, Any], client_id: str) -> TokenCheck:
     return TokenCheck(name, ok, expected, actual_text, remedy)
 
 
-def _check_lifetime(payload: dict[str, Any], now: float, leeway_s: float) -> TokenCheck:
-    expected = f"> {leeway_s:g} s left"
+def _check_lifetime(
+    payload: dict[str, Any], now: float, leeway_s: float, lifetime_s: float | None
+) -> TokenCheck:
+    """Expired (or no time at all) fails; issued for no more than the leeway warns."""
+    expected = f"not expired, issued for > {leeway_s:g} s"
     raw = payload.get("exp")
     exp = claim_time(raw)
     if exp is None:
@@ -220,15 +281,32 @@ def _check_lifetime(payload: dict[str, Any], now: float, leeway_s: float) -> Tok
             "something between rewrote the token.",
         )
     left = exp - now
-    ok = left > leeway_s
-    remedy = (
-        ""
-        if ok
-        else f"The token has {left:.0f} s left, not more than the {leeway_s:g} s refresh "
-        "leeway: it would be refreshed on every use. Check this machine's clock, and any "
-        "token lifetime policy on the app."
-    )
-    return TokenCheck("lifetime", ok, expected, f"{left:.0f} s left", remedy)
+    if left <= 0:
+        return TokenCheck(
+            "lifetime",
+            False,
+            expected,
+            f"expired {-left:.0f} s ago",
+            "Azure OpenAI refuses an expired token: get a new one (Lightspeed refreshes "
+            f"{leeway_s:g} s before expiry). A token expired on arrival points at this "
+            "machine's clock (sync it with NTP/chrony).",
+        )
+    issued = left if lifetime_s is None else lifetime_s
+    if issued <= leeway_s:
+        return TokenCheck(
+            "lifetime",
+            False,
+            expected,
+            f"issued for {issued:.0f} s",
+            f"Entra ID issued the token for {issued:.0f} s, not more than the {leeway_s:g} s "
+            "before expiry at which Lightspeed refreshes it: it is due the moment it "
+            "arrives, so Lightspeed asks Entra ID for a new token on every request (slower "
+            "answers, and AADSTS50196 throttling under load). Check the token lifetime "
+            "policy assigned to the app or its service principal, and whatever issues "
+            "tokens in place of Entra ID (the authority, a proxy).",
+            severity="warn",
+        )
+    return TokenCheck("lifetime", True, expected, f"{left:.0f} s left")
 
 
 def _check_not_before(payload: dict[str, Any], now: float) -> TokenCheck:

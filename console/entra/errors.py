@@ -56,7 +56,7 @@ class TokenRequest:
     @property
     def discovery_url(self) -> str:
         """The OpenID configuration MSAL reads before asking for a token."""
-        return f"{self.tenant_url}/v2.0/.well-known/openid-configuration"
+        return f"{self.tenant_url}{DISCOVERY_PATH}"
 
     @property
     def token_url(self) -> str:
@@ -84,12 +84,20 @@ def diagnose(
     error: BaseException,
     request: TokenRequest,
     secrets: Iterable[SecretStr | str | None] = (),
+    *,
+    last_url: str | None = None,
 ) -> Diagnosis:
-    """The diagnosis for a failed token request, with ``secrets`` scrubbed from every field."""
+    """The diagnosis for a failed token request, with ``secrets`` scrubbed from every field.
+
+    ``last_url``: the URL the client asked last, when known: a failure of the OpenID
+    configuration's request is said as OpenID discovery's even when the client's message
+    does not say so (a 5xx is only "HTTP Error: 503").
+    """
     chain = error_chain(error)
     texts = [str(item) for item in chain]
     joined = "\n".join(texts)
-    found = replace(_classify(chain, joined, request), detail=_detail(texts))
+    discovery = last_url is not None and last_url.endswith(DISCOVERY_PATH)
+    found = replace(_classify(chain, joined, request, discovery), detail=_detail(texts))
     return found.scrubbed(secrets)
 
 
@@ -108,7 +116,35 @@ def _has(chain: list[BaseException], *types: type[BaseException]) -> bool:
     return any(isinstance(item, types) for item in chain)
 
 
-def _classify(chain: list[BaseException], text: str, request: TokenRequest) -> Diagnosis:
+DISCOVERY_PATH = "/v2.0/.well-known/openid-configuration"
+
+
+def _classify(
+    chain: list[BaseException], text: str, request: TokenRequest, discovery: bool = False
+) -> Diagnosis:
+    found = _classified(chain, text, request)
+    at_discovery = discovery or any(marker in text for marker in _DISCOVERY_MARKERS)
+    if not at_discovery or found.endpoint == request.discovery_url:
+        return found
+    if found.code.startswith("AADSTS") or found.code in _NOT_DISCOVERY:
+        return found
+    return replace(
+        found,
+        title=f"OpenID discovery failed: {found.title[:1].lower()}{found.title[1:]}",
+        meaning="The authority's OpenID configuration, which the client reads before it "
+        f"asks for a token, could not be read (nothing was sent to the token endpoint): "
+        f"{found.meaning}",
+        endpoint=f"GET {request.discovery_url}",
+    )
+
+
+_NOT_DISCOVERY = frozenset(
+    {"CA_BUNDLE", "TLS", "DNS", "CONNECTION_REFUSED", "INSECURE_AUTHORITY", "AUTHORITY_NOT_KNOWN"}
+)
+"""Failures of the authority as a whole, said as such even when discovery met them first."""
+
+
+def _classified(chain: list[BaseException], text: str, request: TokenRequest) -> Diagnosis:
     refused = _refused_answer(chain)
     if refused is not None:
         return refused
@@ -285,6 +321,40 @@ def _is_dns_failure(chain: list[BaseException], lowered: str) -> bool:
         "no address associated with hostname",
     )
     return _has(chain, socket.gaierror) or any(marker in lowered for marker in markers)
+
+
+SECRET_PLACEHOLDER = "the variable behind azure_entra_id.client_secret"  # noqa: S105
+"""How the catalogue's remedies name the client secret's variable before it is known."""
+_CONCERNS = {
+    "AADSTS7000215": "client_secret",
+    "AADSTS7000222": "client_secret",
+    "AADSTS7000218": "client_secret",
+    "MISSING_CLIENT_SECRET": "client_secret",
+    "AADSTS700016": "client_id",
+    "MISSING_CLIENT_ID": "client_id",
+    "AADSTS90002": "tenant_id",
+    "AADSTS900023": "tenant_id",
+    "UNKNOWN_TENANT": "tenant_id",
+    "INVALID_TENANT_ID": "tenant_id",
+    "MISSING_TENANT_ID": "tenant_id",
+}
+"""The setting a token failure is about, by its code."""
+
+
+def with_origins(diagnosis: Diagnosis, origins: dict[str, str]) -> Diagnosis:
+    """The diagnosis naming where the setting it is about comes from.
+
+    ``origins`` maps ``client_secret``, ``client_id`` and ``tenant_id`` to where each is
+    read (`console.config.provenance.value_origin`: the variable, the file and line, the env
+    file and line of its value). Names and places only: never a value.
+    """
+    key = _CONCERNS.get(diagnosis.code)
+    origin = origins.get(key) if key is not None else None
+    if key is None or origin is None:
+        return diagnosis
+    if SECRET_PLACEHOLDER in diagnosis.remedy:
+        return replace(diagnosis, remedy=diagnosis.remedy.replace(SECRET_PLACEHOLDER, origin))
+    return replace(diagnosis, remedy=f"{diagnosis.remedy} Here azure_entra_id.{key} is {origin}.")
 
 
 def http_status_diagnosis(status: int, endpoint: str) -> Diagnosis:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from azure.identity import ClientSecretCredential
 
     from console.config.views import EntraIdSettings
+    from console.entra.bounded_http import BoundedSession
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT_S",
@@ -114,6 +115,8 @@ class _Acquired:
     acquired_at: float
     decoded: DecodedToken | None
     decode_error: str | None
+    lifetime_s: float | None = None
+    """``expires_on`` minus the moment it arrived, by the wall clock: its ``expires_in``."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,18 @@ class TokenStatus:
 
     @property
     def ok(self) -> bool:
-        """No check failed (a check that cannot be decided is not a failure)."""
+        """No check failed (a warning, or a check that cannot be decided, is no failure)."""
         return not self.failed_checks
 
     @property
     def failed_checks(self) -> list[TokenCheck]:
         """The checks whose answer is no."""
-        return [check for check in self.checks if check.ok is False]
+        return [check for check in self.checks if check.state == "fail"]
+
+    @property
+    def warned_checks(self) -> list[TokenCheck]:
+        """The checks that pass with a warning (a token Lightspeed refreshes on every use)."""
+        return [check for check in self.checks if check.state == "warn"]
 
     def to_dict(self, *, reveal: bool = False) -> dict[str, Any]:
         """``az account get-access-token``'s fields, then the console's own.
@@ -201,7 +209,7 @@ def _settings_value(value: SecretStr | None, name: str, request: TokenRequest) -
             f"azure_entra_id.{name} is not set",
             f"A token cannot be requested without {name}.",
             f"Set azure_entra_id.{name} (usually as ${{env.{name.upper()}}}) and export the "
-            "variable.",
+            "variable (or pass the pod's env file with --env-file).",
             request.authority,
         )
     )
@@ -263,9 +271,16 @@ class TokenManager:
 
     @classmethod
     def for_options(
-        cls, settings: EntraIdSettings, options: LiveOptions, environ: Mapping[str, str]
+        cls,
+        settings: EntraIdSettings,
+        options: LiveOptions,
+        environ: Mapping[str, str],
+        env_sources: Mapping[str, str] | None = None,
     ) -> TokenManager:
         """The manager the live options ask for: one rule for the doctor, ``token``, ``infer``.
+
+        ``env_sources`` says which env file (and line) gave a variable, so an authority
+        from ``AZURE_AUTHORITY_HOST`` is said with where it was set.
 
         ``--token-timeout`` bounds both the connect and the read; unset, each has its default.
         """
@@ -273,6 +288,8 @@ class TokenManager:
         return cls(
             settings,
             authority=options.authority,
+            authority_source=options.sources.get("authority"),
+            authority_env_source=(env_sources or {}).get("AZURE_AUTHORITY_HOST"),
             ca_bundle=options.ca_bundle,
             retries=options.retries,
             connect_timeout=seconds or DEFAULT_CONNECT_TIMEOUT_S,
@@ -292,10 +309,14 @@ class TokenManager:
         leeway_s: float = TOKEN_EXPIRATION_LEEWAY,
         clock: Clock = time.time,
         environ: Mapping[str, str] | None = None,
+        authority_source: str | None = None,
+        authority_env_source: str | None = None,
     ) -> None:
         self.settings = settings
         """The settings this manager was built from (a config reload compares against them)."""
-        self._authority: Authority = resolve_authority(authority, environ)
+        self._authority: Authority = resolve_authority(
+            authority, environ, source=authority_source, env_source=authority_env_source
+        )
         tenant_text = settings.tenant_id.get_secret_value() if settings.tenant_id else ""
         self._request = TokenRequest(self._authority.url, tenant_text)
         self._tenant_id = _settings_value(settings.tenant_id, "tenant_id", self._request)
@@ -315,6 +336,8 @@ class TokenManager:
         self._acquired: _Acquired | None = None
         self._flight: concurrent.futures.Future[_Acquired] | None = None
         self._history: deque[Attempt] = deque(maxlen=HISTORY_SIZE)
+        self._session: BoundedSession | None = None
+        """The latest credential's HTTP session (which URL it asked last)."""
 
     def _check_ca_bundle(self, bundle: Path) -> None:
         from console.shared.ca_bundle import authority_bundle_problem
@@ -459,8 +482,9 @@ class TokenManager:
         started = time.perf_counter()
         try:
             token, expires_on = self._request_token()
+            lifetime_s = expires_on - time.time()  # the wall clock, as the SDK's expires_on
             self._check_lifetime(expires_on)
-            acquired = self._acquire(token, expires_on)
+            acquired = self._acquire(token, expires_on, lifetime_s)
         except Exception as error:  # every failure becomes a diagnosis, never escapes raw
             diagnosis = self._diagnose(error)
             elapsed = time.perf_counter() - started
@@ -495,7 +519,9 @@ class TokenManager:
     def _diagnose(self, error: Exception) -> Diagnosis:
         if isinstance(error, TokenError):
             return error.diagnosis
-        return diagnose(error, self._request, [self._client_secret])
+        session = self._session
+        last_url = session.last_url if session is not None else None
+        return diagnose(error, self._request, [self._client_secret], last_url=last_url)
 
     def _request_token(self) -> tuple[str, int]:
         """The blocking SDK call: a new credential, one ``get_token(scope)``, closed after."""
@@ -509,9 +535,10 @@ class TokenManager:
     def _new_credential(self) -> ClientSecretCredential:
         from azure.identity import ClientSecretCredential  # ~0.5 s: never on the first frame
 
-        from console.entra.bounded_http import bounded_transport
+        from console.entra.bounded_http import BoundedSession, bounded_transport
 
         _quiet_sdk_logging()
+        self._session = BoundedSession(seconds=self._read_timeout)
         options: dict[str, Any] = {
             "authority": self._authority.url,
             "disable_instance_discovery": self._authority.disable_instance_discovery,
@@ -521,6 +548,7 @@ class TokenManager:
                 connection_timeout=self._connect_timeout,
                 read_timeout=self._read_timeout,
                 verify=str(self._ca_bundle) if self._ca_bundle is not None else True,
+                session=self._session,
             ),
         }
         return ClientSecretCredential(
@@ -546,14 +574,14 @@ class TokenManager:
             )
         )
 
-    def _acquire(self, token: str, expires_on: int) -> _Acquired:
+    def _acquire(self, token: str, expires_on: int, lifetime_s: float | None) -> _Acquired:
         decoded: DecodedToken | None = None
         error: str | None = None
         try:
             decoded = decode_jwt(token)
         except NotAJwtError as problem:
             error = str(problem)
-        return _Acquired(SecretStr(token), expires_on, self._clock(), decoded, error)
+        return _Acquired(SecretStr(token), expires_on, self._clock(), decoded, error, lifetime_s)
 
     def _status(self, acquired: _Acquired) -> TokenStatus:
         now = self._clock()
@@ -566,6 +594,8 @@ class TokenManager:
                 client_id=self._client_id,
                 now=now,
                 leeway_s=self._leeway_s,
+                lifetime_s=acquired.lifetime_s,
+                authority=self._authority.described,
             )
         else:
             checks = [

@@ -7,6 +7,7 @@ something? The answers name variables and lines, never values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from console.config.loaded import Loaded
@@ -64,7 +65,9 @@ def entra_problems(loaded: Loaded) -> list[EntraProblem]:
                 EntraProblem(
                     f"environment variable {ref.name} is not set "
                     f"(azure_entra_id.{ref.path[-1]} at {where}:{ref.line})",
-                    f"Export {ref.name} as the service would see it, then run again.",
+                    f"Export {ref.name} as the service would see it, or pass the pod's "
+                    "environment with --env-file FILE (or the deployment's env_file), then "
+                    "run again.",
                 )
             )
     named = {ref.path[-1] for ref in references if ref.is_missing}
@@ -81,6 +84,21 @@ def entra_problems(loaded: Loaded) -> list[EntraProblem]:
             )
         )
     return problems
+
+
+def entra_origins(
+    loaded: Loaded, environ: Mapping[str, str], env_sources: Mapping[str, str]
+) -> dict[str, str]:
+    """Where each of the three settings comes from (`console.config.provenance`): what a
+    token failure's remedy names instead of "the variable behind client_secret"."""
+    from console.config.provenance import value_origin
+
+    found: dict[str, str] = {}
+    for field in ENTRA_FIELDS:
+        origin = value_origin(loaded, (*ENTRA_BLOCK, field), environ, env_sources)
+        if origin is not None:
+            found[field] = origin
+    return found
 
 
 def usable_entra(loaded: Loaded) -> EntraIdSettings | None:

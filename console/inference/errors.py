@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -55,6 +55,8 @@ class SentRequest:
     """The CA bundle trusted for the server (None: the system's), for a TLS failure."""
     section: str | None = None
     """The configuration's server section (``ogx``, ``llama_stack``), for the remedies."""
+    provider_model_id: str | None = None
+    """The Azure deployment the server sends the request to (the model's provider id)."""
 
     @property
     def secrets(self) -> list[SecretStr | None]:
@@ -99,7 +101,20 @@ def diagnose_inference(error: BaseException, sent: SentRequest) -> Diagnosis:
 
 
 def status_failure(status: int, message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
-    """An error answer to an inference request, by status and text."""
+    """An error answer to an inference request, by status and text.
+
+    What Azure refused is said at Azure's endpoint (the base URL the server sends to),
+    reached through the server's.
+    """
+    found = _status_failure(status, message, endpoint, sent)
+    if found.code.startswith("AZURE_") and is_http_url(sent.base_url):
+        assert sent.base_url is not None
+        azure = f"POST {sent.base_url.rstrip('/')}/chat/completions"
+        return replace(found, endpoint=f"{azure} (through {endpoint})")
+    return found
+
+
+def _status_failure(status: int, message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
     relayed = message.startswith("Error code: ")
     if status == 400 and NO_KEY_TEXT in message:
         return provider_data_failure(sent, endpoint, message)
@@ -119,12 +134,18 @@ def status_failure(status: int, message: str, endpoint: str, sent: SentRequest) 
     if status == 404:
         return not_found(message, endpoint, sent)
     if status == 429:
+        from console.inference.throttle import retry_after
+
+        after = retry_after({}, message)
+        said = f" (Retry-After {after:.0f} s)" if after is not None else ""
         return Diagnosis(
             "AZURE_RATE_LIMITED",
-            "Azure OpenAI rate limit",
-            "Azure answered 429 (tokens or requests per minute exceeded); the server already "
-            "retried.",
-            "Wait and try again; raise the deployment's TPM quota if it persists.",
+            f"Azure OpenAI is throttling{said}",
+            f"Azure answered 429 Too Many Requests{said}: the deployment's tokens or "
+            "requests per minute are used up; the server already retried.",
+            (f"Wait {after:.0f} s and try again" if after is not None else "Wait and try again")
+            + "; if it persists, raise the deployment's TPM quota (Azure portal > the "
+            "resource > Deployments), or find what else uses it.",
             endpoint,
             message,
         )
@@ -152,7 +173,7 @@ def status_failure(status: int, message: str, endpoint: str, sent: SentRequest) 
             endpoint,
             message,
         )
-    return status_diagnosis(status, message, endpoint)
+    return status_diagnosis(status, message, endpoint, sent.section)
 
 
 def provider_data_failure(sent: SentRequest, endpoint: str, message: str) -> Diagnosis:
@@ -208,14 +229,16 @@ def unauthorized(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
     """401: Azure refusing the token or its principal, or the server refusing its api_key."""
     lowered = message.lower()
     if "permissiondenied" in lowered or "lacks the required data action" in lowered:
+        client = _claim(sent.token, "appid", "azp") or "<client_id>"
         return Diagnosis(
             "AZURE_NO_ROLE",
             f"The app lacks the '{OPENAI_USER_ROLE}' role",
             "Azure accepted the token (right tenant, audience, not expired) but the app's "
-            "service principal has no data-plane role on the Azure OpenAI resource.",
-            f"Assign '{OPENAI_USER_ROLE}' to the app (client_id) on the resource: az role "
-            f"assignment create --assignee <client_id> --role '{OPENAI_USER_ROLE}' --scope "
-            "<resource id>; role assignments take a few minutes to apply.",
+            f"service principal ({client}) has no data-plane role on the Azure OpenAI "
+            "resource.",
+            f"Assign '{OPENAI_USER_ROLE}' to the app on the resource: az role assignment "
+            f"create --assignee {client} --role '{OPENAI_USER_ROLE}' --scope "
+            f"{_resource_scope(sent.base_url)}; role assignments take a few minutes to apply.",
             endpoint,
             message,
         )
@@ -233,7 +256,7 @@ def unauthorized(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
         )
     if "access token" in lowered or message.startswith("Error code: 401"):
         return token_rejected(message, endpoint, sent)
-    return status_diagnosis(401, message, endpoint)
+    return status_diagnosis(401, message, endpoint, sent.section)
 
 
 def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
@@ -247,6 +270,39 @@ def token_rejected(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
         endpoint,
         message,
     )
+
+
+def _claim(token: SecretStr | None, *names: str) -> str | None:
+    """A claim of the token (decoded locally, as `token` shows it), e.g. its app id."""
+    from console.entra.claims import NotAJwtError, decode_jwt
+
+    if token is None or not token.get_secret_value():
+        return None
+    try:
+        payload = decode_jwt(token.get_secret_value()).payload
+    except NotAJwtError:
+        return None
+    for name in names:
+        value = payload.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+_AZURE_OPENAI_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com")
+
+
+def _resource_scope(base_url: str | None) -> str:
+    """The role assignment's scope: the resource's id, looked up by its name when the base
+    URL names it (``https://NAME.openai.azure.com/openai/v1``)."""
+    host = (urlsplit(base_url).hostname or "") if base_url else ""
+    if host.endswith(_AZURE_OPENAI_HOSTS):
+        name = host.split(".", 1)[0]
+        return (
+            f'"$(az cognitiveservices account show --name {name} --resource-group <group> '
+            '--query id -o tsv)"'
+        )
+    return "<the Azure OpenAI resource's id>"
 
 
 def _token_fault(token: SecretStr | None) -> tuple[str, str]:
@@ -320,7 +376,7 @@ def not_found(message: str, endpoint: str, sent: SentRequest) -> Diagnosis:
             endpoint,
             message,
         )
-    return status_diagnosis(404, message, endpoint)
+    return status_diagnosis(404, message, endpoint, sent.section)
 
 
 def no_model(models: Sequence[str]) -> Diagnosis:

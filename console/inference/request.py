@@ -168,8 +168,12 @@ async def plan_request(
     stream: bool,
     exact_model: bool,
     reveal: bool,
+    fill_token: str | None = None,
 ) -> Plan:
     """Ask the server who it is and what it serves, then decide the request.
+
+    ``fill_token`` is the shell line that fills ``$TOKEN`` in the curl text
+    (`console.inference.curl.token_line`).
 
     Raises `DiagnosedError` when the server cannot be asked or has no model to use.
     """
@@ -204,6 +208,7 @@ async def plan_request(
         stack_api_key=session.api_key,
         ca_bundle=session.ca_bundle,
         section=session.section,
+        provider_model_id=next((m.provider_model_id for m in models if m.model_id == chosen), None),
     )
     secrets: list[SecretStr | None] = [token, session.api_key]
     curl_headers = {"Content-Type": "application/json"}
@@ -217,6 +222,9 @@ async def plan_request(
         stream=stream,
         secrets=secrets,
         reveal=reveal,
+        token=token,
+        fill_token=fill_token,
+        cacert=session.ca_bundle,
     )
     return Plan(api, sent.endpoint, chosen, model, stream, headers, body, sent, info, curl, secrets)
 

@@ -66,8 +66,12 @@ async def run_chat(
     on_delta: Callable[[str], object] | None = None,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> InferenceResult:
-    """One chat completion; streamed when ``stream`` (``on_delta`` sees each text piece)."""
+    """One chat completion; streamed when ``stream`` (``on_delta`` sees each text piece).
+
+    ``fill_token``: the shell line the curl text fills ``$TOKEN`` with.
+    """
     if stream:
         chat = stream_chat(
             session,
@@ -77,6 +81,7 @@ async def run_chat(
             prompt=prompt,
             exact_model=exact_model,
             reveal=reveal,
+            fill_token=fill_token,
         )
         async for delta in chat:
             if on_delta is not None:
@@ -92,6 +97,7 @@ async def run_chat(
         prompt=prompt,
         exact_model=exact_model,
         reveal=reveal,
+        fill_token=fill_token,
         send=lambda client, plan: client.chat.completions.with_raw_response.create(
             model=plan.model, messages=plan.body["messages"]
         ),
@@ -117,6 +123,7 @@ class ChatStream:
         prompt: str,
         exact_model: bool,
         reveal: bool,
+        fill_token: str | None = None,
     ) -> None:
         self._args = (session, token, base_url)
         self._options: dict[str, Any] = {
@@ -124,6 +131,7 @@ class ChatStream:
             "prompt": prompt,
             "exact_model": exact_model,
             "reveal": reveal,
+            "fill_token": fill_token,
         }
         self.result: InferenceResult | None = None
 
@@ -164,7 +172,7 @@ class ChatStream:
             content_type = raw.http_response.headers.get("content-type", "")
             if "event-stream" not in content_type.lower():
                 body = (await raw.http_response.aread()).decode(errors="replace")
-                diagnosis = not_json_diagnosis(plan.endpoint, content_type, body)
+                diagnosis = not_json_diagnosis(plan.endpoint, content_type, body, session.section)
             else:
                 chunks = await raw.parse()
                 async for chunk in chunks:
@@ -185,6 +193,8 @@ class ChatStream:
         finally:
             await client.close()
         elapsed = time.perf_counter() - started
+        if diagnosis is not None and not tail.pieces:
+            diagnosis = await _explained(diagnosis, plan, session, elapsed)
         if diagnosis is None and not tail.pieces:
             diagnosis = unexpected_diagnosis(plan.endpoint, "streamed text", "(empty stream)")
         self.result = make_result(
@@ -209,10 +219,18 @@ def stream_chat(
     prompt: str = DEFAULT_PROMPT,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> ChatStream:
     """A streamed chat completion to iterate over (see `ChatStream`)."""
     return ChatStream(
-        session, token, base_url, model=model, prompt=prompt, exact_model=exact_model, reveal=reveal
+        session,
+        token,
+        base_url,
+        model=model,
+        prompt=prompt,
+        exact_model=exact_model,
+        reveal=reveal,
+        fill_token=fill_token,
     )
 
 
@@ -228,6 +246,7 @@ async def run_responses(
     prompt: str = DEFAULT_PROMPT,
     exact_model: bool = False,
     reveal: bool = False,
+    fill_token: str | None = None,
 ) -> InferenceResult:
     """One non-streamed Responses API call; a server without the API says so plainly."""
 
@@ -245,6 +264,7 @@ async def run_responses(
         prompt=prompt,
         exact_model=exact_model,
         reveal=reveal,
+        fill_token=fill_token,
         send=lambda client, plan: client.responses.with_raw_response.create(
             model=plan.model, input=prompt, stream=False
         ),
@@ -282,6 +302,7 @@ async def _one_request(
     exact_model: bool,
     reveal: bool,
     send: Callable[[AsyncLlamaStackClient, Plan], Awaitable[Any]],
+    fill_token: str | None = None,
     reading: str,
     read: Callable[[Any], tuple[str | None, Usage | None, Any]],
     adjust: Callable[[Diagnosis], Diagnosis] = lambda found: found,
@@ -308,6 +329,7 @@ async def _one_request(
             stream=False,
             exact_model=exact_model,
             reveal=reveal,
+            fill_token=fill_token,
         )
     except DiagnosedError as error:
         return make_result(None, diagnosis=error.diagnosis.scrubbed([token]), **common)
@@ -320,7 +342,7 @@ async def _one_request(
         elapsed = time.perf_counter() - started
         content_type = answer.headers.get("content-type", "")
         if "json" not in content_type.lower():
-            found = not_json_diagnosis(plan.endpoint, content_type, answer.text)
+            found = not_json_diagnosis(plan.endpoint, content_type, answer.text, session.section)
             return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
         data = parse_json(answer.text)
     except TimeoutError:
@@ -328,6 +350,7 @@ async def _one_request(
         found = bound_diagnosis(
             whole_answer_timeout(plan.endpoint, session.timeout), session.setting
         )
+        found = await _explained(found, plan, session, elapsed)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     except UnreadableJson as problem:
         elapsed = time.perf_counter() - started
@@ -336,6 +359,7 @@ async def _one_request(
     except Exception as error:
         elapsed = time.perf_counter() - started
         found = adjust(diagnose_inference(error, plan.sent))
+        found = await _explained(found, plan, session, elapsed)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     finally:
         await client.close()
@@ -344,6 +368,21 @@ async def _one_request(
         found = unexpected_diagnosis(plan.endpoint, reading, shown)
         return make_result(plan, latency_s=elapsed, diagnosis=found, **common)
     return make_result(plan, answer=text, latency_s=elapsed, usage=usage, deltas=1, **common)
+
+
+async def _explained(
+    found: Diagnosis, plan: Plan, session: StackSession, elapsed: float
+) -> Diagnosis:
+    """A timeout explained by Azure's own 429, if Azure is throttling (`throttle`)."""
+    from console.inference.throttle import explain_timeout
+
+    return await explain_timeout(
+        found,
+        plan.sent,
+        waited_s=elapsed,
+        via=f"the server at {session.url}",
+        timeout_key=session.setting("timeout"),
+    )
 
 
 __all__ = [

@@ -177,6 +177,12 @@ class LibrarySession:
         return str(run.path) if run is not None else "run.yaml"
 
     @property
+    def timeout_key(self) -> str:
+        """The setting of the call timeout as the deployment's file writes it."""
+        settings = self.loaded.llama_stack
+        return f"{settings.section if settings is not None else 'llama_stack'}.timeout"
+
+    @property
     def url(self) -> str:
         """What stands for a server URL in messages: the release's in-process client."""
         return f"in-process {self.release.label} library client"
@@ -448,6 +454,9 @@ class LibrarySession:
             base_url=base_url,
             token=token,
             known_models=tuple(m.model_id for m in models),
+            provider_model_id=next(
+                (m.provider_model_id for m in models if m.model_id == chosen), None
+            ),
         )
         collected = _Collector(on_delta)
         runner = self._runner
@@ -479,6 +488,16 @@ class LibrarySession:
                 if isinstance(error, RunnerTimeout)
                 else self._gone_diagnosis(error, "the test inference")
             )
+            if isinstance(error, RunnerTimeout):
+                from console.inference.throttle import explain_timeout
+
+                found = await explain_timeout(
+                    found,
+                    sent,
+                    waited_s=self.timeout,
+                    via=f"the {self.url}",
+                    timeout_key=self.timeout_key,
+                )
             return self._result(sent, common, sent.endpoint, diagnosis=found, rebuilt=rebuilt)
         elapsed = collected.elapsed()
         if stream:

@@ -136,6 +136,7 @@ class DemoInfo:
             deployment=MAIN if deployments else None,
             tag=deployments[MAIN].tag if MAIN in deployments else None,
             deployments=deployments,
+            settings_file=Path(self.settings_file) if deployments and self.settings_file else None,
         )
 
 

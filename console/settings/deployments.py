@@ -105,6 +105,10 @@ class Deployment:
         line = self.key_lines.get(key, self.line) if key else self.line
         return f"{self.source}:{line}" if line is not None else str(self.source)
 
+    def source_of(self, key: str) -> str:
+        """Where one of its values comes from: ``settings.toml:12: deployments.NAME.key``."""
+        return f"{self.where(key)}: deployments.{self.name}.{key}"
+
     def missing_files(self, skip: Collection[str] = ()) -> list[SettingsProblem]:
         """Its files that are not there (or not files), each naming the key's line.
 

@@ -7,11 +7,12 @@ literally, as a pod's Secret gives them: ``${OTHER}`` inside a value is not expa
 
 The file's values serve ``${env.*}`` and the Entra credentials exactly as exported
 variables would, but never override them: a variable exported in the shell wins, and the
-console says which ones did (`Layered.notice`, names only). No value of the file is ever
-shown by the console itself; the values of the variables whose names say they are
-secrets (`is_secret_variable`: ``CLIENT_SECRET``, ``AZURE_API_KEY``, ``TENANT_ID``) are
-handed on to be masked wherever they appear (`Layered.secrets`), and the loader adds the
-values the config files use as secrets, whatever their names. A value such as ``true``,
+console says which ones did (`Layered.notice`, names only). The values of the variables
+whose names say they are secrets (`is_secret_variable`: ``CLIENT_SECRET``,
+``AZURE_API_KEY``) are handed on to be masked wherever they appear (`Layered.secrets`), and
+the loader adds the values the config files use as secrets, whatever their names. The Entra
+ID tenant and client IDs (``TENANT_ID``, ``CLIENT_ID``) are identifiers, not credentials:
+they are shown, as ``az account get-access-token`` shows them. A value such as ``true``,
 ``pass`` or ``info`` in ``ENABLE_TLS=true`` is no secret: masking it in every text would
 mask the console's own words and break its JSON.
 """
@@ -21,7 +22,7 @@ from __future__ import annotations
 import io
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_ENV_FILE_BYTES = 1024 * 1024
@@ -45,13 +46,20 @@ class EnvFile:
     values: Mapping[str, str]
     without_value: tuple[str, ...] = ()
     """Names written without ``=`` (python-dotenv gives them no value): ignored."""
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """The line each variable's value comes from (the last binding of its name)."""
+
+    def source_of(self, name: str) -> str:
+        """``pod.env:3``: where the file gives ``name``."""
+        line = self.lines.get(name)
+        return f"{self.path}:{line}" if line is not None else str(self.path)
 
 
-SECRET_VARIABLE_ENDINGS = ("key", "pass", "pwd", "tenantid", "clientid", "connectionstring")
+SECRET_VARIABLE_ENDINGS = ("key", "pass", "pwd", "connectionstring")
 """How a variable's name ends, separators dropped, when its value is a secret beyond what
 a config key's name says (`console.shared.redact.is_secret_key`): ``AZURE_OPENAI_KEY``,
-``DB_PASS``, ``AZURE_TENANT_ID``, ``CLIENT_ID`` (the Entra ID identity is held as a secret),
-``STORAGE_CONNECTION_STRING``."""
+``DB_PASS``, ``STORAGE_CONNECTION_STRING``. Not ``TENANT_ID`` or ``CLIENT_ID``: the Entra ID
+identity is shown (``az`` shows it), only its secret is not."""
 
 
 def is_secret_variable(name: str) -> bool:
@@ -77,6 +85,9 @@ class Layered:
     values: tuple[str, ...] = ()
     """Every value the file gave, secret or not: what a crash report masks, being text
     nobody chose."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """For each variable whose value the file gave (not one an exported variable won):
+    ``pod.env:3``. Any other variable comes from the environment (`source_of_variable`)."""
 
     def notice(self) -> str | None:
         """What to tell the operator about the layering (names, never values), if anything."""
@@ -133,6 +144,7 @@ def _parse(path: Path, text: str) -> EnvFile:
     from dotenv.parser import parse_stream
 
     parsed: dict[str, str | None] = {}
+    lines: dict[str, int] = {}
     for binding in parse_stream(io.StringIO(text)):
         if binding.error:
             raise EnvFileError(
@@ -143,9 +155,10 @@ def _parse(path: Path, text: str) -> EnvFile:
             )
         if binding.key is not None:
             parsed[binding.key] = binding.value
+            lines[binding.key] = binding.original.line
     values = {key: value for key, value in parsed.items() if value is not None}
     without = tuple(key for key, value in parsed.items() if value is None)
-    return EnvFile(path, values, without)
+    return EnvFile(path, values, without, {key: lines[key] for key in values})
 
 
 def layered(env_file: EnvFile | None, exported: Mapping[str, str]) -> Layered:
@@ -163,4 +176,15 @@ def layered(env_file: EnvFile | None, exported: Mapping[str, str]) -> Layered:
         env_file.path,
         env_file.without_value,
         tuple(sorted(values)),
+        {name: env_file.source_of(name) for name in env_file.values if name not in exported},
     )
+
+
+def source_of_variable(
+    name: str, environ: Mapping[str, str], sources: Mapping[str, str]
+) -> str | None:
+    """Where a variable's value comes from: its env file and line (``pod.env:3``), else
+    ``environment``; None when it is not set at all."""
+    if name in sources:
+        return sources[name]
+    return "environment" if name in environ else None

@@ -6,7 +6,8 @@ the ``check`` command and the screens make exactly the same calls.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -38,3 +39,10 @@ class LiveOptions:
     """Model for the test inference (default: the first model of the first Azure provider)."""
     prompt: str | None = None
     """Prompt for the test inference (default: a short deterministic question)."""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """Where an option came from when not from its flag: ``settings.toml:8:
+    deployments.NAME.authority``. An option absent here came from its flag (or is unset)."""
+
+    def source_of(self, key: str, flag: str) -> str:
+        """Where option ``key`` came from: the deployment's entry, else ``flag``."""
+        return self.sources.get(key, flag)

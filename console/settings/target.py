@@ -44,3 +44,13 @@ class Target:
     read_only: bool | None = None
     deployments: Mapping[str, Deployment] = field(default_factory=dict)
     """Deployments the bring-up registered (the demo's), for the deployments screen."""
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """Where a file came from when a deployment's entry gave it (``run_config``:
+    ``settings.toml:5: deployments.NAME.run_config``); absent: the command line."""
+    settings_file: Path | None = None
+    """The settings file that names ``deployment`` (for a command line that selects it)."""
+    env_file: Path | None = None
+    """The env file laid under the exported variables, if one was."""
+    env_sources: Mapping[str, str] = field(default_factory=dict)
+    """For each variable its env file gave: ``pod.env:3`` (`console.settings.envfile`);
+    a variable absent here comes from the process's environment."""

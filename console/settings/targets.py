@@ -68,14 +68,17 @@ def deployment_target(
     env = read_env_file(deployment.env_file) if deployment.env_file is not None else None
     layer = layered(env, exported)
     base = given or LiveOptions()
+    taken = [
+        key
+        for key in OPTION_KEYS
+        if getattr(base, key) is None and getattr(deployment, key) is not None
+    ]
     options = replace(
         base,
-        **{
-            key: getattr(deployment, key)
-            for key in OPTION_KEYS
-            if getattr(base, key) is None and getattr(deployment, key) is not None
-        },
+        **{key: getattr(deployment, key) for key in taken},
+        sources={**base.sources, **{key: deployment.source_of(key) for key in taken}},
     )
+    files = ("config", "run_config", "baseline", "env_file")
     return Target(
         lightspeed_config=deployment.config,
         run_config=deployment.run_config,
@@ -87,4 +90,8 @@ def deployment_target(
         env_secrets=layer.secrets,
         env_notice=layer.notice(),
         read_only=deployment.read_only,
+        sources={key: deployment.source_of(key) for key in files if getattr(deployment, key)},
+        env_sources=layer.sources,
+        settings_file=deployment.source,
+        env_file=deployment.env_file,
     )

@@ -165,13 +165,29 @@ def emit_json(data: Any) -> None:
         raise StdoutGone from None
 
 
+_QUIET: list[bool] = [False]
+"""``-q``: the narration of what is being done is not said (a list: set without ``global``)."""
+QUIET_STYLE = "dim"
+"""The style of narration ``-q`` silences: what the console is doing, which file it read.
+Errors, warnings, remedies and results are said in other styles, or none."""
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence (or not) the narration of what is being done (``-q``)."""
+    _QUIET[0] = quiet
+
+
 def narrate(text: str, style: str | None = None) -> None:
     """Narration (what the console is doing, which file it picked) to stderr.
+
+    With ``-q`` (`set_quiet`), narration in the `QUIET_STYLE` is not said.
 
     A terminal that has gone away (SIGHUP, a closed ssh session) makes the write fail;
     narration is then lost on purpose, so the teardown it describes still runs to the end.
     Control characters in ``text`` are shown escaped (lines kept), as everything written here.
     """
+    if _QUIET[0] and style == QUIET_STYLE:
+        return
     try:
         line = render([paint(text, style) if style else text], sys.stderr)
         sys.stderr.write(line + "\n")

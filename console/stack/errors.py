@@ -12,6 +12,7 @@ what a chat completion carried (the provider-data header, the Azure token, the m
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 from collections.abc import Iterable
@@ -136,7 +137,7 @@ def connection_diagnosis(
             detail,
         )
     if _has(chain, ssl.SSLError):
-        return tls_diagnosis(chain, endpoint, detail, ca_bundle)
+        return tls_diagnosis(chain, endpoint, detail, ca_bundle, section)
     if _has(chain, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
         return Diagnosis(
             "CONNECTION_DROPPED",
@@ -157,19 +158,26 @@ def connection_diagnosis(
     )
 
 
-def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
-    """An HTTP error answer from the server itself (not one relayed from Azure)."""
+def status_diagnosis(
+    status: int, message: str, endpoint: str, section: str | None = None
+) -> Diagnosis:
+    """An HTTP error answer from the server itself (not one relayed from Azure).
+
+    ``section``: the configuration's server section (``ogx``, ``llama_stack``), whose keys
+    the remedies name.
+    """
     base = base_of(endpoint)
+    setting = section_setting(section)
     if status == 400 and _PLAIN_TO_TLS in message.lower():
-        return http_to_https_diagnosis(endpoint, message)
+        return http_to_https_diagnosis(endpoint, message, section)
     if status == 401:
         return Diagnosis(
             "STACK_UNAUTHORIZED",
             "Llama Stack refused the api_key",
             "The server has authentication enabled and did not accept the credential the "
-            "console sent as `Authorization: Bearer <llama_stack.api_key>` (none was sent when "
-            "api_key is unset).",
-            "Set llama_stack.api_key in lightspeed-stack.yaml to a key the server's "
+            f"console sent as `Authorization: Bearer <{setting('api_key')}>` (none was sent "
+            "when api_key is unset).",
+            f"Set {setting('api_key')} in lightspeed-stack.yaml to a key the server's "
             "server.auth provider accepts (the same one Lightspeed uses).",
             endpoint,
             message,
@@ -192,7 +200,7 @@ def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
             "The server does not serve this route: the URL points at another service, has a "
             "path prefix it should not have, or the server is too old for this console.",
             "Give the server's root URL (e.g. http://host:8321, no /v1); "
-            + _REMEDY_URL.format(key="llama_stack.url", url=base),
+            + _REMEDY_URL.format(key=setting("url"), url=base),
             endpoint,
             message,
         )
@@ -218,18 +226,34 @@ def status_diagnosis(status: int, message: str, endpoint: str) -> Diagnosis:
     )
 
 
-def not_json_diagnosis(endpoint: str, content_type: str, body: str) -> Diagnosis:
-    """A 2xx answer that is not the JSON (or event stream) the API returns."""
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+FIRST_BYTES = 80
+"""How much of an answer that is not JSON the meaning quotes (the detail keeps 200)."""
+
+
+def not_json_diagnosis(
+    endpoint: str, content_type: str, body: str, section: str | None = None
+) -> Diagnosis:
+    """A 2xx answer that is not the JSON (or event stream) the API returns, said with what
+    it is: an HTML page's title, or the answer's first bytes."""
     shown = " ".join(body.split())[:200]
     kind = content_type or "no content type"
     html = "html" in kind.lower() or shown.lstrip().startswith("<")
+    title = _TITLE.search(body[:65536]) if html else None
+    if title is not None and " ".join(title.group(1).split()):
+        what = f': an HTML page titled "{" ".join(title.group(1).split())[:120]}"'
+    elif shown:
+        quoted = shown[:FIRST_BYTES] + ("..." if len(shown) > FIRST_BYTES else "")
+        what = f", starting {quoted!r}"
+    else:
+        what = ", empty"
+    guess = " (a proxy, a login page or a web UI)" if html else ""
     return Diagnosis(
         "NOT_JSON",
         "The answer is not from a Llama Stack API",
-        f"The URL answered with {kind} instead of JSON"
-        + (": an HTML page, typically a proxy, a login page or a web UI." if html else "."),
-        "Point llama_stack.url (or --url) at the Llama Stack server itself (its port, "
-        "usually 8321), not at a proxy, route or UI in front of it.",
+        f"The URL answered with {kind} instead of JSON{what}{guess}.",
+        f"Point {section_setting(section)('url')} (or --url) at the Llama Stack server "
+        "itself (its port, usually 8321), not at a proxy, route or UI in front of it.",
         endpoint,
         shown,
     )
@@ -266,7 +290,7 @@ def diagnose_call(
 
     where = endpoint_of(error, endpoint)
     if isinstance(error, APIStatusError):
-        found = status_diagnosis(error.status_code, server_message(error), where)
+        found = status_diagnosis(error.status_code, server_message(error), where, section)
     elif isinstance(error, APIConnectionError | httpx.HTTPError | OSError) or any(
         isinstance(item, AnswerRefused) for item in error_chain(error)
     ):

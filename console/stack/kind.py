@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from console.config.azure_rule import PROVIDER_LEVEL_IGNORED
+
 StackKind = Literal["llama-stack", "ogx", "sandbox"]
 
 LLAMA_STACK_HEADER = "X-LlamaStack-Provider-Data"
@@ -108,12 +110,7 @@ class ServerFacts:
         return facts if library else (*facts, f"TLS: {self.tls}")
 
 
-_MODEL_VALIDATION = (
-    "a per-model field of registered_resources.models (default off); the provider-level "
-    "config.model_validation that Lightspeed's enrichment writes is not a field of the "
-    "remote::azure provider and is ignored, and models registered from run.yaml pass the "
-    "availability check anyway"
-)
+_MODEL_VALIDATION = PROVIDER_LEVEL_IGNORED
 
 
 def server_facts(kind: StackKind) -> ServerFacts:

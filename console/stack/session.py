@@ -265,7 +265,7 @@ class StackSession:
 
         probe = min(CONNECT_TIMEOUT_S, self.timeout)
         if await speaks_tls(self.url, tls_context(self.ca_bundle), probe):
-            return http_to_https_diagnosis(found.endpoint or endpoint, found.detail)
+            return http_to_https_diagnosis(found.endpoint or endpoint, found.detail, self.section)
         return found
 
     async def _get_json(
@@ -297,7 +297,9 @@ class StackSession:
             content_type = answer.headers.get("content-type", "")
             if "json" not in content_type.lower():
                 raise DiagnosedError(
-                    not_json_diagnosis(endpoint, content_type, answer.text).scrubbed(self.secrets)
+                    not_json_diagnosis(endpoint, content_type, answer.text, self.section).scrubbed(
+                        self.secrets
+                    )
                 )
             try:
                 return parse_json(answer.text), answer, elapsed
@@ -309,7 +311,9 @@ class StackSession:
                 ) from None
             except ValueError:
                 raise DiagnosedError(
-                    not_json_diagnosis(endpoint, content_type, answer.text).scrubbed(self.secrets)
+                    not_json_diagnosis(endpoint, content_type, answer.text, self.section).scrubbed(
+                        self.secrets
+                    )
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -487,10 +491,12 @@ def open_session(
         )
     target = url or (settings.url if settings is not None else None)
     if not target:
+        key = f"{settings.section}.url" if settings is not None else section_setting(None)("url")
+        example = "https://host:8321" if key.startswith("ogx") else "http://host:8321"
         return NoServer(
             reason="no-url",
-            message="no Llama Stack URL: lightspeed-stack.yaml sets no llama_stack.url",
-            remedy="Set llama_stack.url in lightspeed-stack.yaml, or pass --url http://host:8321",
+            message=f"no Llama Stack URL: lightspeed-stack.yaml sets no {key}",
+            remedy=f"Set {key} in lightspeed-stack.yaml, or pass --url {example}",
             run_config=run_config,
         )
     return StackSession(

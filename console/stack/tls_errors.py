@@ -42,7 +42,11 @@ _NOT_TLS = frozenset(
 
 
 def tls_diagnosis(
-    chain: list[BaseException], endpoint: str, detail: str, ca_bundle: Path | None = None
+    chain: list[BaseException],
+    endpoint: str,
+    detail: str,
+    ca_bundle: Path | None = None,
+    section: str | None = None,
 ) -> Diagnosis:
     """A failed TLS handshake: the certificate's fault, a plain-HTTP port, or other."""
     verify = next((e for e in chain if isinstance(e, ssl.SSLCertVerificationError)), None)
@@ -50,7 +54,7 @@ def tls_diagnosis(
         return certificate_diagnosis(verify, endpoint, detail, ca_bundle)
     reasons = {getattr(e, "reason", None) for e in chain if isinstance(e, ssl.SSLError)}
     if reasons & _NOT_TLS:
-        return https_to_http_diagnosis(endpoint, detail)
+        return https_to_http_diagnosis(endpoint, detail, section)
     return Diagnosis(
         "TLS",
         "TLS handshake with Llama Stack failed",
@@ -136,7 +140,12 @@ def _untrusted(endpoint: str, detail: str, ca_bundle: Path | None, where: str) -
     )
 
 
-def https_to_http_diagnosis(endpoint: str, detail: str) -> Diagnosis:
+def _url_key(section: str | None) -> str:
+    """The server URL's key as the deployment's file writes it (both when unknown)."""
+    return f"{section}.url" if section else "ogx.url or llama_stack.url"
+
+
+def https_to_http_diagnosis(endpoint: str, detail: str, section: str | None = None) -> Diagnosis:
     """An https:// URL for a port that answers in plain HTTP."""
     plain = _with_scheme(endpoint, "http")
     return Diagnosis(
@@ -144,14 +153,14 @@ def https_to_http_diagnosis(endpoint: str, detail: str) -> Diagnosis:
         "The URL says https:// but the Llama Stack server speaks plain HTTP",
         "The TLS handshake got a plain-HTTP answer: this port serves HTTP without TLS "
         "(llama-stack 0.x, or a port that is not OGX's).",
-        f"Change the URL's scheme to http:// (llama_stack.url, or --url {plain}), or use the "
+        f"Change the URL's scheme to http:// ({_url_key(section)}, or --url {plain}), or use the "
         "port where the server serves TLS.",
         endpoint,
         detail,
     )
 
 
-def http_to_https_diagnosis(endpoint: str, detail: str) -> Diagnosis:
+def http_to_https_diagnosis(endpoint: str, detail: str, section: str | None = None) -> Diagnosis:
     """An http:// URL for a port that speaks TLS (it closes the connection, or says so in 400)."""
     secure = _with_scheme(endpoint, "https")
     return Diagnosis(
@@ -159,7 +168,7 @@ def http_to_https_diagnosis(endpoint: str, detail: str) -> Diagnosis:
         "The URL says http:// but the Llama Stack server speaks TLS",
         "The server on this port expects HTTPS (OGX 1.x serves only TLS) and refused the "
         "plain-HTTP request.",
-        f"Change the URL's scheme to https:// (llama_stack.url, or --url {secure}); if a "
+        f"Change the URL's scheme to https:// ({_url_key(section)}, or --url {secure}); if a "
         f"private CA signed its certificate, add {STACK_CA_FLAG}.",
         endpoint,
         detail,

@@ -249,3 +249,69 @@ def test_a_terminal_gone_without_a_signal_ends_the_demo(run: Run) -> None:
         process.wait(timeout=10)
         pytest.fail("the demo did not end after its terminal closed")
     run.assert_nothing_left([])
+
+
+def _tgkill(pid: int, tid: int, sig: int) -> None:
+    """Send ``sig`` to one thread of ``pid`` (what the kernel does when it picks that one)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    sys_tgkill = 234  # x86_64
+    if libc.syscall(sys_tgkill, pid, tid, sig) != 0:
+        raise OSError(ctypes.get_errno(), "tgkill")
+
+
+def _headless(run: Run, **popen: Any) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "demo", "--headless", "--stand-in"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=run.env,
+        **popen,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, "the demo never reported ready"
+    return process, json.loads(line)
+
+
+@pytest.mark.skipif(
+    os.uname().machine != "x86_64" or not sys.platform.startswith("linux"), reason="tgkill"
+)
+def test_a_signal_on_another_thread_still_stops_the_headless_demo(run: Run) -> None:
+    """Closing a terminal under ``uv run`` gave SIGHUP to one of the servers' threads; the
+    main thread, asleep in its wait, never ran the handler, and the demo's temp folders
+    (sandbox.env, wrong-secret.env, the CA key) stayed when it was killed. It wakes now."""
+    process, info = _headless(run, stderr=subprocess.PIPE)
+    others = [int(t.name) for t in Path(f"/proc/{process.pid}/task").iterdir()]
+    others = [tid for tid in others if tid != process.pid]
+    assert others, "the stand-ins run in threads"
+    _tgkill(process.pid, others[-1], signal.SIGHUP)
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate(timeout=10)
+        pytest.fail("the headless demo ignored a SIGHUP its main thread did not receive")
+    assert "sandbox stopped" in stderr
+    run.assert_nothing_left(ports_of(info))
+
+
+def test_a_headless_demo_whose_terminal_goes_away_without_a_signal_cleans_up(
+    run: Run,
+) -> None:
+    """Not its terminal's session leader, the demo gets no SIGHUP when the terminal closes
+    (tmux kill-session of a pane whose shell started it): it notices the terminal is gone,
+    stops the sandbox and removes its temp folders."""
+    master, slave = pty.openpty()
+    process, info = _headless(run, stdin=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    read_pty(master, b"sandbox ready", 10)
+    os.close(master)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        pytest.fail("the headless demo did not end after its terminal closed")
+    run.assert_nothing_left(ports_of(info))

@@ -405,8 +405,8 @@ CASES: tuple[Case, ...] = (
     Case(
         "entra-wrong-audience",
         "Entra wrong audience",
-        "inference",
-        "AZURE_TOKEN_REJECTED",
+        "token",
+        "TOKEN_AUD",
         faults=("entra-wrong-audience",),
         refresh_token=True,
     ),
@@ -504,6 +504,14 @@ CASES: tuple[Case, ...] = (
         "AZURE_RATE_LIMITED",
         faults=("azure-429=0",),
         stack_timeout_s=8.0,
+    ),
+    Case(
+        "azure-429-long",
+        "Azure 429, Retry-After 30 s (longer than the wait)",
+        "inference",
+        "AZURE_RATE_LIMITED",
+        faults=("azure-429=30",),
+        stack_timeout_s=3.0,
     ),
     Case(
         "azure-500",

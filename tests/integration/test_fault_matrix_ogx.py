@@ -39,6 +39,7 @@ UPSTREAM_CASES = (
     "azure-401",
     "azure-no-role",
     "azure-429",
+    "azure-429-long",
     "azure-500",
     "azure-503",
     "azure-drop",

@@ -29,7 +29,7 @@ from console.sandbox.llama_stack.server import LlamaStackServer
 from console.sandbox.real_stack import minimal_run_config
 from console.sandbox.servers import port_is_listening
 from console.sandbox.tokens import TokenIssuer
-from console.shared.redact import MASK
+from console.shared.azure import COGNITIVE_SERVICES
 from console.stack.session import LLAMA_STACK_HEADER, OGX_HEADER, StackSession
 from tests.conftest import CANARY_SECRET, CLIENT, EXAMPLES, TENANT
 from tests.integration.live_backends import (
@@ -77,7 +77,9 @@ async def test_curl_masks_the_token_unless_revealed(backend: Backend) -> None:
         masked = await run_chat(session, token, backend.base_url)
         shown = await run_chat(session, token, backend.base_url, reveal=True)
     assert token.get_secret_value() not in masked.curl
-    assert f'"azure_api_key": "{MASK}"' in masked.curl
+    # the token as $TOKEN, filled by the line before the curl (here: no one-liner given)
+    assert '"azure_api_key": "\'"$TOKEN"\'"' in masked.curl
+    assert masked.curl.startswith("# TOKEN: an Entra ID access token")
     assert f'"azure_api_base": "{backend.base_url}"' in masked.curl
     assert f"{backend.url}/v1/chat/completions" in masked.curl
     assert "-H 'Content-Type: application/json'" in masked.curl
@@ -146,7 +148,12 @@ async def _failed(backend: Backend, token: SecretStr, **options: Any) -> Any:
     assert result.diagnosis is not None
     assert result.answer == ""
     no_secret(result, token)
-    assert result.diagnosis.endpoint == f"POST {backend.url}/v1/chat/completions"
+    server = f"POST {backend.url}/v1/chat/completions"
+    if result.diagnosis.code.startswith("AZURE_"):  # what Azure refused, at Azure's endpoint
+        azure = f"POST {base_url}/chat/completions"
+        assert result.diagnosis.endpoint == f"{azure} (through {server})"
+    else:
+        assert result.diagnosis.endpoint == server
     assert result.diagnosis.remedy
     return result.diagnosis
 
@@ -178,10 +185,14 @@ async def test_forged_token(backend: Backend) -> None:
 
 async def test_app_without_role(backend: Backend) -> None:
     backend.azure.faults.no_role = True
-    found = await _failed(backend, backend.token())
+    claims = backend.issuer.verify(backend.token().get_secret_value(), COGNITIVE_SERVICES)
+    app = "5ca1ab1e-0000-4000-8000-00000000a991"
+    found = await _failed(backend, SecretStr(backend.issuer.mint({**claims, "appid": app})))
     assert found.code == "AZURE_NO_ROLE"
     assert "Cognitive Services OpenAI User" in found.remedy
     assert PRINCIPAL in found.detail
+    # the client ID, read from the token's appid, in the command to paste
+    assert f"az role assignment create --assignee {app} --role" in found.remedy
 
 
 @pytest.mark.parametrize("model", ["gpt-4o-mini", "nope"])
@@ -222,13 +233,14 @@ async def test_no_base_url_no_header(backend: Backend) -> None:
 async def test_azure_slower_than_the_timeout(backend: Backend) -> None:
     backend.azure.faults.latency_s = 1.0
     found = await _failed(backend, backend.token(), session={"timeout": 0.3})
-    assert found.code == "TIMEOUT"
+    assert found.code == "TIMEOUT"  # Azure, asked itself, is slow but not throttling
     assert "did not answer in time" in found.title
     # The server still waits for Azure; let that request end so no later test sees it.
     deadline = time.monotonic() + 5
-    while not backend.azure.stand_in.chat_requests and time.monotonic() < deadline:
+    while len(backend.azure.stand_in.chat_requests) < 2 and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
-    assert [r.status for r in backend.azure.stand_in.chat_requests] == [200]
+    # the server's request, and the console's own one-token question to Azure
+    assert [r.status for r in backend.azure.stand_in.chat_requests] == [200, 200]
 
 
 # ------------------------------------------------------------- diagnoses, stand-in only
@@ -341,7 +353,8 @@ def test_infer_command_streams_and_hides_the_token(
     assert out == ECHO + "\n"
     assert "first token" in err
     assert f"{LLAMA_STACK_HEADER}: " in err
-    assert MASK in err
+    assert '"azure_api_key": "\'"$TOKEN"\'"' in err  # filled by the line before the curl
+    assert f'TOKEN="$(lightspeed-console token -c {config} --authority ' in err
     assert not JWT.search(out + err), "no token in the output"
     [seen] = backend.azure.stand_in.chat_requests
     assert seen.token_uti is not None, "Azure got an Entra stand-in token"
@@ -370,7 +383,8 @@ def test_infer_command_failures(
     assert data["diagnosis"]["code"] == "AZURE_NO_ROLE"
     assert "[AZURE_NO_ROLE]" in err
     assert "remedy:" in err
-    assert f"endpoint: POST {backend.url}/v1/chat/completions" in err
+    azure = f"POST {backend.base_url}/chat/completions"
+    assert f"endpoint: {azure} (through POST {backend.url}/v1/chat/completions)" in err
     assert not JWT.search(out + err)
     backend.azure.faults.no_role = False
 

@@ -11,6 +11,10 @@ http/https mix-up both ways) are produced by real servers, never by faking an ex
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,3 +360,31 @@ async def test_doctor_uses_the_stack_bundle_of_its_options(rig: Rig) -> None:
         await doctor.aclose()
     assert result.status is CheckStatus.PASS, result
     assert rig.url in result.summary
+
+
+@pytest.mark.usefixtures("command_env")
+def test_infers_replay_runs_as_pasted_over_https(
+    rig: Rig, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``replay with`` is a script: it fills $TOKEN the way Lightspeed gets the token and
+    trusts the server's private CA with --cacert, so pasting it answers as the console did."""
+    if shutil.which("curl") is None:
+        pytest.skip("no curl on this machine")
+    config = rig.config()
+    stack_ca = ["--stack-ca-bundle", str(rig.stack_tls.ca_pem)]
+    code, _, err = run(capsys, "infer", "-c", config, *rig.entra_options, *stack_ca)
+    assert code == 0, err
+    script = err.split("replay with:\n", 1)[1]  # the last lines on stderr: pasted as they are
+    assert script.startswith(f'TOKEN="$(lightspeed-console token -c {config} --authority ')
+    assert f"--ca-bundle {rig.entra.ca_pem} --raw)" in script
+    assert f"--cacert {rig.stack_tls.ca_pem}" in script
+    assert '"azure_api_key": "\'"$TOKEN"\'"' in script
+    assert CANARY_SECRET not in script
+    console_bin = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{console_bin}{os.pathsep}{os.environ['PATH']}"}
+    answer = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert answer.returncode == 0, answer.stderr
+    reply = json.loads(answer.stdout)
+    assert reply["choices"][0]["message"]["content"].startswith(ECHO_PREFIX)

@@ -179,7 +179,21 @@ async def test_wrong_audience_fails_the_aud_check(entra: EntraServer) -> None:
     faults.apply(["entra-wrong-audience"], {"entra": entra.faults})
     status = await manager(entra).get_token()
     assert [c.name for c in status.failed_checks] == ["aud"]
+    assert status.failed_checks[0].refused_by_azure
     assert not status.ok
+
+
+async def test_a_token_issued_for_30_s_warns_and_40_s_passes(entra: EntraServer) -> None:
+    # expires_in as the SDK turns it into expires_on: Lightspeed refreshes at expires_on - 30.
+    faults.apply(["entra-short-token=30"], {"entra": entra.faults})
+    status = await manager(entra).get_token()
+    lifetime = next(c for c in status.checks if c.name == "lifetime")
+    assert lifetime.state == "warn", lifetime
+    assert status.ok  # a warning, not a failure
+    assert [c.name for c in status.warned_checks] == ["lifetime"]
+    faults.apply(["entra-short-token=40"], {"entra": entra.faults})
+    again = await manager(entra).get_token()
+    assert next(c for c in again.checks if c.name == "lifetime").state == "pass"
 
 
 async def test_authority_from_the_environment(
@@ -300,6 +314,10 @@ def tenant_url(entra: EntraServer) -> str:
     return f"{entra.authority}/{TENANT}"
 
 
+def discovery_url(entra: EntraServer) -> str:
+    return f"GET {entra.authority}/{TENANT}/v2.0/.well-known/openid-configuration"
+
+
 CASES: dict[str, tuple[dict[str, Any], list[str], str, Callable[[EntraServer], str] | None]] = {
     # name: (settings overrides, faults, expected code, expected endpoint)
     "wrong-secret": ({"secret": "wrong-" + CANARY_SECRET[::-1]}, [], "AADSTS7000215", token_url),
@@ -311,7 +329,7 @@ CASES: dict[str, tuple[dict[str, Any], list[str], str, Callable[[EntraServer], s
     "unknown-resource": ({"scope": "https://unknown.example.com/.default"}, [], "AADSTS500011", token_url),
     "throttled": ({}, ["entra-429"], "AADSTS50196", token_url),
     "unavailable": ({}, ["entra-503"], "HTTP_503", tenant_url),
-    "discovery-down": ({}, ["entra-discovery-down"], "HTTP_503", tenant_url),
+    "discovery-down": ({}, ["entra-discovery-down"], "HTTP_503", discovery_url),
     "dropped": ({}, ["entra-drop"], "CONNECTION_DROPPED", tenant_url),
     "slow": ({}, ["entra-slow=0.8"], "TIMEOUT", tenant_url),
 }  # fmt: skip
@@ -334,6 +352,9 @@ async def test_real_failures_are_diagnosed(
     found = caught.value.diagnosis
     assert (found.code, found.endpoint) == (code, endpoint(entra))
     assert all((found.title, found.meaning, found.remedy, found.detail))
+    if "entra-discovery-down" in names:  # said as OpenID discovery, nothing sent after it
+        assert found.title.startswith("OpenID discovery failed: ")
+        assert "nothing was sent to the token endpoint" in found.meaning
     assert caught.value.__cause__ is None
     assert caught.value.__suppress_context__
     (attempt,) = tokens.history

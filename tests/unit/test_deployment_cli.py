@@ -21,7 +21,9 @@ from tests.conftest import EXAMPLES
 CANARY_TENANT = "canary-t3nant-9d1e-0000-envfile"
 CANARY_CLIENT = "canary-cl13nt-77aa-0000-envfile"
 CANARY_SECRET = "canary-s3cr3t~Qx8-0000-envfile"
-CANARIES = (CANARY_TENANT, CANARY_CLIENT, CANARY_SECRET)
+CANARIES = (CANARY_SECRET,)
+"""What must never show: the client secret. The tenant and client IDs are identifiers,
+shown as ``az account get-access-token`` shows them."""
 DEAD_AUTHORITY = "https://127.0.0.1:9"
 """Nothing listens there: the token request fails at once."""
 
@@ -88,7 +90,12 @@ def test_the_settings_variable_names_the_file_as_the_flag_does(
     monkeypatch.setenv("LIGHTSPEED_CONSOLE_SETTINGS", str(fleet))
     code, _, err = run(capsys, "review", "-d", "staging-us")
     assert code in (0, 1)
-    assert f"{fleet.parent / 'us' / 'run.yaml'} (given on the command line)" in err
+    line = fleet.read_text().splitlines().index('run_config = "us/run.yaml"') + 1
+    assert (
+        f"{fleet.parent / 'us' / 'run.yaml'} ({fleet}:{line}: deployments.staging-us.run_config)"
+        in err
+    )
+    assert "given on the command line" not in err
 
 
 def test_the_deployment_supplies_the_files_and_a_flag_wins(
@@ -185,8 +192,9 @@ def test_every_command_takes_d_and_shows_no_env_file_value(
     assert "deployment: prod-eu" in err
     assert code != 70, err
     assert_no_canary(out, err)
-    if argv[0] in ("token", "infer"):  # the narration names the client: masked
-        assert "token: client ********" in err
+    if argv[0] in ("token", "infer"):  # the narration names the client: shown, as az does
+        assert f"token: client {CANARY_CLIENT}" in err
+        assert "token: client ********" not in err
 
 
 def test_check_several_shows_no_env_file_value(
@@ -218,7 +226,9 @@ def test_the_tui_gets_the_deployment_its_layered_environment_and_secrets(
     assert (target.deployment, target.tag, launch.read_only) == ("prod-eu", "prod", True)
     assert target.environ["TENANT_ID"] == CANARY_TENANT
     assert target.environ["CLIENT_ID"] == "exported-client"
-    assert set(target.env_secrets) == set(CANARIES)
+    assert set(target.env_secrets) == {CANARY_SECRET}
+    assert target.env_sources["TENANT_ID"] == f"{fleet.parent / 'eu' / 'pod.env'}:1"
+    assert "CLIENT_ID" not in target.env_sources  # exported: the environment's
     assert target.options.authority == DEAD_AUTHORITY
     assert "prod-eu" in launch.settings.deployments
 
@@ -245,3 +255,33 @@ def test_a_commands_narration_names_the_tag_and_a_prod_one_in_the_warning_colour
     assert "tag prod" in lines["prod-eu"]
     assert "\x1b[33m" in lines["prod-eu"]  # yellow
     assert "\x1b[33m" not in lines["staging-us"]
+
+
+def test_each_value_says_it_came_from_the_deployment_not_a_flag(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = fleet.read_text().splitlines()
+    at = {key: f"{fleet}:{lines.index(text) + 1}" for key, text in (
+        ("authority", f'authority = "{DEAD_AUTHORITY}"'),
+        ("run_config", 'run_config = "eu/run.yaml"'),
+        ("env_file", 'env_file = "eu/pod.env"'),
+    )}  # fmt: skip
+    _, _, err = run(capsys, "token", "-d", "prod-eu", "--settings", str(fleet))
+    assert f"authority: {DEAD_AUTHORITY} ({at['authority']}: deployments.prod-eu.authority)" in err
+    assert f"({at['run_config']}: deployments.prod-eu.run_config)" in err
+    assert "(--authority)" not in err
+    assert "given on the command line" not in err
+    # the setting behind each Entra value, with the env file line its value comes from
+    pod = fleet.parent / "eu" / "pod.env"
+    assert "TENANT_ID (azure_entra_id.tenant_id at ls.yaml:" in err
+    assert f"its value from {pod}:1)" in err
+    _, out, _ = run(capsys, "locate", "-d", "prod-eu", "--settings", str(fleet), "--json")
+    rows = {row["what"]: row for row in json.loads(out)}
+    assert rows["authority"]["where"] == DEAD_AUTHORITY  # not the public cloud
+    assert rows["authority"]["note"].startswith(f"{at['authority']}: deployments.prod-eu")
+    assert rows["env file"]["note"].endswith(f"{at['env_file']}: deployments.prod-eu.env_file")
+    # a flag still wins, and says so
+    _, _, err = run(
+        capsys, "token", "-d", "prod-eu", "--settings", str(fleet), "--authority", "usgov"
+    )
+    assert "authority: https://login.microsoftonline.us (--authority)" in err

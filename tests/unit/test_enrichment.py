@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from console.config.enrichment import preview
@@ -257,3 +258,25 @@ def test_diff_of_a_long_file_numbers_its_hunks_as_difflib_does(tmp_path: Path) -
         )
     )
     assert result.unified_diff(reveal=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "server"),
+    [
+        ("lightspeed-stack-ogx.yaml", "OGX 1.2.5"),
+        ("lightspeed-stack-service.yaml", "llama-stack 0.7.3"),
+    ],
+)
+def test_the_preview_says_the_server_ignores_the_key_as_the_doctor_does(
+    config: str, server: str, entra_env: dict[str, str]
+) -> None:
+    from console.stack.kind import server_facts
+
+    result = preview(load(EXAMPLES / config, EXAMPLES / "azure-run.yaml"))
+    assert result.changed
+    # the stack step's own words, for the server this file's Lightspeed runs
+    facts = server_facts("ogx" if server.startswith("OGX") else "llama-stack")
+    assert (
+        result.server_note == f"{server} ignores it: model_validation is {facts.model_validation}"
+    )
+    assert result.to_dict()["server_note"] == result.server_note

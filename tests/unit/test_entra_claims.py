@@ -133,11 +133,28 @@ def test_audience_ignores_trailing_slash_and_case(aud: str) -> None:
     assert checks(payload(aud=aud))["aud"].ok is True
 
 
-def test_wrong_audience_fails_with_a_remedy_naming_the_scope() -> None:
-    check = checks(payload(aud="https://management.core.windows.net/"))["aud"]
-    assert (check.ok, check.expected) == (False, RESOURCE)
+def test_wrong_audience_fails_and_never_suggests_the_scope_already_set() -> None:
+    check = checks(
+        payload(aud="https://management.core.windows.net/"), authority="https://login.example"
+    )["aud"]
+    assert (check.ok, check.expected, check.state) == (False, RESOURCE, "fail")
+    assert check.refused_by_azure
     assert check.actual == "https://management.core.windows.net/"
-    assert "azure_entra_id.scope" in check.remedy
+    # The scope is already the one a "set scope to" remedy would name: it points elsewhere.
+    assert f"scope to {DEFAULT_SCOPE}" not in check.remedy
+    assert f"already {DEFAULT_SCOPE}" in check.remedy
+    assert "authority https://login.example" in check.remedy
+    assert TENANT in check.remedy
+    assert "proxy" in check.remedy
+
+
+def test_wrong_audience_from_another_scope_suggests_the_default_scope() -> None:
+    other = "https://management.core.windows.net/.default"
+    check = checks(payload(aud="https://management.core.windows.net/"), scope=other)["aud"]
+    assert check.ok is True  # the token is for what the scope asked: the review says more
+    check = checks(payload(aud="https://graph.microsoft.com"), scope=other)["aud"]
+    assert check.state == "fail"
+    assert f"set azure_entra_id.scope to {DEFAULT_SCOPE} (it is {other})" in check.remedy
 
 
 def test_tenant_mismatch_fails_and_guid_case_does_not_matter() -> None:
@@ -163,12 +180,37 @@ def test_app_is_read_from_appid_or_azp() -> None:
     assert checks(payload(appid=None))["appid"].actual == "(no appid or azp claim)"
 
 
-def test_lifetime_must_exceed_the_leeway() -> None:
-    assert checks(payload(exp=int(NOW) + 31))["lifetime"].ok is True
-    short = checks(payload(exp=int(NOW) + 30))["lifetime"]
-    assert short.ok is False
-    assert "30 s" in short.remedy
-    assert checks(payload(exp=None))["lifetime"].ok is False
+@pytest.mark.parametrize(
+    ("issued_s", "state"),
+    # Lightspeed keeps a token until expires_on - 30 and then asks with a new credential:
+    # issued for 30 s or less, it is due on arrival, so every request asks Entra ID. The
+    # sync flow's 5-minute rule never applies (each credential's cache is empty): 31 s and
+    # 299 s pass, as does 60 s (asked for every 30 s, not on every use).
+    [(1, "warn"), (29.5, "warn"), (30, "warn"), (31, "pass"), (60, "pass"), (299, "pass")],
+)
+def test_a_token_lightspeed_would_refresh_on_every_use_is_a_warning(
+    issued_s: float, state: str
+) -> None:
+    check = checks(payload(exp=int(NOW) + 3599), lifetime_s=issued_s)["lifetime"]
+    assert check.state == state
+    assert not check.refused_by_azure
+    if state == "warn":
+        assert check.actual == f"issued for {issued_s:.0f} s"
+        assert "every request" in check.remedy
+        assert "30 s" in check.remedy
+
+
+def test_without_the_issued_lifetime_the_time_left_stands_in() -> None:
+    assert checks(payload(exp=int(NOW) + 31))["lifetime"].state == "pass"
+    assert checks(payload(exp=int(NOW) + 30))["lifetime"].state == "warn"
+
+
+def test_an_expired_token_or_one_without_exp_fails() -> None:
+    expired = checks(payload(exp=int(NOW) - 5), lifetime_s=3600)["lifetime"]
+    assert (expired.state, expired.actual) == ("fail", "expired 5 s ago")
+    assert expired.refused_by_azure
+    assert "clock" in expired.remedy
+    assert checks(payload(exp=None))["lifetime"].state == "fail"
 
 
 def test_not_before_in_the_future_points_at_the_clock() -> None:
@@ -187,8 +229,10 @@ def test_check_to_dict_spells_out_the_state() -> None:
         "expected": "a",
         "actual": "b",
         "remedy": "why",
+        "severity": "fail",
         "state": "unknown",
     }
+    assert TokenCheck("lifetime", False, "a", "b", severity="warn").look == ("!", "yellow")
 
 
 # ------------------------------------------------------------------------------ authority

@@ -10,7 +10,13 @@ from urllib.parse import quote
 
 import pytest
 
-from console.settings.envfile import MAX_ENV_FILE_BYTES, EnvFileError, layered, read_env_file
+from console.settings.envfile import (
+    MAX_ENV_FILE_BYTES,
+    EnvFileError,
+    layered,
+    read_env_file,
+    source_of_variable,
+)
 from console.shared.secret_streams import ScrubbingStream, scrubbed_output
 
 SECRET = "canary-Env-S3cret/value+1"
@@ -33,9 +39,12 @@ def test_dotenv_forms_are_read_literally(tmp_path: Path) -> None:
 
 
 def test_exported_variables_win_and_are_named_never_valued(tmp_path: Path) -> None:
-    found = read_env_file(env_file(tmp_path, f"TENANT_ID={SECRET}\nCLIENT_ID=from-file\n"))
+    found = read_env_file(
+        env_file(tmp_path, f"CLIENT_SECRET={SECRET}\nCLIENT_ID=from-file\nTENANT_ID=t\n")
+    )
     layer = layered(found, {"TENANT_ID": "exported", "HOME": "/root"})
     assert layer.environ["TENANT_ID"] == "exported"
+    assert layer.environ["CLIENT_SECRET"] == SECRET
     assert layer.environ["CLIENT_ID"] == "from-file"
     assert layer.environ["HOME"] == "/root"
     assert layer.exported_won == ("TENANT_ID",)
@@ -44,7 +53,14 @@ def test_exported_variables_win_and_are_named_never_valued(tmp_path: Path) -> No
     assert "TENANT_ID" in notice
     assert SECRET not in notice
     assert "exported" not in notice.split(":", 1)[1].split("(")[0].replace("exported variables", "")
-    assert set(layer.secrets) == {SECRET, "from-file"}
+    # Only the secret: the tenant and client IDs are identifiers, shown as az shows them.
+    assert set(layer.secrets) == {SECRET}
+    # Each variable says where it comes from: the file's line, or the environment.
+    path = tmp_path / "pod.env"
+    assert dict(layer.sources) == {"CLIENT_SECRET": f"{path}:1", "CLIENT_ID": f"{path}:2"}
+    assert source_of_variable("TENANT_ID", layer.environ, layer.sources) == "environment"
+    assert source_of_variable("CLIENT_ID", layer.environ, layer.sources) == f"{path}:2"
+    assert source_of_variable("NOWHERE", layer.environ, layer.sources) is None
 
 
 def test_no_file_is_the_exported_environment_and_no_secret() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shlex
+from pathlib import Path
 
 from pydantic import SecretStr
 
@@ -87,3 +89,44 @@ def test_curl_masks_and_quotes() -> None:
     assert words[-1] == '{"messages": [{"role": "user", "content": "it\'s"}]}'
     shown = curl_command("POST", "http://h:1/v1/x", headers, body, reveal=True)
     assert TOKEN in shown
+
+
+def test_curl_replays_as_it_is_with_token_as_a_variable_and_the_server_ca() -> None:
+    headers = {
+        "Authorization": "Bearer stack-key-canary",
+        "X-OGX-Provider-Data": json.dumps({"azure_api_key": TOKEN, "azure_api_base": "https://a"}),
+    }
+    fill = 'TOKEN="$(lightspeed-console token -d prod --settings s.toml --raw)"'
+    text = curl_command(
+        "POST",
+        "https://ogx:8321/v1/chat/completions",
+        headers,
+        {"model": "m"},
+        secrets=[SecretStr(TOKEN), "stack-key-canary"],
+        token=SecretStr(TOKEN),
+        fill_token=fill,
+        cacert=Path("/etc/ogx ca.pem"),
+    )
+    assert TOKEN not in text
+    assert "stack-key-canary" not in text
+    first, rest = text.split("\n", 1)
+    assert first == fill
+    words = shlex.split(rest.replace("\\\n", " "))
+    assert words[:4] == ["curl", "-sS", "--cacert", "/etc/ogx ca.pem"]
+    # the shell expands $TOKEN inside the header; shlex (no expansion) shows where it goes
+    header = next(w for w in words if w.startswith("X-OGX-Provider-Data: "))
+    data = json.loads(header.removeprefix("X-OGX-Provider-Data: "))
+    assert data == {"azure_api_key": "$TOKEN", "azure_api_base": "https://a"}
+    # with --show-token it is written as it is, without the line that fills it
+    shown = curl_command(
+        "POST",
+        "https://h/v1/x",
+        headers,
+        None,
+        token=SecretStr(TOKEN),
+        fill_token=fill,
+        reveal=True,
+    )
+    assert TOKEN in shown
+    assert "$TOKEN" not in shown
+    assert fill not in shown

@@ -75,7 +75,18 @@ def test_unset_client_secret_named_with_line_never_valued(tmp_path: Path) -> Non
     assert "CLIENT_SECRET" in finding.message
     assert finding.line == 7
     assert finding.severity is Severity.ERROR
-    assert finding.remedy
+    # A secret gets no default value written in the file; the console takes --env-file.
+    assert ":=" not in finding.remedy
+    assert "default" not in finding.remedy
+    assert "--env-file" in finding.remedy
+
+
+def test_an_unset_variable_that_is_no_secret_may_get_a_default(tmp_path: Path) -> None:
+    lightspeed = GOOD_LIGHTSPEED.replace("http://localhost:8321", "${env.STACK_URL}")
+    finding = only(review(tmp_path, lightspeed=lightspeed), "env-unset")
+    assert "STACK_URL" in finding.message
+    assert "${env.STACK_URL:=VALUE}" in finding.remedy
+    assert "--env-file" in finding.remedy
 
 
 def test_secret_value_never_in_any_finding(tmp_path: Path) -> None:
