@@ -16,9 +16,7 @@ renders the `InferenceResult` the core returns.
 
 from __future__ import annotations
 
-import itertools
 import json
-import shlex
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,7 +30,7 @@ from textual.widgets import Input, Select, Static
 
 from console.doctor.graph import prerequisites
 from console.doctor.results import CheckResult, CheckStatus
-from console.inference.curl import TOKEN_VARIABLE
+from console.inference.curl import sent_request
 from console.inference.tail import AnswerTail
 from console.shared.redact import MASK, scrub
 from console.shared.sanitize import visible
@@ -383,22 +381,17 @@ def _count(value: int | None) -> str:
 
 
 def _sent_header(result: InferenceResult) -> Text:
-    """The provider-data header as sent, read back from the curl text (whose token is the
-    shell's ``$TOKEN``: shown masked here, as every secret is)."""
+    """The provider-data header as sent, read back from the curl text, the token masked."""
     if result.header_name is None:
         if not result.curl:
             return Text("header: nothing was sent", "dim")
         return Text("header: no provider data sent (no token or no Azure base URL)", style="yellow")
     prefix = f"{result.header_name}: "
-    words = [w for w in shlex.split(result.curl) if w.strip()]
-    sent = (
-        word[len(prefix) :]
-        for flag, word in itertools.pairwise(words)
-        if flag == "-H" and word.lower().startswith(prefix.lower())
+    headers, _ = sent_request(result.curl)
+    value = next(
+        (line[len(prefix) :] for line in headers if line.lower().startswith(prefix.lower())), None
     )
-    value = next(sent, None)
-    token = f"${TOKEN_VARIABLE}"
-    shown = scrub(value).replace(token, MASK) if value is not None else "(masked)"
+    shown = scrub(value) if value is not None else "(masked)"
     return Text.assemble(("sent ", "dim"), (prefix, "bold"), shown)
 
 

@@ -1,7 +1,7 @@
 """The last test inference as text an operator can paste: the curl, the request, the response.
 
 Made from what the `InferenceResult` carries, nothing else: the curl the core rendered
-(`console.inference.curl`, the token masked there and scrubbed again here), the request
+(`console.inference.curl`: the token as ``$TOKEN``, every secret scrubbed here), the request
 read back from it (method, URL, headers, body), and what came back (the outcome, the
 timings, the answer or the diagnosis with the error text as the server or the library
 gave it). The raw bytes of the answer are not kept by the core, so they are not shown.
@@ -9,12 +9,11 @@ gave it). The raw bytes of the answer are not kept by the core, so they are not 
 
 from __future__ import annotations
 
-import itertools
 import json
-import shlex
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from console.inference.curl import sent_request
 from console.shared.redact import scrub
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 def last_call_text(result: InferenceResult, secrets: Iterable[SecretStr | str | None]) -> str:
     """Curl, request and response of ``result`` as plain text, every secret masked."""
     keep = list(secrets)
-    lines = ["# the last test inference as curl (the token masked: put yours in its place)"]
+    lines = ["# the last test inference as curl (its first line puts a new token in $TOKEN)"]
     lines.append(result.curl or "# nothing was sent: there is no request to replay")
     lines += ["", "# request"]
     lines += _request_lines(result)
@@ -38,12 +37,8 @@ def last_call_text(result: InferenceResult, secrets: Iterable[SecretStr | str | 
 def _request_lines(result: InferenceResult) -> list[str]:
     if not result.curl:
         return [f"{result.endpoint} (not sent)"]
-    words = [word for word in shlex.split(result.curl) if word.strip()]
-    lines = [result.endpoint]
-    for flag, word in itertools.pairwise(words):
-        if flag == "-H":
-            lines.append(word)
-    body = next((word for flag, word in itertools.pairwise(words) if flag == "-d"), None)
+    headers, body = sent_request(result.curl)
+    lines = [result.endpoint, *headers]
     if body is not None:
         lines.append("")
         try:

@@ -13,6 +13,7 @@ written as it is.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shlex
 from collections.abc import Iterable, Mapping
@@ -107,3 +108,16 @@ def token_line(target: Target) -> str:
         words += ["--ca-bundle", str(options.ca_bundle)]
     command = " ".join(shlex.quote(word) for word in [*words, "--raw"])
     return f'{TOKEN_VARIABLE}="$({command})"'
+
+
+def sent_request(curl: str) -> tuple[list[str], str | None]:
+    """The headers (``Name: value``) and the body a rendered `curl_command` sends, read
+    back from its text, the token variable shown masked as every secret is."""
+    from console.shared.redact import MASK
+
+    words = [word for word in shlex.split(curl, comments=True) if word.strip()]
+    pairs = list(itertools.pairwise(words))
+    token = f"${TOKEN_VARIABLE}"
+    headers = [word.replace(token, MASK) for flag, word in pairs if flag == "-H"]
+    body = next((word for flag, word in pairs if flag == "-d"), None)
+    return headers, body
