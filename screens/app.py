@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
@@ -51,30 +51,58 @@ SCREENS: tuple[tuple[str, str, str], ...] = (
 WEB_SCREENSHOT = "console-screenshot"
 """The delivery's name in a browser: not Textual's ``screenshot``, whose note has markup."""
 
-JOB_SCREENS: dict[str, tuple[str, str]] = {
-    "deployments": ("screens.deployments_screen", "DeploymentsScreen"),
-    "config": ("screens.config_screen", "ConfigScreen"),
-    "enrichment": ("screens.enrichment_screen", "EnrichmentScreen"),
-    "providers": ("screens.providers_screen", "ProvidersScreen"),
-    "token": ("screens.token_screen", "TokenScreen"),
-    "inference": ("screens.inference_screen", "InferenceScreen"),
+
+def _deployments(host: ConsoleHost) -> Screen[None]:
+    from screens.deployments_screen import DeploymentsScreen
+
+    return DeploymentsScreen(host)
+
+
+def _config(host: ConsoleHost) -> Screen[None]:
+    from screens.config_screen import ConfigScreen
+
+    return ConfigScreen(host)
+
+
+def _enrichment(host: ConsoleHost) -> Screen[None]:
+    from screens.enrichment_screen import EnrichmentScreen
+
+    return EnrichmentScreen(host)
+
+
+def _providers(host: ConsoleHost) -> Screen[None]:
+    from screens.providers_screen import ProvidersScreen
+
+    return ProvidersScreen(host)
+
+
+def _token(host: ConsoleHost) -> Screen[None]:
+    from screens.token_screen import TokenScreen
+
+    return TokenScreen(host)
+
+
+def _inference(host: ConsoleHost) -> Screen[None]:
+    from screens.inference_screen import InferenceScreen
+
+    return InferenceScreen(host)
+
+
+JOB_SCREENS: dict[str, Callable[[ConsoleHost], Screen[None]]] = {
+    "deployments": _deployments,
+    "config": _config,
+    "enrichment": _enrichment,
+    "providers": _providers,
+    "token": _token,
+    "inference": _inference,
 }
-"""The screens after the home one, by mode: module and class, imported on first use."""
+"""The screens after the home one, by mode: each made by a function that imports its module
+on first use and hands the screen its host.
 
-
-def _lazy(module: str, name: str, host: ConsoleHost) -> Callable[[], Screen[None]]:
-    """A screen factory that imports its module on first use and hands the screen ``host``.
-
-    The job screens pull in the config loader, the enrichment and the Llama Stack modules;
-    importing them only when the operator first opens one keeps them off the first frame.
-    """
-
-    def make() -> Screen[None]:
-        module_object = importlib.import_module(module)
-        screen_class: Callable[[ConsoleHost], Screen[None]] = getattr(module_object, name)
-        return screen_class(host)
-
-    return make
+The job screens pull in the config loader, the enrichment and the Llama Stack modules;
+importing them only when the operator first opens one keeps them off the first frame. The
+imports are written out (not named by a string) so that mypy and import-linter see them.
+"""
 
 
 class LightspeedConsole(DeploymentsWork):
@@ -104,8 +132,8 @@ class LightspeedConsole(DeploymentsWork):
         super().__init__(launch)
         # Modes are added here, not in MODES: each screen is handed this app as its host.
         self.add_mode("doctor", lambda: DoctorScreen(self))
-        for mode, (module, name) in JOB_SCREENS.items():
-            self.add_mode(mode, _lazy(module, name, self))
+        for mode, make in JOB_SCREENS.items():
+            self.add_mode(mode, functools.partial(make, self))
         from console.settings.state import remembered_theme  # a few names, read bounded
 
         theme = remembered_theme(launch.settings.theme) or launch.settings.theme
