@@ -221,8 +221,8 @@ class ConsoleWorkers(App[None]):
     async def preload_sdks(self) -> None:
         """Import the two heavy SDKs after the first frame, off the event loop.
 
-        They cost 1-3 s together; loading them now means the first token or inference
-        the operator asks for does not wait for them. In a daemon thread
+        Loading them now means the first token or inference the operator asks for does not
+        wait for them. In a daemon thread
         (`console.shared.blocking`), not a thread worker: a quit meanwhile does not wait
         for the imports to finish.
         """

@@ -1,30 +1,9 @@
 """``demo``: the console against local stand-ins, so every screen works without a tenant.
 
-Starts Entra ID (HTTPS, ephemeral CA), Azure OpenAI and a Llama Stack on 127.0.0.1, writes
-a demo lightspeed-stack.yaml and run.yaml, opens the console on them, and tears everything
-down on exit, Ctrl+C, SIGTERM or SIGHUP (a closed terminal). The Llama Stack is a real OGX
-1.2.5 server over TLS with its own CA, what today's Lightspeed runs; ``--server
-llama-stack-0.7.3`` runs the previous generation and ``--stand-in`` the instant stand-in.
-A real server runs from its own environment, built by uv on the first run (a download of
-about 170 MB for OGX, 470 MB for llama-stack) and reused after; when it cannot be had and
-none was named, the stand-in takes its place and the console says why.
-
-The console opens at once and shows the sandbox coming up (each service starting, ready in
-N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
-fault switched on, so the doctor fails at the step that fault concerns.
-
-The demo registers four named deployments in a settings file of its own, in its temp folder
-(never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3 beside
-an OGX one), ``prod-eu`` (tagged prod, with a wrong client secret in its env file, so it
-fails at the token step) and ``library`` (a 0.7.x file in library mode). The console's
-deployments screen (key 0) shows them; ``lightspeed-console check --all --settings FILE``
-checks them all.
-
-``--tour`` runs the headless commands one after another instead of opening the console, then
-stops the sandbox and ends (also what happens when stdout is not a terminal). ``--headless``
-prints one JSON object (authority, CA bundles, sandbox credentials, URLs, config paths,
-``settings_file``) as the first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for
-scripts."""
+Starts the sandbox, opens the console on it (or runs the tour, or prints the sandbox for
+scripts and waits), and tears it all down on exit or a signal. ``--help`` says it all in
+`DEMO_DESCRIPTION`.
+"""
 
 from __future__ import annotations
 
@@ -60,6 +39,37 @@ NOT_A_TERMINAL = (
 )
 
 
+DEMO_DESCRIPTION = """\
+The console against local stand-ins, so every screen works without a tenant.
+
+Starts Entra ID (HTTPS, ephemeral CA), Azure OpenAI and a Llama Stack on 127.0.0.1, writes
+a demo lightspeed-stack.yaml and run.yaml, opens the console on them, and tears everything
+down on exit, Ctrl+C, SIGTERM or SIGHUP (a closed terminal). The Llama Stack is a real OGX
+1.2.5 server over TLS with its own CA, what today's Lightspeed runs; ``--server
+llama-stack-0.7.3`` runs the previous generation and ``--stand-in`` the instant stand-in.
+A real server runs from its own environment, built by uv on the first run (a download of
+about 170 MB for OGX, 470 MB for llama-stack) and reused after; when it cannot be had and
+none was named, the stand-in takes its place and the console says why.
+
+The console opens at once and shows the sandbox coming up (each service starting, ready in
+N ms, or failed with the reason), then runs the doctor. ``--fault NAME`` starts with a
+fault switched on, so the doctor fails at the step that fault concerns.
+
+The demo registers four named deployments in a settings file of its own, in its temp folder
+(never the user's): ``sandbox`` (the server it runs), ``legacy`` (llama-stack 0.7.3 beside
+an OGX one), ``prod-eu`` (tagged prod, with a wrong client secret in its env file, so it
+fails at the token step) and ``library`` (a 0.7.x file in library mode). The console's
+deployments screen (key 0) shows them; ``lightspeed-console check --all --settings FILE``
+checks them all.
+
+``--tour`` runs the headless commands one after another instead of opening the console, then
+stops the sandbox and ends (also what happens when stdout is not a terminal). ``--headless``
+prints one JSON object (authority, CA bundles, sandbox credentials, URLs, config paths,
+``settings_file``) as the first line of stdout, then waits for SIGINT/SIGTERM/SIGHUP: for
+scripts.
+"""
+"""What ``--help`` says above the options (`command_help` takes out the markup)."""
+
 DEMO_EXAMPLES = (
     ("demo", "the console on local stand-ins and a real OGX 1.2.5; nothing leaves the machine"),
     (
@@ -76,7 +86,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "demo",
         help="run the console against local Entra ID, Azure OpenAI and a Llama Stack (OGX)",
-        **command_help("demo", __doc__, DEMO_EXAMPLES),
+        **command_help("demo", DEMO_DESCRIPTION, DEMO_EXAMPLES),
     )
     parser.add_argument(
         "--headless",

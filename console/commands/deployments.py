@@ -1,5 +1,26 @@
 """``deployments``: the named deployments of the settings file, and whether each can be used.
 
+No server is asked (``check --all`` does that). ``--help`` says what is listed, with an
+example table, in `DEPLOYMENTS_DESCRIPTION`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.commands.context import CommandContext
+from console.commands.parser import command_help
+from console.commands.selection import add_settings_option
+from console.commands.tables import styled_table
+from console.settings.deployments import Deployment
+from console.settings.targets import usable
+from console.shared.exitcodes import ExitCode
+from console.shared.output import Piece, emit, emit_json, narrate
+
+DEPLOYMENTS_DESCRIPTION = """\
+The named deployments of the settings file, and whether each can be used.
+
 One row each: name, tag, the lightspeed-stack.yaml, the server URL (the table's ``url``,
 else the one its file names), which Lightspeed the file is written for (read from it when
 it can be read) and what is wrong with the entry, if anything. ``--json`` for scripts.
@@ -21,20 +42,7 @@ No server is asked: ``check --all`` does that. A deployment is written in the se
 
 Exit codes: 0 every deployment is usable, 1 one or more is not, 2 no deployments.
 """
-
-from __future__ import annotations
-
-import argparse
-from typing import Any
-
-from console.commands.context import CommandContext
-from console.commands.parser import command_help
-from console.commands.selection import add_settings_option
-from console.commands.tables import styled_table
-from console.settings.deployments import Deployment
-from console.settings.targets import usable
-from console.shared.exitcodes import ExitCode
-from console.shared.output import Piece, emit, emit_json, narrate
+"""What ``--help`` says above the options (`command_help` takes out the markup)."""
 
 DEPLOYMENTS_EXAMPLES = (
     ("deployments", "the deployments of the settings file and whether each can be used"),
@@ -47,7 +55,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "deployments",
         help="list the deployments named in the settings file",
-        **command_help("deployments", __doc__, DEPLOYMENTS_EXAMPLES),
+        **command_help("deployments", DEPLOYMENTS_DESCRIPTION, DEPLOYMENTS_EXAMPLES),
     )
     add_settings_option(parser)
     parser.add_argument("--json", action="store_true", help="print as JSON")

@@ -1,25 +1,7 @@
 """``infer``: one test inference through the Llama Stack server, as Lightspeed sends it.
 
-Acquires an Entra ID token with Lightspeed's settings (azure_entra_id), discovers the Azure
-base URL from the server (the first remote::azure provider's config.base_url), and sends a
-chat completion with the provider-data header {"azure_api_key": <token>, "azure_api_base":
-<base url>} under the name the server reads. Prints the answer on stdout (as it arrives
-with --stream) and, on stderr, the model, latency, time to first token, usage, the header
-used and the request as a curl command that runs as pasted: the token as $TOKEN, after the
-line that fills it (lightspeed-console token ... --raw), and --cacert for a server's private
-CA (--show-token writes the token itself instead). A test inference that times out is
-followed by one small request to the Azure deployment itself: if Azure answers 429, the
-diagnosis is throttling, with its Retry-After.
-
-In library mode (no server) the run.yaml is booted in the release's own library client, as
-Lightspeed boots it (OGX 1.2.5 for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's),
-and, as Lightspeed does at each token, a new client is built with the provider data before
-the inference goes through it.
-
-Exit codes: 0 the inference answered; 1 it failed (token, server, library boot or Azure:
-the diagnosis with code, meaning, remedy and endpoint is on stderr, and in the JSON); 2
-usage or configuration (no llama_stack.url, no azure_entra_id); 3 library mode, but the
-release cannot be booted on this machine (not verified, and why).
+Through the server with the provider-data header, or in library mode through the release's
+own library client. ``--help`` says what is printed and the exit codes in `INFER_DESCRIPTION`.
 """
 
 from __future__ import annotations
@@ -56,6 +38,32 @@ if TYPE_CHECKING:
     from console.inference.run import InferenceResult
 
 
+INFER_DESCRIPTION = """\
+One test inference through the Llama Stack server, as Lightspeed sends it.
+
+Acquires an Entra ID token with Lightspeed's settings (azure_entra_id), discovers the Azure
+base URL from the server (the first remote::azure provider's config.base_url), and sends a
+chat completion with the provider-data header {"azure_api_key": <token>, "azure_api_base":
+<base url>} under the name the server reads. Prints the answer on stdout (as it arrives
+with --stream) and, on stderr, the model, latency, time to first token, usage, the header
+used and the request as a curl command that runs as pasted: the token as $TOKEN, after the
+line that fills it (lightspeed-console token ... --raw), and --cacert for a server's private
+CA (--show-token writes the token itself instead). A test inference that times out is
+followed by one small request to the Azure deployment itself: if Azure answers 429, the
+diagnosis is throttling, with its Retry-After.
+
+In library mode (no server) the run.yaml is booted in the release's own library client, as
+Lightspeed boots it (OGX 1.2.5 for an ``ogx:`` file, llama-stack 0.7.3 for May 2026's),
+and, as Lightspeed does at each token, a new client is built with the provider data before
+the inference goes through it.
+
+Exit codes: 0 the inference answered; 1 it failed (token, server, library boot or Azure:
+the diagnosis with code, meaning, remedy and endpoint is on stderr, and in the JSON); 2
+usage or configuration (no llama_stack.url, no azure_entra_id); 3 library mode, but the
+release cannot be booted on this machine (not verified, and why).
+"""
+"""What ``--help`` says above the options (`command_help` takes out the markup)."""
+
 INFER_EXAMPLES = (
     (
         "infer -d prod-eu",
@@ -77,7 +85,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser(
         "infer",
         help="send a test inference through Llama Stack with the token, as Lightspeed does",
-        **command_help("infer", __doc__, INFER_EXAMPLES),
+        **command_help("infer", INFER_DESCRIPTION, INFER_EXAMPLES),
     )
     add_config_options(parser)
     add_live_options(parser)

@@ -116,8 +116,9 @@ def strip_markup(text: str) -> str:
 
 
 def plain(doc: str | None, name: str) -> str:
-    """A module docstring as a command's description: no ``literal`` or `reference` markup,
-    no module names, and without the leading ``name``: it repeats."""
+    """A command's text (its module docstring, or a longer ``*_DESCRIPTION`` beside it) as its
+    description: no ``literal`` or `reference` markup, no module names, and without the
+    leading ``name``: it repeats."""
     text = (doc or "").strip()
     text = strip_markup(re.sub(rf"^``{re.escape(name)}``(?: \(the default\))?:\s*", "", text))
     return text[:1].upper() + text[1:]

@@ -1,8 +1,8 @@
 """The round-trip document built from libyaml's events: ruamel's result at C speed.
 
-ruamel's round-trip parser is pure Python and reads about 10,000 lines a second, so a
-run.yaml with thousands of providers and models takes seconds to open. libyaml (PyYAML's C
-parser) emits the same document's events twenty times faster. From them this module builds
+ruamel's round-trip parser is pure Python, so a run.yaml with thousands of providers and
+models takes seconds to open; libyaml (PyYAML's C parser) emits the same document's events
+many times faster (docs/LIMITS.md says how much). From them this module builds
 what ruamel would build: `CommentedMap`/`CommentedSeq` in file order, scalars typed by
 ruamel's own YAML 1.2 resolver and constructor (quotes and block styles kept), and the
 line/column data and flow styles that findings and the enrichment's text edits rely on.

@@ -144,8 +144,8 @@ async def check_enrichment(_: Target, state: DoctorState, __: RunParameters) -> 
 def _load(target: Target) -> Loaded:
     """`console.config.loader.load`, imported in the worker thread that runs it.
 
-    The loader brings ruamel, libyaml and pydantic: about 80 ms of imports that would
-    otherwise hold the event loop just after the first frame.
+    The loader brings ruamel, libyaml and pydantic: imports that would otherwise hold the
+    event loop just after the first frame.
     """
     from console.config.loader import load
 

@@ -1,25 +1,12 @@
 """`TokenManager`: acquire and refresh Entra ID tokens the way Lightspeed does, and explain them.
 
-Faithful to Lightspeed's ``AzureEntraIDManager``: the sync
-``azure.identity.ClientSecretCredential`` with tenant, client and secret from the
-``azure_entra_id`` block, the configured scope, a NEW credential for every refresh, and a
-30 s leeway: the refresh point is ``expires_on - 30`` and a token is refreshed once the
-clock is past it. What the console adds, because an operator is watching:
-
-- the sync SDK call runs in a daemon thread of its own (`console.shared.blocking`), so the
-  event loop (the TUI) never stalls, a quit or Ctrl+C never waits for an authority that does
-  not answer, and ``azure.identity`` is imported there too, off the first frame;
-- single flight: however many callers ask during a refresh, one token request is made;
-- `TokenManager.force_refresh` (the SDK has none: it is a new credential);
-- the authority can be overridden (argument, ``AZURE_AUTHORITY_HOST``, cloud names), a
-  private CA trusted (``ca_bundle``), and timeouts and retries set. The defaults fail fast
-  (connect 5 s, read 10 s, no retries) where the SDK would retry silently for ~9 s;
-- every attempt is recorded (`Attempt`), every failure becomes a `TokenError` carrying a
-  `Diagnosis`, and every token comes back as a `TokenStatus` with its decoded claims and
-  the checks against the configuration.
-
-Tenant and client IDs are identifiers, not credentials: they are shown (as ``az`` shows
-them). The client secret and the token are only ever shown through `console.shared.redact`.
+Faithful to Lightspeed's ``AzureEntraIDManager`` (the sync ``ClientSecretCredential`` with the
+``azure_entra_id`` block's tenant, client, secret and scope, a new credential for every
+refresh, a refresh once the clock is past ``expires_on`` minus the leeway), with what an
+operator watching needs besides: the SDK call off the event loop, one request however many
+ask, a forced refresh, timeouts that fail fast, and every attempt recorded and diagnosed.
+Tenant and client IDs are shown, as ``az`` shows them; the client secret and the token only
+ever through `console.shared.redact`.
 """
 
 from __future__ import annotations
@@ -65,6 +52,8 @@ __all__ = [
 
 TOKEN_EXPIRATION_LEEWAY = 30
 """Seconds before ``expires_on`` at which a token counts as expired (Lightspeed's value)."""
+# The defaults fail fast where the SDK would retry silently for ~9 s; the authority can be
+# overridden (argument, AZURE_AUTHORITY_HOST, cloud names) and its CA trusted (ca_bundle).
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_READ_TIMEOUT_S = 10.0
 DEFAULT_RETRIES = 0
@@ -417,7 +406,7 @@ class TokenManager:
         return await self._refresh(forced=False)
 
     async def force_refresh(self) -> TokenStatus:
-        """A new token from a new credential, whatever the cache holds.
+        """A new token from a new credential (the SDK has no refresh), whatever the cache holds.
 
         A refresh already in flight is joined rather than doubled: it started after the
         cached token and uses a new credential too.
@@ -434,6 +423,7 @@ class TokenManager:
             fresh = self._acquired
             if not forced and self._flight is None and fresh and not self._is_due(fresh):
                 return self._status(fresh)  # a flight landed while this caller looked
+            # Single flight: however many callers ask during a refresh, one request is made.
             flight = self._flight
             leader = flight is None
             if flight is None:
@@ -448,7 +438,9 @@ class TokenManager:
             async with asyncio.timeout(self.request_bound_s):
                 if leader:
                     # Shielded: if the leader is cancelled, the thread still completes the
-                    # flight. A daemon thread: the process exits without waiting for it.
+                    # flight. A daemon thread, which the process exits without waiting for:
+                    # the event loop (the TUI) never stalls, and a quit or Ctrl+C never waits
+                    # for an authority that does not answer.
                     await asyncio.shield(run_blocking(self._fly, flight, forced))
                 acquired = await asyncio.wrap_future(flight)
         except TokenError as error:

@@ -2,8 +2,8 @@
 
 ``demo`` hands this to the console before its first frame: it validates the choice and
 lists the services at once, and imports the sandbox itself (a web framework, the stand-ins,
-the server launcher: about half a second) only in `start`, which the console calls from a
-worker thread after it has painted.
+the server launcher) only in `start`, which the console calls from a worker thread after it
+has painted.
 """
 
 from __future__ import annotations

@@ -1,29 +1,10 @@
 """Named deployments: the ``[deployments.NAME]`` tables of the settings file.
 
-An on-call engineer has several deployments (staging and production, regions, a legacy one
-on llama-stack 0.7, new ones on OGX); naming each once saves typing six flags at 3 a.m.::
-
-    [deployments.prod-eu]
-    config = "prod-eu/lightspeed-stack.yaml"   # required
-    run_config = "prod-eu/run.yaml"            # the rest is optional
-    baseline = "lightspeed/default_run.yaml"
-    url = "https://ogx.prod-eu.example:8321"
-    authority = "public"
-    ca_bundle = "certs/proxy-ca.pem"
-    stack_ca_bundle = "certs/ogx-ca.pem"
-    provider_data_header = "X-OGX-Provider-Data"
-    read_only = true
-    tag = "prod"
-    env_file = "prod-eu/pod.env"
-
-Relative paths are relative to the settings file's folder (``~`` is expanded), so the file
-can live beside the deployments' files in a repository. Every value is the default of the
-flag of the same name; a flag given on the command line wins.
-
-Each deployment is parsed on its own: a bad value (a wrong type, an unknown key, a name that
-cannot be typed after ``-d``) makes that deployment unusable and is said with the settings
-file and line and a remedy, while the others stay usable. Whether its files exist is asked
-only when it is used (`missing_files`), since files come and go between runs.
+Each value is the default of the flag of the same name (a flag given on the command line
+wins); the README's "Many deployments" shows a table with every key. Each deployment is
+parsed on its own: a bad value (a wrong type, an unknown key, a name that cannot be typed
+after ``-d``) makes that one unusable, said with the settings file's line and a remedy,
+while the others stay usable.
 """
 
 from __future__ import annotations
@@ -112,7 +93,8 @@ class Deployment:
     def missing_files(self, skip: Collection[str] = ()) -> list[SettingsProblem]:
         """Its files that are not there (or not files), each naming the key's line.
 
-        ``skip``: keys whose file is not used (a flag gave another one).
+        Asked only when the deployment is used, not when the settings file is read: files
+        come and go between runs. ``skip``: keys whose file is not used (a flag gave another).
         """
         problems: list[SettingsProblem] = []
         for key in PATH_KEYS:
@@ -230,7 +212,8 @@ def _deployment(name: str, table: Any, path: Path, lines: KeyLines) -> Deploymen
 
 
 def _path(value: str, settings_file: Path) -> Path:
-    """``~`` expanded; a relative path is relative to the settings file's folder."""
+    """``~`` expanded; a relative path is relative to the settings file's folder, so the file
+    can live beside the deployments' files in a repository."""
     written = Path(value.strip()).expanduser()
     return written if written.is_absolute() else settings_file.parent / written
 

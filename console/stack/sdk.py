@@ -54,8 +54,8 @@ def tls_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
     """The TLS context for Llama Stack clients: the system's CAs, or only ``ca_bundle``'s.
 
     One context per bundle for the whole process: building the default one loads the
-    system's CA certificates (tens of milliseconds), which a client per inference would
-    otherwise pay on the event loop each time. A bundle replaces the system's CAs, as the
+    system's CA certificates, which a client per inference would otherwise pay on the event
+    loop each time. A bundle replaces the system's CAs, as the
     authority's ``--ca-bundle`` does for azure-identity: the operator names what to trust.
     Raises `console.shared.ca_bundle.CaBundleError` for a bundle that cannot be used.
     """

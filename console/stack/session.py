@@ -13,9 +13,8 @@ Which provider-data header the server reads is decided from ``GET /v1/version``,
 Library mode has no server to talk to: `open_session` then returns a `NoServer` result
 that says so, and the caller shows the static view instead.
 
-`llama_stack_client` costs about two seconds to import, so it is imported inside the
-functions that need it: this module stays off the TUI's first frame and the config
-commands' import path.
+`llama_stack_client` is slow to import, so it is imported inside the functions that need
+it: this module stays off the TUI's first frame and the config commands' import path.
 """
 
 from __future__ import annotations
@@ -126,7 +125,7 @@ class NoServer:
 
 
 async def sdk_ready() -> None:
-    """Import llama-stack-client in a thread the first time: it takes 1-2 s, never on the loop."""
+    """Import llama-stack-client in a thread the first time: it is slow, never on the loop."""
     from console.stack.sdk import load_llama_stack_client
 
     if "llama_stack_client" not in sys.modules:
