@@ -27,7 +27,6 @@ from textual.widgets.option_list import Option
 
 from console.doctor.graph import RERUN_TOGETHER, STEPS, StepId
 from console.doctor.results import CheckResult, CheckStatus
-from console.doctor.verdict import Outcome, verdict_of
 from screens.base import ConsoleScreen
 from screens.cells import fit
 from screens.host import ConsoleHost
@@ -200,6 +199,8 @@ def _verdict(
     without saying that some of it no longer holds."""
     if running or not results:
         return Text("")
+    from console.doctor.verdict import Outcome, verdict_of  # once there are results to judge
+
     verdict = verdict_of([results[step.id] for step in STEPS if step.id in results])
     style = {
         Outcome.PASSED: "bold green",

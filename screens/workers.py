@@ -40,6 +40,7 @@ from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
 from console.settings.launch import Launch
 from console.settings.target import Target
+from console.shared import collector
 from console.shared.blocking import run_blocking
 from screens.events import EventLog, Level
 from screens.messages import (
@@ -116,6 +117,7 @@ class ConsoleWorkers(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def _start(self) -> None:
+        collector.resume()  # the first frame is up: the start is over
         if self.launch.bringup is not None:
             self.bring_up()
         else:

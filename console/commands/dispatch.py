@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from console import __version__
 from console.commands.table import BY_NAME, COMMANDS, Command, Handler
+from console.shared import collector
 from console.shared.exitcodes import ExitCode
 from console.shared.interrupts import INTERRUPTED, leave_on_next_interrupt, say_interrupted
 
@@ -105,6 +106,8 @@ def run_command(args: argparse.Namespace, command: Command) -> int:
         args, deployment=command.deployment, refusing=command.refusing, several=command.several
     )
     handler: Handler = args.handler
+    if not command.resumes_collector:
+        collector.resume()
     scrubbing = context.layered and command.scrubbed
     with _scrubbed(context.env_secrets) if scrubbing else nullcontext():
         return int(handler(args, context))

@@ -15,7 +15,6 @@ is ignored.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,8 @@ def remember_theme(theme: str, settings_theme: str | None, path: Path | None = N
 
     Raises `OSError` (the folder cannot be made) or `console.shared.atomic.WriteRefused`.
     """
+    import json
+
     from console.shared.atomic import write_atomic  # only to write: the read is on the first frame
 
     target = path or state_path()
@@ -67,6 +68,8 @@ def _read(path: Path) -> dict[str, Any]:
         return {}
     if len(data) > MAX_STATE_BYTES:
         return {}
+    import json  # only when there is a state file: the read is on the first frame
+
     try:
         loaded = json.loads(data)
     except ValueError:
