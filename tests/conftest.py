@@ -30,6 +30,15 @@ CALLERS_PREFIXES = ("AZURE_", "LIGHTSPEED_", "LLAMA_STACK_", "OGX_", "LSC_")
 servers would read: the suite runs as if none were set (each test sets what it needs)."""
 
 
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers a core (up to `MAX_WORKERS`). Most tests wait on servers,
+    sockets and subprocesses rather than compute, so a core has room for a second."""
+    return min(2 * (os.cpu_count() or 1), MAX_WORKERS)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Leave the caller's variables behind before any fixture or server starts (every
     xdist worker runs this too), so a test sees the same environment in any shell."""

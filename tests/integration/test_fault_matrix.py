@@ -659,6 +659,17 @@ def shown_failures(app: LightspeedConsole) -> list[str]:
     return [step for step in STEP_IDS if str(checks.get_option(step).prompt).startswith("✗")]
 
 
+def rows_as_shown(app: LightspeedConsole) -> list[str]:
+    """Each doctor row as drawn, and the result behind it: what a failed comparison shows."""
+    checks = app.screen.query_one("#checks", OptionList)
+    rows = []
+    for step in STEP_IDS:
+        found = result(app, step)
+        behind = f"{found.status.value} {found.diagnosis.code if found.diagnosis else ''}"
+        rows.append(f"{checks.get_option(step).prompt} <- {behind if found else 'no result'}")
+    return rows
+
+
 async def detail_of(app: LightspeedConsole, pilot: Pilot[None], step: str) -> str:
     app.screen.query_one("#checks", OptionList).highlighted = STEP_IDS.index(step)
     await pilot.pause()
@@ -727,7 +738,7 @@ async def tui_column(case: Case, rig: Rig) -> None:
         code = case.code if f"{case.code}: " in detail else "(code not in detail)"
         record(case, COLUMNS[2], " ".join([*shown, code]) if shown else "no ✗ shown")
         record(case, COLUMNS[3], responsive)
-        assert shown == [case.step]
+        assert shown == [case.step], rows_as_shown(app)
         assert f"{case.code}: " in detail, detail
         assert "remedy:" in detail, detail
 
