@@ -23,11 +23,12 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from console.releases.catalog import ServerRelease
 from console.releases.environments import (
@@ -63,6 +64,10 @@ from console.settings.target import Target
 from console.shared.azure import DEFAULT_SCOPE
 
 DEMO_MODELS = ("gpt-4o-mini", "gpt-4.1")
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -344,19 +349,13 @@ class DemoSandbox:
         atexit.unregister(self.stop)
 
     def _teardown(self) -> None:
-        if self.legacy is not None:
-            self.legacy.stop()
-            self.legacy = None
-        if self.real_stack is not None:
-            self.real_stack.stop()
-            self.real_stack = None
-        if self.stack_stand_in is not None:
-            self.stack_stand_in.stop()
-            self.stack_stand_in = None
-        if self.azure is not None:
-            self.azure.stop()
-            self.azure = None
-        self.entra.stop()
+        started = (self.legacy, self.real_stack, self.stack_stand_in, self.azure)
+        services: list[_Stoppable] = [self.entra, *(s for s in started if s is not None)]
+        self.legacy = self.real_stack = self.stack_stand_in = self.azure = None
+        # Each stop waits for its server to notice and close: side by side, the waits overlap.
+        with ThreadPoolExecutor(len(services), thread_name_prefix="sandbox-stop") as stopping:
+            for stopped in [stopping.submit(service.stop) for service in services]:
+                stopped.result()  # a failure to stop is said, as it was one by one
         if self.workdir is not None and self._workdir_given is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir = None

@@ -660,13 +660,18 @@ def shown_failures(app: LightspeedConsole) -> list[str]:
 
 
 def rows_as_shown(app: LightspeedConsole) -> list[str]:
-    """Each doctor row as drawn, and the result behind it: what a failed comparison shows."""
+    """Each doctor row as drawn (its start), and the result behind it (status, code, summary):
+    what a failed comparison shows."""
     checks = app.screen.query_one("#checks", OptionList)
     rows = []
     for step in STEP_IDS:
         found = result(app, step)
-        behind = f"{found.status.value} {found.diagnosis.code if found.diagnosis else ''}"
-        rows.append(f"{checks.get_option(step).prompt} <- {behind if found else 'no result'}")
+        drawn = str(checks.get_option(step).prompt)[:40]
+        if found is None:
+            rows.append(f"{drawn} <- no result")
+            continue
+        code = found.diagnosis.code if found.diagnosis else "-"
+        rows.append(f"{drawn} <- {found.status.value} {code}: {found.summary[:160]}")
     return rows
 
 
@@ -738,7 +743,7 @@ async def tui_column(case: Case, rig: Rig) -> None:
         code = case.code if f"{case.code}: " in detail else "(code not in detail)"
         record(case, COLUMNS[2], " ".join([*shown, code]) if shown else "no ✗ shown")
         record(case, COLUMNS[3], responsive)
-        assert shown == [case.step], rows_as_shown(app)
+        assert shown == [case.step], "\n".join(rows_as_shown(app))
         assert f"{case.code}: " in detail, detail
         assert "remedy:" in detail, detail
 
