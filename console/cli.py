@@ -6,7 +6,7 @@ import gc
 import sys
 
 from console.commands.dispatch import build_parser, command_names, main
-from console.shared import collector
+from console.shared.gcpause import pause_while_starting
 from console.shared.interrupts import INTERRUPTED, ignore_interrupts
 
 __all__ = ["build_parser", "command_names", "main", "run"]
@@ -14,7 +14,7 @@ __all__ = ["build_parser", "command_names", "main", "run"]
 
 def run() -> None:
     """Console-script entry point."""
-    collector.pause()  # resumed once the command has started (`console.shared.collector`)
+    pause_while_starting()  # until the command has started (`console.shared.gcpause`)
     try:
         code = main()
     except KeyboardInterrupt:  # Ctrl+C before a command started (while importing it)

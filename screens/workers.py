@@ -40,8 +40,8 @@ from console.doctor.runner import Doctor
 from console.settings.bringup import BringupError, Phase, ServiceUpdate
 from console.settings.launch import Launch
 from console.settings.target import Target
-from console.shared import collector
 from console.shared.blocking import run_blocking
+from console.shared.gcpause import started
 from screens.events import EventLog, Level
 from screens.messages import (
     BringupFailed,
@@ -117,7 +117,7 @@ class ConsoleWorkers(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def _start(self) -> None:
-        collector.resume()  # the first frame is up: the start is over
+        started()  # the first frame is up
         if self.launch.bringup is not None:
             self.bring_up()
         else:

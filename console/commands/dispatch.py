@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from console import __version__
 from console.commands.table import BY_NAME, COMMANDS, Command, Handler
-from console.shared import collector
 from console.shared.exitcodes import ExitCode
+from console.shared.gcpause import started
 from console.shared.interrupts import INTERRUPTED, leave_on_next_interrupt, say_interrupted
 
 if TYPE_CHECKING:
@@ -106,8 +106,8 @@ def run_command(args: argparse.Namespace, command: Command) -> int:
         args, deployment=command.deployment, refusing=command.refusing, several=command.several
     )
     handler: Handler = args.handler
-    if not command.resumes_collector:
-        collector.resume()
+    if not command.starts_itself:
+        started()
     scrubbing = context.layered and command.scrubbed
     with _scrubbed(context.env_secrets) if scrubbing else nullcontext():
         return int(handler(args, context))

@@ -43,8 +43,8 @@ class Command:
     """It stops at a settings value it cannot start with, instead of warning."""
     several: bool = False
     """It checks several deployments at once (``--all``, ``-d`` more than once)."""
-    resumes_collector: bool = False
-    """It resumes the garbage collector itself once started (`console.shared.collector`)."""
+    starts_itself: bool = False
+    """It says itself when its start is over (`console.shared.gcpause.started`)."""
 
 
 def _review() -> ModuleType:
@@ -137,7 +137,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("boot", _boot),
     Command("deployments", _deployments, deployment=False),
     Command("demo", _demo, deployment=False),
-    Command("tui", _tui, scrubbed=False, refusing=True, resumes_collector=True),
+    Command("tui", _tui, scrubbed=False, refusing=True, starts_itself=True),
     Command("serve", _serve),
     Command("locate", _locate),
 )

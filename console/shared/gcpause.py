@@ -1,10 +1,12 @@
-"""Holding off Python's cyclic garbage collector while a large tree of objects is built.
+"""Holding off Python's cyclic garbage collector while a large tree of objects is built,
+and while the console starts.
 
 Each full collection walks every object made so far, so building a tree of a million
 objects with the collector on takes time that grows faster than the tree: reading a
 run.yaml ten times larger took twelve times longer. The trees built here hold no
 reference cycles, so nothing is lost by collecting later, which Python does on its own
-once the collector is back on.
+once the collector is back on. A start is the same: imports and objects that live as long
+as the process (`pause_while_starting`, `started`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,26 @@ class _Pause:
                 gc.enable()
 
 
+class _Start:
+    """The start's hold on the pause: taken once, given back once."""
+
+    def __init__(self) -> None:
+        self.holding = False
+
+    def hold(self) -> None:
+        if not self.holding:
+            self.holding = True
+            _PAUSE.hold()
+
+    def release(self) -> None:
+        if self.holding:
+            self.holding = False
+            gc.freeze()  # what the start made stays out of every later collection's walk
+            _PAUSE.release()
+
+
 _PAUSE = _Pause()
+_START = _Start()
 
 
 @contextmanager
@@ -48,3 +69,13 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         _PAUSE.release()
+
+
+def pause_while_starting() -> None:
+    """The collector off until `started` (`console.cli.run`, before a command is imported)."""
+    _START.hold()
+
+
+def started() -> None:
+    """The start is over (a command about to run; the TUI's first frame up): collect again."""
+    _START.release()

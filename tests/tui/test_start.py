@@ -11,7 +11,7 @@ import pytest
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.settings.target import Target
-from console.shared import collector
+from console.shared.gcpause import pause_while_starting
 from screens.app import LightspeedConsole
 from tests.tui.conftest import SIZE, wait_for
 
@@ -20,7 +20,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 
 @pytest.fixture
 def paused() -> Iterator[None]:
-    collector.pause()  # as `console.cli.run` does before the command is imported
+    pause_while_starting()  # as `console.cli.run` does before the command is imported
     yield
     gc.unfreeze()
     gc.enable()
