@@ -32,6 +32,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
+import screens.config_screen  # noqa: F401 - the probe's screen 2, imported before it runs
 from console.cli import main
 from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckResult, CheckStatus
@@ -46,10 +47,14 @@ from console.settings.live import LiveOptions
 from console.settings.target import Target
 from console.shared.azure import DEFAULT_SCOPE
 from screens.app import LightspeedConsole
+from screens.config_screen import ConfigScreen  # imported here, not by the probe's first switch
 from tests.tui.conftest import SIZE, all_checks_done, text_of, wait_for
 
 TIMEOUT_S = 1.5
 """Token and Llama Stack timeouts: short, so the slow cases fail fast."""
+SLOW_WINDOW_S = 3.0
+"""The timeout while a step hangs and the screens are switched (and back): two redraws of
+whole screens, which on a busy machine take longer than `TIMEOUT_S`."""
 WRONG_SECRET = "Wr0ng8Q~not-the-secret-of-this-app-0000"
 ENV_NAMES = ("TENANT_ID", "CLIENT_ID", "CLIENT_SECRET", "AZURE_AUTHORITY_HOST")
 
@@ -73,6 +78,8 @@ class Rig:
     """The server's CA bundle (``--stack-ca-bundle``), for the TLS cases."""
     stack_timeout_s: float = TIMEOUT_S
     """How long the console waits for Llama Stack (cases that retry upstream need longer)."""
+    token_timeout_s: float = TIMEOUT_S
+    """How long the console waits for Entra ID."""
 
     @property
     def workdir(self) -> Path:
@@ -269,6 +276,7 @@ def rigged(case: Case) -> Iterator[Rig]:
             environ=dict(info.environ),
             ca_bundle=Path(info.ca_bundle),
             stack_timeout_s=case.stack_timeout_s,
+            token_timeout_s=case.token_timeout_s,
         )
         try:
             if case.setup is not None:
@@ -306,6 +314,7 @@ class Case:
     """A product gap that keeps ``r`` from clearing this case: observed and shown, not pinned."""
     stack_timeout_s: float = TIMEOUT_S
     """The server retries Azure 429s with backoff (~1.5 s in all): give it time to answer."""
+    token_timeout_s: float = TIMEOUT_S
     restart_fix: Action | None = None
     """What the restart changes, for the fresh ``check`` that proves the fix."""
 
@@ -359,11 +368,12 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "entra-slow",
-        "Entra timeout (entra-slow=3)",
+        "Entra timeout (entra-slow=5)",
         "token",
         "TIMEOUT",
-        faults=("entra-slow=3",),
+        faults=("entra-slow=5",),
         slow="token",
+        token_timeout_s=SLOW_WINDOW_S,
     ),
     Case("entra-drop", "Entra drops connection", "token", "CONNECTION_DROPPED", ("entra-drop",)),
     Case(
@@ -480,11 +490,12 @@ CASES: tuple[Case, ...] = (
     Case("stack-503", "Stack 503", "stack", "HTTP_503", faults=("stack-500=503",)),
     Case(
         "stack-slow",
-        "Stack slow (stack-slow=3)",
+        "Stack slow (stack-slow=5)",
         "stack",
         "TIMEOUT",
-        faults=("stack-slow=3",),
+        faults=("stack-slow=5",),
         slow="stack",
+        stack_timeout_s=SLOW_WINDOW_S,
     ),
     Case("stack-not-json", "Stack not JSON", "stack", "NOT_JSON", faults=("stack-not-json",)),
     Case(
@@ -605,7 +616,7 @@ def run_check(
         "--timeout",
         str(rig.stack_timeout_s),
         "--token-timeout",
-        str(TIMEOUT_S),
+        str(rig.token_timeout_s),
     ]
     if rig.ca_bundle is not None:
         argv += ["--ca-bundle", str(rig.ca_bundle)]
@@ -634,7 +645,7 @@ def launch(rig: Rig) -> Launch:
         authority=rig.info.authority,
         ca_bundle=rig.ca_bundle,
         stack_ca_bundle=rig.stack_ca_bundle,
-        token_timeout=TIMEOUT_S,
+        token_timeout=rig.token_timeout_s,
         stack_timeout=rig.stack_timeout_s,
     )
     target = Target(rig.config, Path(rig.info.run_config), options, environ=rig.environ)
@@ -700,6 +711,7 @@ async def probe(
     """
     await wait_for(pilot, lambda: step in app.running, 10)
     away = await go(app, pilot, "2", "config")
+    assert isinstance(app.screen, ConfigScreen)
     back = await go(app, pilot, *home)
     assert step in app.running, f"the screens switched only after {step} ended"
     return f"yes ({max(away, back) * 1000:.0f} ms)"

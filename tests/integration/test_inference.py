@@ -62,7 +62,7 @@ async def test_chat_carries_the_token_to_azure(backend: Backend) -> None:
     assert result.header_name == LLAMA_STACK_HEADER
     assert result.usage is not None
     assert result.usage.total_tokens == result.usage.prompt_tokens + result.usage.completion_tokens
-    assert 0 < result.latency_s < 2
+    assert result.latency_s > 0  # measured (how long it took belongs in bench/)
     assert result.ttft_s is None
     [seen] = backend.azure.stand_in.chat_requests
     assert seen.carried(token.get_secret_value()), "Azure got exactly the token we used"

@@ -57,7 +57,7 @@ async def test_version_kind_and_header(backend: Backend) -> None:
     assert (info.version, info.kind) == expected
     assert info.header_name == info.server_reads == LLAMA_STACK_HEADER
     assert not info.header_forced_differs
-    assert 0 < info.latency_s < 2
+    assert info.latency_s > 0  # measured (how long it took belongs in bench/)
 
 
 async def test_forced_header_is_sent_and_flagged(backend: Backend) -> None:
