@@ -550,12 +550,13 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "azure-slow-stream",
-        "Azure slow stream (=3, streamed)",
+        "Azure slow stream (=5, streamed)",
         "inference",
         "TIMEOUT",
-        faults=("azure-slow-stream=3",),
+        faults=("azure-slow-stream=5",),
         slow="inference",
         streamed=True,
+        stack_timeout_s=SLOW_WINDOW_S,
     ),
 )
 BY_ID = {case.id: case for case in CASES}
