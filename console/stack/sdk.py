@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import ssl
-import sys
+import threading
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -23,8 +23,28 @@ def load_llama_stack_client() -> None:
     (``client.chat.completions``...); those are touched here too, so that work happens
     wherever this runs (a thread, for the console) rather than on the first request.
     """
-    if "llama_stack_client" in sys.modules:
+    if _loaded.is_set():
         return
+    with _loading:  # a second caller waits for the whole of the first's work (see `_loading`)
+        if not _loaded.is_set():
+            _load()
+            _loaded.set()
+
+
+_loading = threading.Lock()
+"""One import at a time. The package is in ``sys.modules`` as soon as its import starts, and
+the API modules load on first use: a caller that went on at that point would import them
+while the loading thread does, and two threads importing modules that import each other
+can meet in importlib's deadlock check (`RuntimeError`), a failed call for no reason."""
+_loaded = threading.Event()
+
+
+def sdk_loaded() -> bool:
+    """The SDK is imported and its API modules loaded (`load_llama_stack_client` returned)."""
+    return _loaded.is_set()
+
+
+def _load() -> None:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     try:

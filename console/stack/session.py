@@ -20,7 +20,6 @@ it: this module stays off the TUI's first frame and the config commands' import 
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -126,9 +125,9 @@ class NoServer:
 
 async def sdk_ready() -> None:
     """Import llama-stack-client in a thread the first time: it is slow, never on the loop."""
-    from console.stack.sdk import load_llama_stack_client
+    from console.stack.sdk import load_llama_stack_client, sdk_loaded
 
-    if "llama_stack_client" not in sys.modules:
+    if not sdk_loaded():  # not "in sys.modules": that holds as soon as an import starts
         await run_blocking(load_llama_stack_client)
 
 
