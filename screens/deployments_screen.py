@@ -121,21 +121,21 @@ class DeploymentsScreen(ConsoleScreen):
         deployments = list(self.console.deployments.values())
         cursor = table.cursor_row
         columns = NARROW_COLUMNS if self.narrow else COLUMNS
-        # Columns made again each time: as wide as what they show now, not as the widest
-        # cell they ever held ("checking 12.3 s").
-        table.clear(columns=True)
-        for label, key in columns:
-            table.add_column(label, key=key)
         rows = [self._cells(deployment) for deployment in deployments]
+
+        def width(label: str, key: str) -> int:
+            return max([len(label), *(row[key].cell_len for row in rows)])
+
         # The first failure takes what the other columns leave, cut with an ellipsis.
-        used = sum(
-            max(len(label), *(row[key].cell_len for row in rows)) + 2
-            for label, key in columns
-            if key != "failure"
-        )
+        used = sum(width(label, key) + 2 for label, key in columns if key != "failure")
         room = max(table.scrollable_content_region.width - used - 2, 8)
         for row in rows:
             row["failure"] = Text(fit(row["failure"].plain, room), style=row["failure"].style)
+        # Columns made again each time, as wide as what they show now (not as the widest
+        # cell they ever held, "checking 12.3 s"), and said: the table draws them at once.
+        table.clear(columns=True)
+        for label, key in columns:
+            table.add_column(label, width=width(label, key), key=key)
         for deployment, row in zip(deployments, rows, strict=True):
             table.add_row(*(row[key] for _, key in columns), key=deployment.name)
         if deployments:
