@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in list(os.environ):
         if name in CALLERS_VARIABLES or name.startswith(CALLERS_PREFIXES):
             del os.environ[name]
+    # The CLI, the servers and the library runners the tests start cache their bytecode, as
+    # on a user's machine: a shell's PYTHONDONTWRITEBYTECODE would have each of them compile
+    # every module it imports from source again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
 
 
 @pytest.fixture
