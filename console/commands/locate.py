@@ -18,6 +18,7 @@ from console.commands.parser import command_help
 from console.config.errors import ConfigFileError
 from console.config.loader import choose_run_config
 from console.config.views import TypedReader, read_llama_stack
+from console.settings.state import state_path
 from console.settings.user import SETTINGS_ENV, config_dir, settings_choice
 from console.shared.exitcodes import ExitCode
 from console.shared.output import emit, emit_json, table
@@ -75,6 +76,15 @@ def run(args: argparse.Namespace, context: CommandContext) -> ExitCode:
             "settings folder",
             str(config_dir()),
             "the OS's user config folder (Linux: XDG_CONFIG_HOME, else ~/.config)",
+        )
+    )
+    remembered = state_path()
+    rows.append(
+        (
+            "state file",
+            str(remembered),
+            ("exists" if remembered.is_file() else "not created yet")
+            + "; what the console remembers (the theme last picked); safe to delete",
         )
     )
     lightspeed = lightspeed_config_path(args)
