@@ -264,13 +264,15 @@ class ConsoleWorkers(App[None]):
 
     def _inference_not_sent(self) -> None:
         """The inference step says it was held back, and why (never the last run's answer)."""
-        summary = f"not sent: {self.consent_reason()}; r asks, and sends it on a yes"
+        self._inference_skipped(
+            f"not sent: {self.consent_reason()}; r asks, and sends it on a yes",
+            "Press r (doctor or inference screen) and answer y to send it.",
+        )
+
+    def _inference_skipped(self, summary: str, remedy: str) -> None:
+        """The inference step says why it has no answer, in place of the last run's."""
         self.doctor.state.results["inference"] = CheckResult(
-            "inference",
-            title_of("inference"),
-            CheckStatus.SKIP,
-            summary,
-            remedy="Press r (doctor or inference screen) and answer y to send it.",
+            "inference", title_of("inference"), CheckStatus.SKIP, summary, remedy=remedy
         )
         self.events.add(f"Test inference: {summary}", "warning")
         self.revision += 1
@@ -320,16 +322,7 @@ class ConsoleWorkers(App[None]):
             ):
                 worker.cancel()
         waited = f" after {time.monotonic() - started:.1f} s" if started is not None else ""
-        summary = f"cancelled by the operator{waited}: no answer"
-        self.doctor.state.results["inference"] = CheckResult(
-            "inference",
-            title_of("inference"),
-            CheckStatus.SKIP,
-            summary,
-            remedy="r sends it again",
-        )
-        self.events.add(f"Test inference: {summary}", "warning")
-        self.revision += 1
+        self._inference_skipped(f"cancelled by the operator{waited}: no answer", "r sends it again")
         return True
 
     @work(exclusive=True, group="doctor")

@@ -22,6 +22,7 @@ from console.sandbox.demo import DemoInfo, DemoSandbox
 from console.settings.launch import Launch
 from console.settings.live import LiveOptions
 from console.settings.target import Target
+from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
 
 SIZE = (120, 40)
@@ -51,6 +52,17 @@ def launch_for(info: DemoInfo, *, read_only: bool = False, **options: object) ->
 def with_target(launch: Launch, **changes: Any) -> Launch:
     """``launch`` with its deployment's fields changed (the files, the environment...)."""
     return replace(launch, target=replace(launch.target, **changes))
+
+
+def demo_app(sandbox: DemoSandbox) -> LightspeedConsole:
+    """The console on ``sandbox`` with the demo's deployments, as ``demo`` opens it."""
+    info = sandbox.info
+    assert info is not None
+    assert info.settings_file is not None
+    settings, problems = load_user_settings(Path(info.settings_file))
+    assert problems == []
+    launch = replace(launch_for(info), settings=settings)
+    return LightspeedConsole(with_target(launch, deployment="sandbox", tag="sandbox"))
 
 
 @pytest.fixture

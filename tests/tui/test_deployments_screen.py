@@ -25,7 +25,6 @@ from console.sandbox.demo import DemoSandbox
 from console.sandbox.demo_files import WRONG_SECRET
 from console.settings.envfile import read_env_file
 from console.settings.target import Target
-from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
 from screens.config_screen import ConfigScreen
 from screens.deployments_screen import DeploymentsScreen
@@ -33,29 +32,13 @@ from screens.doctor_screen import DoctorScreen
 from screens.safe_table import SafeTable
 from screens.widgets.confirm import ConfirmLine
 from screens.widgets.deployment_bar import PROD_STYLE
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for
+from tests.tui.conftest import SIZE, all_checks_done, demo_app, launch_for, text_of, wait_for
 
 
 @pytest.fixture
 def sandbox() -> Iterator[DemoSandbox]:
     with DemoSandbox(server="stand-in") as running:
         yield running
-
-
-def demo_app(sandbox: DemoSandbox) -> LightspeedConsole:
-    """The console on ``sandbox`` with the demo's deployments, as ``demo`` opens it."""
-    info = sandbox.info
-    assert info is not None
-    assert info.settings_file is not None
-    settings, problems = load_user_settings(Path(info.settings_file))
-    assert problems == []
-    launch = launch_for(info)
-    launch = replace(
-        launch,
-        settings=settings,
-        target=replace(launch.target, deployment="sandbox", tag="sandbox"),
-    )
-    return LightspeedConsole(launch)
 
 
 def env_values(sandbox: DemoSandbox) -> set[str]:

@@ -16,13 +16,20 @@ from textual.widgets import OptionList, Static
 from console.doctor.graph import STEP_IDS
 from console.doctor.results import CheckStatus
 from console.sandbox.demo import DemoSandbox
-from console.settings.user import load_user_settings
 from screens.app import LightspeedConsole
 from screens.deployments_screen import DeploymentsScreen
 from screens.safe_table import SafeTable
 from screens.token_screen import TokenScreen
 from screens.widgets.status_badge import FAIL_STYLE, badge
-from tests.tui.conftest import SIZE, all_checks_done, launch_for, text_of, wait_for, with_target
+from tests.tui.conftest import (
+    SIZE,
+    all_checks_done,
+    demo_app,
+    launch_for,
+    text_of,
+    wait_for,
+    with_target,
+)
 from tests.tui.pinned import WRONG_SECRET
 
 
@@ -130,14 +137,7 @@ def deployments_sandbox() -> Iterator[DemoSandbox]:
 async def test_a_deployment_whose_file_changed_since_its_check_is_out_of_date(
     deployments_sandbox: DemoSandbox,
 ) -> None:
-    info = deployments_sandbox.info
-    assert info is not None
-    assert info.settings_file is not None
-    settings, _ = load_user_settings(Path(info.settings_file))
-    launch = with_target(
-        replace(launch_for(info), settings=settings), deployment="sandbox", tag="sandbox"
-    )
-    app = LightspeedConsole(launch)
+    app = demo_app(deployments_sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
@@ -146,7 +146,7 @@ async def test_a_deployment_whose_file_changed_since_its_check_is_out_of_date(
         )
         table = app.screen.query_one("#deployments", SafeTable)
         assert not str(table.get_row("legacy")[7]).startswith("↻")
-        touch(settings.deployments["legacy"].config)
+        touch(app.deployments["legacy"].config)
         await wait_for(pilot, lambda: "legacy" in app.deployments_changed)
         await pilot.pause()
         table = app.screen.query_one("#deployments", SafeTable)
@@ -161,14 +161,7 @@ async def test_after_a_switch_the_inference_screen_offers_none_of_the_last_ones_
 
     from screens.inference_screen import InferenceScreen
 
-    info = deployments_sandbox.info
-    assert info is not None
-    assert info.settings_file is not None
-    settings, _ = load_user_settings(Path(info.settings_file))
-    launch = with_target(
-        replace(launch_for(info), settings=settings), deployment="sandbox", tag="sandbox"
-    )
-    app = LightspeedConsole(launch)
+    app = demo_app(deployments_sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("6")
