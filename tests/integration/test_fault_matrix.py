@@ -671,6 +671,12 @@ def shown_failures(app: LightspeedConsole) -> list[str]:
     return [step for step in STEP_IDS if str(checks.get_option(step).prompt).startswith("✗")]
 
 
+def drawn_running(app: LightspeedConsole) -> list[str]:
+    """The doctor's rows drawn as still running."""
+    checks = app.screen.query_one("#checks", OptionList)
+    return [step for step in STEP_IDS if str(checks.get_option(step).prompt).startswith("⟳")]
+
+
 def rows_as_shown(app: LightspeedConsole) -> list[str]:
     """Each doctor row as drawn (its start), and the result behind it (status, code, summary):
     what a failed comparison shows."""
@@ -742,6 +748,9 @@ async def tui_column(case: Case, rig: Rig) -> None:
         if case.slow is not None and not case.streamed:
             responsive = await probe(app, pilot, case.slow, ("1", "doctor"))
         await wait_for(pilot, lambda: all_checks_done(app))
+        # The screen redraws from the last result on its next turn: on a busy machine the
+        # rows can still say "running" for a moment after the doctor is done.
+        await wait_for(pilot, lambda: not drawn_running(app))
         if case.streamed:
             assert all_pass(app), "the doctor's inference is not streamed"
             await go(app, pilot, "6", "inference")
