@@ -131,7 +131,6 @@ class LightspeedConsole(DeploymentsWork):
     def __init__(self, launch: Launch) -> None:
         super().__init__(launch)
         # Modes are added here, not in MODES: each screen is handed this app as its host.
-        self.add_mode("doctor", lambda: DoctorScreen(self))
         for mode, make in JOB_SCREENS.items():
             self.add_mode(mode, functools.partial(make, self))
         from console.settings.state import remembered_theme  # a few names, read bounded
@@ -177,8 +176,19 @@ class LightspeedConsole(DeploymentsWork):
             with contextlib.suppress(RuntimeError):  # the loop has closed: the app has ended
                 loop.call_soon_threadsafe(self.exit)
 
+    def get_default_screen(self) -> Screen[None]:
+        """The doctor: the first mode's screen, made the way Textual makes a default screen.
+
+        A screen named in the modes is mounted inside Textual's start-up batch, and the
+        frame it renders there is thrown away; the default screen starts with the first
+        frame. `on_mount` then names the doctor a mode, so the keys switch back to it.
+        """
+        return DoctorScreen(self)
+
     def on_mount(self) -> None:
         self._loop = asyncio.get_running_loop()
+        # Its stack exists (see above); naming the mode lets switch_mode go back to it.
+        self.add_mode(self.DEFAULT_MODE, lambda: DoctorScreen(self))
         if self._stop_requested:  # asked before the app could hear it
             self.exit()
             return

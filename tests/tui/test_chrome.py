@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.css.query import NoMatches
 from textual.widgets._footer import FooterKey
 
 from console.sandbox.demo import DemoSandbox
@@ -19,8 +20,11 @@ from tests.tui.conftest import SIZE, wait_for, with_target
 
 
 def shown_keys(app: LightspeedConsole) -> list[tuple[str, str, bool]]:
-    footer = app.screen.query_one(KeyFooter)
-    row = footer.query_one("#screen-keys")
+    """The keys the footer shows; none while the first screen is still being composed."""
+    try:
+        row = app.screen.query_one(KeyFooter).query_one("#screen-keys")
+    except NoMatches:
+        return []
     return [(key.key, key.description, key._disabled) for key in row.query(FooterKey)]
 
 
