@@ -329,7 +329,9 @@ def main(words: list[str]) -> int:
     sys.meta_path.insert(0, _AfterImport())
     patch_steps()
     from console.cli import main as cli_main
+    from console.shared.gcpause import pause_while_starting
 
+    pause_while_starting()  # as `console.cli.run`, the console script, does first
     code = cli_main(words)
     record["returned"] = time.monotonic()
     mark("exit")

@@ -74,6 +74,9 @@ def _note(app: Any) -> None:
 
 def main() -> None:
     import console.cli
+    from console.shared.gcpause import pause_while_starting
+
+    pause_while_starting()  # as `console.cli.run`, the console script, does first
     import console.commands.tui
     from bench.children.paint import record_first_paint
 

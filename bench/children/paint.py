@@ -14,11 +14,15 @@ from textual.app import App
 
 
 def record_first_paint(seen: dict[str, Any]) -> None:
-    """Store ``seen["first_paint"]`` (monotonic) at the first non-empty screen update."""
+    """Store ``seen["first_paint"]`` (monotonic) at the first non-empty screen update.
+
+    An update made inside a batch (``App._batch_count``) is dropped by Textual, never shown:
+    it does not count.
+    """
     display = App._display
 
     def timed_display(app: App[Any], screen: Any, renderable: Any) -> None:
-        if renderable is not None and "first_paint" not in seen:
+        if renderable is not None and not app._batch_count and "first_paint" not in seen:
             seen["first_paint"] = time.monotonic()
         display(app, screen, renderable)
 
