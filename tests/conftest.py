@@ -74,6 +74,24 @@ def _no_user_settings(
     monkeypatch.delenv("LIGHTSPEED_CONSOLE_SETTINGS", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _repository_root_untouched() -> Iterator[None]:
+    """No test leaves a file in the repository's root.
+
+    Commands write their default output to the working folder (``enrich``: ./run_.yaml),
+    which for an in-process test is the root: such a test must run in its tmp_path.
+    """
+    before = _root_files()
+    yield
+    left = sorted(_root_files() - before)
+    assert not left, f"a test wrote {left} into {ROOT}: run it in tmp_path (monkeypatch.chdir)"
+
+
+def _root_files() -> set[str]:
+    """The repository root's visible entries (hidden ones are tools' caches)."""
+    return {entry.name for entry in ROOT.iterdir() if not entry.name.startswith(".")}
+
+
 _FAULT_MATRIX: list[str] = []
 """The fault matrix's table, as the worker that ran it handed it over (pytest-xdist)."""
 

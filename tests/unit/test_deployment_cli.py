@@ -186,8 +186,13 @@ def test_the_list_covers_every_command_that_reads_a_deployment() -> None:
 
 @pytest.mark.parametrize("argv", EVERY_COMMAND, ids=" ".join)
 def test_every_command_takes_d_and_shows_no_env_file_value(
-    fleet: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+    fleet: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # enrich writes ./run_.yaml
     code, out, err = run(capsys, *argv, "-d", "prod-eu", "--settings", str(fleet))
     assert "deployment: prod-eu" in err
     assert code != 70, err
