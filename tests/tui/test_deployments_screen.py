@@ -87,12 +87,13 @@ async def check_all_confirmed(pilot: Pilot[None], app: LightspeedConsole) -> Non
     await wait_for(pilot, lambda: checked(app), timeout=20)
 
 
-async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
+async def test_the_screen_checks_every_deployment_marks_the_prod_tag_and_enter_switches(
     sandbox: DemoSandbox,
 ) -> None:
     app = demo_app(sandbox)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: all_checks_done(app))
+        first = app.doctor
         await pilot.press("0")
         await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
         await wait_for(pilot, lambda: looked(app), timeout=20)
@@ -116,22 +117,10 @@ async def test_the_screen_checks_every_deployment_and_marks_the_prod_tag(
         assert str(table.get_row("prod-eu")[0]) == "  prod-eu"
         assert str(table.get_row("prod-eu")[8]) == "AADSTS7000215 (token)"
         assert "justnow" in shown(app)
-        bar = text_of(app.screen.query_one("#deployment-bar", Static))
-        assert " sandbox " in bar
+        assert " sandbox " in text_of(app.screen.query_one("#deployment-bar", Static))
         for value in env_values(sandbox):
             assert value not in shown(app)
-
-
-async def test_enter_switches_the_whole_console_and_its_secrets_stay_masked(
-    sandbox: DemoSandbox,
-) -> None:
-    app = demo_app(sandbox)
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: all_checks_done(app))
-        first = app.doctor
-        await pilot.press("0")
-        await check_all_confirmed(pilot, app)
-        table = app.screen.query_one("#deployments", SafeTable)
+        # Enter on prod-eu: the whole console switches to it, its secrets still masked.
         table.move_cursor(row=list(app.deployments).index("prod-eu"))
         await pilot.pause()
         await pilot.press("enter")
@@ -176,6 +165,9 @@ async def test_the_demo_registers_its_deployments_through_the_bring_up() -> None
             assert app.deployment_name == "sandbox"
             await pilot.press("0")
             await wait_for(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+            # The screen checks them at first sight: done before the app (and the test's
+            # event loop) ends, so the library deployment's runner is stopped, not orphaned.
+            await wait_for(pilot, lambda: looked(app), timeout=20)
     finally:
         bringup.stop()
 
