@@ -314,7 +314,10 @@ def test_accepted_or_refused_naming_a_limit_it_exceeds(
 def test_the_examples_reach_every_limit_and_acceptance() -> None:
     """The strategies do produce files read, and files beyond each of the limits."""
     drawn = files_and_limits()
-    search = settings(max_examples=2_000, deadline=None, database=None, phases=[Phase.generate])
+    # A fixed seed: the same search each run (a random one took 1 to 15 s to find the rarest).
+    search = settings(
+        max_examples=2_000, deadline=None, database=None, phases=[Phase.generate], derandomize=True
+    )
     find(drawn, lambda example: not measure(example[0]).exceeded(example[1]), settings=search)
     for variable in ENVIRONMENT.values():
         find(
