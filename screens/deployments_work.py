@@ -20,6 +20,8 @@ operator asks (``r``), a production-like one after a yes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Iterable
@@ -121,6 +123,19 @@ class DeploymentsWork(ConsoleWorkers):
         return f"{self.deployment_label} is tagged {self.deployment_tag}"
 
     # ------------------------------------------------------------------ the checks
+
+    async def on_unmount(self) -> None:
+        """The fleet's checks end before the app does, each closing its session (a library
+        deployment's runner stopped) while the event loop still runs. (Textual calls
+        `ConsoleWorkers.on_unmount` after this one.)"""
+        from console.doctor.fleet import MARGIN_S
+
+        checks = [w for w in self.workers if w.group == "deployments" and not w.is_finished]
+        for check in checks:
+            check.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(MARGIN_S):  # a close is bounded by it too
+                await asyncio.gather(*(check.wait() for check in checks), return_exceptions=True)
 
     @work(exclusive=True, group="deployments")
     async def check_deployments(self, names: Iterable[str] | None = None) -> None:
