@@ -182,10 +182,7 @@ if os.environ.get("LSC_HANG_SHUTDOWN") == "1":
         pass
     else:
 
-        def _hang(self):
-            # As Textual's own: input stopped first. Then the app's last write (the flush)
-            # never returns, as on a gone terminal or a lost wake-up of the output thread.
-            self.disable_input()
+        def _hang(self):  # the app's last write never returns (a gone terminal, a lost wake-up)
             time.sleep(3600)
 
         LinuxDriver.stop_application_mode = _hang
