@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.timer import Timer
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from console.config.watch import Signature, changed, file_signature
 from console.settings.deployments import PATH_KEYS, Deployment, is_prod_tag
@@ -132,10 +133,11 @@ class DeploymentsWork(ConsoleWorkers):
 
         checks = [w for w in self.workers if w.group == "deployments" and not w.is_finished]
         for check in checks:
-            check.cancel()
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(MARGIN_S):  # a close is bounded by it too
-                await asyncio.gather(*(check.wait() for check in checks), return_exceptions=True)
+            if not check.is_cancelled:  # Textual may have cancelled it already: once is enough
+                check.cancel()
+        if checks:
+            ends = [asyncio.ensure_future(_ended(check)) for check in checks]
+            await asyncio.wait(ends, timeout=MARGIN_S)  # a close is bounded by it too
 
     @work(exclusive=True, group="deployments")
     async def check_deployments(self, names: Iterable[str] | None = None) -> None:
@@ -272,6 +274,12 @@ class DeploymentsWork(ConsoleWorkers):
             max_answer=given.max_answer,
             retries=given.retries,
         )
+
+
+async def _ended(worker: Worker[None]) -> None:
+    """Once ``worker`` has ended, however it ended."""
+    with contextlib.suppress(WorkerCancelled, WorkerFailed):
+        await worker.wait()
 
 
 def _row_line(row: DeploymentCheck) -> str:

@@ -233,7 +233,11 @@ class RunnerProcess:
             return ""
 
     async def stop(self) -> None:
-        """End the runner now: close its stdin (it leaves by itself), then kill its group."""
+        """End the runner now: close its stdin (it leaves by itself), then kill its group.
+
+        The kill happens even when the stop is cancelled while it waits (a quit cancels
+        the work that is closing the runner).
+        """
         process, self._process = self._process, None
         self.ready = None
         if process is None:
@@ -241,12 +245,14 @@ class RunnerProcess:
         if process.stdin is not None:
             with contextlib.suppress(OSError, RuntimeError):
                 process.stdin.close()
-        if process.returncode is None:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(0.5):
-                    await process.wait()
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)  # and whatever it started
+        try:
+            if process.returncode is None:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(0.5):
+                        await process.wait()
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # and whatever it started
         if process.returncode is None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2):

@@ -665,14 +665,16 @@ class LibrarySession:
     # ---------------------------------------------------------------------- closing
 
     async def aclose(self) -> None:
-        """Stop the runner and remove the boot's temporary folder."""
+        """Stop the runner and remove the boot's temporary folder (also when cancelled)."""
         runner, self._runner = self._runner, None
         self._booted = None
-        if runner is not None:
-            await runner.stop()
-        workdir, self._workdir = self._workdir, None
-        if workdir is not None:
-            shutil.rmtree(workdir, ignore_errors=True)
+        try:
+            if runner is not None:
+                await runner.stop()
+        finally:
+            workdir, self._workdir = self._workdir, None
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
 
     def close_now(self) -> None:
         """Kill the runner and remove the folder without awaiting (an exit that cannot wait)."""

@@ -209,6 +209,21 @@ async def test_the_refresh_setting_puts_the_checks_on_a_timer(
         assert (app._refresh_timer is not None) is timed
 
 
+def runner_groups() -> dict[int, int]:
+    """Every live process's group, by pid (a library runner leads its own group)."""
+    groups = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if fields[0] != "Z":  # a zombie has ended; only its exit status is left
+            groups[int(entry.name)] = int(fields[2])
+    return groups
+
+
 def runners_of_this_process() -> list[int]:
     """Pids of the library runners this process started (`console.library.runner`)."""
     found = []
@@ -226,13 +241,23 @@ def runners_of_this_process() -> list[int]:
 async def test_quitting_while_a_library_deployment_is_checked_stops_its_runner(
     sandbox: DemoSandbox,
 ) -> None:
+    """Run as the console runs (`App.run`'s path: Textual cancels the workers before the
+    screens unmount, unlike `run_test`), quit while the library deployment boots."""
     app = demo_app(sandbox)
-    async with app.run_test(size=SIZE) as pilot:
+    runners: list[int] = []
+
+    async def operator(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: all_checks_done(app))
         await pilot.press("0")  # checked at first sight: the library one boots its release
         await wait_for(pilot, lambda: bool(runners_of_this_process()), timeout=20)
         assert "library" in app.deployments_running
-    assert runners_of_this_process() == []
+        runners.extend(runners_of_this_process())
+        app.exit()
+
+    await app.run_async(headless=True, size=SIZE, auto_pilot=operator)
+    assert runners
+    left = [pid for pid, group in runner_groups().items() if group in runners]
+    assert left == [], "the runner, or a process it started, outlived the app"
 
 
 def sandbox_target(sandbox: DemoSandbox) -> Target:
