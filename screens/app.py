@@ -181,7 +181,9 @@ class LightspeedConsole(DeploymentsWork):
 
         A screen named in the modes is mounted inside Textual's start-up batch, and the
         frame it renders there is thrown away; the default screen starts with the first
-        frame. `on_mount` then names the doctor a mode, so the keys switch back to it.
+        frame. `on_mount` then names the doctor a mode, so the keys switch back to it. This
+        path reads the screen's DEFAULT_CSS only, never a CSS or CSS_PATH of its own
+        (`tests/tui/test_first_screen.py`).
         """
         return DoctorScreen(self)
 

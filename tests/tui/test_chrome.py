@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from textual.css.query import NoMatches
 from textual.widgets._footer import FooterKey
 
 from console.sandbox.demo import DemoSandbox
@@ -20,12 +19,14 @@ from tests.tui.conftest import SIZE, wait_for, with_target
 
 
 def shown_keys(app: LightspeedConsole) -> list[tuple[str, str, bool]]:
-    """The keys the footer shows; none while the first screen is still being composed."""
-    try:
-        row = app.screen.query_one(KeyFooter).query_one("#screen-keys")
-    except NoMatches:
-        return []
+    """The keys the footer shows (see `footer_built`: the screen is composed after start)."""
+    row = app.screen.query_one(KeyFooter).query_one("#screen-keys")
     return [(key.key, key.description, key._disabled) for key in row.query(FooterKey)]
+
+
+def footer_built(app: LightspeedConsole) -> bool:
+    """The footer's row of keys exists (the doctor is composed once the app has started)."""
+    return bool(app.screen.query("#screen-keys"))
 
 
 def expected_keys(app: LightspeedConsole) -> set[str]:
@@ -48,7 +49,7 @@ async def test_key_bar_is_built_once_at_start_and_again_only_on_change(
     try:
         app = make_app(read_only=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: bool(shown_keys(app)))
+            await wait_for(pilot, lambda: footer_built(app) and bool(shown_keys(app)))
             await pilot.pause(0.3)
             assert ("r", "Run all", False) in shown_keys(app)
             # The empty compose at mount, then one with the keys: a stock footer rebuilds

@@ -1,11 +1,14 @@
-"""The doctor is Textual's default screen: themed from the first frame, and one screen for key 1."""
+"""The doctor is Textual's default screen: no frame rendered and dropped at start-up, the
+settings' theme applied, its styles where that path reads them, one screen for key 1."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
 
+import pytest
 from rich.style import Style
+from textual.app import App
 from textual.widget import Widget
 
 from screens.app import LightspeedConsole
@@ -20,6 +23,32 @@ def painted_styles(app: LightspeedConsole) -> dict[str, Style]:
         for widget in app.screen.query(Widget)
         if widget.id is not None and widget.display
     }
+
+
+async def test_no_frame_is_rendered_inside_the_start_up_batch(
+    make_app: Callable[..., LightspeedConsole], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mode's first screen is mounted inside Textual's start-up batch, and the frame it
+    renders there is dropped (`App._display` returns while `_batch_count` is set)."""
+    batched: list[int] = []
+    display = App._display
+
+    def recording(app: App[None], screen: object, renderable: object) -> None:
+        if renderable is not None:
+            batched.append(app._batch_count)
+        display(app, screen, renderable)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(App, "_display", recording)
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: bool(batched))
+    assert batched[0] == 0, "the first frame was rendered inside a batch, and dropped"
+
+
+def test_the_doctor_screen_keeps_its_styles_in_default_css() -> None:
+    """Textual's default-screen path does not load a screen's CSS or CSS_PATH."""
+    assert not DoctorScreen.CSS
+    assert not DoctorScreen.CSS_PATH
 
 
 async def test_a_theme_from_the_settings_paints_as_one_switched_to_at_run_time(
