@@ -313,7 +313,7 @@ class ConsoleWorkers(App[None]):
             worker.group == "inference" and worker.is_running for worker in self.workers
         ):
             return False
-        started = self.running_since.get("inference")
+        since = self.running_since.get("inference")
         for worker in list(self.workers):
             if not worker.is_running:
                 continue
@@ -321,7 +321,7 @@ class ConsoleWorkers(App[None]):
                 worker.group == "doctor" and "inference" in self.running
             ):
                 worker.cancel()
-        waited = f" after {time.monotonic() - started:.1f} s" if started is not None else ""
+        waited = f" after {time.monotonic() - since:.1f} s" if since is not None else ""
         self._inference_skipped(f"cancelled by the operator{waited}: no answer", "r sends it again")
         return True
 
